@@ -1,0 +1,194 @@
+//! REST request bodies, query strings and small answers of API.md.
+
+use serde::{Deserialize, Serialize};
+
+use crate::geo::Coordinates;
+use crate::ids::EventId;
+use crate::model::{Collectible, Rarity};
+use crate::time::Timestamp;
+
+/// The error body every failing call answers with (FastAPI's shape).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// A sentence that says what was wrong and what to do.
+    pub detail: String,
+}
+
+/// `POST /api/users/register`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    /// Phone number; normalised to E.164.
+    pub phone: String,
+    /// Display name, 1 to 80 characters.
+    pub name: String,
+}
+
+/// `POST /api/events`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEventRequest {
+    /// 1 to 120 characters.
+    pub title: String,
+    /// Up to 2000 characters.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// 1 to 40 characters; stored lower-case.
+    pub category: String,
+    /// `[longitude, latitude]`.
+    pub coordinates: Coordinates,
+    /// Free text, up to 300 characters.
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Planned start.
+    #[serde(default)]
+    pub starts_at: Option<Timestamp>,
+    /// Planned end; after `starts_at`.
+    #[serde(default)]
+    pub ends_at: Option<Timestamp>,
+}
+
+/// Query of `GET /api/events/nearby`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearbyQuery {
+    /// Longitude of the centre.
+    pub lng: f64,
+    /// Latitude of the centre.
+    pub lat: f64,
+    /// Radius in metres, 1 to 50000 (default 5000).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_distance: Option<f64>,
+    /// At most this many events, 1 to 100 (default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Only this category.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+}
+
+/// Defaults and bounds of the nearby search.
+pub mod nearby {
+    /// Default radius, metres.
+    pub const DEFAULT_MAX_DISTANCE: f64 = 5000.0;
+    /// Largest radius, metres.
+    pub const MAX_DISTANCE: f64 = 50_000.0;
+    /// Default answer size.
+    pub const DEFAULT_LIMIT: u32 = 20;
+    /// Largest answer size.
+    pub const MAX_LIMIT: u32 = 100;
+}
+
+/// Query of paged histories (`messages`, `transcriptions`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct PageQuery {
+    /// 1 to 200 (default 50).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Only entries strictly older than this time (the previous page's last timestamp).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<Timestamp>,
+    /// Text search (transcriptions only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub q: Option<String>,
+}
+
+/// Paging bounds.
+pub mod page {
+    /// Default page size.
+    pub const DEFAULT_LIMIT: u32 = 50;
+    /// Largest page size.
+    pub const MAX_LIMIT: u32 = 200;
+}
+
+/// `POST /api/events/{id}/join` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JoinResponse {
+    /// The event joined.
+    pub event_id: EventId,
+    /// Daily room URL; null when video is off.
+    pub room_url: Option<String>,
+    /// Daily meeting token; null when video is off.
+    pub token: Option<String>,
+}
+
+/// A plain acknowledgement, `{"message": "Event ended"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MessageResponse {
+    /// What happened.
+    pub message: String,
+}
+
+/// The outcome of a claim. Exactly one claimer of a collectible gets `success: true`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClaimResult {
+    /// Whether this caller won.
+    pub success: bool,
+    /// `"claimed"`, `"already claimed"`, `"expired"`, ...
+    pub message: String,
+    /// The collectible won (winner only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collectible: Option<Collectible>,
+}
+
+/// The messages of [`ClaimResult`], fixed so clients can branch on them.
+pub mod claim_message {
+    /// The caller won.
+    pub const CLAIMED: &str = "claimed";
+    /// Someone else won first.
+    pub const ALREADY_CLAIMED: &str = "already claimed";
+    /// Its time ran out (or its event ended).
+    pub const EXPIRED: &str = "expired";
+}
+
+/// `POST /api/events/{id}/collectibles` (admin): a manual drop; every field optional.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DropRequest {
+    /// 1 to 80 characters; a catalogue name when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Rarity; drawn from the catalogue's odds when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rarity: Option<Rarity>,
+    /// 1 to 10000; the rarity's default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<u32>,
+    /// Seconds claimable, 1 to 86400; the daemon's drop TTL when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+}
+
+/// `GET /health`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// `"ok"`, or `"unavailable"` with a 503.
+    pub status: String,
+    /// `"sqlite"` or `"mongodb"`.
+    pub store: String,
+    /// Daemon version.
+    pub version: String,
+    /// Whether Daily.co video is configured, and how to enable it if not.
+    #[serde(default)]
+    pub video: Option<FeatureStatus>,
+    /// Whether Deepgram transcription is configured, and how to enable it if not.
+    #[serde(default)]
+    pub transcription: Option<FeatureStatus>,
+    /// What is wrong, when `status` is not ok.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// An optional integration's state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FeatureStatus {
+    /// On or off.
+    pub enabled: bool,
+    /// A sentence: what it does, or how to enable it.
+    pub detail: String,
+}
+
+/// `POST /api/users/{id}/token` (admin) and `POST /api/users/me/token`: a new token, the old one revoked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenResponse {
+    /// The new bearer token.
+    pub token: String,
+}

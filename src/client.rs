@@ -1,0 +1,444 @@
+//! A typed async client for every REST call and the `/ws/{user_id}` socket.
+//!
+//! The CLI, the end-to-end tests and any Rust program talk to a daemon through this;
+//! it decodes every answer into the contract's types and every failure into a
+//! [`ClientError`] whose sentence says what to do.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use reqwest::{Method, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use tokio_tungstenite::tungstenite::Message;
+use url::Url;
+
+use crate::api::*;
+use crate::ids::{CollectibleId, EventId, UserId};
+use crate::model::*;
+use crate::ws::{ClientMessage, ServerMessage};
+
+/// What went wrong talking to a daemon.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The daemon answered with an error status and its `detail` sentence.
+    #[error("{detail} (HTTP {status})")]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The daemon's sentence.
+        detail: String,
+    },
+    /// No daemon answered at the URL.
+    #[error("cannot reach the CityPulse daemon at {url}: {reason}; is `cpld` running there? (start it with `cpld`, or point --url / CPL_URL elsewhere)")]
+    Unreachable {
+        /// Where we tried.
+        url: String,
+        /// The transport's reason.
+        reason: String,
+    },
+    /// The URL given is not usable.
+    #[error("{0}")]
+    BadUrl(String),
+    /// The daemon answered something that is not the contract's shape.
+    #[error("the daemon's answer did not match the CityPulse contract: {0}")]
+    Protocol(String),
+}
+
+impl ClientError {
+    /// The HTTP status, for API errors.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+/// A client of one daemon, optionally acting as one user (or as admin).
+#[derive(Clone)]
+pub struct Client {
+    base: Url,
+    http: reqwest::Client,
+    token: Option<String>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the token.
+        f.debug_struct("Client")
+            .field("base", &self.base.as_str())
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+impl Client {
+    /// A client of the daemon at `base_url` (e.g. `http://127.0.0.1:8000`).
+    pub fn new(base_url: &str) -> Result<Self, ClientError> {
+        let mut base = Url::parse(base_url).map_err(|e| {
+            ClientError::BadUrl(format!(
+                "daemon URL {base_url:?} is not a URL ({e}); use the form http://127.0.0.1:8000"
+            ))
+        })?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(ClientError::BadUrl(format!(
+                "daemon URL {base_url:?} must start with http:// or https://"
+            )));
+        }
+        if !base.path().ends_with('/') {
+            let p = format!("{}/", base.path());
+            base.set_path(&p);
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .pool_max_idle_per_host(64)
+            .build()
+            .map_err(|e| ClientError::BadUrl(format!("cannot build an HTTP client: {e}")))?;
+        Ok(Self { base, http, token: None })
+    }
+
+    /// The same client acting with `token` (a user's or the admin token).
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
+        self.token = Some(token.into());
+        self
+    }
+
+    /// Sets or clears the token.
+    pub fn set_token(&mut self, token: Option<String>) {
+        self.token = token;
+    }
+
+    /// The daemon's base URL.
+    pub fn base_url(&self) -> &Url {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> Result<Url, ClientError> {
+        self.base
+            .join(path.trim_start_matches('/'))
+            .map_err(|e| ClientError::BadUrl(format!("bad path {path:?}: {e}")))
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<&(dyn erased::Query + Sync)>,
+        body: Option<&(dyn erased::Body + Sync)>,
+    ) -> Result<T, ClientError> {
+        let url = self.url(path)?;
+        let mut req = self.http.request(method, url.clone());
+        if let Some(q) = query {
+            req = q.apply(req);
+        }
+        if let Some(b) = body {
+            req = b.apply(req);
+        }
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        let resp = req.send().await.map_err(|e| self.transport_error(e))?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(|e| self.transport_error(e))?;
+        if !status.is_success() {
+            return Err(api_error(status, &bytes));
+        }
+        serde_json::from_slice(&bytes).map_err(|e| {
+            ClientError::Protocol(format!(
+                "{path}: {e}; body was {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+            ))
+        })
+    }
+
+    fn transport_error(&self, e: reqwest::Error) -> ClientError {
+        let mut reason = e.to_string();
+        let mut source = std::error::Error::source(&e);
+        while let Some(s) = source {
+            reason = format!("{reason}: {s}");
+            source = s.source();
+        }
+        ClientError::Unreachable {
+            url: self.base.as_str().trim_end_matches('/').to_string(),
+            reason,
+        }
+    }
+
+    /// `GET /health`.
+    pub async fn health(&self) -> Result<Health, ClientError> {
+        self.call(Method::GET, "health", None, None).await
+    }
+
+    /// `POST /api/users/register`.
+    pub async fn register(&self, req: &RegisterRequest) -> Result<RegisteredUser, ClientError> {
+        self.call(Method::POST, "api/users/register", None, Some(req)).await
+    }
+
+    /// `GET /api/users/me`.
+    pub async fn me(&self) -> Result<User, ClientError> {
+        self.call(Method::GET, "api/users/me", None, None).await
+    }
+
+    /// `GET /api/users/{id}`.
+    pub async fn user(&self, id: &UserId) -> Result<User, ClientError> {
+        self.call(Method::GET, &format!("api/users/{id}"), None, None).await
+    }
+
+    /// `GET /api/users` (admin): every user, newest first.
+    pub async fn users(&self) -> Result<Vec<User>, ClientError> {
+        self.call(Method::GET, "api/users", None, None).await
+    }
+
+    /// `GET /api/users/{id}/collectibles`.
+    pub async fn user_collectibles(&self, id: &UserId) -> Result<Vec<UserCollectible>, ClientError> {
+        self.call(Method::GET, &format!("api/users/{id}/collectibles"), None, None).await
+    }
+
+    /// `POST /api/users/{id}/token`: a new token for the user, the old one revoked
+    /// (the user themselves, or admin).
+    pub async fn reset_token(&self, id: &UserId) -> Result<TokenResponse, ClientError> {
+        self.call(Method::POST, &format!("api/users/{id}/token"), None, None).await
+    }
+
+    /// `POST /api/events`.
+    pub async fn create_event(&self, req: &CreateEventRequest) -> Result<Event, ClientError> {
+        self.call(Method::POST, "api/events", None, Some(req)).await
+    }
+
+    /// `GET /api/events/{id}`.
+    pub async fn event(&self, id: &EventId) -> Result<Event, ClientError> {
+        self.call(Method::GET, &format!("api/events/{id}"), None, None).await
+    }
+
+    /// `GET /api/events/nearby`.
+    pub async fn nearby(&self, q: &NearbyQuery) -> Result<Vec<NearbyEvent>, ClientError> {
+        self.call(Method::GET, "api/events/nearby", Some(q), None).await
+    }
+
+    /// `POST /api/events/{id}/join`.
+    pub async fn join_event(&self, id: &EventId) -> Result<JoinResponse, ClientError> {
+        self.call(Method::POST, &format!("api/events/{id}/join"), None, None).await
+    }
+
+    /// `POST /api/events/{id}/leave`.
+    pub async fn leave_event(&self, id: &EventId) -> Result<MessageResponse, ClientError> {
+        self.call(Method::POST, &format!("api/events/{id}/leave"), None, None).await
+    }
+
+    /// `POST /api/events/{id}/end` (creator only).
+    pub async fn end_event(&self, id: &EventId) -> Result<MessageResponse, ClientError> {
+        self.call(Method::POST, &format!("api/events/{id}/end"), None, None).await
+    }
+
+    /// `GET /api/events/{id}/participants`.
+    pub async fn participants(&self, id: &EventId) -> Result<Vec<Participant>, ClientError> {
+        self.call(Method::GET, &format!("api/events/{id}/participants"), None, None).await
+    }
+
+    /// `GET /api/events/{id}/messages`.
+    pub async fn messages(&self, id: &EventId, q: &PageQuery) -> Result<Vec<ChatMessage>, ClientError> {
+        self.call(Method::GET, &format!("api/events/{id}/messages"), Some(q), None).await
+    }
+
+    /// `GET /api/events/{id}/transcriptions`.
+    pub async fn transcriptions(
+        &self,
+        id: &EventId,
+        q: &PageQuery,
+    ) -> Result<Vec<Transcription>, ClientError> {
+        self.call(Method::GET, &format!("api/events/{id}/transcriptions"), Some(q), None).await
+    }
+
+    /// `POST /api/collectibles/claim?collectible_id=`.
+    pub async fn claim(&self, id: &CollectibleId) -> Result<ClaimResult, ClientError> {
+        let q = [("collectible_id", id.as_str())];
+        self.call(Method::POST, "api/collectibles/claim", Some(&q), None).await
+    }
+
+    /// `GET /api/collectibles/active/{event_id}`.
+    pub async fn active_collectibles(&self, event: &EventId) -> Result<Vec<Collectible>, ClientError> {
+        self.call(Method::GET, &format!("api/collectibles/active/{event}"), None, None).await
+    }
+
+    /// `POST /api/events/{id}/collectibles` (admin token).
+    pub async fn drop_collectible(
+        &self,
+        event: &EventId,
+        req: &DropRequest,
+    ) -> Result<Collectible, ClientError> {
+        self.call(Method::POST, &format!("api/events/{event}/collectibles"), None, Some(req)).await
+    }
+
+    /// The WebSocket URL of `/ws/{user_id}` with the token as a query parameter.
+    pub fn ws_url(&self, path: &str) -> Result<Url, ClientError> {
+        let mut url = self.url(path)?;
+        let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
+        url.set_scheme(scheme)
+            .map_err(|_| ClientError::BadUrl("cannot make a WebSocket URL".into()))?;
+        if let Some(t) = &self.token {
+            url.query_pairs_mut().append_pair("token", t);
+        }
+        Ok(url)
+    }
+
+    /// Opens `/ws/{user_id}` with this client's token.
+    pub async fn connect(&self, user: &UserId) -> Result<WsConnection, ClientError> {
+        let url = self.ws_url(&format!("ws/{user}"))?;
+        let (stream, _) = tokio_tungstenite::connect_async(url.as_str())
+            .await
+            .map_err(|e| ws_connect_error(&self.base, e))?;
+        Ok(WsConnection { stream })
+    }
+}
+
+fn api_error(status: StatusCode, body: &[u8]) -> ClientError {
+    let detail = serde_json::from_slice::<ErrorBody>(body)
+        .map(|b| b.detail)
+        .unwrap_or_else(|_| {
+            let text = String::from_utf8_lossy(&body[..body.len().min(300)]).trim().to_string();
+            if text.is_empty() {
+                status.canonical_reason().unwrap_or("error").to_string()
+            } else {
+                text
+            }
+        });
+    ClientError::Api {
+        status: status.as_u16(),
+        detail,
+    }
+}
+
+fn ws_connect_error(base: &Url, e: tokio_tungstenite::tungstenite::Error) -> ClientError {
+    use tokio_tungstenite::tungstenite::Error as E;
+    match e {
+        E::Http(resp) => {
+            let body = resp.body().as_deref().unwrap_or_default();
+            api_error(
+                StatusCode::from_u16(resp.status().as_u16()).unwrap_or(StatusCode::BAD_GATEWAY),
+                body,
+            )
+        }
+        other => ClientError::Unreachable {
+            url: base.as_str().trim_end_matches('/').to_string(),
+            reason: other.to_string(),
+        },
+    }
+}
+
+type WsStream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// An open `/ws/{user_id}` connection speaking the contract's frames.
+pub struct WsConnection {
+    stream: WsStream,
+}
+
+/// Why a WebSocket closed or a frame could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum WsError {
+    /// The daemon closed the socket.
+    #[error("the daemon closed the connection ({code}: {reason})")]
+    Closed {
+        /// Close code (1000 normal, 1008 policy, 1009 too big, ...).
+        code: u16,
+        /// Close reason.
+        reason: String,
+    },
+    /// The transport failed.
+    #[error("WebSocket error: {0}")]
+    Transport(String),
+    /// A frame was not a contract frame.
+    #[error("the daemon sent a frame that is not a CityPulse message: {0}")]
+    Protocol(String),
+}
+
+impl WsConnection {
+    /// Sends one frame.
+    pub async fn send(&mut self, msg: &ClientMessage) -> Result<(), WsError> {
+        let text = serde_json::to_string(msg).map_err(|e| WsError::Protocol(e.to_string()))?;
+        self.send_raw(Message::Text(text)).await
+    }
+
+    /// Sends any frame (tests use this for malformed input).
+    pub async fn send_raw(&mut self, msg: Message) -> Result<(), WsError> {
+        self.stream
+            .send(msg)
+            .await
+            .map_err(|e| WsError::Transport(e.to_string()))
+    }
+
+    /// The next contract frame; pings and pongs are handled underneath.
+    pub async fn recv(&mut self) -> Result<ServerMessage, WsError> {
+        loop {
+            match self.stream.next().await {
+                None => {
+                    return Err(WsError::Closed {
+                        code: 1006,
+                        reason: "connection dropped".into(),
+                    })
+                }
+                Some(Err(e)) => return Err(WsError::Transport(e.to_string())),
+                Some(Ok(Message::Text(t))) => {
+                    return serde_json::from_str(&t).map_err(|e| WsError::Protocol(format!("{e}: {t}")))
+                }
+                Some(Ok(Message::Close(frame))) => {
+                    let (code, reason) = frame
+                        .map(|f| (u16::from(f.code), f.reason.to_string()))
+                        .unwrap_or((1005, String::new()));
+                    return Err(WsError::Closed { code, reason });
+                }
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    /// Waits for the first frame `pick` accepts, discarding others, for at most `within`.
+    pub async fn recv_until<T>(
+        &mut self,
+        within: Duration,
+        mut pick: impl FnMut(&ServerMessage) -> Option<T>,
+    ) -> Result<T, WsError> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let msg = tokio::time::timeout_at(deadline, self.recv())
+                .await
+                .map_err(|_| WsError::Transport(format!("no matching frame within {within:?}")))??;
+            if let Some(t) = pick(&msg) {
+                return Ok(t);
+            }
+        }
+    }
+
+    /// Closes the socket cleanly.
+    pub async fn close(mut self) -> Result<(), WsError> {
+        self.stream
+            .close(None)
+            .await
+            .map_err(|e| WsError::Transport(e.to_string()))
+    }
+}
+
+/// Object-safe adapters so `call` can take any query or body.
+mod erased {
+    use super::*;
+
+    pub trait Query {
+        fn apply(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder;
+    }
+    impl<T: Serialize> Query for T {
+        fn apply(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+            req.query(self)
+        }
+    }
+
+    pub trait Body {
+        fn apply(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder;
+    }
+    impl<T: Serialize> Body for T {
+        fn apply(&self, req: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+            req.json(self)
+        }
+    }
+}

@@ -1,0 +1,28 @@
+//! The CityPulse Live wire contract.
+//!
+//! Every shape that crosses the wire between `cpld` and its clients lives here, once:
+//! REST request and answer bodies ([`api`]), the model types they carry ([`model`]),
+//! WebSocket frames ([`ws`]), the `{"detail": ...}` error body, id newtypes ([`ids`]),
+//! validation of everything a client sends ([`validate`], [`geo`]) and a typed async
+//! client ([`client`]) that the CLI, the tests and any Rust program use to talk to a daemon.
+//!
+//! The daemon and the CLI define no wire shape of their own.
+
+pub mod api;
+pub mod client;
+pub mod geo;
+pub mod ids;
+pub mod model;
+pub mod time;
+pub mod validate;
+pub mod ws;
+
+pub use client::{Client, ClientError};
+pub use geo::Coordinates;
+pub use ids::{CollectibleId, EventId, MessageId, TranscriptId, UserId};
+
+/// The version of this contract, reported by `/health` and the CLI.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// Largest REST body or WebSocket frame a daemon accepts (API.md: "Bodies over 64 KiB are refused").
+pub const MAX_BODY_BYTES: u64 = 64 * 1024;

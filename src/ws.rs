@@ -1,0 +1,277 @@
+//! WebSocket frames of `/ws/{user_id}`: one enum per direction, tagged by `type`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::geo::Coordinates;
+use crate::ids::{CollectibleId, EventId, UserId};
+use crate::model::{ChatMessage, Collectible, NearbyEvent};
+use crate::time::Timestamp;
+use crate::api::ClaimResult;
+
+/// A frame from a client.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// Store my position; answered with `nearby_events`.
+    LocationUpdate {
+        /// `[longitude, latitude]`.
+        coordinates: Coordinates,
+    },
+    /// Enter an event's room; answered by the room's `user_joined`.
+    JoinEvent {
+        /// The event.
+        event_id: EventId,
+    },
+    /// Leave an event's room.
+    LeaveEvent {
+        /// The event.
+        event_id: EventId,
+    },
+    /// Say something in a room I am in (1 to 500 characters).
+    ChatMessage {
+        /// The room.
+        event_id: EventId,
+        /// The text.
+        message: String,
+    },
+    /// Try to win a collectible; answered with `claim_result`.
+    ClaimCollectible {
+        /// The collectible.
+        collectible_id: CollectibleId,
+    },
+    /// Answered with `pong`.
+    Ping,
+}
+
+/// The `type` names a client may send.
+pub const CLIENT_TYPES: [&str; 6] = [
+    "location_update",
+    "join_event",
+    "leave_event",
+    "chat_message",
+    "claim_collectible",
+    "ping",
+];
+
+/// Codes of `error` frames.
+pub mod error_code {
+    /// The frame is not JSON, or not an object.
+    pub const INVALID_JSON: &str = "invalid_json";
+    /// The `type` is missing or not one of [`super::CLIENT_TYPES`].
+    pub const UNKNOWN_TYPE: &str = "unknown_type";
+    /// The fields of a known type are missing or invalid.
+    pub const INVALID_MESSAGE: &str = "invalid_message";
+    /// An id names nothing.
+    pub const NOT_FOUND: &str = "not_found";
+    /// Not allowed (e.g. chatting in a room not joined).
+    pub const FORBIDDEN: &str = "forbidden";
+    /// The action conflicts with the state (e.g. joining an ended event).
+    pub const CONFLICT: &str = "conflict";
+    /// Too many frames; the connection is closed next.
+    pub const RATE_LIMITED: &str = "rate_limited";
+    /// A dependency (the database) is unavailable; try again.
+    pub const UNAVAILABLE: &str = "unavailable";
+}
+
+/// Why a client frame could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code}: {message}")]
+pub struct DecodeError {
+    /// One of [`error_code`].
+    pub code: &'static str,
+    /// A sentence for the client.
+    pub message: String,
+}
+
+impl ClientMessage {
+    /// Decodes a text frame, telling malformed JSON, unknown types and bad fields apart.
+    pub fn decode(text: &str) -> Result<ClientMessage, DecodeError> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| DecodeError {
+            code: error_code::INVALID_JSON,
+            message: format!("frame is not valid JSON ({e}); send an object like {{\"type\":\"ping\"}}"),
+        })?;
+        let Some(obj) = value.as_object() else {
+            return Err(DecodeError {
+                code: error_code::INVALID_JSON,
+                message: "frame must be a JSON object with a \"type\" field".into(),
+            });
+        };
+        let ty = obj
+            .get("type")
+            .and_then(|t| t.as_str())
+            .map(str::to_string);
+        match ty.as_deref() {
+            Some(t) if CLIENT_TYPES.contains(&t) => {}
+            Some(t) => {
+                return Err(DecodeError {
+                    code: error_code::UNKNOWN_TYPE,
+                    message: format!(
+                        "unknown message type {:?}; known types: {}",
+                        t.chars().take(40).collect::<String>(),
+                        CLIENT_TYPES.join(", ")
+                    ),
+                })
+            }
+            None => {
+                return Err(DecodeError {
+                    code: error_code::UNKNOWN_TYPE,
+                    message: format!(
+                        "frame has no string \"type\" field; known types: {}",
+                        CLIENT_TYPES.join(", ")
+                    ),
+                })
+            }
+        }
+        serde_json::from_value(value).map_err(|e| DecodeError {
+            code: error_code::INVALID_MESSAGE,
+            message: format!("{}: {e}", ty.unwrap_or_default()),
+        })
+    }
+}
+
+/// A frame from the daemon.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// Active events near the position just sent, nearest first.
+    NearbyEvents {
+        /// The events, with distances.
+        events: Vec<NearbyEvent>,
+        /// When the answer was made.
+        timestamp: Timestamp,
+    },
+    /// Someone entered the room (the joiner hears it too).
+    UserJoined {
+        /// The room.
+        event_id: EventId,
+        /// Who.
+        user_id: UserId,
+        /// Their name.
+        name: String,
+    },
+    /// Someone left the room.
+    UserLeft {
+        /// The room.
+        event_id: EventId,
+        /// Who.
+        user_id: UserId,
+    },
+    /// A chat message in the room (the author hears it too).
+    ChatMessage(ChatMessage),
+    /// A collectible dropped into the room.
+    CollectibleDrop {
+        /// What dropped.
+        collectible: Collectible,
+        /// Seconds it stays claimable.
+        expires_in: u64,
+    },
+    /// The outcome of this connection's claim.
+    ClaimResult {
+        /// Won or not, and why.
+        result: ClaimResult,
+    },
+    /// Someone won a collectible of the room.
+    CollectibleClaimed {
+        /// What was won.
+        collectible_id: CollectibleId,
+        /// The room.
+        event_id: EventId,
+        /// The winner.
+        user_id: UserId,
+        /// The winner's name.
+        name: String,
+    },
+    /// The event ended; the room is emptied.
+    EventEnded {
+        /// The event.
+        event_id: EventId,
+    },
+    /// A new event within 5 km of this user's last position.
+    EventNearby {
+        /// The event, with its distance from the user.
+        event: NearbyEvent,
+    },
+    /// A live caption in the room.
+    Transcript {
+        /// The room.
+        event_id: EventId,
+        /// Who is speaking.
+        speaker_id: UserId,
+        /// The words.
+        text: String,
+        /// Final (stored) or interim.
+        is_final: bool,
+        /// Start, seconds from the speaker's stream start.
+        start: f64,
+        /// Duration, seconds.
+        duration: f64,
+        /// Confidence 0 to 1.
+        confidence: f64,
+    },
+    /// Something about the last frame was wrong; the connection stays open unless closed next.
+    Error {
+        /// One of [`error_code`].
+        code: String,
+        /// A sentence for the client.
+        message: String,
+    },
+    /// The answer to `ping`.
+    Pong,
+}
+
+impl ServerMessage {
+    /// An `error` frame.
+    pub fn error(code: &str, message: impl Into<String>) -> Self {
+        ServerMessage::Error {
+            code: code.to_string(),
+            message: message.into(),
+        }
+    }
+
+    /// The `type` string of this frame.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            ServerMessage::NearbyEvents { .. } => "nearby_events",
+            ServerMessage::UserJoined { .. } => "user_joined",
+            ServerMessage::UserLeft { .. } => "user_left",
+            ServerMessage::ChatMessage(_) => "chat_message",
+            ServerMessage::CollectibleDrop { .. } => "collectible_drop",
+            ServerMessage::ClaimResult { .. } => "claim_result",
+            ServerMessage::CollectibleClaimed { .. } => "collectible_claimed",
+            ServerMessage::EventEnded { .. } => "event_ended",
+            ServerMessage::EventNearby { .. } => "event_nearby",
+            ServerMessage::Transcript { .. } => "transcript",
+            ServerMessage::Error { .. } => "error",
+            ServerMessage::Pong => "pong",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_tells_errors_apart() {
+        assert_eq!(ClientMessage::decode("{\"type\":\"ping\"}").unwrap(), ClientMessage::Ping);
+        assert_eq!(ClientMessage::decode("nope").unwrap_err().code, error_code::INVALID_JSON);
+        assert_eq!(ClientMessage::decode("[1]").unwrap_err().code, error_code::INVALID_JSON);
+        assert_eq!(ClientMessage::decode("{\"type\":\"dance\"}").unwrap_err().code, error_code::UNKNOWN_TYPE);
+        assert_eq!(ClientMessage::decode("{}").unwrap_err().code, error_code::UNKNOWN_TYPE);
+        let e = ClientMessage::decode("{\"type\":\"location_update\",\"coordinates\":[4.7,-104.1]}").unwrap_err();
+        assert_eq!(e.code, error_code::INVALID_MESSAGE);
+        assert!(e.message.contains("[longitude, latitude]"), "{}", e.message);
+    }
+
+    #[test]
+    fn server_frames_carry_their_type() {
+        let json = serde_json::to_value(ServerMessage::Pong).unwrap();
+        assert_eq!(json, serde_json::json!({"type": "pong"}));
+        let e = ServerMessage::error("not_found", "no such event");
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["type"], "error");
+        assert_eq!(json["code"], "not_found");
+        let back: ServerMessage = serde_json::from_value(json).unwrap();
+        assert_eq!(back, e);
+    }
+}
