@@ -1,1 +1,18 @@
+//! `cpld`, the CityPulse Live daemon: the REST + WebSocket API over a [`store::Store`].
+//!
+//! [`server::bind`] takes the configuration and a shutdown future and returns the bound
+//! address, so tests start daemons on free ports (port 0) and stop them explicitly.
 
+pub mod api;
+pub mod claims;
+pub mod config;
+pub mod drops;
+pub mod hub;
+pub mod metrics;
+pub mod ratelimit;
+pub mod rooms;
+pub mod scheduler;
+pub mod server;
+pub mod state;
+pub mod store;
+pub mod ws;

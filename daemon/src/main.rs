@@ -1,1 +1,179 @@
-fn main() {}
+//! `cpld`: starts the CityPulse Live daemon.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use citypulse_daemon::config::{Config, SETTINGS};
+use citypulse_daemon::server;
+
+/// The CityPulse Live daemon: REST + WebSocket API for civic events, rooms and collectibles.
+#[derive(Parser, Debug)]
+#[command(name = "cpld", version, about, after_long_help = settings_help(), after_help = "Every setting can also come from the environment, a .env file or a config file; see --help for the list.")]
+pub struct Cli {
+    /// Address:port to listen on [env: CPL_LISTEN]
+    #[arg(long, value_name = "ADDR")]
+    listen: Option<String>,
+    /// SQLite database file of the embedded store [env: CPL_DB]
+    #[arg(long, value_name = "FILE")]
+    db: Option<PathBuf>,
+    /// MongoDB database name, when MONGODB_URL is set [env: DATABASE_NAME]
+    #[arg(long, value_name = "NAME")]
+    database_name: Option<String>,
+    /// Time between collectible drop rounds (300, 90s, 5m) [env: CPL_DROP_INTERVAL]
+    #[arg(long, value_name = "DURATION")]
+    drop_interval: Option<String>,
+    /// How long a drop stays claimable [env: CPL_DROP_TTL]
+    #[arg(long, value_name = "DURATION")]
+    drop_ttl: Option<String>,
+    /// Time between expiry sweeps [env: CPL_CLEANUP_INTERVAL]
+    #[arg(long, value_name = "DURATION")]
+    cleanup_interval: Option<String>,
+    /// Writes per second per client address / frames per second per socket; 0 = off [env: CPL_RATE_LIMIT]
+    #[arg(long, value_name = "N")]
+    rate_limit: Option<String>,
+    /// Comma-separated CORS origins [env: CORS_ORIGINS]
+    #[arg(long, value_name = "ORIGINS")]
+    cors_origins: Option<String>,
+    /// Log filter: info, debug, citypulse_daemon=debug, ... [env: CPL_LOG]
+    #[arg(long, value_name = "FILTER")]
+    log: Option<String>,
+    /// TOML config file (default: cpld.toml in the platform config dir, if present) [env: CPL_CONFIG]
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// .env file to read (default: .env in the working directory, if present)
+    #[arg(long, value_name = "FILE")]
+    env_file: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the API (the default).
+    Serve,
+    /// Create the database schema and indexes, then exit (idempotent).
+    InitDb,
+}
+
+fn settings_help() -> String {
+    let mut s = String::from("Settings (precedence: flags > environment > .env > config file > defaults):\n");
+    for set in SETTINGS {
+        let default = set.default.map(|d| format!(" [default: {d}]")).unwrap_or_default();
+        s.push_str(&format!("  {:<30} {}{}\n", set.env, set.help, default));
+    }
+    s.push_str("\nCPL_ADMIN_TOKEN, DAILY_API_KEY, DEEPGRAM_API_KEY and MONGODB_URL have no flag so that secrets never show in the process list.");
+    s
+}
+
+impl Cli {
+    fn flags(&self) -> Vec<(&'static str, String)> {
+        let mut f = Vec::new();
+        let mut add = |k: &'static str, v: &Option<String>| {
+            if let Some(v) = v {
+                f.push((k, v.clone()));
+            }
+        };
+        add("CPL_LISTEN", &self.listen);
+        add("CPL_DB", &self.db.as_ref().map(|p| p.display().to_string()));
+        add("DATABASE_NAME", &self.database_name);
+        add("CPL_DROP_INTERVAL", &self.drop_interval);
+        add("CPL_DROP_TTL", &self.drop_ttl);
+        add("CPL_CLEANUP_INTERVAL", &self.cleanup_interval);
+        add("CPL_RATE_LIMIT", &self.rate_limit);
+        add("CORS_ORIGINS", &self.cors_origins);
+        add("CPL_LOG", &self.log);
+        f
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let (config, warnings) = match Config::load(&cli.flags(), cli.config.as_deref(), cli.env_file.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("cpld: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+    for w in warnings {
+        tracing::warn!("{w}");
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("cpld: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(cli.command.unwrap_or(Command::Serve), config))
+}
+
+async fn run(command: Command, config: Config) -> ExitCode {
+    let store = match server::open_store(&config).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("cpld: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Command::InitDb = command {
+        println!("database ready ({} store)", store.backend());
+        return ExitCode::SUCCESS;
+    }
+    let backend = store.backend();
+    let where_ = if backend == "sqlite" {
+        config.db_path.display().to_string()
+    } else {
+        config.database_name.clone()
+    };
+    let state = server::state(store, config);
+    let (addr, serve) = match server::bind(state.clone(), shutdown_signal()) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("cpld: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // Tests and scripts read this line to learn the port when listening on port 0.
+    println!("cpld listening on http://{addr} ({backend} store at {where_})");
+    let _ = std::io::stdout().flush();
+    if state.config.daily.api_key.is_none() {
+        tracing::info!("video is disabled: set DAILY_API_KEY to create Daily.co rooms for events");
+    }
+    if state.config.deepgram.api_key.is_none() {
+        tracing::info!("transcription is disabled: set DEEPGRAM_API_KEY to enable live captions");
+    }
+    serve.await;
+    tracing::info!("cpld stopped");
+    ExitCode::SUCCESS
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

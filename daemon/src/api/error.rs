@@ -1,0 +1,196 @@
+//! Errors become HTTP statuses in exactly one place.
+//!
+//! Every failure of a handler or filter is an [`ApiError`]; [`ApiError::status`] maps each
+//! variant with no wildcard arm (a new variant cannot ship unmapped) and [`recover`] turns
+//! warp's own rejections into the same `{"detail": ...}` body (API.md conventions).
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use citypulse::api::ErrorBody;
+use warp::http::StatusCode;
+use warp::reply::Response;
+use warp::{Rejection, Reply};
+
+use crate::store::StoreError;
+
+/// A failed request, with the sentence its client gets.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ApiError {
+    /// 400: the body is not JSON.
+    BadRequest(String),
+    /// 401: no token, or a token nobody holds.
+    Unauthorized(String),
+    /// 403: authenticated but not allowed.
+    Forbidden(String),
+    /// 404: unknown id or route.
+    NotFound(String),
+    /// 405: the route exists with another method.
+    MethodNotAllowed(String),
+    /// 409: conflicts with the stored state.
+    Conflict(String),
+    /// 413: body over 64 KiB.
+    PayloadTooLarge(String),
+    /// 415: body is not JSON.
+    UnsupportedMediaType(String),
+    /// 422: a validation rule was broken.
+    Validation(String),
+    /// 429: too many requests; retry after the given time.
+    RateLimited {
+        /// When to retry.
+        retry_after: Duration,
+    },
+    /// 502: a cloud API (Daily.co) failed.
+    BadGateway(String),
+    /// 503: the database or a feature is unavailable.
+    Unavailable(String),
+    /// 500: a bug. Never for bad input.
+    Internal(String),
+}
+
+impl ApiError {
+    /// The status of each variant.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::BadGateway(_) => StatusCode::BAD_GATEWAY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The sentence.
+    pub fn detail(&self) -> String {
+        match self {
+            ApiError::BadRequest(s)
+            | ApiError::Unauthorized(s)
+            | ApiError::Forbidden(s)
+            | ApiError::NotFound(s)
+            | ApiError::MethodNotAllowed(s)
+            | ApiError::Conflict(s)
+            | ApiError::PayloadTooLarge(s)
+            | ApiError::UnsupportedMediaType(s)
+            | ApiError::Validation(s)
+            | ApiError::BadGateway(s)
+            | ApiError::Unavailable(s)
+            | ApiError::Internal(s) => s.clone(),
+            ApiError::RateLimited { retry_after } => format!(
+                "too many requests from this client; retry after {} second(s)",
+                retry_after.as_secs().max(1)
+            ),
+        }
+    }
+
+    /// The whole response.
+    pub fn into_response(self) -> Response {
+        let status = self.status();
+        if status.is_server_error() {
+            tracing::warn!(status = status.as_u16(), detail = %self.detail(), "request failed");
+        }
+        let mut resp =
+            warp::reply::with_status(warp::reply::json(&ErrorBody { detail: self.detail() }), status)
+                .into_response();
+        if let ApiError::RateLimited { retry_after } = &self {
+            if let Ok(v) = warp::http::HeaderValue::from_str(&retry_after.as_secs().max(1).to_string()) {
+                resp.headers_mut().insert(warp::http::header::RETRY_AFTER, v);
+            }
+        }
+        resp
+    }
+}
+
+impl warp::reject::Reject for ApiError {}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { .. } => ApiError::NotFound(e.to_string()),
+            StoreError::Conflict(s) => ApiError::Conflict(s),
+            StoreError::Unavailable(s) => ApiError::Unavailable(s),
+            StoreError::Corrupt(s) => ApiError::Internal(format!("stored data is damaged: {s}")),
+        }
+    }
+}
+
+impl From<citypulse::validate::ValidationError> for ApiError {
+    fn from(e: citypulse::validate::ValidationError) -> Self {
+        ApiError::Validation(e.0)
+    }
+}
+
+impl From<citypulse::geo::InvalidCoordinates> for ApiError {
+    fn from(e: citypulse::geo::InvalidCoordinates) -> Self {
+        ApiError::Validation(e.to_string())
+    }
+}
+
+impl From<citypulse::ids::InvalidId> for ApiError {
+    fn from(e: citypulse::ids::InvalidId) -> Self {
+        ApiError::Validation(e.to_string())
+    }
+}
+
+/// Turns every rejection into `{"detail": ...}` with its status.
+pub async fn recover(rej: Rejection) -> Result<Response, Infallible> {
+    Ok(rejection_to_error(&rej).into_response())
+}
+
+fn rejection_to_error(rej: &Rejection) -> ApiError {
+    if let Some(e) = rej.find::<ApiError>() {
+        return e.clone();
+    }
+    if rej.is_not_found() {
+        return ApiError::NotFound(
+            "no such route; see /docs for the API (paths start with /api/)".into(),
+        );
+    }
+    if rej.find::<warp::reject::PayloadTooLarge>().is_some() {
+        return ApiError::PayloadTooLarge(too_large());
+    }
+    if rej.find::<warp::reject::MethodNotAllowed>().is_some() {
+        return ApiError::MethodNotAllowed(
+            "this path does not take that HTTP method; see /docs for the API".into(),
+        );
+    }
+    if let Some(e) = rej.find::<warp::reject::InvalidQuery>() {
+        return ApiError::Validation(format!("invalid query string: {e}"));
+    }
+    if let Some(e) = rej.find::<warp::reject::InvalidHeader>() {
+        return ApiError::BadRequest(e.to_string());
+    }
+    if let Some(e) = rej.find::<warp::reject::MissingHeader>() {
+        return ApiError::BadRequest(e.to_string());
+    }
+    if rej.find::<warp::reject::UnsupportedMediaType>().is_some() {
+        return ApiError::UnsupportedMediaType("request bodies must be JSON (Content-Type: application/json)".into());
+    }
+    if rej.find::<warp::reject::LengthRequired>().is_some() {
+        return ApiError::BadRequest("a Content-Length header is required".into());
+    }
+    if let Some(e) = rej.find::<warp::filters::body::BodyDeserializeError>() {
+        return ApiError::BadRequest(format!("request body is not valid: {e}"));
+    }
+    if rej.find::<warp::filters::ws::MissingConnectionUpgrade>().is_some() {
+        return ApiError::BadRequest(
+            "this is a WebSocket endpoint; connect with a WebSocket client (Upgrade: websocket)".into(),
+        );
+    }
+    ApiError::BadRequest(format!("request refused: {rej:?}"))
+}
+
+/// The 413 sentence.
+pub fn too_large() -> String {
+    format!(
+        "request body is larger than {} KiB; send less",
+        citypulse::MAX_BODY_BYTES / 1024
+    )
+}

@@ -1,0 +1,550 @@
+//! `cpld` configuration: one layered loader with a written precedence.
+//!
+//! Precedence, highest first: command-line flags > process environment > `.env` file >
+//! config file (TOML) > defaults. Every setting has one environment name (the original
+//! backend's names keep their meaning: `MONGODB_URL`, `DATABASE_NAME`, `DAILY_API_KEY`,
+//! `DAILY_DOMAIN`, `DEEPGRAM_API_KEY`, `CORS_ORIGINS`; ours are `CPL_*`) and one config-file
+//! key (the environment name lower-cased without `CPL_`). A bad value stops the daemon at
+//! start with a sentence naming the setting and where the value came from.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// A value that must never be printed: API keys, tokens, database URLs with passwords.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wraps a secret.
+    pub fn new(s: impl Into<String>) -> Self {
+        Secret(s.into())
+    }
+    /// The secret itself, for the one place that must send it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// One setting: its environment name, what it means, its default (as text).
+pub struct Setting {
+    /// Environment variable name.
+    pub env: &'static str,
+    /// One-line meaning, shown by `cpld --help` and in the README.
+    pub help: &'static str,
+    /// Default, as it would be written.
+    pub default: Option<&'static str>,
+}
+
+/// Every setting `cpld` reads.
+pub const SETTINGS: &[Setting] = &[
+    Setting { env: "CPL_LISTEN", help: "address:port the daemon listens on", default: Some("127.0.0.1:8000") },
+    Setting { env: "CPL_DB", help: "SQLite database file of the embedded store", default: None },
+    Setting { env: "MONGODB_URL", help: "MongoDB connection string; when set, MongoDB is the store instead of SQLite", default: None },
+    Setting { env: "DATABASE_NAME", help: "MongoDB database name", default: Some("citypulse_live") },
+    Setting { env: "CPL_ADMIN_TOKEN", help: "bearer token for admin calls (manual drops, user listing, token reset); unset disables them", default: None },
+    Setting { env: "CPL_DROP_INTERVAL", help: "time between collectible drop rounds (300, 90s, 5m)", default: Some("300") },
+    Setting { env: "CPL_DROP_TTL", help: "how long a dropped collectible stays claimable", default: Some("30") },
+    Setting { env: "CPL_CLEANUP_INTERVAL", help: "time between sweeps that deactivate expired collectibles", default: Some("60") },
+    Setting { env: "CPL_RATE_LIMIT", help: "writes per second per client address on REST, and frames per second per WebSocket; 0 turns limiting off", default: Some("20") },
+    Setting { env: "CPL_WS_HEARTBEAT", help: "time between WebSocket pings the daemon sends", default: Some("15") },
+    Setting { env: "CPL_WS_TIMEOUT", help: "a WebSocket silent this long (no frame, no pong) is closed and its user leaves their rooms", default: Some("45") },
+    Setting { env: "CPL_WS_QUEUE", help: "messages queued per WebSocket before a slow client is disconnected", default: Some("256") },
+    Setting { env: "CPL_MAX_CONNECTIONS_PER_USER", help: "open WebSockets allowed per user", default: Some("8") },
+    Setting { env: "CORS_ORIGINS", help: "comma-separated origins allowed by CORS (e.g. http://localhost:5173)", default: None },
+    Setting { env: "DAILY_API_KEY", help: "Daily.co API key; unset turns video rooms off", default: None },
+    Setting { env: "DAILY_DOMAIN", help: "Daily.co domain (your-domain.daily.co)", default: None },
+    Setting { env: "DAILY_API_URL", help: "Daily.co REST base URL", default: Some("https://api.daily.co/v1") },
+    Setting { env: "DEEPGRAM_API_KEY", help: "Deepgram API key; unset turns live transcription off", default: None },
+    Setting { env: "DEEPGRAM_API_URL", help: "Deepgram live endpoint", default: Some("wss://api.deepgram.com/v1/listen") },
+    Setting { env: "CPL_DEEPGRAM_MODEL", help: "Deepgram model", default: Some("nova-2") },
+    Setting { env: "CPL_DEEPGRAM_LANGUAGE", help: "default transcription language", default: Some("es") },
+    Setting { env: "CPL_LOG", help: "log filter (tracing syntax: info, cpld=debug, ...)", default: Some("info") },
+];
+
+/// Where a value came from, for error sentences.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// Built in.
+    Default,
+    /// The TOML config file.
+    File,
+    /// The `.env` file.
+    DotEnv,
+    /// The process environment.
+    Env,
+    /// A command-line flag.
+    Flag,
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Source::Default => "the default",
+            Source::File => "the config file",
+            Source::DotEnv => "the .env file",
+            Source::Env => "the environment",
+            Source::Flag => "the command line",
+        })
+    }
+}
+
+/// A setting that could not be used.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// The raw layers, lowest precedence first; later layers win.
+#[derive(Debug, Default, Clone)]
+pub struct Layers {
+    /// Values by environment name, with their source.
+    values: BTreeMap<String, (String, Source)>,
+    /// Warnings to log once logging is up (unknown keys, ...).
+    pub warnings: Vec<String>,
+}
+
+impl Layers {
+    /// Sets `key` from `source`, overriding lower layers.
+    pub fn set(&mut self, key: &str, value: impl Into<String>, source: Source) {
+        self.values.insert(key.to_string(), (value.into(), source));
+    }
+
+    fn get(&self, key: &str) -> Option<(&str, Source)> {
+        self.values.get(key).map(|(v, s)| (v.as_str(), *s))
+    }
+
+    /// Adds a TOML config file's keys (`listen = "..."`, `drop_interval = "5m"`, `mongodb_url = ...`).
+    pub fn add_file(&mut self, path: &Path) -> Result<(), ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            ConfigError(format!("cannot read config file {}: {e}", path.display()))
+        })?;
+        let table: toml::Table = text.parse().map_err(|e| {
+            ConfigError(format!("config file {} is not valid TOML: {e}", path.display()))
+        })?;
+        for (key, value) in table {
+            let env = file_key_to_env(&key);
+            if !SETTINGS.iter().any(|s| s.env == env) {
+                self.warnings.push(format!(
+                    "config file {}: unknown key {key:?} ignored",
+                    path.display()
+                ));
+                continue;
+            }
+            let text = match value {
+                toml::Value::String(s) => s,
+                toml::Value::Integer(i) => i.to_string(),
+                toml::Value::Float(f) => f.to_string(),
+                toml::Value::Boolean(b) => b.to_string(),
+                toml::Value::Array(a) => a
+                    .iter()
+                    .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                other => {
+                    return Err(ConfigError(format!(
+                        "config file {}: key {key:?} must be a string or number, not {}",
+                        path.display(),
+                        other.type_str()
+                    )))
+                }
+            };
+            self.set(&env, text, Source::File);
+        }
+        Ok(())
+    }
+
+    /// Adds a `.env` file's variables (without touching the process environment).
+    pub fn add_dotenv(&mut self, path: &Path) -> Result<(), ConfigError> {
+        let iter = dotenvy::from_path_iter(path)
+            .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
+        for item in iter {
+            let (k, v) = item.map_err(|e| {
+                ConfigError(format!("{} has a line that is not KEY=value: {e}", path.display()))
+            })?;
+            if SETTINGS.iter().any(|s| s.env == k) {
+                self.set(&k, v, Source::DotEnv);
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the known variables of an environment (the process's, or a test's).
+    pub fn add_env(&mut self, vars: impl IntoIterator<Item = (String, String)>) {
+        for (k, v) in vars {
+            if SETTINGS.iter().any(|s| s.env == k) {
+                self.set(&k, v, Source::Env);
+            } else if k.starts_with("CPL_") && !IGNORED_CPL_VARS.contains(&k.as_str()) {
+                self.warnings
+                    .push(format!("unknown setting {k} in the environment ignored"));
+            }
+        }
+    }
+}
+
+/// `CPL_*` variables that belong to other programs (the CLI, the tests), not to `cpld`.
+const IGNORED_CPL_VARS: &[&str] = &["CPL_URL", "CPL_CONFIG", "CPL_TEST_MONGODB_URL", "CPL_PROFILE"];
+
+fn file_key_to_env(key: &str) -> String {
+    let upper = key.to_ascii_uppercase();
+    if SETTINGS.iter().any(|s| s.env == upper) {
+        upper
+    } else {
+        format!("CPL_{upper}")
+    }
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// SQLite file (embedded store).
+    pub db_path: PathBuf,
+    /// MongoDB URL; when set, MongoDB is the store.
+    pub mongodb_url: Option<Secret>,
+    /// MongoDB database name.
+    pub database_name: String,
+    /// Admin bearer token.
+    pub admin_token: Option<Secret>,
+    /// Between drop rounds.
+    pub drop_interval: Duration,
+    /// Drop lifetime.
+    pub drop_ttl: Duration,
+    /// Between expiry sweeps.
+    pub cleanup_interval: Duration,
+    /// Per-address REST writes / per-socket frames per second; 0 = off.
+    pub rate_limit: u32,
+    /// Server ping interval.
+    pub ws_heartbeat: Duration,
+    /// Silence after which a socket is closed.
+    pub ws_timeout: Duration,
+    /// Outgoing queue per socket.
+    pub ws_queue: usize,
+    /// Sockets per user.
+    pub max_connections_per_user: usize,
+    /// CORS origins.
+    pub cors_origins: Vec<String>,
+    /// Daily.co.
+    pub daily: DailyConfig,
+    /// Deepgram.
+    pub deepgram: DeepgramConfig,
+    /// Log filter.
+    pub log: String,
+}
+
+/// Daily.co settings.
+#[derive(Debug, Clone)]
+pub struct DailyConfig {
+    /// REST base URL.
+    pub api_url: String,
+    /// API key; None = video off.
+    pub api_key: Option<Secret>,
+    /// Domain.
+    pub domain: Option<String>,
+}
+
+/// Deepgram settings.
+#[derive(Debug, Clone)]
+pub struct DeepgramConfig {
+    /// Live endpoint.
+    pub api_url: String,
+    /// API key; None = transcription off.
+    pub api_key: Option<Secret>,
+    /// Model.
+    pub model: String,
+    /// Default language.
+    pub language: String,
+}
+
+impl Config {
+    /// Resolves the layers into a configuration, or the first bad setting.
+    pub fn resolve(layers: &Layers) -> Result<Config, ConfigError> {
+        let r = Resolver { layers };
+        Ok(Config {
+            listen: r.parse("CPL_LISTEN", |v| {
+                v.parse::<SocketAddr>()
+                    .map_err(|_| "is not an address:port such as 127.0.0.1:8000".to_string())
+            })?,
+            db_path: match r.text("CPL_DB") {
+                Some((v, _)) => PathBuf::from(v),
+                None => default_db_path()?,
+            },
+            mongodb_url: r.text("MONGODB_URL").filter(|(v, _)| !v.is_empty()).map(|(v, _)| Secret::new(v)),
+            database_name: r.required_text("DATABASE_NAME")?,
+            admin_token: r.text("CPL_ADMIN_TOKEN").filter(|(v, _)| !v.is_empty()).map(|(v, _)| Secret::new(v)),
+            drop_interval: r.parse("CPL_DROP_INTERVAL", parse_duration)?,
+            drop_ttl: r.parse("CPL_DROP_TTL", parse_duration)?,
+            cleanup_interval: r.parse("CPL_CLEANUP_INTERVAL", parse_duration)?,
+            rate_limit: r.parse("CPL_RATE_LIMIT", |v| {
+                v.parse::<u32>().map_err(|_| "is not a whole number of requests per second (0 turns limiting off)".to_string())
+            })?,
+            ws_heartbeat: r.parse("CPL_WS_HEARTBEAT", parse_duration)?,
+            ws_timeout: r.parse("CPL_WS_TIMEOUT", parse_duration)?,
+            ws_queue: r.parse("CPL_WS_QUEUE", |v| positive(v, 1_000_000))?,
+            max_connections_per_user: r.parse("CPL_MAX_CONNECTIONS_PER_USER", |v| positive(v, 1000))?,
+            cors_origins: r
+                .text("CORS_ORIGINS")
+                .map(|(v, _)| {
+                    v.split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            daily: DailyConfig {
+                api_url: r.parse("DAILY_API_URL", http_url)?,
+                api_key: r.text("DAILY_API_KEY").filter(|(v, _)| !v.is_empty()).map(|(v, _)| Secret::new(v)),
+                domain: r.text("DAILY_DOMAIN").map(|(v, _)| v.to_string()).filter(|v| !v.is_empty()),
+            },
+            deepgram: DeepgramConfig {
+                api_url: r.parse("DEEPGRAM_API_URL", ws_url)?,
+                api_key: r.text("DEEPGRAM_API_KEY").filter(|(v, _)| !v.is_empty()).map(|(v, _)| Secret::new(v)),
+                model: r.required_text("CPL_DEEPGRAM_MODEL")?,
+                language: r.required_text("CPL_DEEPGRAM_LANGUAGE")?,
+            },
+            log: r.required_text("CPL_LOG")?,
+        })
+        .and_then(|c: Config| {
+            if c.ws_timeout <= c.ws_heartbeat {
+                return Err(ConfigError(format!(
+                    "CPL_WS_TIMEOUT ({:?}) must be longer than CPL_WS_HEARTBEAT ({:?}), or every connection would time out between two pings",
+                    c.ws_timeout, c.ws_heartbeat
+                )));
+            }
+            Ok(c)
+        })
+    }
+
+    /// Loads the configuration of a process: `.env` in the working directory (or
+    /// `env_file`), the config file (`config_file`, else `CPL_CONFIG`, else
+    /// `cpld.toml` in the platform config directory if it exists), the process
+    /// environment and the flags already collected in `flags`.
+    pub fn load(
+        flags: &[(&'static str, String)],
+        config_file: Option<&Path>,
+        env_file: Option<&Path>,
+    ) -> Result<(Config, Vec<String>), ConfigError> {
+        let env: Vec<(String, String)> = std::env::vars().collect();
+        let mut layers = Layers::default();
+        for s in SETTINGS {
+            if let Some(d) = s.default {
+                layers.set(s.env, d, Source::Default);
+            }
+        }
+        let file = config_file
+            .map(Path::to_path_buf)
+            .or_else(|| {
+                env.iter()
+                    .find(|(k, _)| k == "CPL_CONFIG")
+                    .map(|(_, v)| PathBuf::from(v))
+            })
+            .or_else(|| {
+                directories::ProjectDirs::from("co", "CityPulse", "citypulse")
+                    .map(|d| d.config_dir().join("cpld.toml"))
+                    .filter(|p| p.exists())
+            });
+        if let Some(f) = file {
+            layers.add_file(&f)?;
+        }
+        match env_file {
+            Some(p) => layers.add_dotenv(p)?,
+            None => {
+                let p = Path::new(".env");
+                if p.exists() {
+                    layers.add_dotenv(p)?;
+                }
+            }
+        }
+        layers.add_env(env);
+        for (k, v) in flags {
+            layers.set(k, v.clone(), Source::Flag);
+        }
+        let config = Config::resolve(&layers)?;
+        Ok((config, layers.warnings))
+    }
+
+    /// A configuration for tests: defaults plus the given values.
+    pub fn for_test(values: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut layers = Layers::default();
+        for s in SETTINGS {
+            if let Some(d) = s.default {
+                layers.set(s.env, d, Source::Default);
+            }
+        }
+        for (k, v) in values {
+            layers.set(k, *v, Source::Flag);
+        }
+        Config::resolve(&layers)
+    }
+}
+
+struct Resolver<'a> {
+    layers: &'a Layers,
+}
+
+impl Resolver<'_> {
+    fn text(&self, key: &str) -> Option<(&str, Source)> {
+        self.layers.get(key)
+    }
+
+    fn required_text(&self, key: &str) -> Result<String, ConfigError> {
+        match self.text(key) {
+            Some((v, _)) if !v.trim().is_empty() => Ok(v.trim().to_string()),
+            Some((_, src)) => Err(ConfigError(format!("{key} (from {src}) must not be empty"))),
+            None => Err(ConfigError(format!("{key} must be set"))),
+        }
+    }
+
+    fn parse<T>(&self, key: &str, f: impl Fn(&str) -> Result<T, String>) -> Result<T, ConfigError> {
+        let (v, src) = self
+            .text(key)
+            .ok_or_else(|| ConfigError(format!("{key} must be set")))?;
+        f(v.trim()).map_err(|why| ConfigError(format!("{key}={v:?} (from {src}) {why}")))
+    }
+}
+
+/// Parses `300`, `90s`, `5m`, `1h 30m` (plain numbers are seconds); at least one second.
+pub fn parse_duration(v: &str) -> Result<Duration, String> {
+    let d = if let Ok(secs) = v.parse::<u64>() {
+        Duration::from_secs(secs)
+    } else if let Ok(secs) = v.parse::<f64>() {
+        if !secs.is_finite() || secs < 0.0 {
+            return Err("is not a duration; use seconds like 300 or forms like 90s, 5m".into());
+        }
+        Duration::from_secs_f64(secs)
+    } else {
+        humantime::parse_duration(v)
+            .map_err(|_| "is not a duration; use seconds like 300 or forms like 90s, 5m".to_string())?
+    };
+    if d < Duration::from_secs(1) {
+        return Err("must be at least one second".into());
+    }
+    if d > Duration::from_secs(7 * 24 * 3600) {
+        return Err("must be at most a week".into());
+    }
+    Ok(d)
+}
+
+fn positive(v: &str, max: usize) -> Result<usize, String> {
+    match v.parse::<usize>() {
+        Ok(n) if (1..=max).contains(&n) => Ok(n),
+        _ => Err(format!("must be a whole number from 1 to {max}")),
+    }
+}
+
+fn http_url(v: &str) -> Result<String, String> {
+    if v.starts_with("http://") || v.starts_with("https://") {
+        Ok(v.trim_end_matches('/').to_string())
+    } else {
+        Err("must be an http:// or https:// URL".into())
+    }
+}
+
+fn ws_url(v: &str) -> Result<String, String> {
+    if v.starts_with("ws://") || v.starts_with("wss://") {
+        Ok(v.to_string())
+    } else {
+        Err("must be a ws:// or wss:// URL".into())
+    }
+}
+
+fn default_db_path() -> Result<PathBuf, ConfigError> {
+    directories::ProjectDirs::from("co", "CityPulse", "citypulse")
+        .map(|d| d.data_dir().join("citypulse.db"))
+        .ok_or_else(|| {
+            ConfigError(
+                "cannot find a data directory for the database (no HOME?); set CPL_DB to a file path"
+                    .into(),
+            )
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn defaults() -> Layers {
+        let mut l = Layers::default();
+        for s in SETTINGS {
+            if let Some(d) = s.default {
+                l.set(s.env, d, Source::Default);
+            }
+        }
+        l.set("CPL_DB", "/tmp/x.db", Source::Default);
+        l
+    }
+
+    #[test]
+    fn defaults_resolve() {
+        let c = Config::resolve(&defaults()).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8000");
+        assert_eq!(c.drop_interval, Duration::from_secs(300));
+        assert_eq!(c.drop_ttl, Duration::from_secs(30));
+        assert_eq!(c.database_name, "citypulse_live");
+        assert!(c.daily.api_key.is_none());
+    }
+
+    #[test]
+    fn each_layer_overrides_the_one_below() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cpld.toml");
+        std::fs::write(&file, "drop_interval = \"5m\"\ndrop_ttl = 10\nrate_limit = 1\nlisten = \"127.0.0.1:1\"\n").unwrap();
+        let dotenv = dir.path().join(".env");
+        std::fs::write(&dotenv, "CPL_DROP_TTL=11\nCPL_RATE_LIMIT=2\nCPL_LISTEN=127.0.0.1:2\n").unwrap();
+        let mut l = defaults();
+        l.add_file(&file).unwrap();
+        l.add_dotenv(&dotenv).unwrap();
+        l.add_env([
+            ("CPL_RATE_LIMIT".to_string(), "3".to_string()),
+            ("CPL_LISTEN".to_string(), "127.0.0.1:3".to_string()),
+        ]);
+        l.set("CPL_LISTEN", "127.0.0.1:4", Source::Flag);
+        let c = Config::resolve(&l).unwrap();
+        assert_eq!(c.drop_interval, Duration::from_secs(300)); // file
+        assert_eq!(c.drop_ttl, Duration::from_secs(11)); // .env over file
+        assert_eq!(c.rate_limit, 3); // env over .env
+        assert_eq!(c.listen.port(), 4); // flag over env
+    }
+
+    #[test]
+    fn bad_values_name_the_setting_and_source() {
+        let mut l = defaults();
+        l.add_env([("CPL_DROP_INTERVAL".to_string(), "soon".to_string())]);
+        let err = Config::resolve(&l).unwrap_err().to_string();
+        assert!(err.contains("CPL_DROP_INTERVAL") && err.contains("the environment"), "{err}");
+        let mut l = defaults();
+        l.set("CPL_LISTEN", "nowhere", Source::Flag);
+        let err = Config::resolve(&l).unwrap_err().to_string();
+        assert!(err.contains("CPL_LISTEN") && err.contains("command line"), "{err}");
+    }
+
+    #[test]
+    fn unknown_cpl_variables_warn() {
+        let mut l = defaults();
+        l.add_env([("CPL_DROP_INTERVALL".to_string(), "1".to_string())]);
+        assert_eq!(l.warnings.len(), 1);
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("5m").unwrap(), Duration::from_secs(300));
+        assert_eq!(parse_duration("1").unwrap(), Duration::from_secs(1));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("-1").is_err());
+    }
+
+    #[test]
+    fn secrets_are_redacted() {
+        let c = Config::for_test(&[("CPL_DB", "/tmp/x"), ("DAILY_API_KEY", "sk-very-secret")]).unwrap();
+        assert!(!format!("{c:?}").contains("sk-very-secret"));
+    }
+}

@@ -1,0 +1,340 @@
+//! The real-time hub: every open WebSocket's outgoing queue, grouped by user, and the
+//! geofence of connected users' last positions.
+//!
+//! Fan-out never blocks (ARCHITECTURE.md "Real-time"): each connection has a bounded queue;
+//! a frame is encoded once and `try_send` to each queue; a connection whose queue is full is
+//! told to close with a reason and dropped from the hub, and nobody else waits for it.
+//! Room membership is not kept here: the store is the truth (it survives restarts and is
+//! shared by daemons), and a room broadcast asks it who is in the room.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use citypulse::geo::Coordinates;
+use citypulse::ids::{EventId, UserId};
+use citypulse::model::{Event, NearbyEvent};
+use citypulse::ws::ServerMessage;
+use rstar::{PointDistance, RTree, RTreeObject, AABB};
+use tokio::sync::{mpsc, Notify};
+
+use crate::metrics::Metrics;
+use crate::store::{Store, StoreResult};
+
+/// Radius of the `event_nearby` geofence (API.md: "within 5 km").
+pub const GEOFENCE_RADIUS_M: f64 = 5000.0;
+
+/// An encoded frame shared by every queue it is sent to.
+pub type Frame = Arc<str>;
+
+/// Tells a connection's task to close, with a code and reason.
+#[derive(Default)]
+pub struct KillSwitch {
+    reason: Mutex<Option<(u16, String)>>,
+    notify: Notify,
+}
+
+impl KillSwitch {
+    /// Asks the connection to close (the first reason wins).
+    pub fn kill(&self, code: u16, reason: impl Into<String>) {
+        if let Ok(mut r) = self.reason.lock() {
+            if r.is_none() {
+                *r = Some((code, reason.into()));
+            }
+        }
+        self.notify.notify_one();
+    }
+
+    /// Waits until asked to close; the code and reason.
+    pub async fn killed(&self) -> (u16, String) {
+        loop {
+            if let Ok(r) = self.reason.lock() {
+                if let Some(r) = r.as_ref() {
+                    return r.clone();
+                }
+            }
+            self.notify.notified().await;
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Conn {
+    id: u64,
+    tx: mpsc::Sender<Frame>,
+    kill: Arc<KillSwitch>,
+}
+
+/// A registered connection's receiving side.
+pub struct Registration {
+    /// Identifies the connection in the hub.
+    pub conn_id: u64,
+    /// Frames to write to the socket.
+    pub rx: mpsc::Receiver<Frame>,
+    /// Set when the hub wants the connection closed.
+    pub kill: Arc<KillSwitch>,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+struct Positioned {
+    user: u64,
+    point: [f64; 2],
+}
+
+impl RTreeObject for Positioned {
+    type Envelope = AABB<[f64; 2]>;
+    fn envelope(&self) -> Self::Envelope {
+        AABB::from_point(self.point)
+    }
+}
+
+impl PointDistance for Positioned {
+    fn distance_2(&self, p: &[f64; 2]) -> f64 {
+        let dx = self.point[0] - p[0];
+        let dy = self.point[1] - p[1];
+        dx * dx + dy * dy
+    }
+}
+
+#[derive(Default)]
+struct Geofence {
+    tree: RTree<Positioned>,
+    /// Per connected user: their tree key and position.
+    by_user: HashMap<UserId, Positioned>,
+    users: HashMap<u64, UserId>,
+    next_key: u64,
+}
+
+/// Connections of this daemon.
+pub struct Hub {
+    conns: RwLock<HashMap<UserId, Vec<Conn>>>,
+    geofence: RwLock<Geofence>,
+    next_id: AtomicU64,
+    queue: usize,
+    max_per_user: usize,
+    metrics: Arc<Metrics>,
+}
+
+impl Hub {
+    /// A hub with `queue` frames per connection and `max_per_user` connections per user.
+    pub fn new(queue: usize, max_per_user: usize, metrics: Arc<Metrics>) -> Self {
+        Hub {
+            conns: RwLock::default(),
+            geofence: RwLock::default(),
+            next_id: AtomicU64::new(1),
+            queue,
+            max_per_user,
+            metrics,
+        }
+    }
+
+    /// Adds a connection of `user`; `None` when they already have the maximum open.
+    pub fn register(&self, user: &UserId) -> Option<Registration> {
+        let mut conns = self.conns.write().ok()?;
+        let list = conns.entry(user.clone()).or_default();
+        if list.len() >= self.max_per_user {
+            return None;
+        }
+        let (tx, rx) = mpsc::channel(self.queue);
+        let kill = Arc::new(KillSwitch::default());
+        let conn_id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        list.push(Conn {
+            id: conn_id,
+            tx,
+            kill: kill.clone(),
+        });
+        self.metrics.ws_connections.fetch_add(1, Ordering::Relaxed);
+        Some(Registration { conn_id, rx, kill })
+    }
+
+    /// Removes a connection; true when it was the user's last one here.
+    pub fn unregister(&self, user: &UserId, conn_id: u64) -> bool {
+        let Ok(mut conns) = self.conns.write() else { return false };
+        let mut last = false;
+        if let Some(list) = conns.get_mut(user) {
+            let before = list.len();
+            list.retain(|c| c.id != conn_id);
+            if list.len() < before {
+                self.metrics.ws_connections.fetch_sub(1, Ordering::Relaxed);
+            }
+            if list.is_empty() {
+                conns.remove(user);
+                last = true;
+            }
+        }
+        if last {
+            self.forget_position(user);
+        }
+        last
+    }
+
+    /// Whether the user has a connection here.
+    pub fn is_connected(&self, user: &UserId) -> bool {
+        self.conns.read().map(|c| c.contains_key(user)).unwrap_or(false)
+    }
+
+    /// Number of open connections.
+    pub fn connection_count(&self) -> usize {
+        self.conns
+            .read()
+            .map(|c| c.values().map(Vec::len).sum())
+            .unwrap_or(0)
+    }
+
+    /// Encodes a frame once.
+    pub fn encode(msg: &ServerMessage) -> Frame {
+        // Serialising our own enum cannot fail (no maps with non-string keys, no NaN
+        // reaches here: coordinates are validated finite); fall back to an error frame.
+        serde_json::to_string(msg)
+            .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"code\":\"internal\",\"message\":\"{e}\"}}"))
+            .into()
+    }
+
+    /// Queues a frame on every connection of each user in `users` that is connected here.
+    pub fn send_to_users<'a>(&self, users: impl IntoIterator<Item = &'a UserId>, msg: &ServerMessage) {
+        let frame = Self::encode(msg);
+        let mut slow = Vec::new();
+        if let Ok(conns) = self.conns.read() {
+            for user in users {
+                if let Some(list) = conns.get(user) {
+                    for c in list {
+                        self.offer(c, &frame, user, &mut slow);
+                    }
+                }
+            }
+        }
+        self.drop_slow(slow);
+    }
+
+    /// Queues a frame on every connection of one user.
+    pub fn send_to_user(&self, user: &UserId, msg: &ServerMessage) {
+        self.send_to_users(std::iter::once(user), msg);
+    }
+
+    /// Queues a frame on one connection only (answers to that connection's own frames).
+    pub fn send_to_conn(&self, user: &UserId, conn_id: u64, msg: &ServerMessage) {
+        let frame = Self::encode(msg);
+        let mut slow = Vec::new();
+        if let Ok(conns) = self.conns.read() {
+            if let Some(c) = conns.get(user).and_then(|l| l.iter().find(|c| c.id == conn_id)) {
+                self.offer(c, &frame, user, &mut slow);
+            }
+        }
+        self.drop_slow(slow);
+    }
+
+    fn offer(&self, c: &Conn, frame: &Frame, user: &UserId, slow: &mut Vec<(UserId, u64)>) {
+        match c.tx.try_send(frame.clone()) {
+            Ok(()) => {
+                self.metrics.ws_messages_out.fetch_add(1, Ordering::Relaxed);
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                // Back-pressure rule: the slow client goes, nobody else waits for it.
+                c.kill.kill(
+                    1008,
+                    format!(
+                        "client too slow: {} messages waiting unread; reconnect and read faster",
+                        self.queue
+                    ),
+                );
+                self.metrics.ws_slow_disconnects.fetch_add(1, Ordering::Relaxed);
+                slow.push((user.clone(), c.id));
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+
+    fn drop_slow(&self, slow: Vec<(UserId, u64)>) {
+        for (user, id) in slow {
+            // The connection task also unregisters on exit; removing twice is harmless.
+            let _ = self.unregister_quiet(&user, id);
+        }
+    }
+
+    fn unregister_quiet(&self, user: &UserId, conn_id: u64) -> Option<()> {
+        let mut conns = self.conns.write().ok()?;
+        let list = conns.get_mut(user)?;
+        let before = list.len();
+        list.retain(|c| c.id != conn_id);
+        if list.len() < before {
+            self.metrics.ws_connections.fetch_sub(1, Ordering::Relaxed);
+        }
+        Some(())
+    }
+
+    /// Sends a frame to everyone in an event's room who is connected here.
+    pub async fn broadcast_room(
+        &self,
+        store: &dyn Store,
+        event: &EventId,
+        msg: &ServerMessage,
+    ) -> StoreResult<()> {
+        let members = store.participants(event).await?;
+        self.send_to_users(members.iter().map(|p| &p.user_id), msg);
+        Ok(())
+    }
+
+    /// Number of distinct users connected here (for `/metrics` rooms estimate).
+    pub fn user_count(&self) -> usize {
+        self.conns.read().map(|c| c.len()).unwrap_or(0)
+    }
+
+    /// Records a connected user's last position for the geofence.
+    pub fn set_position(&self, user: &UserId, at: Coordinates) {
+        let Ok(mut g) = self.geofence.write() else { return };
+        let point = [at.lng(), at.lat()];
+        let g = &mut *g;
+        let key = match g.by_user.get(user) {
+            Some(old) => {
+                let key = old.user;
+                g.tree.remove(old);
+                key
+            }
+            None => {
+                g.next_key += 1;
+                g.users.insert(g.next_key, user.clone());
+                g.next_key
+            }
+        };
+        let p = Positioned { user: key, point };
+        g.tree.insert(p);
+        g.by_user.insert(user.clone(), p);
+    }
+
+    fn forget_position(&self, user: &UserId) {
+        let Ok(mut g) = self.geofence.write() else { return };
+        if let Some(old) = g.by_user.remove(user) {
+            g.tree.remove(&old);
+            g.users.remove(&old.user);
+        }
+    }
+
+    /// Pushes `event_nearby` to every connected user whose last position is within 5 km of
+    /// a new event. The R-tree box query touches only users near the event, not everyone.
+    pub fn notify_new_event(&self, event: &Event) {
+        let center = event.location.coordinates;
+        let (min_lng, min_lat, max_lng, max_lat) = center.bounding_box(GEOFENCE_RADIUS_M);
+        let hits: Vec<(UserId, f64)> = {
+            let Ok(g) = self.geofence.read() else { return };
+            g.tree
+                .locate_in_envelope(&AABB::from_corners([min_lng, min_lat], [max_lng, max_lat]))
+                .filter_map(|p| {
+                    let at = Coordinates::new(p.point[0], p.point[1]).ok()?;
+                    let d = center.distance_m(&at);
+                    (d <= GEOFENCE_RADIUS_M).then(|| g.users.get(&p.user).map(|u| (u.clone(), d)))?
+                })
+                .collect()
+        };
+        for (user, distance_m) in hits {
+            self.send_to_user(
+                &user,
+                &ServerMessage::EventNearby {
+                    event: NearbyEvent {
+                        event: event.clone(),
+                        distance_m,
+                    },
+                },
+            );
+        }
+    }
+}

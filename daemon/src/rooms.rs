@@ -1,0 +1,109 @@
+//! Event rooms: joining, leaving, chatting and ending, the same whether a client comes over
+//! REST or WebSocket. The store records membership; the hub tells the room.
+
+use citypulse::ids::{EventId, MessageId};
+use citypulse::model::{ChatMessage, EventStatus, User};
+use citypulse::time;
+use citypulse::ws::ServerMessage;
+
+use crate::api::error::ApiError;
+use crate::state::State;
+use crate::store::JoinOutcome;
+
+/// Puts `user` in the event's room and tells the room (the joiner included) `user_joined`.
+/// Joining twice changes nothing and announces nothing.
+pub async fn join(state: &State, user: &User, event: &EventId) -> Result<JoinOutcome, ApiError> {
+    let outcome = state.store.join_event(event, &user.id, time::now()).await?;
+    if let JoinOutcome::Joined { .. } = outcome {
+        let msg = ServerMessage::UserJoined {
+            event_id: event.clone(),
+            user_id: user.id.clone(),
+            name: user.name.clone(),
+        };
+        state.hub.broadcast_room(state.store.as_ref(), event, &msg).await?;
+    }
+    Ok(outcome)
+}
+
+/// Takes `user` out of the room; the room and the leaver hear `user_left`.
+/// 404 for an unknown event; leaving a room one is not in is a no-op.
+pub async fn leave(state: &State, user: &User, event: &EventId) -> Result<bool, ApiError> {
+    state.store.event(event).await?;
+    let was_in = state.store.leave_event(event, &user.id).await?;
+    if was_in {
+        announce_left(state, &user.id, event).await?;
+    }
+    Ok(was_in)
+}
+
+/// Tells a room and the leaver that someone left.
+pub async fn announce_left(
+    state: &State,
+    user: &citypulse::UserId,
+    event: &EventId,
+) -> Result<(), ApiError> {
+    let msg = ServerMessage::UserLeft {
+        event_id: event.clone(),
+        user_id: user.clone(),
+    };
+    state.hub.broadcast_room(state.store.as_ref(), event, &msg).await?;
+    state.hub.send_to_user(user, &msg);
+    Ok(())
+}
+
+/// Stores a chat message and sends it to the room (its author included).
+/// Only participants may chat (API.md: "only participants").
+pub async fn chat(
+    state: &State,
+    user: &User,
+    event: &EventId,
+    text: &str,
+) -> Result<ChatMessage, ApiError> {
+    let text = citypulse::validate::chat_message(text)?;
+    let ev = state.store.event(event).await?;
+    if ev.status == EventStatus::Ended {
+        return Err(ApiError::Conflict(format!("event {event} has ended; its room is closed")));
+    }
+    if !state.store.is_participant(event, &user.id).await? {
+        return Err(ApiError::Forbidden(format!(
+            "you are not in the room of event {event}; join it first (join_event or POST /api/events/{event}/join)"
+        )));
+    }
+    let message = ChatMessage {
+        id: MessageId::generate(),
+        event_id: event.clone(),
+        user_id: user.id.clone(),
+        name: user.name.clone(),
+        message: text,
+        timestamp: time::now(),
+    };
+    state.store.add_message(&message).await?;
+    state
+        .metrics
+        .chat_messages
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    state
+        .hub
+        .broadcast_room(state.store.as_ref(), event, &ServerMessage::ChatMessage(message.clone()))
+        .await?;
+    Ok(message)
+}
+
+/// Ends an event (creator only): the store ends it and empties its room, then everyone who
+/// was in the room hears `event_ended`.
+pub async fn end(state: &State, user: &User, event: &EventId) -> Result<(), ApiError> {
+    let ev = state.store.event(event).await?;
+    if ev.creator_id != user.id {
+        return Err(ApiError::Forbidden(format!(
+            "only the creator of event {event} can end it"
+        )));
+    }
+    let (_, members) = state.store.end_event(event, time::now()).await?;
+    state.hub.send_to_users(
+        members.iter(),
+        &ServerMessage::EventEnded {
+            event_id: event.clone(),
+        },
+    );
+    Ok(())
+}

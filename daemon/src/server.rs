@@ -1,0 +1,92 @@
+//! Wiring: the store chosen once, the routes, CORS, request metrics, background jobs, and a
+//! graceful stop.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use warp::Filter;
+
+use crate::config::Config;
+use crate::state::{AppState, State};
+use crate::store::sqlite::SqliteStore;
+use crate::store::{Store, StoreError};
+use crate::{api, scheduler, ws};
+
+/// Opens the store the configuration names.
+pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StoreError> {
+    if config.mongodb_url.is_some() {
+        return Err(StoreError::Unavailable(
+            "MONGODB_URL is set but this build has no MongoDB backend yet; unset MONGODB_URL to use the embedded SQLite store".into(),
+        ));
+    }
+    if let Some(dir) = config.db_path.parent() {
+        if !dir.as_os_str().is_empty() {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Unavailable(format!(
+                    "cannot create the database directory {}: {e}; set CPL_DB to a writable path",
+                    dir.display()
+                ))
+            })?;
+        }
+    }
+    let path = config.db_path.clone();
+    let store = tokio::task::spawn_blocking(move || SqliteStore::open(&path))
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("opening the database failed: {e}")))??;
+    Ok(Arc::new(store))
+}
+
+/// Binds `config.listen` and serves until `shutdown` resolves. Returns the bound address
+/// (useful with port 0) and the future that runs the daemon.
+pub fn bind(
+    state: State,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(SocketAddr, impl Future<Output = ()>), String> {
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let jobs = scheduler::start(state.clone(), stop_rx.clone());
+    let metrics = state.metrics.clone();
+    let log = warp::log::custom(move |info| {
+        metrics.observe_request(info.elapsed(), info.status().as_u16());
+    });
+    let cors = cors(&state.config.cors_origins);
+    let routes = ws::routes(state.clone(), stop_rx)
+        .or(api::routes(state.clone()))
+        .unify()
+        .recover(api::error::recover)
+        .unify()
+        .with(log)
+        .with(cors)
+        .with(warp::reply::with::header("x-content-type-options", "nosniff"));
+    let listen = state.config.listen;
+    let (addr, server) = warp::serve(routes)
+        .try_bind_with_graceful_shutdown(listen, async move {
+            shutdown.await;
+            let _ = stop_tx.send(true);
+        })
+        .map_err(|e| {
+            format!("cannot listen on {listen}: {e}; is another cpld running there? set CPL_LISTEN or --listen to another address")
+        })?;
+    Ok((addr, async move {
+        server.await;
+        for j in jobs {
+            let _ = j.await;
+        }
+    }))
+}
+
+fn cors(origins: &[String]) -> warp::filters::cors::Builder {
+    let mut c = warp::cors()
+        .allow_methods(["GET", "POST", "OPTIONS"])
+        .allow_headers(["authorization", "content-type"]);
+    for o in origins {
+        c = c.allow_origin(o.as_str());
+    }
+    c
+}
+
+/// Builds the state for a store and configuration.
+pub fn state(store: Arc<dyn Store>, config: Config) -> State {
+    AppState::new(store, config)
+}

@@ -1,0 +1,40 @@
+//! What every handler shares: the store, the configuration, the hub and the metrics.
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::hub::Hub;
+use crate::metrics::Metrics;
+use crate::ratelimit::RateLimiter;
+use crate::store::Store;
+
+/// Shared daemon state.
+pub struct AppState {
+    /// The one way to data.
+    pub store: Arc<dyn Store>,
+    /// Resolved configuration.
+    pub config: Config,
+    /// Open WebSockets.
+    pub hub: Hub,
+    /// `/metrics` counters.
+    pub metrics: Arc<Metrics>,
+    /// Per-address limit on REST writes.
+    pub rest_limit: RateLimiter,
+}
+
+/// A handle handlers clone.
+pub type State = Arc<AppState>;
+
+impl AppState {
+    /// Builds the state around a store.
+    pub fn new(store: Arc<dyn Store>, config: Config) -> State {
+        let metrics = Arc::new(Metrics::default());
+        Arc::new(AppState {
+            hub: Hub::new(config.ws_queue, config.max_connections_per_user, metrics.clone()),
+            rest_limit: RateLimiter::new(config.rate_limit),
+            store,
+            config,
+            metrics,
+        })
+    }
+}

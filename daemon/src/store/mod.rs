@@ -1,0 +1,241 @@
+//! Storage: the one way the daemon touches data.
+//!
+//! [`Store`] has a method per thing the product does (`claim_collectible`, `events_near`,
+//! `end_event`, ...), never a generic document API, so each backend can do each operation
+//! the way that backend does it atomically. Backends: [`sqlite`] (embedded, the default)
+//! and MongoDB (when `MONGODB_URL` is set). One conformance suite (`daemon/tests/`) runs
+//! against every backend: same inputs, same answers.
+
+pub mod sqlite;
+
+use async_trait::async_trait;
+use citypulse::geo::Coordinates;
+use citypulse::ids::{CollectibleId, EventId, UserId};
+use citypulse::model::{
+    ChatMessage, Collectible, Event, EventRoom, NearbyEvent, Participant, Transcription, User,
+    UserCollectible,
+};
+use citypulse::time::Timestamp;
+
+/// What a storage operation can fail with. Every variant's sentence is meant for a person.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum StoreError {
+    /// The id names nothing ("user", "event", "collectible").
+    #[error("{kind} {id} does not exist")]
+    NotFound {
+        /// What kind of thing.
+        kind: &'static str,
+        /// The id asked for.
+        id: String,
+    },
+    /// The operation conflicts with what is stored (phone taken, event ended).
+    #[error("{0}")]
+    Conflict(String),
+    /// The database cannot be reached or refused the operation; try again later.
+    #[error("{0}")]
+    Unavailable(String),
+    /// Stored data could not be read back (a bug or manual tampering).
+    #[error("stored data is damaged: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// A `NotFound` for an id.
+    pub fn not_found(kind: &'static str, id: impl std::fmt::Display) -> Self {
+        StoreError::NotFound {
+            kind,
+            id: id.to_string(),
+        }
+    }
+}
+
+/// Result of a storage operation.
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// A user to insert. `token_hash` is the SHA-256 (hex) of the bearer token; the token
+/// itself is never stored.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    /// New id.
+    pub id: UserId,
+    /// E.164, unique.
+    pub phone: String,
+    /// Display name.
+    pub name: String,
+    /// Hex SHA-256 of the bearer token.
+    pub token_hash: String,
+    /// Registration time.
+    pub created_at: Timestamp,
+}
+
+/// An event to insert, already validated.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// New id.
+    pub id: EventId,
+    /// Title.
+    pub title: String,
+    /// Description.
+    pub description: Option<String>,
+    /// Lower-case category.
+    pub category: String,
+    /// Creator.
+    pub creator_id: UserId,
+    /// Position.
+    pub location: Coordinates,
+    /// Address.
+    pub address: Option<String>,
+    /// Planned start.
+    pub starts_at: Option<Timestamp>,
+    /// Planned end.
+    pub ends_at: Option<Timestamp>,
+    /// Creation time.
+    pub created_at: Timestamp,
+    /// Video room name/url (participants count starts at 0).
+    pub daily_room_name: Option<String>,
+    /// Video room URL.
+    pub daily_room_url: Option<String>,
+}
+
+/// What `join_event` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JoinOutcome {
+    /// The user entered the room. `first_visit` is true the first time this user ever
+    /// joined this event (it counted towards `stats.events_attended`).
+    Joined {
+        /// First join of this event by this user.
+        first_visit: bool,
+    },
+    /// The user was already in the room; nothing changed.
+    AlreadyIn,
+}
+
+/// What `claim_collectible` did. Exactly one call per collectible can return `Won`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClaimOutcome {
+    /// This caller won; the inventory row and `collectibles_count` were written with it.
+    Won(Collectible),
+    /// Someone else won first.
+    AlreadyClaimed,
+    /// Its time ran out, or its event ended.
+    Expired,
+}
+
+/// Every data access of the daemon.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `"sqlite"` or `"mongodb"`, for `/health`.
+    fn backend(&self) -> &'static str;
+
+    /// Succeeds when the database answers.
+    async fn ping(&self) -> StoreResult<()>;
+
+    // ---- users ----
+
+    /// Inserts a user; `Conflict` when the phone is taken.
+    async fn create_user(&self, user: NewUser) -> StoreResult<User>;
+    /// A user with phone filled in (callers strip it for others).
+    async fn user(&self, id: &UserId) -> StoreResult<User>;
+    /// The user holding the token whose hash is given, if any.
+    async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>>;
+    /// Users, newest first (admin listing).
+    async fn list_users(&self, limit: u32) -> StoreResult<Vec<User>>;
+    /// Replaces a user's token hash (revokes the old token).
+    async fn set_token_hash(&self, id: &UserId, token_hash: &str) -> StoreResult<()>;
+    /// Stores a user's last known position.
+    async fn set_location(&self, id: &UserId, at: Coordinates, when: Timestamp) -> StoreResult<()>;
+    /// A user's last known position.
+    async fn user_location(&self, id: &UserId) -> StoreResult<Option<Coordinates>>;
+    /// A user's inventory, newest first.
+    async fn user_collectibles(&self, id: &UserId) -> StoreResult<Vec<UserCollectible>>;
+
+    // ---- events ----
+
+    /// Inserts an event and counts it in the creator's `stats.events_created`, together.
+    async fn create_event(&self, event: NewEvent) -> StoreResult<Event>;
+    /// An event.
+    async fn event(&self, id: &EventId) -> StoreResult<Event>;
+    /// Active events within `max_distance_m` of `center` (exact great-circle distance),
+    /// nearest first, at most `limit`, optionally of one category.
+    async fn events_near(
+        &self,
+        center: Coordinates,
+        max_distance_m: f64,
+        limit: u32,
+        category: Option<&str>,
+    ) -> StoreResult<Vec<NearbyEvent>>;
+    /// Records an event's video room.
+    async fn set_event_room(&self, id: &EventId, room: &EventRoom) -> StoreResult<()>;
+    /// Deletes an event that was never announced (its video room could not be made),
+    /// undoing the creator's `events_created`.
+    async fn delete_event(&self, id: &EventId) -> StoreResult<()>;
+    /// Ends an active event: status, `ended_at`, its collectibles deactivated and its room
+    /// emptied, together. `Conflict` when already ended. Returns the ended event and who
+    /// was in its room.
+    async fn end_event(&self, id: &EventId, when: Timestamp)
+        -> StoreResult<(Event, Vec<UserId>)>;
+
+    // ---- presence ----
+
+    /// Puts a user in an active event's room (`Conflict` when ended), counting the event
+    /// once in `stats.events_attended`.
+    async fn join_event(&self, event: &EventId, user: &UserId, when: Timestamp)
+        -> StoreResult<JoinOutcome>;
+    /// Takes a user out of a room; false when they were not in it.
+    async fn leave_event(&self, event: &EventId, user: &UserId) -> StoreResult<bool>;
+    /// Takes a user out of every room; the events they left.
+    async fn leave_all_events(&self, user: &UserId) -> StoreResult<Vec<EventId>>;
+    /// Who is in an event's room, earliest first.
+    async fn participants(&self, event: &EventId) -> StoreResult<Vec<Participant>>;
+    /// Whether a user is in an event's room.
+    async fn is_participant(&self, event: &EventId, user: &UserId) -> StoreResult<bool>;
+    /// Active events whose room has at least one participant (drop candidates).
+    async fn active_events_with_participants(&self) -> StoreResult<Vec<EventId>>;
+
+    // ---- chat ----
+
+    /// Stores a chat message.
+    async fn add_message(&self, message: &ChatMessage) -> StoreResult<()>;
+    /// An event's messages strictly before `before` (all when None), newest first.
+    async fn messages(
+        &self,
+        event: &EventId,
+        limit: u32,
+        before: Option<Timestamp>,
+    ) -> StoreResult<Vec<ChatMessage>>;
+
+    // ---- collectibles ----
+
+    /// Stores a new (active, unclaimed) collectible.
+    async fn drop_collectible(&self, collectible: &Collectible) -> StoreResult<()>;
+    /// A collectible.
+    async fn collectible(&self, id: &CollectibleId) -> StoreResult<Collectible>;
+    /// An event's unclaimed collectibles that have not expired at `now`, newest first.
+    async fn active_collectibles(&self, event: &EventId, now: Timestamp)
+        -> StoreResult<Vec<Collectible>>;
+    /// The single-winner claim: marks the collectible won by `user`, adds the inventory
+    /// row and increments `stats.collectibles_count`, all or nothing. `NotFound` for an
+    /// unknown id.
+    async fn claim_collectible(
+        &self,
+        id: &CollectibleId,
+        user: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<ClaimOutcome>;
+    /// Deactivates collectibles that expired before `now`; how many.
+    async fn expire_collectibles(&self, now: Timestamp) -> StoreResult<u64>;
+
+    // ---- transcriptions ----
+
+    /// Stores a final transcript segment.
+    async fn add_transcription(&self, segment: &Transcription) -> StoreResult<()>;
+    /// An event's stored segments strictly before `before`, newest first, optionally only
+    /// those whose text contains `query` (case-insensitive).
+    async fn transcriptions(
+        &self,
+        event: &EventId,
+        limit: u32,
+        before: Option<Timestamp>,
+        query: Option<&str>,
+    ) -> StoreResult<Vec<Transcription>>;
+}

@@ -1,0 +1,1568 @@
+//! The embedded backend: one SQLite file (rusqlite with the bundled library), the default
+//! when `MONGODB_URL` is not set.
+//!
+//! # Durability
+//! The database runs in WAL mode with `synchronous=NORMAL`. A committed transaction is in
+//! the write-ahead log before `commit` returns, so it survives a crash of the `cpld`
+//! process (panic, kill -9, OOM). Only a power loss or an operating-system crash can undo
+//! the last few commits, and even then the file is never corrupted: it comes back as of an
+//! earlier commit. `synchronous=FULL` would also cover power loss at the price of an fsync
+//! per commit; for chat messages and presence that trade is not worth it.
+//!
+//! # Connections
+//! One writer connection behind a [`std::sync::Mutex`] takes every write, each in one
+//! `BEGIN IMMEDIATE` transaction (so several processes sharing the file also serialise, and
+//! `busy_timeout` makes them wait rather than fail). [`READERS`] reader connections
+//! (`query_only`) serve reads: a read takes the first free one, starting from a
+//! round-robin position, and only waits when all of them are busy. In WAL mode readers see
+//! the last committed state and never wait for the writer. Every call runs in
+//! [`tokio::task::spawn_blocking`], so no async worker thread ever blocks on SQLite.
+//!
+//! # Schema
+//! Numbered migrations ([`MIGRATIONS`]) are recorded in `schema_migrations` and applied at
+//! [`SqliteStore::open`], each in its own transaction; reopening applies nothing new. Ids
+//! are stored as their 24-hex text, timestamps as INTEGER milliseconds since the epoch.
+//!
+//! # Locations
+//! `event_locations` is an R*Tree keyed by the `events` table's INTEGER primary key and
+//! holds active events only: `end_event` removes an event's row in the same transaction
+//! that ends it. `events_near` asks the R*Tree for the box of
+//! [`Coordinates::bounding_box`], then keeps, orders and cuts by the exact great-circle
+//! distance of [`Coordinates::distance_m`].
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use citypulse::geo::Coordinates;
+use citypulse::ids::{CollectibleId, EventId, InvalidId, UserId};
+use citypulse::model::{
+    ChatMessage, Collectible, Event, EventRoom, EventStatus, NearbyEvent, Participant, Rarity,
+    Transcription, User, UserCollectible, UserStats,
+};
+use citypulse::time::Timestamp;
+use rusqlite::types::Type;
+use rusqlite::{
+    params, Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior,
+};
+
+use super::{ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult};
+
+/// How many reader connections serve reads.
+pub const READERS: usize = 4;
+
+/// How long a statement waits for a lock held by another process before giving up.
+pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Prepared statements kept per connection (`prepare_cached`).
+const STATEMENT_CACHE: usize = 64;
+
+/// One schema change, applied once, in one transaction.
+struct Migration {
+    version: i64,
+    name: &'static str,
+    sql: &'static str,
+}
+
+/// Every schema change, in order. Append only: never edit one that has shipped.
+const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    name: "initial schema",
+    sql: r#"
+CREATE TABLE users (
+    id                 TEXT PRIMARY KEY NOT NULL,
+    phone              TEXT NOT NULL UNIQUE,
+    name               TEXT NOT NULL,
+    token_hash         TEXT NOT NULL,
+    created_at         INTEGER NOT NULL,
+    events_created     INTEGER NOT NULL DEFAULT 0,
+    events_attended    INTEGER NOT NULL DEFAULT 0,
+    collectibles_count INTEGER NOT NULL DEFAULT 0,
+    lng                REAL,
+    lat                REAL,
+    location_at        INTEGER
+);
+CREATE UNIQUE INDEX users_token_hash ON users (token_hash);
+CREATE INDEX users_newest ON users (created_at DESC, id DESC);
+
+CREATE TABLE events (
+    seq                  INTEGER PRIMARY KEY,
+    id                   TEXT NOT NULL UNIQUE,
+    title                TEXT NOT NULL,
+    description          TEXT,
+    category             TEXT NOT NULL,
+    creator_id           TEXT NOT NULL REFERENCES users (id),
+    lng                  REAL NOT NULL,
+    lat                  REAL NOT NULL,
+    address              TEXT,
+    status               TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'ended')),
+    daily_room_name      TEXT,
+    daily_room_url       TEXT,
+    current_participants INTEGER NOT NULL DEFAULT 0,
+    starts_at            INTEGER,
+    ends_at              INTEGER,
+    created_at           INTEGER NOT NULL,
+    ended_at             INTEGER
+);
+CREATE INDEX events_creator ON events (creator_id);
+CREATE INDEX events_status_participants ON events (status, current_participants);
+
+CREATE VIRTUAL TABLE event_locations USING rtree (id, min_lng, max_lng, min_lat, max_lat);
+
+CREATE TABLE participants (
+    event_id  TEXT NOT NULL REFERENCES events (id),
+    user_id   TEXT NOT NULL REFERENCES users (id),
+    joined_at INTEGER NOT NULL,
+    PRIMARY KEY (event_id, user_id)
+) WITHOUT ROWID;
+CREATE INDEX participants_event_joined ON participants (event_id, joined_at, user_id);
+CREATE INDEX participants_user ON participants (user_id, joined_at);
+
+CREATE TABLE attendance (
+    event_id TEXT NOT NULL REFERENCES events (id),
+    user_id  TEXT NOT NULL REFERENCES users (id),
+    PRIMARY KEY (event_id, user_id)
+) WITHOUT ROWID;
+
+CREATE TABLE messages (
+    id        TEXT PRIMARY KEY NOT NULL,
+    event_id  TEXT NOT NULL REFERENCES events (id),
+    user_id   TEXT NOT NULL REFERENCES users (id),
+    name      TEXT NOT NULL,
+    message   TEXT NOT NULL,
+    timestamp INTEGER NOT NULL
+);
+CREATE INDEX messages_event_time ON messages (event_id, timestamp DESC, id DESC);
+
+CREATE TABLE collectibles (
+    id         TEXT PRIMARY KEY NOT NULL,
+    event_id   TEXT NOT NULL REFERENCES events (id),
+    name       TEXT NOT NULL,
+    rarity     TEXT NOT NULL,
+    points     INTEGER NOT NULL,
+    dropped_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    claimed_by TEXT REFERENCES users (id),
+    claimed_at INTEGER,
+    is_active  INTEGER NOT NULL DEFAULT 1
+);
+CREATE INDEX collectibles_event_active ON collectibles (event_id, is_active, dropped_at DESC);
+CREATE INDEX collectibles_active_expiry ON collectibles (is_active, expires_at);
+
+CREATE TABLE user_collectibles (
+    user_id        TEXT NOT NULL REFERENCES users (id),
+    collectible_id TEXT NOT NULL UNIQUE REFERENCES collectibles (id),
+    name           TEXT NOT NULL,
+    rarity         TEXT NOT NULL,
+    points         INTEGER NOT NULL,
+    event_id       TEXT NOT NULL REFERENCES events (id),
+    claimed_at     INTEGER NOT NULL,
+    PRIMARY KEY (user_id, collectible_id)
+);
+CREATE INDEX user_collectibles_user_time ON user_collectibles (user_id, claimed_at DESC);
+CREATE INDEX user_collectibles_event ON user_collectibles (event_id);
+
+CREATE TABLE transcriptions (
+    id          TEXT PRIMARY KEY NOT NULL,
+    event_id    TEXT NOT NULL REFERENCES events (id),
+    speaker_id  TEXT NOT NULL REFERENCES users (id),
+    text        TEXT NOT NULL,
+    text_folded TEXT NOT NULL,
+    confidence  REAL NOT NULL,
+    start       REAL NOT NULL,
+    duration    REAL NOT NULL,
+    words       TEXT NOT NULL DEFAULT '[]',
+    created_at  INTEGER NOT NULL
+);
+CREATE INDEX transcriptions_event_time ON transcriptions (event_id, created_at DESC, id DESC);
+"#,
+}];
+
+/// The schema version this build writes.
+pub fn schema_version() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+/// How the store's connections are set up, for startup logs and checks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    /// `wal`.
+    pub journal_mode: String,
+    /// 1 = NORMAL.
+    pub synchronous: i64,
+    /// Foreign keys enforced.
+    pub foreign_keys: bool,
+    /// Milliseconds a statement waits for another process's lock.
+    pub busy_timeout_ms: i64,
+    /// Highest applied migration.
+    pub schema_version: i64,
+}
+
+/// The SQLite [`Store`].
+pub struct SqliteStore {
+    db: Arc<Db>,
+}
+
+struct Db {
+    path: PathBuf,
+    /// The path as shown in sentences.
+    shown: String,
+    writer: Mutex<Connection>,
+    readers: Vec<Mutex<Connection>>,
+    next_reader: AtomicUsize,
+}
+
+/// Why a step inside a blocking closure stopped: a domain answer, or SQLite failing
+/// (turned into a sentence naming the database by the caller, who knows the operation).
+enum Fail {
+    Store(StoreError),
+    Sql(rusqlite::Error),
+}
+
+impl From<rusqlite::Error> for Fail {
+    fn from(e: rusqlite::Error) -> Self {
+        Fail::Sql(e)
+    }
+}
+
+impl From<StoreError> for Fail {
+    fn from(e: StoreError) -> Self {
+        Fail::Store(e)
+    }
+}
+
+type Step<T> = Result<T, Fail>;
+
+/// Whether an operation reads or writes, for the sentence.
+#[derive(Clone, Copy)]
+enum Access {
+    Open,
+    Read,
+    Write,
+}
+
+impl Access {
+    fn participle(self) -> &'static str {
+        match self {
+            Access::Open => "opened",
+            Access::Read => "read",
+            Access::Write => "written",
+        }
+    }
+}
+
+/// Turns a SQLite error into a sentence a person can act on.
+fn sql_error(db: &str, access: Access, op: &str, e: &rusqlite::Error) -> StoreError {
+    use rusqlite::Error as E;
+    let done = access.participle();
+    match e {
+        E::FromSqlConversionFailure(..)
+        | E::InvalidColumnType(..)
+        | E::IntegralValueOutOfRange(..)
+        | E::Utf8Error(_) => StoreError::Corrupt(format!(
+            "the SQLite database at {db} holds a value that cannot be read (while trying to \
+             {op}): {e}; it was changed by hand or by another program"
+        )),
+        E::SqliteFailure(f, _) => match f.code {
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Unavailable(format!(
+                "the SQLite database at {db} stayed locked by another process for {}s, so \
+                 cpld could not {op}; try again, and check that no other program holds the file",
+                BUSY_TIMEOUT.as_secs()
+            )),
+            ErrorCode::DiskFull => StoreError::Unavailable(format!(
+                "the SQLite database at {db} could not be {done} while trying to {op} because \
+                 the disk is full: {e}; free some space"
+            )),
+            ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => StoreError::Corrupt(format!(
+                "the SQLite database at {db} is damaged or is not a SQLite database ({e}); \
+                 restore it from a backup or point CPL_DB at another file"
+            )),
+            _ => StoreError::Unavailable(format!(
+                "the SQLite database at {db} could not be {done} while trying to {op}: {e}; \
+                 check the disk and file permissions"
+            )),
+        },
+        _ => StoreError::Unavailable(format!(
+            "the SQLite database at {db} could not be {done} while trying to {op}: {e}"
+        )),
+    }
+}
+
+/// The `table.column` of a UNIQUE or PRIMARY KEY violation.
+fn unique_violation(e: &rusqlite::Error) -> Option<&str> {
+    match e {
+        rusqlite::Error::SqliteFailure(f, Some(msg))
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY =>
+        {
+            msg.rsplit(": ").next()
+        }
+        _ => None,
+    }
+}
+
+/// A value that is stored but makes no sense.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct BadValue(String);
+
+fn bad(i: usize, t: Type, msg: String) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(i, t, Box::new(BadValue(msg)))
+}
+
+fn id_at<T: FromStr<Err = InvalidId>>(row: &Row<'_>, i: usize) -> rusqlite::Result<T> {
+    let s: String = row.get(i)?;
+    s.parse()
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e)))
+}
+
+fn opt_id_at<T: FromStr<Err = InvalidId>>(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<T>> {
+    match row.get::<_, Option<String>>(i)? {
+        None => Ok(None),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(i, Type::Text, Box::new(e))),
+    }
+}
+
+fn ms(t: &Timestamp) -> i64 {
+    t.timestamp_millis()
+}
+
+fn ts_from(i: usize, v: i64) -> rusqlite::Result<Timestamp> {
+    chrono::DateTime::from_timestamp_millis(v)
+        .ok_or_else(|| bad(i, Type::Integer, format!("{v} is not a time in milliseconds")))
+}
+
+fn ts_at(row: &Row<'_>, i: usize) -> rusqlite::Result<Timestamp> {
+    ts_from(i, row.get(i)?)
+}
+
+fn opt_ts_at(row: &Row<'_>, i: usize) -> rusqlite::Result<Option<Timestamp>> {
+    row.get::<_, Option<i64>>(i)?
+        .map(|v| ts_from(i, v))
+        .transpose()
+}
+
+fn count_at(row: &Row<'_>, i: usize) -> rusqlite::Result<u64> {
+    let v: i64 = row.get(i)?;
+    u64::try_from(v).map_err(|_| rusqlite::Error::IntegralValueOutOfRange(i, v))
+}
+
+fn coords_at(row: &Row<'_>, lng: usize, lat: usize) -> rusqlite::Result<Coordinates> {
+    Coordinates::new(row.get(lng)?, row.get(lat)?)
+        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(lng, Type::Real, Box::new(e)))
+}
+
+fn rarity_at(row: &Row<'_>, i: usize) -> rusqlite::Result<Rarity> {
+    let s: String = row.get(i)?;
+    Rarity::parse(&s).ok_or_else(|| bad(i, Type::Text, format!("{s:?} is not a rarity")))
+}
+
+const USER_COLS: &str =
+    "id, phone, name, created_at, events_created, events_attended, collectibles_count";
+
+fn user_row(row: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        id: id_at(row, 0)?,
+        phone: Some(row.get(1)?),
+        name: row.get(2)?,
+        created_at: ts_at(row, 3)?,
+        stats: UserStats {
+            events_created: count_at(row, 4)?,
+            events_attended: count_at(row, 5)?,
+            collectibles_count: count_at(row, 6)?,
+        },
+    })
+}
+
+const EVENT_COLS: &str = "e.id, e.title, e.description, e.category, e.creator_id, e.lng, e.lat, \
+     e.address, e.status, e.daily_room_name, e.daily_room_url, e.current_participants, \
+     e.starts_at, e.ends_at, e.created_at, e.ended_at";
+
+fn event_row(row: &Row<'_>) -> rusqlite::Result<Event> {
+    let status: String = row.get(8)?;
+    let status = match status.as_str() {
+        "active" => EventStatus::Active,
+        "ended" => EventStatus::Ended,
+        other => return Err(bad(8, Type::Text, format!("{other:?} is not an event status"))),
+    };
+    let daily_room_url: Option<String> = row.get(10)?;
+    Ok(Event {
+        id: id_at(row, 0)?,
+        title: row.get(1)?,
+        description: row.get(2)?,
+        category: row.get(3)?,
+        creator_id: id_at(row, 4)?,
+        location: coords_at(row, 5, 6)?.into(),
+        address: row.get(7)?,
+        status,
+        room: EventRoom {
+            daily_room_name: row.get(9)?,
+            daily_room_url: daily_room_url.clone(),
+            current_participants: count_at(row, 11)?,
+        },
+        room_url: daily_room_url,
+        starts_at: opt_ts_at(row, 12)?,
+        ends_at: opt_ts_at(row, 13)?,
+        created_at: ts_at(row, 14)?,
+        ended_at: opt_ts_at(row, 15)?,
+    })
+}
+
+const COLLECTIBLE_COLS: &str = "id, event_id, name, rarity, points, dropped_at, expires_at, \
+     claimed_by, claimed_at, is_active";
+
+fn collectible_row(row: &Row<'_>) -> rusqlite::Result<Collectible> {
+    Ok(Collectible {
+        id: id_at(row, 0)?,
+        event_id: id_at(row, 1)?,
+        name: row.get(2)?,
+        rarity: rarity_at(row, 3)?,
+        points: row.get(4)?,
+        dropped_at: ts_at(row, 5)?,
+        expires_at: ts_at(row, 6)?,
+        claimed_by: opt_id_at(row, 7)?,
+        claimed_at: opt_ts_at(row, 8)?,
+        is_active: row.get(9)?,
+    })
+}
+
+const MESSAGE_COLS: &str = "id, event_id, user_id, name, message, timestamp";
+
+fn message_row(row: &Row<'_>) -> rusqlite::Result<ChatMessage> {
+    Ok(ChatMessage {
+        id: id_at(row, 0)?,
+        event_id: id_at(row, 1)?,
+        user_id: id_at(row, 2)?,
+        name: row.get(3)?,
+        message: row.get(4)?,
+        timestamp: ts_at(row, 5)?,
+    })
+}
+
+const TRANSCRIPTION_COLS: &str =
+    "id, event_id, speaker_id, text, confidence, start, duration, words, created_at";
+
+fn transcription_row(row: &Row<'_>) -> rusqlite::Result<Transcription> {
+    let words: String = row.get(7)?;
+    Ok(Transcription {
+        id: id_at(row, 0)?,
+        event_id: id_at(row, 1)?,
+        speaker_id: id_at(row, 2)?,
+        text: row.get(3)?,
+        confidence: row.get(4)?,
+        start: row.get(5)?,
+        duration: row.get(6)?,
+        words: serde_json::from_str(&words)
+            .map_err(|e| rusqlite::Error::FromSqlConversionFailure(7, Type::Text, Box::new(e)))?,
+        created_at: ts_at(row, 8)?,
+    })
+}
+
+/// Fails with `NotFound` unless the user exists.
+fn ensure_user(c: &Connection, id: &str) -> Step<()> {
+    let found = c
+        .prepare_cached("SELECT 1 FROM users WHERE id = ?1")?
+        .query_row([id], |_| Ok(()))
+        .optional()?;
+    found.ok_or_else(|| StoreError::not_found(UserId::KIND, id).into())
+}
+
+/// An event's row number and status, or `NotFound`.
+fn event_state(c: &Connection, id: &str) -> Step<(i64, bool)> {
+    let found = c
+        .prepare_cached("SELECT seq, status = 'active' FROM events WHERE id = ?1")?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    found.ok_or_else(|| StoreError::not_found(EventId::KIND, id).into())
+}
+
+fn load_user(c: &Connection, id: &str) -> Step<User> {
+    let found = c
+        .prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE id = ?1"))?
+        .query_row([id], user_row)
+        .optional()?;
+    found.ok_or_else(|| StoreError::not_found(UserId::KIND, id).into())
+}
+
+fn load_event(c: &Connection, id: &str) -> Step<Event> {
+    let found = c
+        .prepare_cached(&format!("SELECT {EVENT_COLS} FROM events AS e WHERE e.id = ?1"))?
+        .query_row([id], event_row)
+        .optional()?;
+    found.ok_or_else(|| StoreError::not_found(EventId::KIND, id).into())
+}
+
+fn load_collectible(c: &Connection, id: &str) -> Step<Collectible> {
+    let found = c
+        .prepare_cached(&format!(
+            "SELECT {COLLECTIBLE_COLS} FROM collectibles WHERE id = ?1"
+        ))?
+        .query_row([id], collectible_row)
+        .optional()?;
+    found.ok_or_else(|| StoreError::not_found(CollectibleId::KIND, id).into())
+}
+
+/// `%query%` for LIKE, with `%`, `_` and the escape character itself taken literally.
+fn like_pattern(query: &str) -> String {
+    let mut pattern = String::with_capacity(query.len() + 2);
+    pattern.push('%');
+    for ch in query.to_lowercase().chars() {
+        if matches!(ch, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(ch);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// Settings every connection gets.
+fn configure(c: &Connection, reader: bool) -> rusqlite::Result<()> {
+    c.busy_timeout(BUSY_TIMEOUT)?;
+    c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    c.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
+    if reader {
+        c.execute_batch("PRAGMA query_only = ON;")?;
+    }
+    Ok(())
+}
+
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+/// Applies every migration not yet recorded, each in one transaction.
+fn migrate(c: &mut Connection, db: &str) -> StoreResult<()> {
+    let open_err = |op: &str, e: rusqlite::Error| sql_error(db, Access::Open, op, &e);
+    c.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version    INTEGER PRIMARY KEY,
+             name       TEXT NOT NULL,
+             applied_at INTEGER NOT NULL
+         )",
+    )
+    .map_err(|e| open_err("create the schema_migrations table", e))?;
+    let newest: Option<i64> = c
+        .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| r.get(0))
+        .map_err(|e| open_err("read the schema version", e))?;
+    let known = schema_version();
+    if let Some(newest) = newest.filter(|v| *v > known) {
+        return Err(StoreError::Unavailable(format!(
+            "the SQLite database at {db} has schema version {newest}, newer than this cpld \
+             knows ({known}); upgrade cpld or set CPL_DB to another file"
+        )));
+    }
+    for m in MIGRATIONS {
+        let op = format!("apply migration {} ({})", m.version, m.name);
+        let apply = |c: &mut Connection| -> rusqlite::Result<()> {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let done: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?1)",
+                [m.version],
+                |r| r.get(0),
+            )?;
+            if !done {
+                tx.execute_batch(m.sql)?;
+                tx.execute(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                    params![m.version, m.name, now_ms()],
+                )?;
+            }
+            tx.commit()
+        };
+        apply(c).map_err(|e| open_err(&op, e))?;
+    }
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating it and its directory when missing) the database at `path`, sets
+    /// WAL mode and applies pending migrations.
+    pub fn open(path: &Path) -> StoreResult<SqliteStore> {
+        let shown = path.display().to_string();
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| {
+                StoreError::Unavailable(format!(
+                    "the directory {} for the SQLite database could not be created: {e}; \
+                     check its permissions or set CPL_DB to another file",
+                    parent.display()
+                ))
+            })?;
+        }
+        let open_err = |op: &str, e: rusqlite::Error| sql_error(&shown, Access::Open, op, &e);
+        let mut writer = Connection::open(path).map_err(|e| open_err("open it", e))?;
+        configure(&writer, false).map_err(|e| open_err("configure the connection", e))?;
+        let mode: String = writer
+            .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
+            .map_err(|e| open_err("switch to WAL mode", e))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Unavailable(format!(
+                "the SQLite database at {shown} could not be switched to WAL mode (it stays \
+                 in {mode} mode); put it on a local disk, not a network share"
+            )));
+        }
+        migrate(&mut writer, &shown)?;
+        let mut readers = Vec::with_capacity(READERS);
+        for _ in 0..READERS {
+            let reader = Connection::open_with_flags(
+                path,
+                OpenFlags::SQLITE_OPEN_READ_WRITE
+                    | OpenFlags::SQLITE_OPEN_URI
+                    | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(|e| open_err("open a reader connection", e))?;
+            configure(&reader, true).map_err(|e| open_err("configure a reader connection", e))?;
+            readers.push(Mutex::new(reader));
+        }
+        Ok(SqliteStore {
+            db: Arc::new(Db {
+                path: path.to_path_buf(),
+                shown,
+                writer: Mutex::new(writer),
+                readers,
+                next_reader: AtomicUsize::new(0),
+            }),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.db.path
+    }
+
+    /// How the connections are set up (journal mode, synchronous, ...), for logs.
+    pub async fn settings(&self) -> StoreResult<Settings> {
+        self.read("read its settings", |c| {
+            let journal_mode: String = c.query_row("PRAGMA journal_mode", [], |r| r.get(0))?;
+            let synchronous: i64 = c.query_row("PRAGMA synchronous", [], |r| r.get(0))?;
+            let foreign_keys: bool = c.query_row("PRAGMA foreign_keys", [], |r| r.get(0))?;
+            let busy_timeout_ms: i64 = c.query_row("PRAGMA busy_timeout", [], |r| r.get(0))?;
+            let schema_version: i64 = c.query_row(
+                "SELECT COALESCE(MAX(version), 0) FROM schema_migrations",
+                [],
+                |r| r.get(0),
+            )?;
+            Ok(Settings {
+                journal_mode,
+                synchronous,
+                foreign_keys,
+                busy_timeout_ms,
+                schema_version,
+            })
+        })
+        .await
+    }
+
+    /// Runs SQLite's `integrity_check` and `foreign_key_check`; `Corrupt` naming the
+    /// problems when either finds any.
+    pub async fn integrity_check(&self) -> StoreResult<()> {
+        let shown = self.db.shown.clone();
+        self.read("check its integrity", move |c| {
+            let mut problems: Vec<String> = c
+                .prepare("PRAGMA integrity_check")?
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            problems.retain(|p| p != "ok");
+            let dangling: Vec<String> = c
+                .prepare("PRAGMA foreign_key_check")?
+                .query_map([], |r| {
+                    Ok(format!(
+                        "a row of {} points to a missing row of {}",
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(2)?
+                    ))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            problems.extend(dangling);
+            if problems.is_empty() {
+                Ok(())
+            } else {
+                Err(StoreError::Corrupt(format!(
+                    "the SQLite database at {shown} fails its integrity check: {}",
+                    problems.join("; ")
+                ))
+                .into())
+            }
+        })
+        .await
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the writer connection, on a
+    /// blocking thread; commits when it returns `Ok`, rolls back otherwise.
+    async fn write<T, F>(&self, op: &'static str, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Step<T> + Send + 'static,
+    {
+        let db = Arc::clone(&self.db);
+        let task = tokio::task::spawn_blocking(move || {
+            let mut conn = db.writer.lock().map_err(|_| db.poisoned("writer"))?;
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(|e| db.sql(Access::Write, op, &e))?;
+            let out = f(&tx).map_err(|e| db.fail(Access::Write, op, e))?;
+            tx.commit().map_err(|e| db.sql(Access::Write, op, &e))?;
+            Ok(out)
+        });
+        task.await.map_err(|e| self.db.join_error(op, &e))?
+    }
+
+    /// Runs `f` in one read transaction (one consistent snapshot) on a reader connection,
+    /// on a blocking thread.
+    async fn read<T, F>(&self, op: &'static str, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Step<T> + Send + 'static,
+    {
+        let db = Arc::clone(&self.db);
+        let task = tokio::task::spawn_blocking(move || {
+            let mut conn = db.reader()?;
+            let tx = conn
+                .transaction()
+                .map_err(|e| db.sql(Access::Read, op, &e))?;
+            let out = f(&tx).map_err(|e| db.fail(Access::Read, op, e))?;
+            tx.commit().map_err(|e| db.sql(Access::Read, op, &e))?;
+            Ok(out)
+        });
+        task.await.map_err(|e| self.db.join_error(op, &e))?
+    }
+}
+
+impl Db {
+    fn sql(&self, access: Access, op: &str, e: &rusqlite::Error) -> StoreError {
+        sql_error(&self.shown, access, op, e)
+    }
+
+    fn fail(&self, access: Access, op: &str, f: Fail) -> StoreError {
+        match f {
+            Fail::Store(e) => e,
+            Fail::Sql(e) => self.sql(access, op, &e),
+        }
+    }
+
+    fn poisoned(&self, which: &str) -> StoreError {
+        StoreError::Unavailable(format!(
+            "the {which} connection to the SQLite database at {} is unusable because an \
+             earlier operation panicked while holding it; restart cpld",
+            self.shown
+        ))
+    }
+
+    fn join_error(&self, op: &str, e: &tokio::task::JoinError) -> StoreError {
+        StoreError::Unavailable(format!(
+            "the SQLite database at {} could not {op}: its worker thread failed ({e}); this \
+             is a bug in cpld, please report it",
+            self.shown
+        ))
+    }
+
+    /// The first free reader, starting at a round-robin position; waits for that one
+    /// when all are busy.
+    fn reader(&self) -> StoreResult<MutexGuard<'_, Connection>> {
+        let n = self.readers.len();
+        let start = self.next_reader.fetch_add(1, Ordering::Relaxed) % n.max(1);
+        for i in 0..n {
+            match self.readers[(start + i) % n].try_lock() {
+                Ok(guard) => return Ok(guard),
+                Err(TryLockError::WouldBlock) | Err(TryLockError::Poisoned(_)) => continue,
+            }
+        }
+        self.readers
+            .get(start)
+            .ok_or_else(|| self.poisoned("reader"))?
+            .lock()
+            .map_err(|_| self.poisoned("reader"))
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.read("answer a ping", |c| {
+            c.prepare_cached("SELECT 1")?.query_row([], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
+    }
+
+    // ---- users ----
+
+    async fn create_user(&self, user: NewUser) -> StoreResult<User> {
+        self.write("register a user", move |c| {
+            let inserted = c
+                .prepare_cached(
+                    "INSERT INTO users (id, phone, name, token_hash, created_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    user.id.as_str(),
+                    user.phone,
+                    user.name,
+                    user.token_hash,
+                    ms(&user.created_at)
+                ]);
+            if let Err(e) = inserted {
+                return Err(match unique_violation(&e) {
+                    Some("users.phone") => StoreError::Conflict(format!(
+                        "phone {} is already registered; log in with its token or use another number",
+                        user.phone
+                    ))
+                    .into(),
+                    Some("users.id") => {
+                        StoreError::Conflict(format!("user {} already exists", user.id)).into()
+                    }
+                    Some("users.token_hash") => StoreError::Conflict(
+                        "that token is already in use; register again for a new one".into(),
+                    )
+                    .into(),
+                    _ => e.into(),
+                });
+            }
+            Ok(User {
+                id: user.id,
+                name: user.name,
+                phone: Some(user.phone),
+                stats: UserStats::default(),
+                created_at: user.created_at,
+            })
+        })
+        .await
+    }
+
+    async fn user(&self, id: &UserId) -> StoreResult<User> {
+        let id = id.to_string();
+        self.read("read a user", move |c| load_user(c, &id)).await
+    }
+
+    async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>> {
+        let token_hash = token_hash.to_string();
+        self.read("look up a token", move |c| {
+            Ok(c.prepare_cached(&format!(
+                "SELECT {USER_COLS} FROM users WHERE token_hash = ?1"
+            ))?
+            .query_row([token_hash], user_row)
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn list_users(&self, limit: u32) -> StoreResult<Vec<User>> {
+        self.read("list users", move |c| {
+            Ok(c.prepare_cached(&format!(
+                "SELECT {USER_COLS} FROM users ORDER BY created_at DESC, id DESC LIMIT ?1"
+            ))?
+            .query_map([i64::from(limit)], user_row)?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn set_token_hash(&self, id: &UserId, token_hash: &str) -> StoreResult<()> {
+        let id = id.to_string();
+        let token_hash = token_hash.to_string();
+        self.write("replace a token", move |c| {
+            let changed = c
+                .prepare_cached("UPDATE users SET token_hash = ?1 WHERE id = ?2")?
+                .execute([&token_hash, &id]);
+            match changed {
+                Ok(0) => Err(StoreError::not_found(UserId::KIND, &id).into()),
+                Ok(_) => Ok(()),
+                Err(e) if unique_violation(&e) == Some("users.token_hash") => {
+                    Err(StoreError::Conflict(
+                        "that token is already in use; ask for a new one".into(),
+                    )
+                    .into())
+                }
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
+    }
+
+    async fn set_location(&self, id: &UserId, at: Coordinates, when: Timestamp) -> StoreResult<()> {
+        let id = id.to_string();
+        self.write("store a location", move |c| {
+            let changed = c
+                .prepare_cached(
+                    "UPDATE users SET lng = ?1, lat = ?2, location_at = ?3 WHERE id = ?4",
+                )?
+                .execute(params![at.lng(), at.lat(), ms(&when), id])?;
+            if changed == 0 {
+                return Err(StoreError::not_found(UserId::KIND, &id).into());
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn user_location(&self, id: &UserId) -> StoreResult<Option<Coordinates>> {
+        let id = id.to_string();
+        self.read("read a location", move |c| {
+            let found = c
+                .prepare_cached("SELECT lng IS NOT NULL AND lat IS NOT NULL, lng, lat FROM users WHERE id = ?1")?
+                .query_row([&id], |r| {
+                    if r.get::<_, bool>(0)? {
+                        coords_at(r, 1, 2).map(Some)
+                    } else {
+                        Ok(None)
+                    }
+                })
+                .optional()?;
+            found.ok_or_else(|| StoreError::not_found(UserId::KIND, &id).into())
+        })
+        .await
+    }
+
+    async fn user_collectibles(&self, id: &UserId) -> StoreResult<Vec<UserCollectible>> {
+        let id = id.to_string();
+        self.read("read an inventory", move |c| {
+            ensure_user(c, &id)?;
+            Ok(c.prepare_cached(
+                "SELECT collectible_id, name, rarity, points, event_id, claimed_at \
+                 FROM user_collectibles WHERE user_id = ?1 \
+                 ORDER BY claimed_at DESC, collectible_id DESC",
+            )?
+            .query_map([&id], |r| {
+                Ok(UserCollectible {
+                    collectible_id: id_at(r, 0)?,
+                    name: r.get(1)?,
+                    rarity: rarity_at(r, 2)?,
+                    points: r.get(3)?,
+                    event_id: id_at(r, 4)?,
+                    claimed_at: ts_at(r, 5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    // ---- events ----
+
+    async fn create_event(&self, event: NewEvent) -> StoreResult<Event> {
+        self.write("create an event", move |c| {
+            let creator = event.creator_id.to_string();
+            let counted = c
+                .prepare_cached(
+                    "UPDATE users SET events_created = events_created + 1 WHERE id = ?1",
+                )?
+                .execute([&creator])?;
+            if counted == 0 {
+                return Err(StoreError::not_found(UserId::KIND, &creator).into());
+            }
+            let inserted = c
+                .prepare_cached(
+                    "INSERT INTO events (id, title, description, category, creator_id, lng, lat, \
+                     address, status, daily_room_name, daily_room_url, current_participants, \
+                     starts_at, ends_at, created_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'active', ?9, ?10, 0, ?11, ?12, ?13)",
+                )?
+                .execute(params![
+                    event.id.as_str(),
+                    event.title,
+                    event.description,
+                    event.category,
+                    creator,
+                    event.location.lng(),
+                    event.location.lat(),
+                    event.address,
+                    event.daily_room_name,
+                    event.daily_room_url,
+                    event.starts_at.as_ref().map(ms),
+                    event.ends_at.as_ref().map(ms),
+                    ms(&event.created_at),
+                ]);
+            match inserted {
+                Ok(_) => {}
+                Err(e) if unique_violation(&e) == Some("events.id") => {
+                    return Err(
+                        StoreError::Conflict(format!("event {} already exists", event.id)).into(),
+                    )
+                }
+                Err(e) => return Err(e.into()),
+            }
+            let seq = c.last_insert_rowid();
+            c.prepare_cached(
+                "INSERT INTO event_locations (id, min_lng, max_lng, min_lat, max_lat) \
+                 VALUES (?1, ?2, ?2, ?3, ?3)",
+            )?
+            .execute(params![seq, event.location.lng(), event.location.lat()])?;
+            load_event(c, event.id.as_str())
+        })
+        .await
+    }
+
+    async fn event(&self, id: &EventId) -> StoreResult<Event> {
+        let id = id.to_string();
+        self.read("read an event", move |c| load_event(c, &id)).await
+    }
+
+    async fn events_near(
+        &self,
+        center: Coordinates,
+        max_distance_m: f64,
+        limit: u32,
+        category: Option<&str>,
+    ) -> StoreResult<Vec<NearbyEvent>> {
+        let category = category.map(str::to_string);
+        self.read("search nearby events", move |c| {
+            if limit == 0 || max_distance_m.is_nan() || max_distance_m < 0.0 {
+                return Ok(Vec::new());
+            }
+            let (min_lng, min_lat, max_lng, max_lat) = center.bounding_box(max_distance_m);
+            let mut found: Vec<NearbyEvent> = c
+                .prepare_cached(&format!(
+                    "SELECT {EVENT_COLS} FROM event_locations AS r \
+                     JOIN events AS e ON e.seq = r.id \
+                     WHERE r.max_lng >= ?1 AND r.min_lng <= ?3 \
+                       AND r.max_lat >= ?2 AND r.min_lat <= ?4 \
+                       AND e.status = 'active' AND (?5 IS NULL OR e.category = ?5)"
+                ))?
+                .query_map(
+                    params![min_lng, min_lat, max_lng, max_lat, category],
+                    event_row,
+                )?
+                .filter_map(|event| match event {
+                    Ok(event) => {
+                        let distance_m = center.distance_m(&event.location.coordinates);
+                        (distance_m <= max_distance_m).then_some(Ok(NearbyEvent {
+                            event,
+                            distance_m,
+                        }))
+                    }
+                    Err(e) => Some(Err(e)),
+                })
+                .collect::<rusqlite::Result<_>>()?;
+            found.sort_by(|a, b| {
+                a.distance_m
+                    .total_cmp(&b.distance_m)
+                    .then_with(|| a.event.id.cmp(&b.event.id))
+            });
+            found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            Ok(found)
+        })
+        .await
+    }
+
+    async fn set_event_room(&self, id: &EventId, room: &EventRoom) -> StoreResult<()> {
+        let id = id.to_string();
+        let room = room.clone();
+        self.write("record a video room", move |c| {
+            let changed = c
+                .prepare_cached(
+                    "UPDATE events SET daily_room_name = ?1, daily_room_url = ?2 WHERE id = ?3",
+                )?
+                .execute(params![room.daily_room_name, room.daily_room_url, id])?;
+            if changed == 0 {
+                return Err(StoreError::not_found(EventId::KIND, &id).into());
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn delete_event(&self, id: &EventId) -> StoreResult<()> {
+        let id = id.to_string();
+        self.write("delete an event", move |c| {
+            let (seq, _) = event_state(c, &id)?;
+            // Undo every counter the event moved, then remove everything that points at it.
+            c.prepare_cached(
+                "UPDATE users SET events_created = MAX(events_created - 1, 0) \
+                 WHERE id = (SELECT creator_id FROM events WHERE seq = ?1)",
+            )?
+            .execute([seq])?;
+            c.prepare_cached(
+                "UPDATE users SET events_attended = MAX(events_attended - 1, 0) \
+                 WHERE id IN (SELECT user_id FROM attendance WHERE event_id = ?1)",
+            )?
+            .execute([&id])?;
+            c.prepare_cached(
+                "UPDATE users SET collectibles_count = MAX(collectibles_count - \
+                     (SELECT COUNT(*) FROM user_collectibles AS uc \
+                      WHERE uc.user_id = users.id AND uc.event_id = ?1), 0) \
+                 WHERE id IN (SELECT user_id FROM user_collectibles WHERE event_id = ?1)",
+            )?
+            .execute([&id])?;
+            for sql in [
+                "DELETE FROM user_collectibles WHERE event_id = ?1",
+                "DELETE FROM collectibles WHERE event_id = ?1",
+                "DELETE FROM participants WHERE event_id = ?1",
+                "DELETE FROM attendance WHERE event_id = ?1",
+                "DELETE FROM messages WHERE event_id = ?1",
+                "DELETE FROM transcriptions WHERE event_id = ?1",
+            ] {
+                c.prepare_cached(sql)?.execute([&id])?;
+            }
+            c.prepare_cached("DELETE FROM event_locations WHERE id = ?1")?
+                .execute([seq])?;
+            c.prepare_cached("DELETE FROM events WHERE seq = ?1")?
+                .execute([seq])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn end_event(
+        &self,
+        id: &EventId,
+        when: Timestamp,
+    ) -> StoreResult<(Event, Vec<UserId>)> {
+        let id = id.to_string();
+        self.write("end an event", move |c| {
+            let (seq, active) = event_state(c, &id)?;
+            if !active {
+                return Err(StoreError::Conflict(format!("event {id} has already ended")).into());
+            }
+            c.prepare_cached(
+                "UPDATE events SET status = 'ended', ended_at = ?1, current_participants = 0 \
+                 WHERE seq = ?2",
+            )?
+            .execute(params![ms(&when), seq])?;
+            c.prepare_cached(
+                "UPDATE collectibles SET is_active = 0 WHERE event_id = ?1 AND is_active = 1",
+            )?
+            .execute([&id])?;
+            let left: Vec<UserId> = c
+                .prepare_cached(
+                    "SELECT user_id FROM participants WHERE event_id = ?1 \
+                     ORDER BY joined_at, user_id",
+                )?
+                .query_map([&id], |r| id_at(r, 0))?
+                .collect::<rusqlite::Result<_>>()?;
+            c.prepare_cached("DELETE FROM participants WHERE event_id = ?1")?
+                .execute([&id])?;
+            c.prepare_cached("DELETE FROM event_locations WHERE id = ?1")?
+                .execute([seq])?;
+            Ok((load_event(c, &id)?, left))
+        })
+        .await
+    }
+
+    // ---- presence ----
+
+    async fn join_event(
+        &self,
+        event: &EventId,
+        user: &UserId,
+        when: Timestamp,
+    ) -> StoreResult<JoinOutcome> {
+        let event = event.to_string();
+        let user = user.to_string();
+        self.write("join an event", move |c| {
+            let (_, active) = event_state(c, &event)?;
+            ensure_user(c, &user)?;
+            if !active {
+                return Err(StoreError::Conflict(format!(
+                    "event {event} has ended; it can no longer be joined"
+                ))
+                .into());
+            }
+            let entered = c
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO participants (event_id, user_id, joined_at) \
+                     VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![event, user, ms(&when)])?;
+            if entered == 0 {
+                return Ok(JoinOutcome::AlreadyIn);
+            }
+            c.prepare_cached(
+                "UPDATE events SET current_participants = current_participants + 1 WHERE id = ?1",
+            )?
+            .execute([&event])?;
+            let first_visit = c
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO attendance (event_id, user_id) VALUES (?1, ?2)",
+                )?
+                .execute([&event, &user])?
+                == 1;
+            if first_visit {
+                c.prepare_cached(
+                    "UPDATE users SET events_attended = events_attended + 1 WHERE id = ?1",
+                )?
+                .execute([&user])?;
+            }
+            Ok(JoinOutcome::Joined { first_visit })
+        })
+        .await
+    }
+
+    async fn leave_event(&self, event: &EventId, user: &UserId) -> StoreResult<bool> {
+        let event = event.to_string();
+        let user = user.to_string();
+        self.write("leave an event", move |c| {
+            event_state(c, &event)?;
+            ensure_user(c, &user)?;
+            let left = c
+                .prepare_cached("DELETE FROM participants WHERE event_id = ?1 AND user_id = ?2")?
+                .execute([&event, &user])?;
+            if left == 0 {
+                return Ok(false);
+            }
+            c.prepare_cached(
+                "UPDATE events SET current_participants = MAX(current_participants - 1, 0) \
+                 WHERE id = ?1",
+            )?
+            .execute([&event])?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn leave_all_events(&self, user: &UserId) -> StoreResult<Vec<EventId>> {
+        let user = user.to_string();
+        self.write("leave every event", move |c| {
+            ensure_user(c, &user)?;
+            let events: Vec<EventId> = c
+                .prepare_cached(
+                    "SELECT event_id FROM participants WHERE user_id = ?1 \
+                     ORDER BY joined_at, event_id",
+                )?
+                .query_map([&user], |r| id_at(r, 0))?
+                .collect::<rusqlite::Result<_>>()?;
+            for event in &events {
+                c.prepare_cached(
+                    "UPDATE events SET current_participants = MAX(current_participants - 1, 0) \
+                     WHERE id = ?1",
+                )?
+                .execute([event.as_str()])?;
+            }
+            c.prepare_cached("DELETE FROM participants WHERE user_id = ?1")?
+                .execute([&user])?;
+            Ok(events)
+        })
+        .await
+    }
+
+    async fn participants(&self, event: &EventId) -> StoreResult<Vec<Participant>> {
+        let event = event.to_string();
+        self.read("list participants", move |c| {
+            event_state(c, &event)?;
+            Ok(c.prepare_cached(
+                "SELECT p.user_id, u.name, p.joined_at FROM participants AS p \
+                 JOIN users AS u ON u.id = p.user_id \
+                 WHERE p.event_id = ?1 ORDER BY p.joined_at, p.user_id",
+            )?
+            .query_map([&event], |r| {
+                Ok(Participant {
+                    user_id: id_at(r, 0)?,
+                    name: r.get(1)?,
+                    joined_at: ts_at(r, 2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn is_participant(&self, event: &EventId, user: &UserId) -> StoreResult<bool> {
+        let event = event.to_string();
+        let user = user.to_string();
+        self.read("check a participant", move |c| {
+            event_state(c, &event)?;
+            ensure_user(c, &user)?;
+            Ok(c.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM participants WHERE event_id = ?1 AND user_id = ?2)",
+            )?
+            .query_row([&event, &user], |r| r.get(0))?)
+        })
+        .await
+    }
+
+    async fn active_events_with_participants(&self) -> StoreResult<Vec<EventId>> {
+        self.read("list occupied events", |c| {
+            Ok(c.prepare_cached(
+                "SELECT id FROM events WHERE status = 'active' AND current_participants > 0 \
+                 ORDER BY seq",
+            )?
+            .query_map([], |r| id_at(r, 0))?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    // ---- chat ----
+
+    async fn add_message(&self, message: &ChatMessage) -> StoreResult<()> {
+        let m = message.clone();
+        self.write("store a chat message", move |c| {
+            event_state(c, m.event_id.as_str())?;
+            ensure_user(c, m.user_id.as_str())?;
+            let inserted = c
+                .prepare_cached(
+                    "INSERT INTO messages (id, event_id, user_id, name, message, timestamp) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    m.id.as_str(),
+                    m.event_id.as_str(),
+                    m.user_id.as_str(),
+                    m.name,
+                    m.message,
+                    ms(&m.timestamp)
+                ]);
+            match inserted {
+                Ok(_) => Ok(()),
+                Err(e) if unique_violation(&e) == Some("messages.id") => Err(
+                    StoreError::Conflict(format!("message {} already exists", m.id)).into(),
+                ),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
+    }
+
+    async fn messages(
+        &self,
+        event: &EventId,
+        limit: u32,
+        before: Option<Timestamp>,
+    ) -> StoreResult<Vec<ChatMessage>> {
+        let event = event.to_string();
+        self.read("read chat messages", move |c| {
+            event_state(c, &event)?;
+            Ok(c.prepare_cached(&format!(
+                "SELECT {MESSAGE_COLS} FROM messages WHERE event_id = ?1 AND timestamp < ?2 \
+                 ORDER BY timestamp DESC, id DESC LIMIT ?3"
+            ))?
+            .query_map(
+                params![
+                    event,
+                    before.as_ref().map_or(i64::MAX, ms),
+                    i64::from(limit)
+                ],
+                message_row,
+            )?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    // ---- collectibles ----
+
+    async fn drop_collectible(&self, collectible: &Collectible) -> StoreResult<()> {
+        let k = collectible.clone();
+        self.write("store a collectible", move |c| {
+            let (_, active) = event_state(c, k.event_id.as_str())?;
+            if !active {
+                return Err(StoreError::Conflict(format!(
+                    "event {} has ended; nothing can be dropped into it",
+                    k.event_id
+                ))
+                .into());
+            }
+            let inserted = c
+                .prepare_cached(
+                    "INSERT INTO collectibles (id, event_id, name, rarity, points, dropped_at, \
+                     expires_at, claimed_by, claimed_at, is_active) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )?
+                .execute(params![
+                    k.id.as_str(),
+                    k.event_id.as_str(),
+                    k.name,
+                    k.rarity.as_str(),
+                    k.points,
+                    ms(&k.dropped_at),
+                    ms(&k.expires_at),
+                    k.claimed_by.as_ref().map(UserId::as_str),
+                    k.claimed_at.as_ref().map(ms),
+                    k.is_active
+                ]);
+            match inserted {
+                Ok(_) => Ok(()),
+                Err(e) if unique_violation(&e) == Some("collectibles.id") => Err(
+                    StoreError::Conflict(format!("collectible {} already exists", k.id)).into(),
+                ),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
+    }
+
+    async fn collectible(&self, id: &CollectibleId) -> StoreResult<Collectible> {
+        let id = id.to_string();
+        self.read("read a collectible", move |c| load_collectible(c, &id))
+            .await
+    }
+
+    async fn active_collectibles(
+        &self,
+        event: &EventId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<Collectible>> {
+        let event = event.to_string();
+        self.read("list active collectibles", move |c| {
+            event_state(c, &event)?;
+            Ok(c.prepare_cached(&format!(
+                "SELECT {COLLECTIBLE_COLS} FROM collectibles \
+                 WHERE event_id = ?1 AND is_active = 1 AND claimed_by IS NULL AND expires_at > ?2 \
+                 ORDER BY dropped_at DESC, id DESC"
+            ))?
+            .query_map(params![event, ms(&now)], collectible_row)?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn claim_collectible(
+        &self,
+        id: &CollectibleId,
+        user: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<ClaimOutcome> {
+        let id = id.to_string();
+        let user = user.to_string();
+        self.write("claim a collectible", move |c| {
+            ensure_user(c, &user)?;
+            let now = ms(&now);
+            let won = c
+                .prepare_cached(
+                    "UPDATE collectibles SET claimed_by = ?1, claimed_at = ?2, is_active = 0 \
+                     WHERE id = ?3 AND claimed_by IS NULL AND is_active = 1 AND expires_at > ?2",
+                )?
+                .execute(params![user, now, id])?;
+            if won == 1 {
+                c.prepare_cached(
+                    "INSERT INTO user_collectibles \
+                         (user_id, collectible_id, name, rarity, points, event_id, claimed_at) \
+                     SELECT ?1, id, name, rarity, points, event_id, ?2 \
+                     FROM collectibles WHERE id = ?3",
+                )?
+                .execute(params![user, now, id])?;
+                c.prepare_cached(
+                    "UPDATE users SET collectibles_count = collectibles_count + 1 WHERE id = ?1",
+                )?
+                .execute([&user])?;
+                return Ok(ClaimOutcome::Won(load_collectible(c, &id)?));
+            }
+            let claimed: Option<bool> = c
+                .prepare_cached("SELECT claimed_by IS NOT NULL FROM collectibles WHERE id = ?1")?
+                .query_row([&id], |r| r.get(0))
+                .optional()?;
+            match claimed {
+                None => Err(StoreError::not_found(CollectibleId::KIND, &id).into()),
+                Some(true) => Ok(ClaimOutcome::AlreadyClaimed),
+                Some(false) => Ok(ClaimOutcome::Expired),
+            }
+        })
+        .await
+    }
+
+    async fn expire_collectibles(&self, now: Timestamp) -> StoreResult<u64> {
+        self.write("expire collectibles", move |c| {
+            let n = c
+                .prepare_cached(
+                    "UPDATE collectibles SET is_active = 0 WHERE is_active = 1 AND expires_at <= ?1",
+                )?
+                .execute([ms(&now)])?;
+            Ok(u64::try_from(n).unwrap_or(u64::MAX))
+        })
+        .await
+    }
+
+    // ---- transcriptions ----
+
+    async fn add_transcription(&self, segment: &Transcription) -> StoreResult<()> {
+        let t = segment.clone();
+        let shown = self.db.shown.clone();
+        self.write("store a transcript segment", move |c| {
+            event_state(c, t.event_id.as_str())?;
+            ensure_user(c, t.speaker_id.as_str())?;
+            let words = serde_json::to_string(&t.words).map_err(|e| {
+                StoreError::Unavailable(format!(
+                    "the transcript segment {} could not be stored in the SQLite database at \
+                     {shown}: its word timings do not serialise ({e})",
+                    t.id
+                ))
+            })?;
+            let inserted = c
+                .prepare_cached(
+                    "INSERT INTO transcriptions (id, event_id, speaker_id, text, text_folded, \
+                     confidence, start, duration, words, created_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )?
+                .execute(params![
+                    t.id.as_str(),
+                    t.event_id.as_str(),
+                    t.speaker_id.as_str(),
+                    t.text,
+                    t.text.to_lowercase(),
+                    t.confidence,
+                    t.start,
+                    t.duration,
+                    words,
+                    ms(&t.created_at)
+                ]);
+            match inserted {
+                Ok(_) => Ok(()),
+                Err(e) if unique_violation(&e) == Some("transcriptions.id") => Err(
+                    StoreError::Conflict(format!("transcript segment {} already exists", t.id))
+                        .into(),
+                ),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
+    }
+
+    async fn transcriptions(
+        &self,
+        event: &EventId,
+        limit: u32,
+        before: Option<Timestamp>,
+        query: Option<&str>,
+    ) -> StoreResult<Vec<Transcription>> {
+        let event = event.to_string();
+        let pattern = query.map(like_pattern);
+        self.read("read transcript segments", move |c| {
+            event_state(c, &event)?;
+            Ok(c.prepare_cached(&format!(
+                "SELECT {TRANSCRIPTION_COLS} FROM transcriptions \
+                 WHERE event_id = ?1 AND created_at < ?2 \
+                   AND (?3 IS NULL OR text_folded LIKE ?3 ESCAPE '\\') \
+                 ORDER BY created_at DESC, id DESC LIMIT ?4"
+            ))?
+            .query_map(
+                params![
+                    event,
+                    before.as_ref().map_or(i64::MAX, ms),
+                    pattern,
+                    i64::from(limit)
+                ],
+                transcription_row,
+            )?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_pattern_takes_wildcards_literally() {
+        assert_eq!(like_pattern("100%"), "%100\\%%");
+        assert_eq!(like_pattern("a_B\\"), "%a\\_b\\\\%");
+    }
+
+    #[test]
+    fn migrations_are_numbered_in_order() {
+        for pair in MIGRATIONS.windows(2) {
+            assert!(pair[0].version < pair[1].version);
+        }
+        assert_eq!(schema_version(), 1);
+    }
+}

@@ -1,0 +1,326 @@
+//! `/ws/{user_id}`: one task pair per connection.
+//!
+//! The reader decodes the client's frames, enforces the frame rate and the heartbeat
+//! timeout, and acts through the same room/claim operations as REST. The writer drains the
+//! connection's bounded queue into the socket and pings it; when the hub (slow consumer) or
+//! the reader (limits, timeout, shutdown) asks it to close, it flushes what is queued and
+//! sends a close frame with a reason.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use citypulse::api::nearby;
+use citypulse::ids::UserId;
+use citypulse::model::User;
+use citypulse::time;
+use citypulse::ws::{error_code, ClientMessage, ServerMessage};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::{mpsc, watch};
+use warp::filters::ws::{Message, WebSocket, Ws};
+use warp::filters::BoxedFilter;
+use warp::reply::Response;
+use warp::{Filter, Reply};
+
+use crate::api::auth::{self, Caller};
+use crate::api::error::ApiError;
+use crate::hub::{Frame, KillSwitch};
+use crate::ratelimit::Bucket;
+use crate::state::State;
+use crate::{claims, rooms};
+
+/// Close codes (RFC 6455).
+mod close {
+    pub const GOING_AWAY: u16 = 1001;
+    pub const POLICY: u16 = 1008;
+    pub const TOO_BIG: u16 = 1009;
+}
+
+/// The WebSocket routes.
+pub fn routes(state: State, shutdown: watch::Receiver<bool>) -> BoxedFilter<(Response,)> {
+    let st = state.clone();
+    warp::path!("ws" / String)
+        .and(warp::ws())
+        .and(crate::api::input::raw_query())
+        .and(warp::header::optional::<String>("authorization"))
+        .then(move |path_user: String, ws: Ws, query: String, header: Option<String>| {
+            let state = st.clone();
+            let shutdown = shutdown.clone();
+            async move {
+                match authorize(&state, &path_user, &query, header.as_deref()).await {
+                    Ok(user) => {
+                        let max = citypulse::MAX_BODY_BYTES as usize;
+                        ws.max_frame_size(max)
+                            .max_message_size(max)
+                            .on_upgrade(move |socket| connection(state, user, socket, shutdown))
+                            .into_response()
+                    }
+                    Err(e) => e.into_response(),
+                }
+            }
+        })
+        .boxed()
+}
+
+#[derive(serde::Deserialize)]
+struct TokenQuery {
+    token: Option<String>,
+}
+
+/// Checks the token (query `?token=` or `Authorization`) before the upgrade:
+/// 401 missing or wrong, 403 another user's.
+pub async fn authorize(
+    state: &State,
+    path_user: &str,
+    query: &str,
+    header: Option<&str>,
+) -> Result<User, ApiError> {
+    let q: TokenQuery = crate::api::input::parse_query(query)?;
+    let token = match q.token.as_deref() {
+        Some(t) => Some(t),
+        None => auth::bearer(header)?,
+    };
+    let caller = auth::authenticate(state, token).await?;
+    let user = match caller {
+        Some(Caller::User(u)) => *u,
+        Some(Caller::Admin) => {
+            return Err(ApiError::Forbidden(
+                "the admin token does not belong to a user; open the socket with a user's token".into(),
+            ))
+        }
+        None => {
+            return Err(ApiError::Unauthorized(
+                "a WebSocket needs the user's token: /ws/{user_id}?token=<token> or 'Authorization: Bearer <token>'".into(),
+            ))
+        }
+    };
+    if !path_user.eq_ignore_ascii_case(user.id.as_str()) {
+        return Err(ApiError::Forbidden(format!(
+            "this token belongs to user {}; open /ws/{} instead",
+            user.id, user.id
+        )));
+    }
+    Ok(user)
+}
+
+async fn connection(state: State, user: User, socket: WebSocket, shutdown: watch::Receiver<bool>) {
+    let (mut sink, stream) = socket.split();
+    let Some(reg) = state.hub.register(&user.id) else {
+        let reason = format!(
+            "too many open connections for this user (at most {}); close another first",
+            state.config.max_connections_per_user
+        );
+        let _ = sink.send(Message::close_with(close::POLICY, reason)).await;
+        return;
+    };
+    tracing::debug!(user = %user.id, conn = reg.conn_id, "websocket open");
+    let writer = tokio::spawn(write_loop(
+        sink,
+        reg.rx,
+        reg.kill.clone(),
+        state.config.ws_heartbeat,
+    ));
+    read_loop(&state, &user, reg.conn_id, stream, &reg.kill, shutdown).await;
+    reg.kill.kill(1000, "bye");
+    let _ = writer.await;
+    if state.hub.unregister(&user.id, reg.conn_id) {
+        // Presence rule: when a user's last connection goes (closed, dropped or timed
+        // out), they leave every room, and each room hears it.
+        match state.store.leave_all_events(&user.id).await {
+            Ok(events) => {
+                for e in events {
+                    if let Err(err) = rooms::announce_left(&state, &user.id, &e).await {
+                        tracing::warn!("announcing that {} left {e} failed: {}", user.id, err.detail());
+                    }
+                }
+            }
+            Err(e) => tracing::warn!("could not take {} out of their rooms: {e}", user.id),
+        }
+    }
+    tracing::debug!(user = %user.id, conn = reg.conn_id, "websocket closed");
+}
+
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut rx: mpsc::Receiver<Frame>,
+    kill: std::sync::Arc<KillSwitch>,
+    heartbeat: Duration,
+) {
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
+    loop {
+        tokio::select! {
+            frame = rx.recv() => {
+                let Some(frame) = frame else { break };
+                tokio::select! {
+                    r = sink.send(Message::text(frame.to_string())) => if r.is_err() { break },
+                    // A client that stopped reading blocks the send; the kill switch still ends it.
+                    (code, reason) = kill.killed() => { close_sink(&mut sink, code, reason).await; return; }
+                }
+            }
+            _ = ping.tick() => {
+                if sink.send(Message::ping(Vec::new())).await.is_err() { break }
+            }
+            (code, reason) = kill.killed() => {
+                // Flush what was queued before the close (e.g. the `error` that explains it).
+                let flush = async {
+                    while let Ok(frame) = rx.try_recv() {
+                        if sink.send(Message::text(frame.to_string())).await.is_err() { break }
+                    }
+                };
+                let _ = tokio::time::timeout(Duration::from_secs(1), flush).await;
+                close_sink(&mut sink, code, reason).await;
+                return;
+            }
+        }
+    }
+}
+
+async fn close_sink(sink: &mut SplitSink<WebSocket, Message>, code: u16, reason: String) {
+    // Close reasons are limited to 123 bytes by RFC 6455.
+    let mut reason = reason;
+    while reason.len() > 123 {
+        reason.pop();
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        let _ = sink.send(Message::close_with(code, reason)).await;
+        let _ = sink.close().await;
+    })
+    .await;
+}
+
+async fn read_loop(
+    state: &State,
+    user: &User,
+    conn: u64,
+    mut stream: SplitStream<WebSocket>,
+    kill: &KillSwitch,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let rate = state.config.rate_limit;
+    let mut bucket = Bucket::new(rate);
+    let mut last_seen = Instant::now();
+    let timeout = state.config.ws_timeout;
+    let mut check = tokio::time::interval(Duration::from_millis(
+        (state.config.ws_heartbeat.as_millis() as u64 / 2).clamp(100, 5000),
+    ));
+    if *shutdown.borrow() {
+        kill.kill(close::GOING_AWAY, "server shutting down");
+        return;
+    }
+    loop {
+        tokio::select! {
+            next = stream.next() => {
+                let msg = match next {
+                    None => return,
+                    Some(Err(e)) => {
+                        let text = e.to_string();
+                        if text.contains("Space limit exceeded") || text.contains("too long") || text.contains("Capacity") {
+                            kill.kill(close::TOO_BIG, format!("frame larger than {} KiB", citypulse::MAX_BODY_BYTES / 1024));
+                        }
+                        return;
+                    }
+                    Some(Ok(m)) => m,
+                };
+                last_seen = Instant::now();
+                if msg.is_close() {
+                    return;
+                }
+                if msg.is_ping() || msg.is_pong() {
+                    continue;
+                }
+                state.metrics.ws_messages_in.fetch_add(1, Ordering::Relaxed);
+                if rate > 0 && bucket.take(rate, Instant::now()).is_err() {
+                    state.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+                    let why = format!("more than {rate} messages per second; slow down and reconnect");
+                    state.hub.send_to_conn(&user.id, conn, &ServerMessage::error(error_code::RATE_LIMITED, why.clone()));
+                    kill.kill(close::POLICY, why);
+                    return;
+                }
+                let Ok(text) = msg.to_str() else {
+                    state.hub.send_to_conn(&user.id, conn, &ServerMessage::error(
+                        error_code::INVALID_JSON,
+                        "binary frames are not accepted here; send JSON text frames",
+                    ));
+                    continue;
+                };
+                let answer = match ClientMessage::decode(text) {
+                    Ok(m) => handle(state, user, m).await,
+                    Err(e) => Some(ServerMessage::error(e.code, e.message)),
+                };
+                if let Some(a) = answer {
+                    state.hub.send_to_conn(&user.id, conn, &a);
+                }
+            }
+            _ = check.tick() => {
+                if last_seen.elapsed() > timeout {
+                    kill.kill(close::GOING_AWAY, format!("no frame or pong for {}s; reconnect", timeout.as_secs()));
+                    return;
+                }
+            }
+            _ = kill.killed() => return,
+            _ = shutdown.changed() => {
+                kill.kill(close::GOING_AWAY, "server shutting down");
+                return;
+            }
+        }
+    }
+}
+
+/// Acts on one client frame; the direct answer to this connection, if any (room
+/// broadcasts go through the hub).
+async fn handle(state: &State, user: &User, msg: ClientMessage) -> Option<ServerMessage> {
+    let result = match msg {
+        ClientMessage::Ping => return Some(ServerMessage::Pong),
+        ClientMessage::LocationUpdate { coordinates } => {
+            let stored = state.store.set_location(&user.id, coordinates, time::now()).await;
+            match stored {
+                Err(e) => Err(ApiError::from(e)),
+                Ok(()) => {
+                    state.hub.set_position(&user.id, coordinates);
+                    state
+                        .store
+                        .events_near(coordinates, nearby::DEFAULT_MAX_DISTANCE, nearby::DEFAULT_LIMIT, None)
+                        .await
+                        .map(|events| {
+                            Some(ServerMessage::NearbyEvents {
+                                events,
+                                timestamp: time::now(),
+                            })
+                        })
+                        .map_err(ApiError::from)
+                }
+            }
+        }
+        ClientMessage::JoinEvent { event_id } => rooms::join(state, user, &event_id).await.map(|_| None),
+        ClientMessage::LeaveEvent { event_id } => rooms::leave(state, user, &event_id).await.map(|_| None),
+        ClientMessage::ChatMessage { event_id, message } => {
+            rooms::chat(state, user, &event_id, &message).await.map(|_| None)
+        }
+        ClientMessage::ClaimCollectible { collectible_id } => claims::claim(state, user, &collectible_id)
+            .await
+            .map(|result| Some(ServerMessage::ClaimResult { result })),
+    };
+    result.unwrap_or_else(|e| Some(error_frame(&e)))
+}
+
+/// The `error` frame for a failed operation.
+pub fn error_frame(e: &ApiError) -> ServerMessage {
+    let code = match e {
+        ApiError::NotFound(_) => error_code::NOT_FOUND,
+        ApiError::Forbidden(_) | ApiError::Unauthorized(_) => error_code::FORBIDDEN,
+        ApiError::Conflict(_) => error_code::CONFLICT,
+        ApiError::RateLimited { .. } => error_code::RATE_LIMITED,
+        ApiError::Validation(_)
+        | ApiError::BadRequest(_)
+        | ApiError::PayloadTooLarge(_)
+        | ApiError::UnsupportedMediaType(_)
+        | ApiError::MethodNotAllowed(_) => error_code::INVALID_MESSAGE,
+        ApiError::BadGateway(_) | ApiError::Unavailable(_) | ApiError::Internal(_) => error_code::UNAVAILABLE,
+    };
+    ServerMessage::error(code, e.detail())
+}
+
+/// Whether a user id is connected (used by tests through the hub).
+pub fn is_connected(state: &State, user: &UserId) -> bool {
+    state.hub.is_connected(user)
+}

@@ -1,0 +1,1097 @@
+//! The backend-agnostic conformance suite of [`Store`]: same inputs, same answers, on
+//! every backend.
+//!
+//! Every check is a `pub async fn(Arc<dyn Store>)` that gets a fresh, empty store. A
+//! backend's test file runs all of them, one `#[tokio::test]` each, with
+//!
+//! ```ignore
+//! #[macro_use]
+//! mod conformance;
+//!
+//! async fn fresh() -> conformance::Fixture { /* a new empty store */ }
+//! conformance_tests!(fresh);
+//! ```
+//!
+//! A [`Fixture`] keeps whatever the store needs alive (a temporary directory, a server)
+//! until the check is over.
+
+use std::any::Any;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use chrono::TimeDelta;
+use citypulse::geo::{Coordinates, EARTH_RADIUS_M};
+use citypulse::ids::{CollectibleId, EventId, MessageId, TranscriptId, UserId};
+use citypulse::model::{
+    ChatMessage, Collectible, Event, EventRoom, EventStatus, Participant, Rarity, TranscriptWord,
+    Transcription, User, UserCollectible, UserStats,
+};
+use citypulse::time::Timestamp;
+use citypulse_daemon::store::{
+    ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult,
+};
+
+/// A fresh store and what must outlive it.
+pub struct Fixture {
+    store: Arc<dyn Store>,
+    _keep: Box<dyn Any + Send + Sync>,
+}
+
+impl Fixture {
+    /// A store, and a value (temporary directory, server handle) dropped after it.
+    pub fn new(store: Arc<dyn Store>, keep: impl Any + Send + Sync) -> Self {
+        Fixture {
+            store,
+            _keep: Box::new(keep),
+        }
+    }
+
+    /// The store under test.
+    pub fn store(&self) -> Arc<dyn Store> {
+        Arc::clone(&self.store)
+    }
+}
+
+/// One `#[tokio::test]` per check, each on the fresh store of `$make().await` (an
+/// `async fn() -> Fixture`).
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:path) => {
+        $crate::conformance_tests!(@each $make;
+            backend_answers_ping,
+            users_round_trip,
+            duplicate_phone_is_a_conflict,
+            token_hash_lookup_and_rotation,
+            list_users_newest_first_with_limit,
+            location_is_stored_and_read,
+            unknown_ids_are_not_found,
+            create_event_counts_for_creator_and_round_trips,
+            set_event_room_records_the_room,
+            delete_event_undoes_creation,
+            events_near_orders_by_exact_distance,
+            events_near_filters_category_and_limit,
+            events_near_never_returns_ended_events,
+            events_near_across_antimeridian_and_pole,
+            end_event_ends_once,
+            join_ended_event_conflicts,
+            join_leave_maintain_presence_and_attendance,
+            leave_all_events_empties_every_room,
+            active_events_with_participants_lists_occupied_rooms,
+            messages_page_newest_first,
+            collectibles_drop_and_list_active,
+            drop_into_ended_event_conflicts,
+            claim_wins_once_then_already_claimed,
+            concurrent_claim_has_exactly_one_winner,
+            expired_claims_are_refused,
+            claim_after_end_event_is_expired,
+            expire_collectibles_counts_deactivated,
+            transcriptions_page_and_search,
+        );
+    };
+    (@each $make:path; $($check:ident),* $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn $check() {
+                let fixture = $make().await;
+                $crate::conformance::$check(fixture.store()).await;
+            }
+        )*
+    };
+}
+
+// ---- helpers ----
+
+/// A fixed instant with milliseconds, so precision loss shows: 2026-11-18T...Z.
+fn t0() -> Timestamp {
+    chrono::DateTime::from_timestamp_millis(1_795_000_000_123).expect("valid time")
+}
+
+fn at(ms: i64) -> Timestamp {
+    t0() + TimeDelta::milliseconds(ms)
+}
+
+fn secs(s: i64) -> Timestamp {
+    at(s * 1000)
+}
+
+fn bogota() -> Coordinates {
+    Coordinates::new(-74.0721, 4.7110).expect("valid coordinates")
+}
+
+/// The point `distance_m` from `from` along `bearing_deg` on the store's sphere.
+fn dest(from: Coordinates, bearing_deg: f64, distance_m: f64) -> Coordinates {
+    let d = distance_m / EARTH_RADIUS_M;
+    let b = bearing_deg.to_radians();
+    let (lat1, lng1) = (from.lat().to_radians(), from.lng().to_radians());
+    let lat2 = (lat1.sin() * d.cos() + lat1.cos() * d.sin() * b.cos()).asin();
+    let lng2 = lng1 + (b.sin() * d.sin() * lat1.cos()).atan2(d.cos() - lat1.sin() * lat2.sin());
+    let mut lng = lng2.to_degrees();
+    if lng > 180.0 {
+        lng -= 360.0;
+    } else if lng < -180.0 {
+        lng += 360.0;
+    }
+    Coordinates::new(lng, lat2.to_degrees()).expect("valid destination")
+}
+
+fn phone(n: u32) -> String {
+    format!("+5730{n:08}")
+}
+
+async fn user_n(s: &Arc<dyn Store>, n: u32) -> User {
+    s.create_user(NewUser {
+        id: UserId::generate(),
+        phone: phone(n),
+        name: format!("User {n}"),
+        token_hash: format!("{n:064x}"),
+        created_at: at(i64::from(n)),
+    })
+    .await
+    .expect("create_user")
+}
+
+fn new_event(creator: &UserId, location: Coordinates, category: &str) -> NewEvent {
+    NewEvent {
+        id: EventId::generate(),
+        title: "Cleanup at the park".into(),
+        description: Some("Bring gloves".into()),
+        category: category.into(),
+        creator_id: creator.clone(),
+        location,
+        address: Some("Calle 26 #1-2".into()),
+        starts_at: Some(secs(3600)),
+        ends_at: Some(secs(7200)),
+        created_at: at(5),
+        daily_room_name: None,
+        daily_room_url: None,
+    }
+}
+
+async fn event_at(s: &Arc<dyn Store>, creator: &UserId, location: Coordinates, category: &str) -> Event {
+    s.create_event(new_event(creator, location, category))
+        .await
+        .expect("create_event")
+}
+
+fn collectible(event: &EventId, dropped_at: Timestamp, ttl_s: i64) -> Collectible {
+    Collectible {
+        id: CollectibleId::generate(),
+        event_id: event.clone(),
+        name: "Golden Pigeon".into(),
+        rarity: Rarity::Epic,
+        points: 50,
+        dropped_at,
+        expires_at: dropped_at + TimeDelta::seconds(ttl_s),
+        claimed_by: None,
+        claimed_at: None,
+        is_active: true,
+    }
+}
+
+async fn dropped(s: &Arc<dyn Store>, event: &EventId, dropped_at: Timestamp, ttl_s: i64) -> Collectible {
+    let c = collectible(event, dropped_at, ttl_s);
+    s.drop_collectible(&c).await.expect("drop_collectible");
+    c
+}
+
+#[track_caller]
+fn assert_not_found<T: std::fmt::Debug>(result: StoreResult<T>, kind: &str, id: &str) {
+    match result {
+        Err(StoreError::NotFound { kind: k, id: i }) => {
+            assert_eq!((k, i.as_str()), (kind, id), "NotFound names the wrong thing");
+        }
+        other => panic!("expected {kind} {id} NotFound, got {other:?}"),
+    }
+}
+
+#[track_caller]
+fn assert_conflict<T: std::fmt::Debug>(result: StoreResult<T>, needle: &str) {
+    match result {
+        Err(StoreError::Conflict(msg)) => {
+            assert!(msg.contains(needle), "conflict sentence {msg:?} lacks {needle:?}")
+        }
+        other => panic!("expected a Conflict mentioning {needle:?}, got {other:?}"),
+    }
+}
+
+async fn stats(s: &Arc<dyn Store>, id: &UserId) -> UserStats {
+    s.user(id).await.expect("user").stats
+}
+
+// ---- users ----
+
+/// The store names its backend and answers a ping.
+pub async fn backend_answers_ping(s: Arc<dyn Store>) {
+    assert!(["sqlite", "mongodb"].contains(&s.backend()));
+    s.ping().await.expect("ping");
+}
+
+/// A new user reads back as written: phone present, zero stats, same instant.
+pub async fn users_round_trip(s: Arc<dyn Store>) {
+    let id = UserId::generate();
+    let created = s
+        .create_user(NewUser {
+            id: id.clone(),
+            phone: "+573001234567".into(),
+            name: "Juan Pérez".into(),
+            token_hash: "ab".repeat(32),
+            created_at: at(42),
+        })
+        .await
+        .expect("create_user");
+    let expected = User {
+        id: id.clone(),
+        name: "Juan Pérez".into(),
+        phone: Some("+573001234567".into()),
+        stats: UserStats::default(),
+        created_at: at(42),
+    };
+    assert_eq!(created, expected);
+    assert_eq!(s.user(&id).await.expect("user"), expected);
+}
+
+/// A phone registers once; the second try is a Conflict that names the phone.
+pub async fn duplicate_phone_is_a_conflict(s: Arc<dyn Store>) {
+    let first = user_n(&s, 1).await;
+    let again = s
+        .create_user(NewUser {
+            id: UserId::generate(),
+            phone: phone(1),
+            name: "Someone else".into(),
+            token_hash: "cd".repeat(32),
+            created_at: at(9),
+        })
+        .await;
+    assert_conflict(again, &phone(1));
+    let users = s.list_users(10).await.expect("list_users");
+    assert_eq!(users, vec![first]);
+}
+
+/// The token hash finds its user; a new hash revokes the old one.
+pub async fn token_hash_lookup_and_rotation(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let other = user_n(&s, 2).await;
+    let old = format!("{:064x}", 1);
+    assert_eq!(s.user_by_token_hash(&old).await.expect("lookup"), Some(u.clone()));
+    assert_eq!(s.user_by_token_hash(&"0".repeat(63)).await.expect("lookup"), None);
+    let new = "f".repeat(64);
+    s.set_token_hash(&u.id, &new).await.expect("set_token_hash");
+    assert_eq!(s.user_by_token_hash(&old).await.expect("lookup"), None);
+    assert_eq!(s.user_by_token_hash(&new).await.expect("lookup"), Some(u));
+    assert_eq!(
+        s.user_by_token_hash(&format!("{:064x}", 2)).await.expect("lookup"),
+        Some(other)
+    );
+}
+
+/// Users list newest first and the limit holds.
+pub async fn list_users_newest_first_with_limit(s: Arc<dyn Store>) {
+    let mut made = Vec::new();
+    for n in 1..=5 {
+        made.push(user_n(&s, n).await);
+    }
+    made.reverse();
+    assert_eq!(s.list_users(100).await.expect("list"), made);
+    assert_eq!(s.list_users(2).await.expect("list"), made[..2].to_vec());
+    assert!(s.list_users(0).await.expect("list").is_empty());
+}
+
+/// A location reads back as written, and the newest one wins.
+pub async fn location_is_stored_and_read(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    assert_eq!(s.user_location(&u.id).await.expect("location"), None);
+    let first = Coordinates::new(-74.0721, 4.711).expect("valid");
+    s.set_location(&u.id, first, at(1)).await.expect("set");
+    assert_eq!(s.user_location(&u.id).await.expect("location"), Some(first));
+    let second = Coordinates::new(2.3522, 48.8566).expect("valid");
+    s.set_location(&u.id, second, at(2)).await.expect("set");
+    assert_eq!(s.user_location(&u.id).await.expect("location"), Some(second));
+}
+
+/// Every method that takes an id answers NotFound (naming kind and id) for an unknown one.
+pub async fn unknown_ids_are_not_found(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let e = event_at(&s, &u.id, bogota(), "music").await;
+    let k = dropped(&s, &e.id, at(0), 3600).await;
+    let nu = UserId::generate();
+    let ne = EventId::generate();
+    let nk = CollectibleId::generate();
+    let (nus, nes, nks) = (nu.to_string(), ne.to_string(), nk.to_string());
+
+    assert_not_found(s.user(&nu).await, "user", &nus);
+    assert_not_found(s.set_token_hash(&nu, &"e".repeat(64)).await, "user", &nus);
+    assert_not_found(s.set_location(&nu, bogota(), at(0)).await, "user", &nus);
+    assert_not_found(s.user_location(&nu).await, "user", &nus);
+    assert_not_found(s.user_collectibles(&nu).await, "user", &nus);
+
+    assert_not_found(s.create_event(new_event(&nu, bogota(), "music")).await, "user", &nus);
+    assert_not_found(s.event(&ne).await, "event", &nes);
+    assert_not_found(s.set_event_room(&ne, &EventRoom::default()).await, "event", &nes);
+    assert_not_found(s.delete_event(&ne).await, "event", &nes);
+    assert_not_found(s.end_event(&ne, at(0)).await, "event", &nes);
+
+    assert_not_found(s.join_event(&ne, &u.id, at(0)).await, "event", &nes);
+    assert_not_found(s.join_event(&e.id, &nu, at(0)).await, "user", &nus);
+    assert_not_found(s.leave_event(&ne, &u.id).await, "event", &nes);
+    assert_not_found(s.leave_event(&e.id, &nu).await, "user", &nus);
+    assert_not_found(s.leave_all_events(&nu).await, "user", &nus);
+    assert_not_found(s.participants(&ne).await, "event", &nes);
+    assert_not_found(s.is_participant(&ne, &u.id).await, "event", &nes);
+    assert_not_found(s.is_participant(&e.id, &nu).await, "user", &nus);
+
+    let msg = |event: &EventId, user: &UserId| ChatMessage {
+        id: MessageId::generate(),
+        event_id: event.clone(),
+        user_id: user.clone(),
+        name: "User 1".into(),
+        message: "hola".into(),
+        timestamp: at(0),
+    };
+    assert_not_found(s.add_message(&msg(&ne, &u.id)).await, "event", &nes);
+    assert_not_found(s.add_message(&msg(&e.id, &nu)).await, "user", &nus);
+    assert_not_found(s.messages(&ne, 10, None).await, "event", &nes);
+
+    assert_not_found(s.drop_collectible(&collectible(&ne, at(0), 30)).await, "event", &nes);
+    assert_not_found(s.collectible(&nk).await, "collectible", &nks);
+    assert_not_found(s.active_collectibles(&ne, at(0)).await, "event", &nes);
+    assert_not_found(s.claim_collectible(&nk, &u.id, at(1)).await, "collectible", &nks);
+    assert_not_found(s.claim_collectible(&k.id, &nu, at(1)).await, "user", &nus);
+
+    let seg = |event: &EventId, speaker: &UserId| Transcription {
+        id: TranscriptId::generate(),
+        event_id: event.clone(),
+        speaker_id: speaker.clone(),
+        text: "hola".into(),
+        confidence: 0.9,
+        start: 0.0,
+        duration: 1.0,
+        words: Vec::new(),
+        created_at: at(0),
+    };
+    assert_not_found(s.add_transcription(&seg(&ne, &u.id)).await, "event", &nes);
+    assert_not_found(s.add_transcription(&seg(&e.id, &nu)).await, "user", &nus);
+    assert_not_found(s.transcriptions(&ne, 10, None, None).await, "event", &nes);
+
+    // Nothing above changed what exists.
+    assert_eq!(s.user(&u.id).await.expect("user").stats.events_created, 1);
+    assert_eq!(s.collectible(&k.id).await.expect("collectible"), k);
+}
+
+// ---- events ----
+
+/// An event reads back as written, active with an empty room, and counts for its creator.
+pub async fn create_event_counts_for_creator_and_round_trips(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let mut input = new_event(&u.id, bogota(), "music");
+    input.daily_room_name = Some(format!("citypulse-event-{}", input.id));
+    input.daily_room_url = Some("https://example.daily.co/room".into());
+    let created = s.create_event(input.clone()).await.expect("create_event");
+    let expected = Event {
+        id: input.id.clone(),
+        title: input.title.clone(),
+        description: input.description.clone(),
+        category: "music".into(),
+        creator_id: u.id.clone(),
+        location: bogota().into(),
+        address: input.address.clone(),
+        status: EventStatus::Active,
+        room: EventRoom {
+            daily_room_name: input.daily_room_name.clone(),
+            daily_room_url: input.daily_room_url.clone(),
+            current_participants: 0,
+        },
+        room_url: input.daily_room_url.clone(),
+        starts_at: Some(secs(3600)),
+        ends_at: Some(secs(7200)),
+        created_at: at(5),
+        ended_at: None,
+    };
+    assert_eq!(created, expected);
+    assert_eq!(s.event(&input.id).await.expect("event"), expected);
+    assert_eq!(stats(&s, &u.id).await.events_created, 1);
+
+    // Optional fields left out read back as None.
+    let mut bare = new_event(&u.id, bogota(), "sports");
+    bare.description = None;
+    bare.address = None;
+    bare.starts_at = None;
+    bare.ends_at = None;
+    let bare = s.create_event(bare).await.expect("create_event");
+    assert_eq!((bare.description, bare.address, bare.room_url), (None, None, None));
+    assert_eq!((bare.starts_at, bare.ends_at, bare.ended_at), (None, None, None));
+    assert_eq!(stats(&s, &u.id).await.events_created, 2);
+    // Creating an event does not make the creator a participant.
+    assert!(!s.is_participant(&expected.id, &u.id).await.expect("is_participant"));
+}
+
+/// `set_event_room` records the room; `room_url` mirrors its URL.
+pub async fn set_event_room_records_the_room(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let e = event_at(&s, &u.id, bogota(), "music").await;
+    assert_eq!(e.room_url, None);
+    let room = EventRoom {
+        daily_room_name: Some(format!("citypulse-event-{}", e.id)),
+        daily_room_url: Some(format!("https://x.daily.co/citypulse-event-{}", e.id)),
+        current_participants: 0,
+    };
+    s.set_event_room(&e.id, &room).await.expect("set_event_room");
+    let read = s.event(&e.id).await.expect("event");
+    assert_eq!(read.room, room);
+    assert_eq!(read.room_url, room.daily_room_url);
+}
+
+/// `delete_event` removes the event everywhere and undoes `events_created`.
+pub async fn delete_event_undoes_creation(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let e = event_at(&s, &u.id, bogota(), "music").await;
+    let kept = event_at(&s, &u.id, bogota(), "music").await;
+    assert_eq!(stats(&s, &u.id).await.events_created, 2);
+    s.delete_event(&e.id).await.expect("delete_event");
+    assert_not_found(s.event(&e.id).await, "event", e.id.as_str());
+    assert_eq!(stats(&s, &u.id).await.events_created, 1);
+    let near = s.events_near(bogota(), 1000.0, 10, None).await.expect("near");
+    assert_eq!(near.iter().map(|n| n.event.id.clone()).collect::<Vec<_>>(), vec![kept.id]);
+    assert_not_found(s.delete_event(&e.id).await, "event", e.id.as_str());
+}
+
+/// Nearby: exact great-circle distance decides membership and order, ties by id.
+pub async fn events_near_orders_by_exact_distance(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let center = bogota();
+    // (bearing, distance): diagonals probe the corners of the index box.
+    let placed = [
+        (0.0, 2500.0),
+        (45.0, 4990.0),
+        (90.0, 1500.0),
+        (180.0, 100.0),
+        (225.0, 4999.0),
+        (270.0, 900.0),
+        (315.0, 5010.0),
+        (0.0, 8000.0),
+        (135.0, 20_000.0),
+    ];
+    let mut made = Vec::new();
+    for (bearing, d) in placed {
+        let e = event_at(&s, &u.id, dest(center, bearing, d), "music").await;
+        made.push((d, e));
+    }
+    // Two events at one spot: ordered by id.
+    let twin_a = event_at(&s, &u.id, dest(center, 30.0, 3000.0), "music").await;
+    let twin_b = event_at(&s, &u.id, dest(center, 30.0, 3000.0), "music").await;
+
+    let near = s.events_near(center, 5000.0, 50, None).await.expect("near");
+    let mut want: Vec<(f64, EventId)> = made
+        .iter()
+        .filter(|(d, _)| *d <= 5000.0)
+        .map(|(d, e)| (*d, e.id.clone()))
+        .collect();
+    want.push((3000.0, twin_a.id.clone()));
+    want.push((3000.0, twin_b.id.clone()));
+    want.sort_by(|a, b| a.0.total_cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    let got: Vec<EventId> = near.iter().map(|n| n.event.id.clone()).collect();
+    assert_eq!(got, want.iter().map(|w| w.1.clone()).collect::<Vec<_>>());
+    for (n, (d, _)) in near.iter().zip(&want) {
+        assert!((n.distance_m - d).abs() < 0.01, "distance {} for {d}", n.distance_m);
+        assert!(n.distance_m <= 5000.0);
+        let exact = center.distance_m(&n.event.location.coordinates);
+        assert!((n.distance_m - exact).abs() < 1e-6);
+        assert_eq!(n.event, s.event(&n.event.id).await.expect("event"));
+    }
+    // The radius is a hard limit: 4999 m in, 5010 m out, and a tighter radius cuts more.
+    let tight = s.events_near(center, 1000.0, 50, None).await.expect("near");
+    let dists: Vec<f64> = tight.iter().map(|n| n.distance_m.round()).collect();
+    assert_eq!(dists, vec![100.0, 900.0]);
+    let wide = s.events_near(center, 50_000.0, 50, None).await.expect("near");
+    assert_eq!(wide.len(), made.len() + 2);
+}
+
+/// Nearby: the category filter and the limit (the nearest ones are kept).
+pub async fn events_near_filters_category_and_limit(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let center = bogota();
+    let mut music = Vec::new();
+    for (i, d) in [300.0, 700.0, 1100.0, 1900.0].into_iter().enumerate() {
+        let e = event_at(&s, &u.id, dest(center, 60.0 * i as f64, d), "music").await;
+        music.push(e.id);
+    }
+    let sport = event_at(&s, &u.id, dest(center, 10.0, 500.0), "sports").await;
+
+    let only_music = s.events_near(center, 5000.0, 20, Some("music")).await.expect("near");
+    assert_eq!(only_music.iter().map(|n| n.event.id.clone()).collect::<Vec<_>>(), music);
+    let only_sport = s.events_near(center, 5000.0, 20, Some("sports")).await.expect("near");
+    assert_eq!(only_sport.len(), 1);
+    assert_eq!(only_sport[0].event.id, sport.id);
+    assert!(s.events_near(center, 5000.0, 20, Some("art")).await.expect("near").is_empty());
+
+    let two = s.events_near(center, 5000.0, 2, None).await.expect("near");
+    assert_eq!(
+        two.iter().map(|n| n.event.id.clone()).collect::<Vec<_>>(),
+        vec![music[0].clone(), sport.id.clone()]
+    );
+    let two_music = s.events_near(center, 5000.0, 2, Some("music")).await.expect("near");
+    assert_eq!(
+        two_music.iter().map(|n| n.event.id.clone()).collect::<Vec<_>>(),
+        music[..2].to_vec()
+    );
+    // Nothing within a radius that reaches no event.
+    assert!(s.events_near(center, 200.0, 20, None).await.expect("near").is_empty());
+}
+
+/// Nearby never returns an ended event.
+pub async fn events_near_never_returns_ended_events(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let center = bogota();
+    let ended = event_at(&s, &u.id, dest(center, 0.0, 100.0), "music").await;
+    let open = event_at(&s, &u.id, dest(center, 0.0, 200.0), "music").await;
+    s.end_event(&ended.id, at(10)).await.expect("end");
+    for category in [None, Some("music")] {
+        let near = s.events_near(center, 5000.0, 20, category).await.expect("near");
+        assert_eq!(near.len(), 1);
+        assert_eq!(near[0].event.id, open.id);
+        assert_eq!(near[0].event.status, EventStatus::Active);
+    }
+}
+
+/// Nearby works across the antimeridian and next to a pole.
+pub async fn events_near_across_antimeridian_and_pole(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let east = Coordinates::new(179.99, 0.0).expect("valid");
+    let west = Coordinates::new(-179.99, 0.0).expect("valid");
+    let across = event_at(&s, &u.id, west, "music").await;
+    let near = s.events_near(east, 5000.0, 20, None).await.expect("near");
+    assert_eq!(near.len(), 1);
+    assert_eq!(near[0].event.id, across.id);
+    assert!((near[0].distance_m - east.distance_m(&west)).abs() < 1e-6);
+    assert!(near[0].distance_m < 2300.0);
+
+    let pole_a = Coordinates::new(0.0, 89.99).expect("valid");
+    let pole_b = Coordinates::new(180.0, 89.99).expect("valid");
+    let polar = event_at(&s, &u.id, pole_b, "music").await;
+    let near = s.events_near(pole_a, 5000.0, 20, None).await.expect("near");
+    assert_eq!(near.len(), 1);
+    assert_eq!(near[0].event.id, polar.id);
+}
+
+/// `end_event`: ended with `ended_at`, room emptied (its members returned), collectibles
+/// deactivated, claimed ones untouched; a second end is a Conflict.
+pub async fn end_event_ends_once(s: Arc<dyn Store>) {
+    let creator = user_n(&s, 1).await;
+    let a = user_n(&s, 2).await;
+    let b = user_n(&s, 3).await;
+    let e = event_at(&s, &creator.id, bogota(), "music").await;
+    s.join_event(&e.id, &a.id, at(10)).await.expect("join");
+    s.join_event(&e.id, &b.id, at(20)).await.expect("join");
+    let won = dropped(&s, &e.id, secs(1), 3600).await;
+    let open = dropped(&s, &e.id, secs(2), 3600).await;
+    let claimed = match s.claim_collectible(&won.id, &a.id, secs(3)).await.expect("claim") {
+        ClaimOutcome::Won(c) => c,
+        other => panic!("expected a win, got {other:?}"),
+    };
+
+    let (ended, left) = s.end_event(&e.id, secs(10)).await.expect("end_event");
+    assert_eq!(ended.status, EventStatus::Ended);
+    assert_eq!(ended.ended_at, Some(secs(10)));
+    assert_eq!(ended.room.current_participants, 0);
+    assert_eq!(ended, s.event(&e.id).await.expect("event"));
+    let left: BTreeSet<UserId> = left.into_iter().collect();
+    assert_eq!(left, BTreeSet::from([a.id.clone(), b.id.clone()]));
+    assert!(s.participants(&e.id).await.expect("participants").is_empty());
+    assert!(!s.is_participant(&e.id, &a.id).await.expect("is_participant"));
+    assert!(s.active_collectibles(&e.id, secs(4)).await.expect("active").is_empty());
+    assert!(!s.collectible(&open.id).await.expect("collectible").is_active);
+    assert_eq!(s.collectible(&won.id).await.expect("collectible"), claimed);
+    assert!(s.active_events_with_participants().await.expect("occupied").is_empty());
+    // Stats survive the end.
+    assert_eq!(stats(&s, &a.id).await.events_attended, 1);
+    assert_eq!(stats(&s, &a.id).await.collectibles_count, 1);
+    assert_eq!(stats(&s, &creator.id).await.events_created, 1);
+
+    assert_conflict(s.end_event(&e.id, secs(11)).await, "already ended");
+    assert_eq!(s.event(&e.id).await.expect("event").ended_at, Some(secs(10)));
+    assert!(!s.leave_event(&e.id, &a.id).await.expect("leave"));
+}
+
+// ---- presence ----
+
+/// Joining an ended event is a Conflict and changes nothing.
+pub async fn join_ended_event_conflicts(s: Arc<dyn Store>) {
+    let creator = user_n(&s, 1).await;
+    let u = user_n(&s, 2).await;
+    let e = event_at(&s, &creator.id, bogota(), "music").await;
+    s.end_event(&e.id, at(10)).await.expect("end");
+    assert_conflict(s.join_event(&e.id, &u.id, at(20)).await, "ended");
+    assert!(!s.is_participant(&e.id, &u.id).await.expect("is_participant"));
+    assert_eq!(stats(&s, &u.id).await.events_attended, 0);
+    assert_eq!(s.event(&e.id).await.expect("event").room.current_participants, 0);
+}
+
+/// Join/leave keep `participants`, `current_participants` and `is_participant` in step;
+/// `events_attended` counts an event once per user across join/leave/join.
+pub async fn join_leave_maintain_presence_and_attendance(s: Arc<dyn Store>) {
+    let creator = user_n(&s, 1).await;
+    let a = user_n(&s, 2).await;
+    let b = user_n(&s, 3).await;
+    let e = event_at(&s, &creator.id, bogota(), "music").await;
+    let count = |s: Arc<dyn Store>, id: EventId| async move {
+        s.event(&id).await.expect("event").room.current_participants
+    };
+
+    assert_eq!(
+        s.join_event(&e.id, &a.id, at(10)).await.expect("join"),
+        JoinOutcome::Joined { first_visit: true }
+    );
+    assert_eq!(s.join_event(&e.id, &a.id, at(11)).await.expect("join"), JoinOutcome::AlreadyIn);
+    assert_eq!(
+        s.join_event(&e.id, &b.id, at(20)).await.expect("join"),
+        JoinOutcome::Joined { first_visit: true }
+    );
+    assert_eq!(count(s.clone(), e.id.clone()).await, 2);
+    assert_eq!(
+        s.participants(&e.id).await.expect("participants"),
+        vec![
+            Participant { user_id: a.id.clone(), name: a.name.clone(), joined_at: at(10) },
+            Participant { user_id: b.id.clone(), name: b.name.clone(), joined_at: at(20) },
+        ]
+    );
+    assert!(s.is_participant(&e.id, &a.id).await.expect("is_participant"));
+    assert!(!s.is_participant(&e.id, &creator.id).await.expect("is_participant"));
+    assert_eq!(stats(&s, &a.id).await.events_attended, 1);
+
+    assert!(s.leave_event(&e.id, &a.id).await.expect("leave"));
+    assert!(!s.leave_event(&e.id, &a.id).await.expect("leave"));
+    assert!(!s.leave_event(&e.id, &creator.id).await.expect("leave"));
+    assert_eq!(count(s.clone(), e.id.clone()).await, 1);
+    assert!(!s.is_participant(&e.id, &a.id).await.expect("is_participant"));
+
+    assert_eq!(
+        s.join_event(&e.id, &a.id, at(30)).await.expect("join"),
+        JoinOutcome::Joined { first_visit: false }
+    );
+    assert_eq!(stats(&s, &a.id).await.events_attended, 1);
+    assert_eq!(stats(&s, &b.id).await.events_attended, 1);
+    assert_eq!(stats(&s, &creator.id).await.events_attended, 0);
+    assert_eq!(count(s.clone(), e.id.clone()).await, 2);
+    let order: Vec<UserId> = s
+        .participants(&e.id)
+        .await
+        .expect("participants")
+        .into_iter()
+        .map(|p| p.user_id)
+        .collect();
+    assert_eq!(order, vec![b.id.clone(), a.id.clone()]);
+
+    // A second event counts separately.
+    let other = event_at(&s, &creator.id, bogota(), "music").await;
+    s.join_event(&other.id, &a.id, at(40)).await.expect("join");
+    assert_eq!(stats(&s, &a.id).await.events_attended, 2);
+}
+
+/// `leave_all_events` takes a user out of every room and says which.
+pub async fn leave_all_events_empties_every_room(s: Arc<dyn Store>) {
+    let creator = user_n(&s, 1).await;
+    let a = user_n(&s, 2).await;
+    let b = user_n(&s, 3).await;
+    let e1 = event_at(&s, &creator.id, bogota(), "music").await;
+    let e2 = event_at(&s, &creator.id, bogota(), "music").await;
+    let e3 = event_at(&s, &creator.id, bogota(), "music").await;
+    s.join_event(&e1.id, &a.id, at(1)).await.expect("join");
+    s.join_event(&e2.id, &a.id, at(2)).await.expect("join");
+    s.join_event(&e2.id, &b.id, at(3)).await.expect("join");
+
+    let left: BTreeSet<EventId> = s.leave_all_events(&a.id).await.expect("leave_all").into_iter().collect();
+    assert_eq!(left, BTreeSet::from([e1.id.clone(), e2.id.clone()]));
+    assert_eq!(s.event(&e1.id).await.expect("event").room.current_participants, 0);
+    assert_eq!(s.event(&e2.id).await.expect("event").room.current_participants, 1);
+    assert_eq!(s.event(&e3.id).await.expect("event").room.current_participants, 0);
+    assert!(!s.is_participant(&e1.id, &a.id).await.expect("is_participant"));
+    assert!(s.is_participant(&e2.id, &b.id).await.expect("is_participant"));
+    assert!(s.leave_all_events(&a.id).await.expect("leave_all").is_empty());
+    assert_eq!(stats(&s, &a.id).await.events_attended, 2);
+}
+
+/// Drop candidates: active events with someone in the room.
+pub async fn active_events_with_participants_lists_occupied_rooms(s: Arc<dyn Store>) {
+    let creator = user_n(&s, 1).await;
+    let a = user_n(&s, 2).await;
+    assert!(s.active_events_with_participants().await.expect("occupied").is_empty());
+    let busy = event_at(&s, &creator.id, bogota(), "music").await;
+    let _empty = event_at(&s, &creator.id, bogota(), "music").await;
+    let ended = event_at(&s, &creator.id, bogota(), "music").await;
+    let emptied = event_at(&s, &creator.id, bogota(), "music").await;
+    s.join_event(&busy.id, &a.id, at(1)).await.expect("join");
+    s.join_event(&ended.id, &a.id, at(2)).await.expect("join");
+    s.join_event(&emptied.id, &a.id, at(3)).await.expect("join");
+    s.end_event(&ended.id, at(4)).await.expect("end");
+    s.leave_event(&emptied.id, &a.id).await.expect("leave");
+    assert_eq!(s.active_events_with_participants().await.expect("occupied"), vec![busy.id]);
+}
+
+// ---- chat ----
+
+/// Messages: newest first, `before` exclusive, limit, per event.
+pub async fn messages_page_newest_first(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let e = event_at(&s, &u.id, bogota(), "music").await;
+    let other = event_at(&s, &u.id, bogota(), "music").await;
+    let mut sent = Vec::new();
+    for i in 0..5 {
+        let m = ChatMessage {
+            id: MessageId::generate(),
+            event_id: e.id.clone(),
+            user_id: u.id.clone(),
+            name: u.name.clone(),
+            message: format!("Hola #{i} ¿qué tal?"),
+            timestamp: at(1000 * i + 7),
+        };
+        s.add_message(&m).await.expect("add_message");
+        sent.push(m);
+    }
+    s.add_message(&ChatMessage {
+        id: MessageId::generate(),
+        event_id: other.id.clone(),
+        user_id: u.id.clone(),
+        name: u.name.clone(),
+        message: "elsewhere".into(),
+        timestamp: at(2500),
+    })
+    .await
+    .expect("add_message");
+    sent.reverse();
+
+    assert_eq!(s.messages(&e.id, 50, None).await.expect("messages"), sent);
+    assert_eq!(s.messages(&e.id, 2, None).await.expect("messages"), sent[..2].to_vec());
+    let before = sent[1].timestamp;
+    assert_eq!(s.messages(&e.id, 50, Some(before)).await.expect("messages"), sent[2..].to_vec());
+    assert_eq!(s.messages(&e.id, 1, Some(before)).await.expect("messages"), sent[2..3].to_vec());
+    assert!(s.messages(&e.id, 50, Some(sent[4].timestamp)).await.expect("messages").is_empty());
+    assert!(s.messages(&e.id, 0, None).await.expect("messages").is_empty());
+    assert_eq!(s.messages(&other.id, 50, None).await.expect("messages").len(), 1);
+}
+
+// ---- collectibles ----
+
+/// Dropped collectibles read back as written; active ones are unclaimed, unexpired,
+/// newest first.
+pub async fn collectibles_drop_and_list_active(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let e = event_at(&s, &u.id, bogota(), "music").await;
+    let other = event_at(&s, &u.id, bogota(), "music").await;
+    let c1 = dropped(&s, &e.id, secs(0), 30).await;
+    let c2 = dropped(&s, &e.id, secs(1), 30).await;
+    let short = dropped(&s, &e.id, secs(2), 5).await;
+    let c3 = dropped(&s, &e.id, secs(3), 30).await;
+    let _elsewhere = dropped(&s, &other.id, secs(3), 30).await;
+    assert_eq!(s.collectible(&c1.id).await.expect("collectible"), c1);
+
+    let active = s.active_collectibles(&e.id, secs(4)).await.expect("active");
+    assert_eq!(active, vec![c3.clone(), short.clone(), c2.clone(), c1.clone()]);
+    // Expiry is exclusive: at exactly expires_at it is gone.
+    let active = s.active_collectibles(&e.id, short.expires_at).await.expect("active");
+    assert_eq!(active, vec![c3.clone(), c2.clone(), c1.clone()]);
+
+    s.claim_collectible(&c2.id, &u.id, secs(8)).await.expect("claim");
+    let active = s.active_collectibles(&e.id, secs(8)).await.expect("active");
+    assert_eq!(active, vec![c3.clone(), c1.clone()]);
+    assert!(s.active_collectibles(&e.id, secs(100)).await.expect("active").is_empty());
+}
+
+/// Nothing can be dropped into an ended event.
+pub async fn drop_into_ended_event_conflicts(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let e = event_at(&s, &u.id, bogota(), "music").await;
+    s.end_event(&e.id, at(1)).await.expect("end");
+    let c = collectible(&e.id, at(2), 30);
+    assert_conflict(s.drop_collectible(&c).await, "ended");
+    assert_not_found(s.collectible(&c.id).await, "collectible", c.id.as_str());
+}
+
+/// One claim wins: the collectible, the inventory row and the counter change together;
+/// later claims are AlreadyClaimed.
+pub async fn claim_wins_once_then_already_claimed(s: Arc<dyn Store>) {
+    let creator = user_n(&s, 1).await;
+    let a = user_n(&s, 2).await;
+    let b = user_n(&s, 3).await;
+    let e = event_at(&s, &creator.id, bogota(), "music").await;
+    let c = dropped(&s, &e.id, secs(0), 30).await;
+    assert!(s.user_collectibles(&a.id).await.expect("inventory").is_empty());
+
+    let won = match s.claim_collectible(&c.id, &a.id, at(1234)).await.expect("claim") {
+        ClaimOutcome::Won(won) => won,
+        other => panic!("expected a win, got {other:?}"),
+    };
+    let expected = Collectible {
+        claimed_by: Some(a.id.clone()),
+        claimed_at: Some(at(1234)),
+        is_active: false,
+        ..c.clone()
+    };
+    assert_eq!(won, expected);
+    assert_eq!(s.collectible(&c.id).await.expect("collectible"), expected);
+    assert_eq!(
+        s.claim_collectible(&c.id, &b.id, at(1300)).await.expect("claim"),
+        ClaimOutcome::AlreadyClaimed
+    );
+    assert_eq!(
+        s.claim_collectible(&c.id, &a.id, at(1400)).await.expect("claim"),
+        ClaimOutcome::AlreadyClaimed
+    );
+    assert_eq!(
+        s.user_collectibles(&a.id).await.expect("inventory"),
+        vec![UserCollectible {
+            collectible_id: c.id.clone(),
+            name: c.name.clone(),
+            rarity: c.rarity,
+            points: c.points,
+            event_id: e.id.clone(),
+            claimed_at: at(1234),
+        }]
+    );
+    assert_eq!(stats(&s, &a.id).await.collectibles_count, 1);
+    assert_eq!(stats(&s, &b.id).await.collectibles_count, 0);
+    assert!(s.user_collectibles(&b.id).await.expect("inventory").is_empty());
+
+    // A second win lands first in the inventory (newest first).
+    let c2 = dropped(&s, &e.id, secs(2), 30).await;
+    assert!(matches!(
+        s.claim_collectible(&c2.id, &a.id, secs(3)).await.expect("claim"),
+        ClaimOutcome::Won(_)
+    ));
+    let inventory = s.user_collectibles(&a.id).await.expect("inventory");
+    assert_eq!(
+        inventory.iter().map(|i| i.collectible_id.clone()).collect::<Vec<_>>(),
+        vec![c2.id, c.id]
+    );
+    assert_eq!(stats(&s, &a.id).await.collectibles_count, 2);
+}
+
+/// 200 participants claim one collectible at once: exactly one wins, the rest are told
+/// AlreadyClaimed, and only the winner's inventory and counter move.
+pub async fn concurrent_claim_has_exactly_one_winner(s: Arc<dyn Store>) {
+    const N: u32 = 200;
+    let creator = user_n(&s, 0).await;
+    let e = event_at(&s, &creator.id, bogota(), "music").await;
+    let mut users = Vec::new();
+    for n in 1..=N {
+        users.push(user_n(&s, n).await.id);
+    }
+    // Everyone joins at once, too: the presence counter must not lose an update.
+    let mut joins = Vec::new();
+    for (i, u) in users.iter().enumerate() {
+        let (s, e, u) = (s.clone(), e.id.clone(), u.clone());
+        joins.push(tokio::spawn(async move { s.join_event(&e, &u, at(i as i64)).await }));
+    }
+    for j in joins {
+        assert_eq!(j.await.expect("join task"), Ok(JoinOutcome::Joined { first_visit: true }));
+    }
+    assert_eq!(s.event(&e.id).await.expect("event").room.current_participants, u64::from(N));
+    assert_eq!(s.participants(&e.id).await.expect("participants").len(), N as usize);
+
+    let c = dropped(&s, &e.id, secs(10), 30).await;
+    let barrier = Arc::new(tokio::sync::Barrier::new(N as usize));
+    let mut claims = Vec::new();
+    for u in &users {
+        let (s, c, u, barrier) = (s.clone(), c.id.clone(), u.clone(), barrier.clone());
+        claims.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let outcome = s.claim_collectible(&c, &u, secs(11)).await;
+            (u, outcome)
+        }));
+    }
+    let mut winners = Vec::new();
+    let mut already = 0;
+    for claim in claims {
+        let (u, outcome) = claim.await.expect("claim task");
+        match outcome.expect("claim") {
+            ClaimOutcome::Won(won) => {
+                assert_eq!(won.claimed_by.as_ref(), Some(&u));
+                winners.push((u, won));
+            }
+            ClaimOutcome::AlreadyClaimed => already += 1,
+            ClaimOutcome::Expired => panic!("{u} was told Expired"),
+        }
+    }
+    assert_eq!(winners.len(), 1, "exactly one winner");
+    assert_eq!(already, N - 1);
+    let (winner, won) = winners.remove(0);
+    assert_eq!(s.collectible(&c.id).await.expect("collectible"), won);
+    for u in &users {
+        let st = stats(&s, u).await;
+        let inventory = s.user_collectibles(u).await.expect("inventory");
+        if *u == winner {
+            assert_eq!(st.collectibles_count, 1);
+            assert_eq!(inventory.len(), 1);
+            assert_eq!(inventory[0].collectible_id, c.id);
+        } else {
+            assert_eq!(st.collectibles_count, 0, "{u} was counted a win");
+            assert!(inventory.is_empty(), "{u} got an inventory row");
+        }
+        assert_eq!(st.events_attended, 1);
+    }
+}
+
+/// A claim at or after `expires_at`, or of a swept collectible, is Expired and changes
+/// nothing.
+pub async fn expired_claims_are_refused(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let e = event_at(&s, &u.id, bogota(), "music").await;
+    let c = dropped(&s, &e.id, secs(0), 30).await;
+    assert_eq!(
+        s.claim_collectible(&c.id, &u.id, c.expires_at).await.expect("claim"),
+        ClaimOutcome::Expired
+    );
+    assert_eq!(
+        s.claim_collectible(&c.id, &u.id, secs(31)).await.expect("claim"),
+        ClaimOutcome::Expired
+    );
+    assert_eq!(s.collectible(&c.id).await.expect("collectible"), c);
+
+    // Swept by expire_collectibles: Expired even if asked with an earlier clock.
+    let swept = dropped(&s, &e.id, secs(0), 10).await;
+    assert_eq!(s.expire_collectibles(secs(10)).await.expect("expire"), 1);
+    assert_eq!(
+        s.claim_collectible(&swept.id, &u.id, secs(5)).await.expect("claim"),
+        ClaimOutcome::Expired
+    );
+    assert_eq!(stats(&s, &u.id).await.collectibles_count, 0);
+    assert!(s.user_collectibles(&u.id).await.expect("inventory").is_empty());
+    // Just before expiry it still wins.
+    let last = dropped(&s, &e.id, secs(100), 30).await;
+    assert!(matches!(
+        s.claim_collectible(&last.id, &u.id, last.expires_at - TimeDelta::milliseconds(1))
+            .await
+            .expect("claim"),
+        ClaimOutcome::Won(_)
+    ));
+}
+
+/// Once its event ends, a collectible cannot be claimed.
+pub async fn claim_after_end_event_is_expired(s: Arc<dyn Store>) {
+    let creator = user_n(&s, 1).await;
+    let u = user_n(&s, 2).await;
+    let e = event_at(&s, &creator.id, bogota(), "music").await;
+    s.join_event(&e.id, &u.id, at(1)).await.expect("join");
+    let c = dropped(&s, &e.id, secs(0), 3600).await;
+    s.end_event(&e.id, secs(1)).await.expect("end");
+    assert_eq!(
+        s.claim_collectible(&c.id, &u.id, secs(2)).await.expect("claim"),
+        ClaimOutcome::Expired
+    );
+    let after = s.collectible(&c.id).await.expect("collectible");
+    assert_eq!((after.claimed_by, after.is_active), (None, false));
+    assert_eq!(stats(&s, &u.id).await.collectibles_count, 0);
+}
+
+/// `expire_collectibles` deactivates exactly those whose time ran out, once.
+pub async fn expire_collectibles_counts_deactivated(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let e = event_at(&s, &u.id, bogota(), "music").await;
+    let other = event_at(&s, &u.id, bogota(), "music").await;
+    let a = dropped(&s, &e.id, secs(0), 10).await;
+    let b = dropped(&s, &other.id, secs(0), 20).await;
+    let c = dropped(&s, &e.id, secs(0), 30).await;
+    let claimed = dropped(&s, &e.id, secs(0), 5).await;
+    s.claim_collectible(&claimed.id, &u.id, secs(1)).await.expect("claim");
+
+    assert_eq!(s.expire_collectibles(secs(9)).await.expect("expire"), 0);
+    assert_eq!(s.expire_collectibles(secs(20)).await.expect("expire"), 2);
+    assert_eq!(s.expire_collectibles(secs(20)).await.expect("expire"), 0);
+    assert!(!s.collectible(&a.id).await.expect("collectible").is_active);
+    assert!(!s.collectible(&b.id).await.expect("collectible").is_active);
+    assert!(s.collectible(&c.id).await.expect("collectible").is_active);
+    let kept = s.collectible(&claimed.id).await.expect("collectible");
+    assert_eq!(kept.claimed_by, Some(u.id.clone()));
+    assert_eq!(s.active_collectibles(&e.id, secs(20)).await.expect("active"), vec![c.clone()]);
+    assert_eq!(s.expire_collectibles(secs(1000)).await.expect("expire"), 1);
+}
+
+// ---- transcriptions ----
+
+/// Transcript segments: newest first, `before` exclusive, limit, and a case-insensitive
+/// substring query in which `%` and `_` are plain characters.
+pub async fn transcriptions_page_and_search(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let e = event_at(&s, &u.id, bogota(), "music").await;
+    let other = event_at(&s, &u.id, bogota(), "music").await;
+    let texts = [
+        "Hola a todos",
+        "El PARQUE está lleno",
+        "Estamos 100% de acuerdo",
+        "snake_case no es español",
+    ];
+    let mut stored = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let t = Transcription {
+            id: TranscriptId::generate(),
+            event_id: e.id.clone(),
+            speaker_id: u.id.clone(),
+            text: (*text).into(),
+            confidence: 0.875,
+            start: 1.25 * i as f64,
+            duration: 0.5,
+            words: if i == 1 {
+                vec![
+                    TranscriptWord {
+                        word: "el".into(),
+                        start: 1.25,
+                        end: 1.4,
+                        confidence: 0.99,
+                        punctuated_word: Some("El".into()),
+                    },
+                    TranscriptWord {
+                        word: "parque".into(),
+                        start: 1.4,
+                        end: 1.75,
+                        confidence: 0.5,
+                        punctuated_word: None,
+                    },
+                ]
+            } else {
+                Vec::new()
+            },
+            created_at: at(1000 * i as i64 + 3),
+        };
+        s.add_transcription(&t).await.expect("add_transcription");
+        stored.push(t);
+    }
+    let mut elsewhere = stored[0].clone();
+    elsewhere.id = TranscriptId::generate();
+    elsewhere.event_id = other.id.clone();
+    s.add_transcription(&elsewhere).await.expect("add_transcription");
+    stored.reverse();
+
+    let all = s.transcriptions(&e.id, 50, None, None).await.expect("transcriptions");
+    assert_eq!(all, stored);
+    assert_eq!(
+        s.transcriptions(&e.id, 1, None, None).await.expect("transcriptions"),
+        stored[..1].to_vec()
+    );
+    let before = stored[1].created_at;
+    assert_eq!(
+        s.transcriptions(&e.id, 50, Some(before), None).await.expect("transcriptions"),
+        stored[2..].to_vec()
+    );
+    let find = |q: &'static str| {
+        let s = s.clone();
+        let e = e.id.clone();
+        async move {
+            s.transcriptions(&e, 50, None, Some(q))
+                .await
+                .expect("transcriptions")
+                .into_iter()
+                .map(|t| t.text)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(find("parque").await, vec!["El PARQUE está lleno"]);
+    assert_eq!(find("ESTÁ").await, vec!["El PARQUE está lleno"]);
+    assert_eq!(find("esta").await, vec!["Estamos 100% de acuerdo"]);
+    assert_eq!(find("%").await, vec!["Estamos 100% de acuerdo"]);
+    assert_eq!(find("_").await, vec!["snake_case no es español"]);
+    assert_eq!(find("0%_").await, Vec::<String>::new());
+    assert_eq!(find("Hola A").await, vec!["Hola a todos"]);
+    assert_eq!(find("").await.len(), 4);
+    assert_eq!(
+        s.transcriptions(&e.id, 50, Some(before), Some("PARQUE")).await.expect("transcriptions"),
+        Vec::<Transcription>::new()
+    );
+}
