@@ -1,1 +1,265 @@
-//! Helpers for the end-to-end tests: start real daemons on free ports, wait for health.
+//! Helpers for the end-to-end tests: start real `cpld` processes on free ports, wait for
+//! their health check, and hand out typed clients. Every daemon gets its own temporary
+//! directory (database, HOME, logs) so tests never touch a developer's real files.
+
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use citypulse::api::RegisterRequest;
+use citypulse::model::RegisteredUser;
+use citypulse::Client;
+
+/// The admin token every test daemon is started with.
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// Path of a workspace binary (`cpld`, `cpl`), built on first use if missing.
+pub fn binary(name: &str) -> PathBuf {
+    static BUILT: OnceLock<Mutex<()>> = OnceLock::new();
+    let exe = std::env::current_exe().unwrap();
+    // target/<profile>/deps/<test binary> -> target/<profile>/<name>
+    let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
+    let path = dir.join(name);
+    let _guard = BUILT.get_or_init(|| Mutex::new(())).lock().unwrap();
+    if !path.exists() {
+        let status = Command::new(env!("CARGO"))
+            .args(["build", "-p", "citypulse-daemon", "-p", "citypulse-cli"])
+            .current_dir(workspace_root())
+            .status()
+            .unwrap();
+        assert!(status.success(), "building cpld/cpl failed");
+    }
+    path
+}
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// A running `cpld`.
+pub struct Daemon {
+    child: Option<Child>,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The daemon's private directory (database, logs, HOME).
+    pub dir: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+    builder: DaemonBuilder,
+}
+
+/// How to start a daemon.
+#[derive(Clone, Default)]
+pub struct DaemonBuilder {
+    env: Vec<(String, String)>,
+    dir: Option<PathBuf>,
+    listen: Option<String>,
+}
+
+impl DaemonBuilder {
+    /// Adds an environment variable.
+    pub fn env(mut self, k: &str, v: &str) -> Self {
+        self.env.retain(|(key, _)| key != k);
+        self.env.push((k.to_string(), v.to_string()));
+        self
+    }
+
+    /// Uses `dir` (database file and logs) instead of a fresh temporary directory, so a
+    /// second daemon can reopen the first one's database.
+    pub fn dir(mut self, dir: &Path) -> Self {
+        self.dir = Some(dir.to_path_buf());
+        self
+    }
+
+    /// Listens on this address instead of a free port.
+    pub fn listen(mut self, addr: &str) -> Self {
+        self.listen = Some(addr.to_string());
+        self
+    }
+
+    /// Starts the daemon and waits until `/health` answers 200.
+    pub async fn start(self) -> Daemon {
+        let (tmp, dir) = match &self.dir {
+            Some(d) => (None, d.clone()),
+            None => {
+                let t = tempfile::tempdir().unwrap();
+                let d = t.path().to_path_buf();
+                (Some(t), d)
+            }
+        };
+        let mut d = Daemon {
+            child: None,
+            url: String::new(),
+            dir,
+            _tmp: tmp,
+            builder: self,
+        };
+        d.spawn().await;
+        d
+    }
+}
+
+impl Daemon {
+    /// A builder with the test defaults (admin token, no rate limit, fast heartbeat).
+    pub fn builder() -> DaemonBuilder {
+        DaemonBuilder::default()
+    }
+
+    /// A daemon with the test defaults.
+    pub async fn start() -> Daemon {
+        Daemon::builder().start().await
+    }
+
+    async fn spawn(&mut self) {
+        let b = &self.builder;
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("cpld.log"))
+            .unwrap();
+        let mut cmd = Command::new(binary("cpld"));
+        cmd.env_clear()
+            .current_dir(&self.dir)
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", &self.dir)
+            .env("XDG_CONFIG_HOME", self.dir.join("config"))
+            .env("XDG_DATA_HOME", self.dir.join("data"))
+            .env("CPL_DB", self.dir.join("citypulse.db"))
+            .env("CPL_LISTEN", b.listen.as_deref().unwrap_or("127.0.0.1:0"))
+            .env("CPL_ADMIN_TOKEN", ADMIN_TOKEN)
+            .env("CPL_RATE_LIMIT", "0")
+            .env("CPL_LOG", "info,citypulse_daemon=debug")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::from(log));
+        for (k, v) in &b.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("cpld starts");
+        let stdout = child.stdout.take().unwrap();
+        let url = tokio::task::spawn_blocking(move || {
+            let mut reader = BufReader::new(stdout);
+            let mut line = String::new();
+            reader.read_line(&mut line).unwrap();
+            // Keep draining stdout so the daemon never blocks on a full pipe.
+            std::thread::spawn(move || {
+                let mut sink = String::new();
+                while reader.read_line(&mut sink).map(|n| n > 0).unwrap_or(false) {
+                    sink.clear();
+                }
+            });
+            line
+        })
+        .await
+        .unwrap();
+        let url = url
+            .split_whitespace()
+            .find(|w| w.starts_with("http://"))
+            .unwrap_or_else(|| panic!("cpld did not print its address; log:\n{}", self.logs()))
+            .to_string();
+        self.child = Some(child);
+        self.url = url;
+        self.wait_healthy().await;
+    }
+
+    /// Polls `/health` until it answers 200 (never a fixed sleep).
+    pub async fn wait_healthy(&self) {
+        let client = self.client();
+        for _ in 0..200 {
+            if client.health().await.is_ok() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("cpld at {} never became healthy; log:\n{}", self.url, self.logs());
+    }
+
+    /// The daemon's log so far.
+    pub fn logs(&self) -> String {
+        std::fs::read_to_string(self.dir.join("cpld.log")).unwrap_or_default()
+    }
+
+    /// An anonymous client.
+    pub fn client(&self) -> Client {
+        Client::new(&self.url).unwrap()
+    }
+
+    /// A client with the admin token.
+    pub fn admin(&self) -> Client {
+        self.client().with_token(ADMIN_TOKEN)
+    }
+
+    /// Registers a user with a unique phone; their client and registration.
+    pub async fn user(&self, name: &str) -> (Client, RegisteredUser) {
+        let reg = self
+            .client()
+            .register(&RegisterRequest {
+                phone: unique_phone(),
+                name: name.to_string(),
+            })
+            .await
+            .unwrap();
+        (self.client().with_token(reg.token.clone()), reg)
+    }
+
+    /// Stops the daemon with SIGTERM and waits for it to exit.
+    pub fn stop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = Command::new("kill").arg(c.id().to_string()).status();
+            let _ = c.wait();
+        }
+    }
+
+    /// Kills the daemon with SIGKILL (a crash).
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts it again on the same directory (same database, same settings).
+    pub async fn restart(&mut self) {
+        self.stop();
+        self.spawn().await;
+    }
+
+    /// Starts it again after a [`Daemon::kill`].
+    pub async fn start_again(&mut self) {
+        self.spawn().await;
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// A phone number no other test uses.
+pub fn unique_phone() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let pid = std::process::id() as u64 % 10_000;
+    format!("+57{:04}{:06}", pid, n % 1_000_000)
+}
+
+/// Bogotá, Plaza de Bolívar, `[lng, lat]`.
+pub const BOGOTA: (f64, f64) = (-74.0761, 4.5981);
+
+/// A point `metres` north of `(lng, lat)`.
+pub fn north_of((lng, lat): (f64, f64), metres: f64) -> (f64, f64) {
+    (lng, lat + (metres / citypulse::geo::EARTH_RADIUS_M).to_degrees())
+}
+
+/// A point `metres` east of `(lng, lat)`.
+pub fn east_of((lng, lat): (f64, f64), metres: f64) -> (f64, f64) {
+    (
+        lng + (metres / (citypulse::geo::EARTH_RADIUS_M * lat.to_radians().cos())).to_degrees(),
+        lat,
+    )
+}

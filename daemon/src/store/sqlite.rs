@@ -267,11 +267,13 @@ fn sql_error(db: &str, access: Access, op: &str, e: &rusqlite::Error) -> StoreEr
              {op}): {e}; it was changed by hand or by another program"
         )),
         E::SqliteFailure(f, _) => match f.code {
-            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Unavailable(format!(
-                "the SQLite database at {db} stayed locked by another process for {}s, so \
+            ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => {
+                StoreError::Unavailable(format!(
+                    "the SQLite database at {db} stayed locked by another process for {}s, so \
                  cpld could not {op}; try again, and check that no other program holds the file",
-                BUSY_TIMEOUT.as_secs()
-            )),
+                    BUSY_TIMEOUT.as_secs()
+                ))
+            }
             ErrorCode::DiskFull => StoreError::Unavailable(format!(
                 "the SQLite database at {db} could not be {done} while trying to {op} because \
                  the disk is full: {e}; free some space"
@@ -334,8 +336,13 @@ fn ms(t: &Timestamp) -> i64 {
 }
 
 fn ts_from(i: usize, v: i64) -> rusqlite::Result<Timestamp> {
-    chrono::DateTime::from_timestamp_millis(v)
-        .ok_or_else(|| bad(i, Type::Integer, format!("{v} is not a time in milliseconds")))
+    chrono::DateTime::from_timestamp_millis(v).ok_or_else(|| {
+        bad(
+            i,
+            Type::Integer,
+            format!("{v} is not a time in milliseconds"),
+        )
+    })
 }
 
 fn ts_at(row: &Row<'_>, i: usize) -> rusqlite::Result<Timestamp> {
@@ -389,7 +396,13 @@ fn event_row(row: &Row<'_>) -> rusqlite::Result<Event> {
     let status = match status.as_str() {
         "active" => EventStatus::Active,
         "ended" => EventStatus::Ended,
-        other => return Err(bad(8, Type::Text, format!("{other:?} is not an event status"))),
+        other => {
+            return Err(bad(
+                8,
+                Type::Text,
+                format!("{other:?} is not an event status"),
+            ))
+        }
     };
     let daily_room_url: Option<String> = row.get(10)?;
     Ok(Event {
@@ -492,7 +505,9 @@ fn load_user(c: &Connection, id: &str) -> Step<User> {
 
 fn load_event(c: &Connection, id: &str) -> Step<Event> {
     let found = c
-        .prepare_cached(&format!("SELECT {EVENT_COLS} FROM events AS e WHERE e.id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {EVENT_COLS} FROM events AS e WHERE e.id = ?1"
+        ))?
         .query_row([id], event_row)
         .optional()?;
     found.ok_or_else(|| StoreError::not_found(EventId::KIND, id).into())
@@ -549,7 +564,9 @@ fn migrate(c: &mut Connection, db: &str) -> StoreResult<()> {
     )
     .map_err(|e| open_err("create the schema_migrations table", e))?;
     let newest: Option<i64> = c
-        .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| r.get(0))
+        .query_row("SELECT MAX(version) FROM schema_migrations", [], |r| {
+            r.get(0)
+        })
         .map_err(|e| open_err("read the schema version", e))?;
     let known = schema_version();
     if let Some(newest) = newest.filter(|v| *v > known) {
@@ -877,12 +894,10 @@ impl Store for SqliteStore {
             match changed {
                 Ok(0) => Err(StoreError::not_found(UserId::KIND, &id).into()),
                 Ok(_) => Ok(()),
-                Err(e) if unique_violation(&e) == Some("users.token_hash") => {
-                    Err(StoreError::Conflict(
-                        "that token is already in use; ask for a new one".into(),
-                    )
-                    .into())
-                }
+                Err(e) if unique_violation(&e) == Some("users.token_hash") => Err(
+                    StoreError::Conflict("that token is already in use; ask for a new one".into())
+                        .into(),
+                ),
                 Err(e) => Err(e.into()),
             }
         })
@@ -909,7 +924,9 @@ impl Store for SqliteStore {
         let id = id.to_string();
         self.read("read a location", move |c| {
             let found = c
-                .prepare_cached("SELECT lng IS NOT NULL AND lat IS NOT NULL, lng, lat FROM users WHERE id = ?1")?
+                .prepare_cached(
+                    "SELECT lng IS NOT NULL AND lat IS NOT NULL, lng, lat FROM users WHERE id = ?1",
+                )?
                 .query_row([&id], |r| {
                     if r.get::<_, bool>(0)? {
                         coords_at(r, 1, 2).map(Some)
@@ -1004,7 +1021,8 @@ impl Store for SqliteStore {
 
     async fn event(&self, id: &EventId) -> StoreResult<Event> {
         let id = id.to_string();
-        self.read("read an event", move |c| load_event(c, &id)).await
+        self.read("read an event", move |c| load_event(c, &id))
+            .await
     }
 
     async fn events_near(
@@ -1035,10 +1053,8 @@ impl Store for SqliteStore {
                 .filter_map(|event| match event {
                     Ok(event) => {
                         let distance_m = center.distance_m(&event.location.coordinates);
-                        (distance_m <= max_distance_m).then_some(Ok(NearbyEvent {
-                            event,
-                            distance_m,
-                        }))
+                        (distance_m <= max_distance_m)
+                            .then_some(Ok(NearbyEvent { event, distance_m }))
                     }
                     Err(e) => Some(Err(e)),
                 })
@@ -1112,11 +1128,7 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn end_event(
-        &self,
-        id: &EventId,
-        when: Timestamp,
-    ) -> StoreResult<(Event, Vec<UserId>)> {
+    async fn end_event(&self, id: &EventId, when: Timestamp) -> StoreResult<(Event, Vec<UserId>)> {
         let id = id.to_string();
         self.write("end an event", move |c| {
             let (seq, active) = event_state(c, &id)?;
@@ -1313,9 +1325,9 @@ impl Store for SqliteStore {
                 ]);
             match inserted {
                 Ok(_) => Ok(()),
-                Err(e) if unique_violation(&e) == Some("messages.id") => Err(
-                    StoreError::Conflict(format!("message {} already exists", m.id)).into(),
-                ),
+                Err(e) if unique_violation(&e) == Some("messages.id") => {
+                    Err(StoreError::Conflict(format!("message {} already exists", m.id)).into())
+                }
                 Err(e) => Err(e.into()),
             }
         })
@@ -1381,9 +1393,9 @@ impl Store for SqliteStore {
                 ]);
             match inserted {
                 Ok(_) => Ok(()),
-                Err(e) if unique_violation(&e) == Some("collectibles.id") => Err(
-                    StoreError::Conflict(format!("collectible {} already exists", k.id)).into(),
-                ),
+                Err(e) if unique_violation(&e) == Some("collectibles.id") => {
+                    Err(StoreError::Conflict(format!("collectible {} already exists", k.id)).into())
+                }
                 Err(e) => Err(e.into()),
             }
         })

@@ -167,7 +167,12 @@ fn new_event(creator: &UserId, location: Coordinates, category: &str) -> NewEven
     }
 }
 
-async fn event_at(s: &Arc<dyn Store>, creator: &UserId, location: Coordinates, category: &str) -> Event {
+async fn event_at(
+    s: &Arc<dyn Store>,
+    creator: &UserId,
+    location: Coordinates,
+    category: &str,
+) -> Event {
     s.create_event(new_event(creator, location, category))
         .await
         .expect("create_event")
@@ -188,7 +193,12 @@ fn collectible(event: &EventId, dropped_at: Timestamp, ttl_s: i64) -> Collectibl
     }
 }
 
-async fn dropped(s: &Arc<dyn Store>, event: &EventId, dropped_at: Timestamp, ttl_s: i64) -> Collectible {
+async fn dropped(
+    s: &Arc<dyn Store>,
+    event: &EventId,
+    dropped_at: Timestamp,
+    ttl_s: i64,
+) -> Collectible {
     let c = collectible(event, dropped_at, ttl_s);
     s.drop_collectible(&c).await.expect("drop_collectible");
     c
@@ -198,7 +208,11 @@ async fn dropped(s: &Arc<dyn Store>, event: &EventId, dropped_at: Timestamp, ttl
 fn assert_not_found<T: std::fmt::Debug>(result: StoreResult<T>, kind: &str, id: &str) {
     match result {
         Err(StoreError::NotFound { kind: k, id: i }) => {
-            assert_eq!((k, i.as_str()), (kind, id), "NotFound names the wrong thing");
+            assert_eq!(
+                (k, i.as_str()),
+                (kind, id),
+                "NotFound names the wrong thing"
+            );
         }
         other => panic!("expected {kind} {id} NotFound, got {other:?}"),
     }
@@ -208,7 +222,10 @@ fn assert_not_found<T: std::fmt::Debug>(result: StoreResult<T>, kind: &str, id: 
 fn assert_conflict<T: std::fmt::Debug>(result: StoreResult<T>, needle: &str) {
     match result {
         Err(StoreError::Conflict(msg)) => {
-            assert!(msg.contains(needle), "conflict sentence {msg:?} lacks {needle:?}")
+            assert!(
+                msg.contains(needle),
+                "conflict sentence {msg:?} lacks {needle:?}"
+            )
         }
         other => panic!("expected a Conflict mentioning {needle:?}, got {other:?}"),
     }
@@ -272,14 +289,22 @@ pub async fn token_hash_lookup_and_rotation(s: Arc<dyn Store>) {
     let u = user_n(&s, 1).await;
     let other = user_n(&s, 2).await;
     let old = format!("{:064x}", 1);
-    assert_eq!(s.user_by_token_hash(&old).await.expect("lookup"), Some(u.clone()));
-    assert_eq!(s.user_by_token_hash(&"0".repeat(63)).await.expect("lookup"), None);
+    assert_eq!(
+        s.user_by_token_hash(&old).await.expect("lookup"),
+        Some(u.clone())
+    );
+    assert_eq!(
+        s.user_by_token_hash(&"0".repeat(63)).await.expect("lookup"),
+        None
+    );
     let new = "f".repeat(64);
     s.set_token_hash(&u.id, &new).await.expect("set_token_hash");
     assert_eq!(s.user_by_token_hash(&old).await.expect("lookup"), None);
     assert_eq!(s.user_by_token_hash(&new).await.expect("lookup"), Some(u));
     assert_eq!(
-        s.user_by_token_hash(&format!("{:064x}", 2)).await.expect("lookup"),
+        s.user_by_token_hash(&format!("{:064x}", 2))
+            .await
+            .expect("lookup"),
         Some(other)
     );
 }
@@ -305,7 +330,10 @@ pub async fn location_is_stored_and_read(s: Arc<dyn Store>) {
     assert_eq!(s.user_location(&u.id).await.expect("location"), Some(first));
     let second = Coordinates::new(2.3522, 48.8566).expect("valid");
     s.set_location(&u.id, second, at(2)).await.expect("set");
-    assert_eq!(s.user_location(&u.id).await.expect("location"), Some(second));
+    assert_eq!(
+        s.user_location(&u.id).await.expect("location"),
+        Some(second)
+    );
 }
 
 /// Every method that takes an id answers NotFound (naming kind and id) for an unknown one.
@@ -324,9 +352,17 @@ pub async fn unknown_ids_are_not_found(s: Arc<dyn Store>) {
     assert_not_found(s.user_location(&nu).await, "user", &nus);
     assert_not_found(s.user_collectibles(&nu).await, "user", &nus);
 
-    assert_not_found(s.create_event(new_event(&nu, bogota(), "music")).await, "user", &nus);
+    assert_not_found(
+        s.create_event(new_event(&nu, bogota(), "music")).await,
+        "user",
+        &nus,
+    );
     assert_not_found(s.event(&ne).await, "event", &nes);
-    assert_not_found(s.set_event_room(&ne, &EventRoom::default()).await, "event", &nes);
+    assert_not_found(
+        s.set_event_room(&ne, &EventRoom::default()).await,
+        "event",
+        &nes,
+    );
     assert_not_found(s.delete_event(&ne).await, "event", &nes);
     assert_not_found(s.end_event(&ne, at(0)).await, "event", &nes);
 
@@ -351,10 +387,18 @@ pub async fn unknown_ids_are_not_found(s: Arc<dyn Store>) {
     assert_not_found(s.add_message(&msg(&e.id, &nu)).await, "user", &nus);
     assert_not_found(s.messages(&ne, 10, None).await, "event", &nes);
 
-    assert_not_found(s.drop_collectible(&collectible(&ne, at(0), 30)).await, "event", &nes);
+    assert_not_found(
+        s.drop_collectible(&collectible(&ne, at(0), 30)).await,
+        "event",
+        &nes,
+    );
     assert_not_found(s.collectible(&nk).await, "collectible", &nks);
     assert_not_found(s.active_collectibles(&ne, at(0)).await, "event", &nes);
-    assert_not_found(s.claim_collectible(&nk, &u.id, at(1)).await, "collectible", &nks);
+    assert_not_found(
+        s.claim_collectible(&nk, &u.id, at(1)).await,
+        "collectible",
+        &nks,
+    );
     assert_not_found(s.claim_collectible(&k.id, &nu, at(1)).await, "user", &nus);
 
     let seg = |event: &EventId, speaker: &UserId| Transcription {
@@ -417,11 +461,20 @@ pub async fn create_event_counts_for_creator_and_round_trips(s: Arc<dyn Store>) 
     bare.starts_at = None;
     bare.ends_at = None;
     let bare = s.create_event(bare).await.expect("create_event");
-    assert_eq!((bare.description, bare.address, bare.room_url), (None, None, None));
-    assert_eq!((bare.starts_at, bare.ends_at, bare.ended_at), (None, None, None));
+    assert_eq!(
+        (bare.description, bare.address, bare.room_url),
+        (None, None, None)
+    );
+    assert_eq!(
+        (bare.starts_at, bare.ends_at, bare.ended_at),
+        (None, None, None)
+    );
     assert_eq!(stats(&s, &u.id).await.events_created, 2);
     // Creating an event does not make the creator a participant.
-    assert!(!s.is_participant(&expected.id, &u.id).await.expect("is_participant"));
+    assert!(!s
+        .is_participant(&expected.id, &u.id)
+        .await
+        .expect("is_participant"));
 }
 
 /// `set_event_room` records the room; `room_url` mirrors its URL.
@@ -434,7 +487,9 @@ pub async fn set_event_room_records_the_room(s: Arc<dyn Store>) {
         daily_room_url: Some(format!("https://x.daily.co/citypulse-event-{}", e.id)),
         current_participants: 0,
     };
-    s.set_event_room(&e.id, &room).await.expect("set_event_room");
+    s.set_event_room(&e.id, &room)
+        .await
+        .expect("set_event_room");
     let read = s.event(&e.id).await.expect("event");
     assert_eq!(read.room, room);
     assert_eq!(read.room_url, room.daily_room_url);
@@ -449,8 +504,14 @@ pub async fn delete_event_undoes_creation(s: Arc<dyn Store>) {
     s.delete_event(&e.id).await.expect("delete_event");
     assert_not_found(s.event(&e.id).await, "event", e.id.as_str());
     assert_eq!(stats(&s, &u.id).await.events_created, 1);
-    let near = s.events_near(bogota(), 1000.0, 10, None).await.expect("near");
-    assert_eq!(near.iter().map(|n| n.event.id.clone()).collect::<Vec<_>>(), vec![kept.id]);
+    let near = s
+        .events_near(bogota(), 1000.0, 10, None)
+        .await
+        .expect("near");
+    assert_eq!(
+        near.iter().map(|n| n.event.id.clone()).collect::<Vec<_>>(),
+        vec![kept.id]
+    );
     assert_not_found(s.delete_event(&e.id).await, "event", e.id.as_str());
 }
 
@@ -491,7 +552,11 @@ pub async fn events_near_orders_by_exact_distance(s: Arc<dyn Store>) {
     let got: Vec<EventId> = near.iter().map(|n| n.event.id.clone()).collect();
     assert_eq!(got, want.iter().map(|w| w.1.clone()).collect::<Vec<_>>());
     for (n, (d, _)) in near.iter().zip(&want) {
-        assert!((n.distance_m - d).abs() < 0.01, "distance {} for {d}", n.distance_m);
+        assert!(
+            (n.distance_m - d).abs() < 0.01,
+            "distance {} for {d}",
+            n.distance_m
+        );
         assert!(n.distance_m <= 5000.0);
         let exact = center.distance_m(&n.event.location.coordinates);
         assert!((n.distance_m - exact).abs() < 1e-6);
@@ -501,7 +566,10 @@ pub async fn events_near_orders_by_exact_distance(s: Arc<dyn Store>) {
     let tight = s.events_near(center, 1000.0, 50, None).await.expect("near");
     let dists: Vec<f64> = tight.iter().map(|n| n.distance_m.round()).collect();
     assert_eq!(dists, vec![100.0, 900.0]);
-    let wide = s.events_near(center, 50_000.0, 50, None).await.expect("near");
+    let wide = s
+        .events_near(center, 50_000.0, 50, None)
+        .await
+        .expect("near");
     assert_eq!(wide.len(), made.len() + 2);
 }
 
@@ -516,25 +584,51 @@ pub async fn events_near_filters_category_and_limit(s: Arc<dyn Store>) {
     }
     let sport = event_at(&s, &u.id, dest(center, 10.0, 500.0), "sports").await;
 
-    let only_music = s.events_near(center, 5000.0, 20, Some("music")).await.expect("near");
-    assert_eq!(only_music.iter().map(|n| n.event.id.clone()).collect::<Vec<_>>(), music);
-    let only_sport = s.events_near(center, 5000.0, 20, Some("sports")).await.expect("near");
+    let only_music = s
+        .events_near(center, 5000.0, 20, Some("music"))
+        .await
+        .expect("near");
+    assert_eq!(
+        only_music
+            .iter()
+            .map(|n| n.event.id.clone())
+            .collect::<Vec<_>>(),
+        music
+    );
+    let only_sport = s
+        .events_near(center, 5000.0, 20, Some("sports"))
+        .await
+        .expect("near");
     assert_eq!(only_sport.len(), 1);
     assert_eq!(only_sport[0].event.id, sport.id);
-    assert!(s.events_near(center, 5000.0, 20, Some("art")).await.expect("near").is_empty());
+    assert!(s
+        .events_near(center, 5000.0, 20, Some("art"))
+        .await
+        .expect("near")
+        .is_empty());
 
     let two = s.events_near(center, 5000.0, 2, None).await.expect("near");
     assert_eq!(
         two.iter().map(|n| n.event.id.clone()).collect::<Vec<_>>(),
         vec![music[0].clone(), sport.id.clone()]
     );
-    let two_music = s.events_near(center, 5000.0, 2, Some("music")).await.expect("near");
+    let two_music = s
+        .events_near(center, 5000.0, 2, Some("music"))
+        .await
+        .expect("near");
     assert_eq!(
-        two_music.iter().map(|n| n.event.id.clone()).collect::<Vec<_>>(),
+        two_music
+            .iter()
+            .map(|n| n.event.id.clone())
+            .collect::<Vec<_>>(),
         music[..2].to_vec()
     );
     // Nothing within a radius that reaches no event.
-    assert!(s.events_near(center, 200.0, 20, None).await.expect("near").is_empty());
+    assert!(s
+        .events_near(center, 200.0, 20, None)
+        .await
+        .expect("near")
+        .is_empty());
 }
 
 /// Nearby never returns an ended event.
@@ -545,7 +639,10 @@ pub async fn events_near_never_returns_ended_events(s: Arc<dyn Store>) {
     let open = event_at(&s, &u.id, dest(center, 0.0, 200.0), "music").await;
     s.end_event(&ended.id, at(10)).await.expect("end");
     for category in [None, Some("music")] {
-        let near = s.events_near(center, 5000.0, 20, category).await.expect("near");
+        let near = s
+            .events_near(center, 5000.0, 20, category)
+            .await
+            .expect("near");
         assert_eq!(near.len(), 1);
         assert_eq!(near[0].event.id, open.id);
         assert_eq!(near[0].event.status, EventStatus::Active);
@@ -583,7 +680,11 @@ pub async fn end_event_ends_once(s: Arc<dyn Store>) {
     s.join_event(&e.id, &b.id, at(20)).await.expect("join");
     let won = dropped(&s, &e.id, secs(1), 3600).await;
     let open = dropped(&s, &e.id, secs(2), 3600).await;
-    let claimed = match s.claim_collectible(&won.id, &a.id, secs(3)).await.expect("claim") {
+    let claimed = match s
+        .claim_collectible(&won.id, &a.id, secs(3))
+        .await
+        .expect("claim")
+    {
         ClaimOutcome::Won(c) => c,
         other => panic!("expected a win, got {other:?}"),
     };
@@ -595,19 +696,42 @@ pub async fn end_event_ends_once(s: Arc<dyn Store>) {
     assert_eq!(ended, s.event(&e.id).await.expect("event"));
     let left: BTreeSet<UserId> = left.into_iter().collect();
     assert_eq!(left, BTreeSet::from([a.id.clone(), b.id.clone()]));
-    assert!(s.participants(&e.id).await.expect("participants").is_empty());
-    assert!(!s.is_participant(&e.id, &a.id).await.expect("is_participant"));
-    assert!(s.active_collectibles(&e.id, secs(4)).await.expect("active").is_empty());
-    assert!(!s.collectible(&open.id).await.expect("collectible").is_active);
+    assert!(s
+        .participants(&e.id)
+        .await
+        .expect("participants")
+        .is_empty());
+    assert!(!s
+        .is_participant(&e.id, &a.id)
+        .await
+        .expect("is_participant"));
+    assert!(s
+        .active_collectibles(&e.id, secs(4))
+        .await
+        .expect("active")
+        .is_empty());
+    assert!(
+        !s.collectible(&open.id)
+            .await
+            .expect("collectible")
+            .is_active
+    );
     assert_eq!(s.collectible(&won.id).await.expect("collectible"), claimed);
-    assert!(s.active_events_with_participants().await.expect("occupied").is_empty());
+    assert!(s
+        .active_events_with_participants()
+        .await
+        .expect("occupied")
+        .is_empty());
     // Stats survive the end.
     assert_eq!(stats(&s, &a.id).await.events_attended, 1);
     assert_eq!(stats(&s, &a.id).await.collectibles_count, 1);
     assert_eq!(stats(&s, &creator.id).await.events_created, 1);
 
     assert_conflict(s.end_event(&e.id, secs(11)).await, "already ended");
-    assert_eq!(s.event(&e.id).await.expect("event").ended_at, Some(secs(10)));
+    assert_eq!(
+        s.event(&e.id).await.expect("event").ended_at,
+        Some(secs(10))
+    );
     assert!(!s.leave_event(&e.id, &a.id).await.expect("leave"));
 }
 
@@ -620,9 +744,19 @@ pub async fn join_ended_event_conflicts(s: Arc<dyn Store>) {
     let e = event_at(&s, &creator.id, bogota(), "music").await;
     s.end_event(&e.id, at(10)).await.expect("end");
     assert_conflict(s.join_event(&e.id, &u.id, at(20)).await, "ended");
-    assert!(!s.is_participant(&e.id, &u.id).await.expect("is_participant"));
+    assert!(!s
+        .is_participant(&e.id, &u.id)
+        .await
+        .expect("is_participant"));
     assert_eq!(stats(&s, &u.id).await.events_attended, 0);
-    assert_eq!(s.event(&e.id).await.expect("event").room.current_participants, 0);
+    assert_eq!(
+        s.event(&e.id)
+            .await
+            .expect("event")
+            .room
+            .current_participants,
+        0
+    );
 }
 
 /// Join/leave keep `participants`, `current_participants` and `is_participant` in step;
@@ -640,7 +774,10 @@ pub async fn join_leave_maintain_presence_and_attendance(s: Arc<dyn Store>) {
         s.join_event(&e.id, &a.id, at(10)).await.expect("join"),
         JoinOutcome::Joined { first_visit: true }
     );
-    assert_eq!(s.join_event(&e.id, &a.id, at(11)).await.expect("join"), JoinOutcome::AlreadyIn);
+    assert_eq!(
+        s.join_event(&e.id, &a.id, at(11)).await.expect("join"),
+        JoinOutcome::AlreadyIn
+    );
     assert_eq!(
         s.join_event(&e.id, &b.id, at(20)).await.expect("join"),
         JoinOutcome::Joined { first_visit: true }
@@ -649,19 +786,36 @@ pub async fn join_leave_maintain_presence_and_attendance(s: Arc<dyn Store>) {
     assert_eq!(
         s.participants(&e.id).await.expect("participants"),
         vec![
-            Participant { user_id: a.id.clone(), name: a.name.clone(), joined_at: at(10) },
-            Participant { user_id: b.id.clone(), name: b.name.clone(), joined_at: at(20) },
+            Participant {
+                user_id: a.id.clone(),
+                name: a.name.clone(),
+                joined_at: at(10)
+            },
+            Participant {
+                user_id: b.id.clone(),
+                name: b.name.clone(),
+                joined_at: at(20)
+            },
         ]
     );
-    assert!(s.is_participant(&e.id, &a.id).await.expect("is_participant"));
-    assert!(!s.is_participant(&e.id, &creator.id).await.expect("is_participant"));
+    assert!(s
+        .is_participant(&e.id, &a.id)
+        .await
+        .expect("is_participant"));
+    assert!(!s
+        .is_participant(&e.id, &creator.id)
+        .await
+        .expect("is_participant"));
     assert_eq!(stats(&s, &a.id).await.events_attended, 1);
 
     assert!(s.leave_event(&e.id, &a.id).await.expect("leave"));
     assert!(!s.leave_event(&e.id, &a.id).await.expect("leave"));
     assert!(!s.leave_event(&e.id, &creator.id).await.expect("leave"));
     assert_eq!(count(s.clone(), e.id.clone()).await, 1);
-    assert!(!s.is_participant(&e.id, &a.id).await.expect("is_participant"));
+    assert!(!s
+        .is_participant(&e.id, &a.id)
+        .await
+        .expect("is_participant"));
 
     assert_eq!(
         s.join_event(&e.id, &a.id, at(30)).await.expect("join"),
@@ -698,14 +852,50 @@ pub async fn leave_all_events_empties_every_room(s: Arc<dyn Store>) {
     s.join_event(&e2.id, &a.id, at(2)).await.expect("join");
     s.join_event(&e2.id, &b.id, at(3)).await.expect("join");
 
-    let left: BTreeSet<EventId> = s.leave_all_events(&a.id).await.expect("leave_all").into_iter().collect();
+    let left: BTreeSet<EventId> = s
+        .leave_all_events(&a.id)
+        .await
+        .expect("leave_all")
+        .into_iter()
+        .collect();
     assert_eq!(left, BTreeSet::from([e1.id.clone(), e2.id.clone()]));
-    assert_eq!(s.event(&e1.id).await.expect("event").room.current_participants, 0);
-    assert_eq!(s.event(&e2.id).await.expect("event").room.current_participants, 1);
-    assert_eq!(s.event(&e3.id).await.expect("event").room.current_participants, 0);
-    assert!(!s.is_participant(&e1.id, &a.id).await.expect("is_participant"));
-    assert!(s.is_participant(&e2.id, &b.id).await.expect("is_participant"));
-    assert!(s.leave_all_events(&a.id).await.expect("leave_all").is_empty());
+    assert_eq!(
+        s.event(&e1.id)
+            .await
+            .expect("event")
+            .room
+            .current_participants,
+        0
+    );
+    assert_eq!(
+        s.event(&e2.id)
+            .await
+            .expect("event")
+            .room
+            .current_participants,
+        1
+    );
+    assert_eq!(
+        s.event(&e3.id)
+            .await
+            .expect("event")
+            .room
+            .current_participants,
+        0
+    );
+    assert!(!s
+        .is_participant(&e1.id, &a.id)
+        .await
+        .expect("is_participant"));
+    assert!(s
+        .is_participant(&e2.id, &b.id)
+        .await
+        .expect("is_participant"));
+    assert!(s
+        .leave_all_events(&a.id)
+        .await
+        .expect("leave_all")
+        .is_empty());
     assert_eq!(stats(&s, &a.id).await.events_attended, 2);
 }
 
@@ -713,7 +903,11 @@ pub async fn leave_all_events_empties_every_room(s: Arc<dyn Store>) {
 pub async fn active_events_with_participants_lists_occupied_rooms(s: Arc<dyn Store>) {
     let creator = user_n(&s, 1).await;
     let a = user_n(&s, 2).await;
-    assert!(s.active_events_with_participants().await.expect("occupied").is_empty());
+    assert!(s
+        .active_events_with_participants()
+        .await
+        .expect("occupied")
+        .is_empty());
     let busy = event_at(&s, &creator.id, bogota(), "music").await;
     let _empty = event_at(&s, &creator.id, bogota(), "music").await;
     let ended = event_at(&s, &creator.id, bogota(), "music").await;
@@ -723,7 +917,10 @@ pub async fn active_events_with_participants_lists_occupied_rooms(s: Arc<dyn Sto
     s.join_event(&emptied.id, &a.id, at(3)).await.expect("join");
     s.end_event(&ended.id, at(4)).await.expect("end");
     s.leave_event(&emptied.id, &a.id).await.expect("leave");
-    assert_eq!(s.active_events_with_participants().await.expect("occupied"), vec![busy.id]);
+    assert_eq!(
+        s.active_events_with_participants().await.expect("occupied"),
+        vec![busy.id]
+    );
 }
 
 // ---- chat ----
@@ -759,13 +956,36 @@ pub async fn messages_page_newest_first(s: Arc<dyn Store>) {
     sent.reverse();
 
     assert_eq!(s.messages(&e.id, 50, None).await.expect("messages"), sent);
-    assert_eq!(s.messages(&e.id, 2, None).await.expect("messages"), sent[..2].to_vec());
+    assert_eq!(
+        s.messages(&e.id, 2, None).await.expect("messages"),
+        sent[..2].to_vec()
+    );
     let before = sent[1].timestamp;
-    assert_eq!(s.messages(&e.id, 50, Some(before)).await.expect("messages"), sent[2..].to_vec());
-    assert_eq!(s.messages(&e.id, 1, Some(before)).await.expect("messages"), sent[2..3].to_vec());
-    assert!(s.messages(&e.id, 50, Some(sent[4].timestamp)).await.expect("messages").is_empty());
-    assert!(s.messages(&e.id, 0, None).await.expect("messages").is_empty());
-    assert_eq!(s.messages(&other.id, 50, None).await.expect("messages").len(), 1);
+    assert_eq!(
+        s.messages(&e.id, 50, Some(before)).await.expect("messages"),
+        sent[2..].to_vec()
+    );
+    assert_eq!(
+        s.messages(&e.id, 1, Some(before)).await.expect("messages"),
+        sent[2..3].to_vec()
+    );
+    assert!(s
+        .messages(&e.id, 50, Some(sent[4].timestamp))
+        .await
+        .expect("messages")
+        .is_empty());
+    assert!(s
+        .messages(&e.id, 0, None)
+        .await
+        .expect("messages")
+        .is_empty());
+    assert_eq!(
+        s.messages(&other.id, 50, None)
+            .await
+            .expect("messages")
+            .len(),
+        1
+    );
 }
 
 // ---- collectibles ----
@@ -784,15 +1004,27 @@ pub async fn collectibles_drop_and_list_active(s: Arc<dyn Store>) {
     assert_eq!(s.collectible(&c1.id).await.expect("collectible"), c1);
 
     let active = s.active_collectibles(&e.id, secs(4)).await.expect("active");
-    assert_eq!(active, vec![c3.clone(), short.clone(), c2.clone(), c1.clone()]);
+    assert_eq!(
+        active,
+        vec![c3.clone(), short.clone(), c2.clone(), c1.clone()]
+    );
     // Expiry is exclusive: at exactly expires_at it is gone.
-    let active = s.active_collectibles(&e.id, short.expires_at).await.expect("active");
+    let active = s
+        .active_collectibles(&e.id, short.expires_at)
+        .await
+        .expect("active");
     assert_eq!(active, vec![c3.clone(), c2.clone(), c1.clone()]);
 
-    s.claim_collectible(&c2.id, &u.id, secs(8)).await.expect("claim");
+    s.claim_collectible(&c2.id, &u.id, secs(8))
+        .await
+        .expect("claim");
     let active = s.active_collectibles(&e.id, secs(8)).await.expect("active");
     assert_eq!(active, vec![c3.clone(), c1.clone()]);
-    assert!(s.active_collectibles(&e.id, secs(100)).await.expect("active").is_empty());
+    assert!(s
+        .active_collectibles(&e.id, secs(100))
+        .await
+        .expect("active")
+        .is_empty());
 }
 
 /// Nothing can be dropped into an ended event.
@@ -813,9 +1045,17 @@ pub async fn claim_wins_once_then_already_claimed(s: Arc<dyn Store>) {
     let b = user_n(&s, 3).await;
     let e = event_at(&s, &creator.id, bogota(), "music").await;
     let c = dropped(&s, &e.id, secs(0), 30).await;
-    assert!(s.user_collectibles(&a.id).await.expect("inventory").is_empty());
+    assert!(s
+        .user_collectibles(&a.id)
+        .await
+        .expect("inventory")
+        .is_empty());
 
-    let won = match s.claim_collectible(&c.id, &a.id, at(1234)).await.expect("claim") {
+    let won = match s
+        .claim_collectible(&c.id, &a.id, at(1234))
+        .await
+        .expect("claim")
+    {
         ClaimOutcome::Won(won) => won,
         other => panic!("expected a win, got {other:?}"),
     };
@@ -828,11 +1068,15 @@ pub async fn claim_wins_once_then_already_claimed(s: Arc<dyn Store>) {
     assert_eq!(won, expected);
     assert_eq!(s.collectible(&c.id).await.expect("collectible"), expected);
     assert_eq!(
-        s.claim_collectible(&c.id, &b.id, at(1300)).await.expect("claim"),
+        s.claim_collectible(&c.id, &b.id, at(1300))
+            .await
+            .expect("claim"),
         ClaimOutcome::AlreadyClaimed
     );
     assert_eq!(
-        s.claim_collectible(&c.id, &a.id, at(1400)).await.expect("claim"),
+        s.claim_collectible(&c.id, &a.id, at(1400))
+            .await
+            .expect("claim"),
         ClaimOutcome::AlreadyClaimed
     );
     assert_eq!(
@@ -848,17 +1092,26 @@ pub async fn claim_wins_once_then_already_claimed(s: Arc<dyn Store>) {
     );
     assert_eq!(stats(&s, &a.id).await.collectibles_count, 1);
     assert_eq!(stats(&s, &b.id).await.collectibles_count, 0);
-    assert!(s.user_collectibles(&b.id).await.expect("inventory").is_empty());
+    assert!(s
+        .user_collectibles(&b.id)
+        .await
+        .expect("inventory")
+        .is_empty());
 
     // A second win lands first in the inventory (newest first).
     let c2 = dropped(&s, &e.id, secs(2), 30).await;
     assert!(matches!(
-        s.claim_collectible(&c2.id, &a.id, secs(3)).await.expect("claim"),
+        s.claim_collectible(&c2.id, &a.id, secs(3))
+            .await
+            .expect("claim"),
         ClaimOutcome::Won(_)
     ));
     let inventory = s.user_collectibles(&a.id).await.expect("inventory");
     assert_eq!(
-        inventory.iter().map(|i| i.collectible_id.clone()).collect::<Vec<_>>(),
+        inventory
+            .iter()
+            .map(|i| i.collectible_id.clone())
+            .collect::<Vec<_>>(),
         vec![c2.id, c.id]
     );
     assert_eq!(stats(&s, &a.id).await.collectibles_count, 2);
@@ -878,13 +1131,28 @@ pub async fn concurrent_claim_has_exactly_one_winner(s: Arc<dyn Store>) {
     let mut joins = Vec::new();
     for (i, u) in users.iter().enumerate() {
         let (s, e, u) = (s.clone(), e.id.clone(), u.clone());
-        joins.push(tokio::spawn(async move { s.join_event(&e, &u, at(i as i64)).await }));
+        joins.push(tokio::spawn(async move {
+            s.join_event(&e, &u, at(i as i64)).await
+        }));
     }
     for j in joins {
-        assert_eq!(j.await.expect("join task"), Ok(JoinOutcome::Joined { first_visit: true }));
+        assert_eq!(
+            j.await.expect("join task"),
+            Ok(JoinOutcome::Joined { first_visit: true })
+        );
     }
-    assert_eq!(s.event(&e.id).await.expect("event").room.current_participants, u64::from(N));
-    assert_eq!(s.participants(&e.id).await.expect("participants").len(), N as usize);
+    assert_eq!(
+        s.event(&e.id)
+            .await
+            .expect("event")
+            .room
+            .current_participants,
+        u64::from(N)
+    );
+    assert_eq!(
+        s.participants(&e.id).await.expect("participants").len(),
+        N as usize
+    );
 
     let c = dropped(&s, &e.id, secs(10), 30).await;
     let barrier = Arc::new(tokio::sync::Barrier::new(N as usize));
@@ -936,11 +1204,15 @@ pub async fn expired_claims_are_refused(s: Arc<dyn Store>) {
     let e = event_at(&s, &u.id, bogota(), "music").await;
     let c = dropped(&s, &e.id, secs(0), 30).await;
     assert_eq!(
-        s.claim_collectible(&c.id, &u.id, c.expires_at).await.expect("claim"),
+        s.claim_collectible(&c.id, &u.id, c.expires_at)
+            .await
+            .expect("claim"),
         ClaimOutcome::Expired
     );
     assert_eq!(
-        s.claim_collectible(&c.id, &u.id, secs(31)).await.expect("claim"),
+        s.claim_collectible(&c.id, &u.id, secs(31))
+            .await
+            .expect("claim"),
         ClaimOutcome::Expired
     );
     assert_eq!(s.collectible(&c.id).await.expect("collectible"), c);
@@ -949,17 +1221,27 @@ pub async fn expired_claims_are_refused(s: Arc<dyn Store>) {
     let swept = dropped(&s, &e.id, secs(0), 10).await;
     assert_eq!(s.expire_collectibles(secs(10)).await.expect("expire"), 1);
     assert_eq!(
-        s.claim_collectible(&swept.id, &u.id, secs(5)).await.expect("claim"),
+        s.claim_collectible(&swept.id, &u.id, secs(5))
+            .await
+            .expect("claim"),
         ClaimOutcome::Expired
     );
     assert_eq!(stats(&s, &u.id).await.collectibles_count, 0);
-    assert!(s.user_collectibles(&u.id).await.expect("inventory").is_empty());
+    assert!(s
+        .user_collectibles(&u.id)
+        .await
+        .expect("inventory")
+        .is_empty());
     // Just before expiry it still wins.
     let last = dropped(&s, &e.id, secs(100), 30).await;
     assert!(matches!(
-        s.claim_collectible(&last.id, &u.id, last.expires_at - TimeDelta::milliseconds(1))
-            .await
-            .expect("claim"),
+        s.claim_collectible(
+            &last.id,
+            &u.id,
+            last.expires_at - TimeDelta::milliseconds(1)
+        )
+        .await
+        .expect("claim"),
         ClaimOutcome::Won(_)
     ));
 }
@@ -973,7 +1255,9 @@ pub async fn claim_after_end_event_is_expired(s: Arc<dyn Store>) {
     let c = dropped(&s, &e.id, secs(0), 3600).await;
     s.end_event(&e.id, secs(1)).await.expect("end");
     assert_eq!(
-        s.claim_collectible(&c.id, &u.id, secs(2)).await.expect("claim"),
+        s.claim_collectible(&c.id, &u.id, secs(2))
+            .await
+            .expect("claim"),
         ClaimOutcome::Expired
     );
     let after = s.collectible(&c.id).await.expect("collectible");
@@ -990,7 +1274,9 @@ pub async fn expire_collectibles_counts_deactivated(s: Arc<dyn Store>) {
     let b = dropped(&s, &other.id, secs(0), 20).await;
     let c = dropped(&s, &e.id, secs(0), 30).await;
     let claimed = dropped(&s, &e.id, secs(0), 5).await;
-    s.claim_collectible(&claimed.id, &u.id, secs(1)).await.expect("claim");
+    s.claim_collectible(&claimed.id, &u.id, secs(1))
+        .await
+        .expect("claim");
 
     assert_eq!(s.expire_collectibles(secs(9)).await.expect("expire"), 0);
     assert_eq!(s.expire_collectibles(secs(20)).await.expect("expire"), 2);
@@ -1000,7 +1286,12 @@ pub async fn expire_collectibles_counts_deactivated(s: Arc<dyn Store>) {
     assert!(s.collectible(&c.id).await.expect("collectible").is_active);
     let kept = s.collectible(&claimed.id).await.expect("collectible");
     assert_eq!(kept.claimed_by, Some(u.id.clone()));
-    assert_eq!(s.active_collectibles(&e.id, secs(20)).await.expect("active"), vec![c.clone()]);
+    assert_eq!(
+        s.active_collectibles(&e.id, secs(20))
+            .await
+            .expect("active"),
+        vec![c.clone()]
+    );
     assert_eq!(s.expire_collectibles(secs(1000)).await.expect("expire"), 1);
 }
 
@@ -1056,18 +1347,27 @@ pub async fn transcriptions_page_and_search(s: Arc<dyn Store>) {
     let mut elsewhere = stored[0].clone();
     elsewhere.id = TranscriptId::generate();
     elsewhere.event_id = other.id.clone();
-    s.add_transcription(&elsewhere).await.expect("add_transcription");
+    s.add_transcription(&elsewhere)
+        .await
+        .expect("add_transcription");
     stored.reverse();
 
-    let all = s.transcriptions(&e.id, 50, None, None).await.expect("transcriptions");
+    let all = s
+        .transcriptions(&e.id, 50, None, None)
+        .await
+        .expect("transcriptions");
     assert_eq!(all, stored);
     assert_eq!(
-        s.transcriptions(&e.id, 1, None, None).await.expect("transcriptions"),
+        s.transcriptions(&e.id, 1, None, None)
+            .await
+            .expect("transcriptions"),
         stored[..1].to_vec()
     );
     let before = stored[1].created_at;
     assert_eq!(
-        s.transcriptions(&e.id, 50, Some(before), None).await.expect("transcriptions"),
+        s.transcriptions(&e.id, 50, Some(before), None)
+            .await
+            .expect("transcriptions"),
         stored[2..].to_vec()
     );
     let find = |q: &'static str| {
@@ -1091,7 +1391,9 @@ pub async fn transcriptions_page_and_search(s: Arc<dyn Store>) {
     assert_eq!(find("Hola A").await, vec!["Hola a todos"]);
     assert_eq!(find("").await.len(), 4);
     assert_eq!(
-        s.transcriptions(&e.id, 50, Some(before), Some("PARQUE")).await.expect("transcriptions"),
+        s.transcriptions(&e.id, 50, Some(before), Some("PARQUE"))
+            .await
+            .expect("transcriptions"),
         Vec::<Transcription>::new()
     );
 }

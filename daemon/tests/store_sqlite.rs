@@ -1,0 +1,364 @@
+//! The embedded SQLite store: the conformance suite (each check on its own temporary
+//! file), then what only SQLite has (the file, its pragmas, migrations, the R*Tree).
+
+#[macro_use]
+mod conformance;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use citypulse::geo::Coordinates;
+use citypulse::ids::{CollectibleId, EventId, MessageId, UserId};
+use citypulse::model::{ChatMessage, Collectible, Rarity};
+use citypulse::time::Timestamp;
+use citypulse_daemon::store::sqlite::{SqliteStore, BUSY_TIMEOUT};
+use citypulse_daemon::store::{ClaimOutcome, NewEvent, NewUser, Store, StoreError};
+use rusqlite::Connection;
+
+async fn sqlite_store() -> conformance::Fixture {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let store = SqliteStore::open(&dir.path().join("citypulse.db")).expect("open the store");
+    conformance::Fixture::new(Arc::new(store), dir)
+}
+
+conformance_tests!(sqlite_store);
+
+// ---- SQLite only ----
+
+fn t(ms: i64) -> Timestamp {
+    chrono::DateTime::from_timestamp_millis(1_795_000_000_000 + ms).expect("valid time")
+}
+
+fn here() -> Coordinates {
+    Coordinates::new(-74.0721, 4.711).expect("valid coordinates")
+}
+
+fn raw(path: &Path) -> Connection {
+    Connection::open(path).expect("open the file directly")
+}
+
+async fn user(s: &SqliteStore, n: u32) -> UserId {
+    let id = UserId::generate();
+    s.create_user(NewUser {
+        id: id.clone(),
+        phone: format!("+5731{n:08}"),
+        name: format!("User {n}"),
+        token_hash: format!("{n:064x}"),
+        created_at: t(i64::from(n)),
+    })
+    .await
+    .expect("create_user");
+    id
+}
+
+async fn event(s: &SqliteStore, creator: &UserId) -> EventId {
+    let id = EventId::generate();
+    s.create_event(NewEvent {
+        id: id.clone(),
+        title: "Feria".into(),
+        description: None,
+        category: "market".into(),
+        creator_id: creator.clone(),
+        location: here(),
+        address: None,
+        starts_at: None,
+        ends_at: None,
+        created_at: t(10),
+        daily_room_name: None,
+        daily_room_url: None,
+    })
+    .await
+    .expect("create_event");
+    id
+}
+
+fn collectible(event: &EventId) -> Collectible {
+    Collectible {
+        id: CollectibleId::generate(),
+        event_id: event.clone(),
+        name: "Silver Bus".into(),
+        rarity: Rarity::Rare,
+        points: 25,
+        dropped_at: t(100),
+        expires_at: t(30_100),
+        claimed_by: None,
+        claimed_at: None,
+        is_active: true,
+    }
+}
+
+fn rtree_rows(path: &Path) -> i64 {
+    raw(path)
+        .query_row("SELECT COUNT(*) FROM event_locations", [], |r| r.get(0))
+        .expect("count R*Tree rows")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn everything_survives_a_reopen() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("citypulse.db");
+    let (u, e, c, before) = {
+        let s = SqliteStore::open(&path).expect("open");
+        let u = user(&s, 1).await;
+        let e = event(&s, &u).await;
+        s.join_event(&e, &u, t(20)).await.expect("join");
+        s.set_location(&u, here(), t(21))
+            .await
+            .expect("set_location");
+        s.add_message(&ChatMessage {
+            id: MessageId::generate(),
+            event_id: e.clone(),
+            user_id: u.clone(),
+            name: "User 1".into(),
+            message: "¡Hola!".into(),
+            timestamp: t(22),
+        })
+        .await
+        .expect("add_message");
+        let c = collectible(&e);
+        s.drop_collectible(&c).await.expect("drop");
+        assert!(matches!(
+            s.claim_collectible(&c.id, &u, t(200)).await.expect("claim"),
+            ClaimOutcome::Won(_)
+        ));
+        let before = (
+            s.user(&u).await.expect("user"),
+            s.event(&e).await.expect("event"),
+            s.messages(&e, 10, None).await.expect("messages"),
+            s.user_collectibles(&u).await.expect("inventory"),
+        );
+        (u, e, c, before)
+    };
+    let s = SqliteStore::open(&path).expect("reopen");
+    assert_eq!(s.user(&u).await.expect("user"), before.0);
+    assert_eq!(s.event(&e).await.expect("event"), before.1);
+    assert_eq!(s.messages(&e, 10, None).await.expect("messages"), before.2);
+    assert_eq!(s.user_collectibles(&u).await.expect("inventory"), before.3);
+    assert_eq!(s.user_location(&u).await.expect("location"), Some(here()));
+    assert!(s.is_participant(&e, &u).await.expect("is_participant"));
+    assert_eq!(
+        s.collectible(&c.id).await.expect("collectible").claimed_by,
+        Some(u)
+    );
+    let near = s.events_near(here(), 100.0, 10, None).await.expect("near");
+    assert_eq!(near.len(), 1);
+    assert_eq!(near[0].event.id, e);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn migrations_are_recorded_once() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("citypulse.db");
+    let read = |path: &Path| -> Vec<(i64, String)> {
+        raw(path)
+            .prepare("SELECT version, name FROM schema_migrations ORDER BY version")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows")
+    };
+    drop(SqliteStore::open(&path).expect("open"));
+    let first = read(&path);
+    assert_eq!(first, vec![(1, "initial schema".to_string())]);
+    for _ in 0..2 {
+        let s = SqliteStore::open(&path).expect("reopen");
+        assert_eq!(s.settings().await.expect("settings").schema_version, 1);
+    }
+    assert_eq!(read(&path), first);
+    let rtree: String = raw(&path)
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE name = 'event_locations'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("event_locations exists");
+    assert!(rtree.to_lowercase().contains("using rtree"), "{rtree}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn connections_use_wal_normal_sync_and_foreign_keys() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("citypulse.db");
+    let s = SqliteStore::open(&path).expect("open");
+    let settings = s.settings().await.expect("settings");
+    assert_eq!(settings.journal_mode, "wal");
+    assert_eq!(settings.synchronous, 1, "synchronous=NORMAL");
+    assert!(settings.foreign_keys);
+    assert_eq!(settings.busy_timeout_ms, BUSY_TIMEOUT.as_millis() as i64);
+    // WAL is a property of the file: another connection sees it too.
+    let mode: String = raw(&path)
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .expect("journal_mode");
+    assert_eq!(mode, "wal");
+    assert_eq!(s.backend(), "sqlite");
+    assert_eq!(s.path(), path.as_path());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn integrity_check_passes_after_a_workload() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("citypulse.db");
+    let s = Arc::new(SqliteStore::open(&path).expect("open"));
+    let creator = user(&s, 0).await;
+    let e = event(&s, &creator).await;
+    let mut users = Vec::new();
+    for n in 1..=20 {
+        let u = user(&s, n).await;
+        s.join_event(&e, &u, t(i64::from(n))).await.expect("join");
+        users.push(u);
+    }
+    let c = collectible(&e);
+    s.drop_collectible(&c).await.expect("drop");
+    let mut tasks = Vec::new();
+    for u in users.clone() {
+        let (s, id) = (s.clone(), c.id.clone());
+        tasks.push(tokio::spawn(async move {
+            s.claim_collectible(&id, &u, t(500)).await
+        }));
+    }
+    for task in tasks {
+        task.await.expect("task").expect("claim");
+    }
+    let gone = event(&s, &creator).await;
+    s.delete_event(&gone).await.expect("delete");
+    s.end_event(&e, t(1000)).await.expect("end");
+    s.integrity_check().await.expect("integrity_check");
+    let ok: String = raw(&path)
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity_check");
+    assert_eq!(ok, "ok");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn rtree_holds_only_active_events() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("citypulse.db");
+    let s = SqliteStore::open(&path).expect("open");
+    let u = user(&s, 1).await;
+    let a = event(&s, &u).await;
+    let b = event(&s, &u).await;
+    assert_eq!(rtree_rows(&path), 2);
+    s.end_event(&a, t(50)).await.expect("end");
+    assert_eq!(rtree_rows(&path), 1);
+    s.delete_event(&b).await.expect("delete");
+    assert_eq!(rtree_rows(&path), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reads_do_not_wait_for_a_writer() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("citypulse.db");
+    let s = SqliteStore::open(&path).expect("open");
+    let u = user(&s, 1).await;
+    let e = event(&s, &u).await;
+    // Another process holds the write lock with uncommitted changes.
+    let other = raw(&path);
+    other
+        .execute_batch("BEGIN IMMEDIATE; UPDATE users SET name = 'uncommitted';")
+        .expect("hold the write lock");
+    let reads = async {
+        s.ping().await.expect("ping");
+        let read = s.user(&u).await.expect("user");
+        assert_eq!(read.name, "User 1", "reads see only committed data");
+        s.events_near(here(), 100.0, 10, None).await.expect("near");
+        s.participants(&e).await.expect("participants");
+    };
+    tokio::time::timeout(Duration::from_secs(2), reads)
+        .await
+        .expect("reads finished while a writer held the lock");
+    other.execute_batch("ROLLBACK").expect("release");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_locked_database_is_unavailable_with_a_sentence() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("citypulse.db");
+    let s = SqliteStore::open(&path).expect("open");
+    let other = raw(&path);
+    other
+        .execute_batch("BEGIN IMMEDIATE;")
+        .expect("hold the write lock");
+    let err = s
+        .create_user(NewUser {
+            id: UserId::generate(),
+            phone: "+573009999999".into(),
+            name: "Blocked".into(),
+            token_hash: "9".repeat(64),
+            created_at: t(0),
+        })
+        .await
+        .expect_err("the write waits out busy_timeout and fails");
+    other.execute_batch("ROLLBACK").expect("release");
+    match err {
+        StoreError::Unavailable(msg) => {
+            assert!(msg.contains(&path.display().to_string()), "{msg}");
+            assert!(msg.contains("locked"), "{msg}");
+        }
+        other => panic!("expected Unavailable, got {other:?}"),
+    }
+}
+
+#[test]
+fn a_newer_schema_is_refused() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("citypulse.db");
+    drop(SqliteStore::open(&path).expect("open"));
+    raw(&path)
+        .execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'future', 0)",
+            [],
+        )
+        .expect("insert a future migration");
+    match SqliteStore::open(&path) {
+        Err(StoreError::Unavailable(msg)) => {
+            assert!(msg.contains("newer"), "{msg}");
+            assert!(msg.contains(&path.display().to_string()), "{msg}");
+        }
+        Err(other) => panic!("expected Unavailable, got {other:?}"),
+        Ok(_) => panic!("a database from a newer cpld was opened"),
+    }
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_refused() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("citypulse.db");
+    std::fs::write(&path, vec![b'x'; 4096]).expect("write garbage");
+    match SqliteStore::open(&path) {
+        Err(e @ (StoreError::Corrupt(_) | StoreError::Unavailable(_))) => {
+            let msg = e.to_string();
+            assert!(msg.contains(&path.display().to_string()), "{msg}");
+        }
+        Err(other) => panic!("unexpected error {other:?}"),
+        Ok(_) => panic!("a file that is not a database was opened"),
+    }
+}
+
+#[test]
+fn open_creates_missing_directories() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("a").join("b").join("citypulse.db");
+    let s = SqliteStore::open(&path).expect("open");
+    assert!(path.exists());
+    drop(s);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn damaged_rows_are_reported_as_corrupt() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("citypulse.db");
+    let s = SqliteStore::open(&path).expect("open");
+    user(&s, 1).await;
+    raw(&path)
+        .execute("UPDATE users SET id = 'not-an-id'", [])
+        .expect("damage a row");
+    match s.list_users(10).await {
+        Err(StoreError::Corrupt(msg)) => {
+            assert!(msg.contains(&path.display().to_string()), "{msg}");
+            assert!(msg.contains("not-an-id"), "{msg}");
+        }
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
