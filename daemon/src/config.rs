@@ -63,6 +63,10 @@ pub const SETTINGS: &[Setting] = &[
     Setting { env: "DAILY_API_KEY", help: "Daily.co API key; unset turns video rooms off", default: None },
     Setting { env: "DAILY_DOMAIN", help: "Daily.co domain (your-domain.daily.co)", default: None },
     Setting { env: "DAILY_API_URL", help: "Daily.co REST base URL", default: Some("https://api.daily.co/v1") },
+    Setting { env: "CPL_DAILY_TIMEOUT", help: "time limit of one Daily.co API call (10s, 500ms)", default: Some("10s") },
+    Setting { env: "CPL_DAILY_ATTEMPTS", help: "tries per Daily.co call when Daily answers 429 or 5xx or does not answer in time (1 = no retry)", default: Some("3") },
+    Setting { env: "CPL_DAILY_BACKOFF", help: "first wait before retrying a Daily.co call; doubles each retry, with jitter (500ms, 1s)", default: Some("500ms") },
+    Setting { env: "CPL_DAILY_RETRY_BUDGET", help: "most time one Daily.co call may take, retries and waits included", default: Some("30s") },
     Setting { env: "DEEPGRAM_API_KEY", help: "Deepgram API key; unset turns live transcription off", default: None },
     Setting { env: "DEEPGRAM_API_URL", help: "Deepgram live endpoint", default: Some("wss://api.deepgram.com/v1/listen") },
     Setting { env: "CPL_DEEPGRAM_MODEL", help: "Deepgram model", default: Some("nova-2") },
@@ -249,6 +253,14 @@ pub struct DailyConfig {
     pub api_key: Option<Secret>,
     /// Domain.
     pub domain: Option<String>,
+    /// Time limit of one HTTP call.
+    pub timeout: Duration,
+    /// Tries per call (1 = no retry).
+    pub attempts: u32,
+    /// First retry wait; doubles per retry, with jitter.
+    pub backoff: Duration,
+    /// Most time one call may take, retries and waits included.
+    pub retry_budget: Duration,
 }
 
 /// Deepgram settings.
@@ -303,6 +315,10 @@ impl Config {
                 api_url: r.parse("DAILY_API_URL", http_url)?,
                 api_key: r.text("DAILY_API_KEY").filter(|(v, _)| !v.is_empty()).map(|(v, _)| Secret::new(v)),
                 domain: r.text("DAILY_DOMAIN").map(|(v, _)| v.to_string()).filter(|v| !v.is_empty()),
+                timeout: r.parse("CPL_DAILY_TIMEOUT", short_duration)?,
+                attempts: r.parse("CPL_DAILY_ATTEMPTS", |v| positive(v, 10).map(|n| n as u32))?,
+                backoff: r.parse("CPL_DAILY_BACKOFF", short_duration)?,
+                retry_budget: r.parse("CPL_DAILY_RETRY_BUDGET", short_duration)?,
             },
             deepgram: DeepgramConfig {
                 api_url: r.parse("DEEPGRAM_API_URL", ws_url)?,
@@ -429,6 +445,21 @@ pub fn parse_duration(v: &str) -> Result<Duration, String> {
     }
     if d > Duration::from_secs(7 * 24 * 3600) {
         return Err("must be at most a week".into());
+    }
+    Ok(d)
+}
+
+/// Parses a short duration for timeouts and retry waits: `500ms`, `2s`, `1.5` (seconds);
+/// from one millisecond to ten minutes.
+pub fn short_duration(v: &str) -> Result<Duration, String> {
+    let d = match v.parse::<f64>() {
+        Ok(secs) if secs.is_finite() && secs >= 0.0 => Duration::from_secs_f64(secs),
+        Ok(_) => return Err("is not a duration; use forms like 500ms, 2s or 10".into()),
+        Err(_) => humantime::parse_duration(v)
+            .map_err(|_| "is not a duration; use forms like 500ms, 2s or 10".to_string())?,
+    };
+    if d < Duration::from_millis(1) || d > Duration::from_secs(600) {
+        return Err("must be between 1ms and 10 minutes".into());
     }
     Ok(d)
 }

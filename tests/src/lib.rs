@@ -24,15 +24,21 @@ pub fn binary(name: &str) -> PathBuf {
     // target/<profile>/deps/<test binary> -> target/<profile>/<name>
     let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
     let path = dir.join(name);
+    // `cargo test -p citypulse-tests` does not rebuild other packages' binaries, so build
+    // them once per test process (a no-op when they are fresh) rather than test stale ones.
+    static FRESH: OnceLock<()> = OnceLock::new();
     let _guard = BUILT.get_or_init(|| Mutex::new(())).lock().unwrap();
-    if !path.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "-p", "citypulse-daemon", "-p", "citypulse-cli"])
-            .current_dir(workspace_root())
-            .status()
-            .unwrap();
+    FRESH.get_or_init(|| {
+        let profile = dir.file_name().and_then(|s| s.to_str()).unwrap_or("debug").to_string();
+        let mut cmd = Command::new(env!("CARGO"));
+        cmd.args(["build", "-q", "-p", "citypulse-daemon", "-p", "citypulse-cli", "--bins"])
+            .current_dir(workspace_root());
+        if profile == "release" {
+            cmd.arg("--release");
+        }
+        let status = cmd.status().unwrap();
         assert!(status.success(), "building cpld/cpl failed");
-    }
+    });
     path
 }
 

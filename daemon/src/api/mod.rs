@@ -43,6 +43,16 @@ fn rate_limited(state: State) -> impl Filter<Extract = (), Error = warp::Rejecti
         .untuple_one()
 }
 
+/// `/api/users/me` is its own route: when it is refused (401), the refusal must not be
+/// replaced by `/api/users/{id}`'s "me is not an id"; a not-found rejection ranks last.
+async fn not_me(id: String) -> Result<String, warp::Rejection> {
+    if id == "me" {
+        Err(warp::reject::not_found())
+    } else {
+        Ok(id)
+    }
+}
+
 fn finish(r: Result<Response, ApiError>) -> Response {
     r.unwrap_or_else(ApiError::into_response)
 }
@@ -74,6 +84,7 @@ pub fn routes(state: State) -> BoxedFilter<(Response,)> {
         .unify()
         .or(path!("api" / "users" / String)
             .and(get())
+            .and_then(not_me)
             .and(caller())
             .then({
                 let st = state.clone();

@@ -1390,8 +1390,15 @@ pub async fn transcriptions_page_and_search(s: Arc<dyn Store>) {
     assert_eq!(find("0%_").await, Vec::<String>::new());
     assert_eq!(find("Hola A").await, vec!["Hola a todos"]);
     assert_eq!(find("").await.len(), 4);
+    // Query and paging combine; `before` excludes the segment at that very instant.
     assert_eq!(
         s.transcriptions(&e.id, 50, Some(before), Some("PARQUE"))
+            .await
+            .expect("transcriptions"),
+        stored[2..3].to_vec()
+    );
+    assert_eq!(
+        s.transcriptions(&e.id, 50, Some(stored[2].created_at), Some("PARQUE"))
             .await
             .expect("transcriptions"),
         Vec::<Transcription>::new()
