@@ -327,7 +327,8 @@ fn ws_connect_error(base: &Url, e: tokio_tungstenite::tungstenite::Error) -> Cli
     }
 }
 
-type WsStream =
+/// The WebSocket stream type the client uses.
+pub type WsStream =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// An open `/ws/{user_id}` connection speaking the contract's frames.
@@ -355,6 +356,11 @@ pub enum WsError {
 }
 
 impl WsConnection {
+    /// Wraps an already-open WebSocket (e.g. one made over a specially configured socket).
+    pub fn from_stream(stream: WsStream) -> Self {
+        WsConnection { stream }
+    }
+
     /// Sends one frame.
     pub async fn send(&mut self, msg: &ClientMessage) -> Result<(), WsError> {
         let text = serde_json::to_string(msg).map_err(|e| WsError::Protocol(e.to_string()))?;

@@ -338,3 +338,69 @@ impl Hub {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn uid() -> UserId {
+        UserId::generate()
+    }
+
+    #[tokio::test]
+    async fn a_full_queue_cuts_off_only_that_connection() {
+        let hub = Hub::new(4, 8, Arc::new(Metrics::default()));
+        let (slow, fast) = (uid(), uid());
+        let slow_reg = hub.register(&slow).unwrap();
+        let mut fast_reg = hub.register(&fast).unwrap();
+        for i in 0..10 {
+            hub.send_to_users([&slow, &fast], &ServerMessage::error("x", i.to_string()));
+            // The fast one reads as it goes.
+            assert!(fast_reg.rx.recv().await.is_some());
+        }
+        let (code, reason) = slow_reg.kill.killed().await;
+        assert_eq!(code, 1008);
+        assert!(reason.contains("too slow"));
+        assert!(hub.is_connected(&fast));
+        assert_eq!(hub.connection_count(), 1);
+    }
+
+    #[test]
+    fn connections_per_user_are_capped() {
+        let hub = Hub::new(4, 2, Arc::new(Metrics::default()));
+        let u = uid();
+        let a = hub.register(&u).unwrap();
+        let _b = hub.register(&u).unwrap();
+        assert!(hub.register(&u).is_none());
+        assert!(!hub.unregister(&u, a.conn_id));
+        assert!(hub.register(&u).is_some());
+    }
+
+    #[test]
+    fn geofence_finds_only_users_within_5km() {
+        let hub = Hub::new(4, 2, Arc::new(Metrics::default()));
+        let (near, far) = (uid(), uid());
+        let mut rn = hub.register(&near).unwrap();
+        let mut rf = hub.register(&far).unwrap();
+        let centre = Coordinates::new(-74.0761, 4.5981).unwrap();
+        let deg = |m: f64| (m / crate::hub::tests::R).to_degrees();
+        hub.set_position(&near, Coordinates::new(-74.0761, 4.5981 + deg(4900.0)).unwrap());
+        hub.set_position(&far, Coordinates::new(-74.0761, 4.5981 + deg(5100.0)).unwrap());
+        // Moving keeps one entry per user.
+        hub.set_position(&far, Coordinates::new(-74.0761, 4.5981 + deg(5200.0)).unwrap());
+        let event: Event = serde_json::from_value(serde_json::json!({
+            "id": "0123456789abcdef01234567", "title": "t", "description": null, "category": "c",
+            "creator_id": "0123456789abcdef01234568",
+            "location": {"type": "Point", "coordinates": [centre.lng(), centre.lat()]},
+            "address": null, "status": "active",
+            "room": {"daily_room_name": null, "daily_room_url": null, "current_participants": 0},
+            "room_url": null, "created_at": "2026-11-25T00:00:00Z", "ended_at": null
+        }))
+        .unwrap();
+        hub.notify_new_event(&event);
+        assert!(rn.rx.try_recv().is_ok());
+        assert!(rf.rx.try_recv().is_err());
+    }
+
+    const R: f64 = citypulse::geo::EARTH_RADIUS_M;
+}

@@ -29,6 +29,9 @@ use crate::ratelimit::Bucket;
 use crate::state::State;
 use crate::{claims, rooms};
 
+/// How long a closing connection may take to deliver what was queued and its close frame.
+const CLOSE_GRACE: Duration = Duration::from_secs(10);
+
 /// Close codes (RFC 6455).
 mod close {
     pub const GOING_AWAY: u16 = 1001;
@@ -120,12 +123,12 @@ async fn connection(state: State, user: User, socket: WebSocket, shutdown: watch
         reg.kill.clone(),
         state.config.ws_heartbeat,
     ));
-    read_loop(&state, &user, reg.conn_id, stream, &reg.kill, shutdown).await;
+    let mut stream = stream;
+    read_loop(&state, &user, reg.conn_id, &mut stream, &reg.kill, shutdown).await;
     reg.kill.kill(1000, "bye");
-    let _ = writer.await;
     if state.hub.unregister(&user.id, reg.conn_id) {
-        // Presence rule: when a user's last connection goes (closed, dropped or timed
-        // out), they leave every room, and each room hears it.
+        // Presence rule: when a user's last connection goes (closed, dropped, cut off or
+        // timed out), they leave every room at once, and each room hears it.
         match state.store.leave_all_events(&user.id).await {
             Ok(events) => {
                 for e in events {
@@ -137,6 +140,15 @@ async fn connection(state: State, user: User, socket: WebSocket, shutdown: watch
             Err(e) => tracing::warn!("could not take {} out of their rooms: {e}", user.id),
         }
     }
+    // Closing handshake: keep reading (and discarding) until the client answers the close
+    // or the grace runs out. Dropping a socket with unread input makes the kernel send a
+    // reset, which can destroy the error and close frames still on their way out.
+    let drain = async { while let Some(Ok(_)) = stream.next().await {} };
+    let _ = tokio::time::timeout(CLOSE_GRACE + Duration::from_secs(2), async {
+        let _ = writer.await;
+        drain.await;
+    })
+    .await;
     tracing::debug!(user = %user.id, conn = reg.conn_id, "websocket closed");
 }
 
@@ -147,41 +159,38 @@ async fn write_loop(
     heartbeat: Duration,
 ) {
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
-    loop {
+    let (code, reason) = loop {
         tokio::select! {
+            biased;
+            killed = kill.killed() => break killed,
             frame = rx.recv() => {
-                let Some(frame) = frame else { break };
+                let Some(frame) = frame else { return };
                 tokio::select! {
-                    r = sink.send(Message::text(frame.to_string())) => if r.is_err() { break },
-                    // A client that stopped reading blocks the send; the kill switch still ends it.
-                    (code, reason) = kill.killed() => { close_sink(&mut sink, code, reason).await; return; }
+                    biased;
+                    r = sink.send(Message::text(frame.to_string())) => if r.is_err() { return },
+                    // A client that stopped reading blocks the send; the kill switch still
+                    // ends it (the unsent rest of the frame stays buffered and goes first).
+                    killed = kill.killed() => break killed,
                 }
             }
             _ = ping.tick() => {
-                if sink.send(Message::ping(Vec::new())).await.is_err() { break }
+                if sink.send(Message::ping(Vec::new())).await.is_err() { return }
             }
-            (code, reason) = kill.killed() => {
-                // Flush what was queued before the close (e.g. the `error` that explains it).
-                let flush = async {
-                    while let Ok(frame) = rx.try_recv() {
-                        if sink.send(Message::text(frame.to_string())).await.is_err() { break }
-                    }
-                };
-                let _ = tokio::time::timeout(Duration::from_secs(1), flush).await;
-                close_sink(&mut sink, code, reason).await;
+        }
+    };
+    // Flush what was queued before the close (e.g. the `error` that explains it), then
+    // the close frame with its reason. Bounded: a client that never reads again is dropped.
+    let _ = tokio::time::timeout(CLOSE_GRACE, async {
+        while let Ok(frame) = rx.try_recv() {
+            if sink.send(Message::text(frame.to_string())).await.is_err() {
                 return;
             }
         }
-    }
-}
-
-async fn close_sink(sink: &mut SplitSink<WebSocket, Message>, code: u16, reason: String) {
-    // Close reasons are limited to 123 bytes by RFC 6455.
-    let mut reason = reason;
-    while reason.len() > 123 {
-        reason.pop();
-    }
-    let _ = tokio::time::timeout(Duration::from_secs(1), async {
+        // Close reasons are limited to 123 bytes by RFC 6455.
+        let mut reason = reason;
+        while reason.len() > 123 {
+            reason.pop();
+        }
         let _ = sink.send(Message::close_with(code, reason)).await;
         let _ = sink.close().await;
     })
@@ -192,7 +201,7 @@ async fn read_loop(
     state: &State,
     user: &User,
     conn: u64,
-    mut stream: SplitStream<WebSocket>,
+    stream: &mut SplitStream<WebSocket>,
     kill: &KillSwitch,
     mut shutdown: watch::Receiver<bool>,
 ) {

@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+pub mod fake_daily;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -25,20 +27,23 @@ pub fn binary(name: &str) -> PathBuf {
     let dir = exe.parent().unwrap().parent().unwrap().to_path_buf();
     let path = dir.join(name);
     // `cargo test -p citypulse-tests` does not rebuild other packages' binaries, so build
-    // them once per test process (a no-op when they are fresh) rather than test stale ones.
-    static FRESH: OnceLock<()> = OnceLock::new();
+    // each once per test process (a no-op when it is fresh) rather than test a stale one.
+    static FRESH: OnceLock<Mutex<std::collections::HashSet<String>>> = OnceLock::new();
     let _guard = BUILT.get_or_init(|| Mutex::new(())).lock().unwrap();
-    FRESH.get_or_init(|| {
+    let mut fresh = FRESH.get_or_init(Default::default).lock().unwrap();
+    if !fresh.contains(name) {
+        let package = if name == "cpld" { "citypulse-daemon" } else { "citypulse-cli" };
         let profile = dir.file_name().and_then(|s| s.to_str()).unwrap_or("debug").to_string();
         let mut cmd = Command::new(env!("CARGO"));
-        cmd.args(["build", "-q", "-p", "citypulse-daemon", "-p", "citypulse-cli", "--bins"])
+        cmd.args(["build", "-q", "-p", package, "--bin", name])
             .current_dir(workspace_root());
         if profile == "release" {
             cmd.arg("--release");
         }
         let status = cmd.status().unwrap();
-        assert!(status.success(), "building cpld/cpl failed");
-    });
+        assert!(status.success(), "building {name} failed");
+        fresh.insert(name.to_string());
+    }
     path
 }
 

@@ -1,0 +1,483 @@
+//! End-to-end tests of `/ws/{user_id}`: every message type, every error path, presence,
+//! back-pressure, the geofence, the claim race over WebSockets and the drop scheduler.
+
+use std::time::Duration;
+
+use citypulse::api::{CreateEventRequest, DropRequest};
+use citypulse::client::{WsConnection, WsError};
+use citypulse::geo::Coordinates;
+use citypulse::model::{Event, RegisteredUser};
+use citypulse::ws::{ClientMessage, ServerMessage};
+use citypulse::Client;
+use citypulse_tests::{east_of, north_of, Daemon, BOGOTA};
+use tokio_tungstenite::tungstenite::Message;
+
+const WAIT: Duration = Duration::from_secs(15);
+
+fn at((lng, lat): (f64, f64)) -> Coordinates {
+    Coordinates::new(lng, lat).unwrap()
+}
+
+async fn event(c: &Client, title: &str, pos: (f64, f64)) -> Event {
+    c.create_event(&CreateEventRequest {
+        title: title.into(),
+        description: None,
+        category: "cultura".into(),
+        coordinates: at(pos),
+        address: None,
+        starts_at: None,
+        ends_at: None,
+    })
+    .await
+    .unwrap()
+}
+
+async fn connect(c: &Client, r: &RegisteredUser) -> WsConnection {
+    c.connect(&r.user.id).await.unwrap()
+}
+
+async fn expect<T>(ws: &mut WsConnection, what: &str, pick: impl FnMut(&ServerMessage) -> Option<T>) -> T {
+    ws.recv_until(WAIT, pick).await.unwrap_or_else(|e| panic!("waiting for {what}: {e}"))
+}
+
+async fn expect_error(ws: &mut WsConnection, code: &str) -> String {
+    expect(ws, code, |m| match m {
+        ServerMessage::Error { code: c, message } if c == code => Some(message.clone()),
+        _ => None,
+    })
+    .await
+}
+
+async fn expect_close(ws: &mut WsConnection) -> (u16, String) {
+    loop {
+        match tokio::time::timeout(WAIT, ws.recv()).await.expect("a close within the wait") {
+            Ok(_) => continue,
+            Err(WsError::Closed { code, reason }) => return (code, reason),
+            Err(e) => panic!("expected a close frame, got {e}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn upgrade_needs_the_users_own_token() {
+    let d = Daemon::start().await;
+    let (alice, a) = d.user("Alice").await;
+    let (_, b) = d.user("Bob").await;
+    let err = d.client().connect(&a.user.id).await.err().unwrap();
+    assert_eq!(err.status(), Some(401), "{err}");
+    let err = d.client().with_token("cpl_wrong").connect(&a.user.id).await.err().unwrap();
+    assert_eq!(err.status(), Some(401));
+    let err = alice.connect(&b.user.id).await.err().unwrap();
+    assert_eq!(err.status(), Some(403));
+    // The Authorization header works too (non-browser clients).
+    let url = format!("{}/ws/{}", d.url.replace("http", "ws"), a.user.id);
+    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url).unwrap();
+    req.headers_mut().insert("authorization", format!("Bearer {}", a.token).parse().unwrap());
+    let (mut raw, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    use futures_util::{SinkExt, StreamExt};
+    raw.send(Message::Text("{\"type\":\"ping\"}".into())).await.unwrap();
+    let reply = raw.next().await.unwrap().unwrap();
+    assert_eq!(reply.to_text().unwrap(), "{\"type\":\"pong\"}");
+}
+
+#[tokio::test]
+async fn ping_location_and_bad_frames() {
+    let d = Daemon::start().await;
+    let (alice, a) = d.user("Alice").await;
+    let near = event(&alice, "Cerca", north_of(BOGOTA, 1000.0)).await;
+    event(&alice, "Lejos", north_of(BOGOTA, 9000.0)).await;
+    let mut ws = connect(&alice, &a).await;
+    ws.send(&ClientMessage::Ping).await.unwrap();
+    expect(&mut ws, "pong", |m| matches!(m, ServerMessage::Pong).then_some(())).await;
+
+    ws.send(&ClientMessage::LocationUpdate { coordinates: at(BOGOTA) }).await.unwrap();
+    let events = expect(&mut ws, "nearby_events", |m| match m {
+        ServerMessage::NearbyEvents { events, .. } => Some(events.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].event.id, near.id);
+    assert!((events[0].distance_m - 1000.0).abs() < 2.0);
+
+    // Malformed, unknown and invalid frames get `error` and the connection stays open.
+    ws.send_raw(Message::Text("{not json".into())).await.unwrap();
+    expect_error(&mut ws, "invalid_json").await;
+    ws.send_raw(Message::Text("{\"type\":\"dance\"}".into())).await.unwrap();
+    let msg = expect_error(&mut ws, "unknown_type").await;
+    assert!(msg.contains("location_update"), "{msg}");
+    ws.send_raw(Message::Text("{\"type\":\"location_update\",\"coordinates\":[4.7,-104.2]}".into())).await.unwrap();
+    let msg = expect_error(&mut ws, "invalid_message").await;
+    assert!(msg.contains("[longitude, latitude]"), "{msg}");
+    ws.send_raw(Message::Binary(vec![1, 2, 3])).await.unwrap();
+    expect_error(&mut ws, "invalid_json").await;
+    ws.send(&ClientMessage::JoinEvent { event_id: "0123456789abcdef01234567".parse().unwrap() }).await.unwrap();
+    expect_error(&mut ws, "not_found").await;
+    ws.send(&ClientMessage::ClaimCollectible { collectible_id: "0123456789abcdef01234567".parse().unwrap() }).await.unwrap();
+    expect_error(&mut ws, "not_found").await;
+    ws.send(&ClientMessage::Ping).await.unwrap();
+    expect(&mut ws, "pong after errors", |m| matches!(m, ServerMessage::Pong).then_some(())).await;
+}
+
+#[tokio::test]
+async fn oversized_frames_close_with_1009() {
+    let d = Daemon::start().await;
+    let (alice, a) = d.user("Alice").await;
+    let mut ws = connect(&alice, &a).await;
+    let big = format!("{{\"type\":\"ping\",\"pad\":\"{}\"}}", "x".repeat(70 * 1024));
+    ws.send_raw(Message::Text(big)).await.unwrap();
+    let (code, _) = expect_close(&mut ws).await;
+    assert_eq!(code, 1009);
+}
+
+#[tokio::test]
+async fn flooding_past_the_rate_gets_an_error_then_1008() {
+    let d = Daemon::builder().env("CPL_RATE_LIMIT", "5").start().await;
+    let (alice, a) = d.user("Alice").await;
+    let mut ws = connect(&alice, &a).await;
+    // Burst is 5 seconds' worth (25 frames); 200 at once is over it whatever the timing.
+    for _ in 0..200 {
+        if ws.send(&ClientMessage::Ping).await.is_err() {
+            break;
+        }
+    }
+    let mut saw_error = false;
+    loop {
+        match tokio::time::timeout(WAIT, ws.recv()).await.unwrap() {
+            Ok(ServerMessage::Error { code, .. }) if code == "rate_limited" => saw_error = true,
+            Ok(_) => {}
+            Err(WsError::Closed { code, reason }) => {
+                assert_eq!(code, 1008, "{reason}");
+                assert!(reason.contains("messages per second"), "{reason}");
+                break;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(saw_error, "an error frame comes before the close");
+}
+
+#[tokio::test]
+async fn rooms_join_chat_leave_and_end() {
+    let d = Daemon::start().await;
+    let (alice, a) = d.user("Alice").await;
+    let (bob, b) = d.user("Bob").await;
+    let (carol, c) = d.user("Carol").await;
+    let ev = event(&alice, "Asamblea", BOGOTA).await;
+    let mut wa = connect(&alice, &a).await;
+    let mut wb = connect(&bob, &b).await;
+    let mut wc = connect(&carol, &c).await;
+
+    // Joining over WebSocket: the joiner hears its own user_joined.
+    wa.send(&ClientMessage::JoinEvent { event_id: ev.id.clone() }).await.unwrap();
+    expect(&mut wa, "own user_joined", |m| match m {
+        ServerMessage::UserJoined { user_id, name, .. } if *user_id == a.user.id => Some(assert_eq!(name, "Alice")),
+        _ => None,
+    })
+    .await;
+    // Joining over REST: the room hears it.
+    bob.join_event(&ev.id).await.unwrap();
+    expect(&mut wa, "bob joined", |m| match m {
+        ServerMessage::UserJoined { user_id, .. } if *user_id == b.user.id => Some(()),
+        _ => None,
+    })
+    .await;
+
+    // Chat reaches the room, the author included; a non-member is refused.
+    wb.send(&ClientMessage::ChatMessage { event_id: ev.id.clone(), message: "¡Hola!".into() }).await.unwrap();
+    for ws in [&mut wa, &mut wb] {
+        let m = expect(ws, "chat", |m| match m {
+            ServerMessage::ChatMessage(c) => Some(c.clone()),
+            _ => None,
+        })
+        .await;
+        assert_eq!((m.message.as_str(), m.name.as_str(), &m.user_id), ("¡Hola!", "Bob", &b.user.id));
+    }
+    wc.send(&ClientMessage::ChatMessage { event_id: ev.id.clone(), message: "intruso".into() }).await.unwrap();
+    expect_error(&mut wc, "forbidden").await;
+    wb.send(&ClientMessage::ChatMessage { event_id: ev.id.clone(), message: "x".repeat(501) }).await.unwrap();
+    expect_error(&mut wb, "invalid_message").await;
+    let stored = d.client().messages(&ev.id, &Default::default()).await.unwrap();
+    assert_eq!(stored.len(), 1);
+
+    // A user with two connections is one participant.
+    let mut wb2 = connect(&bob, &b).await;
+    wb2.send(&ClientMessage::JoinEvent { event_id: ev.id.clone() }).await.unwrap();
+    wb2.send(&ClientMessage::Ping).await.unwrap();
+    expect(&mut wb2, "pong", |m| matches!(m, ServerMessage::Pong).then_some(())).await;
+    assert_eq!(d.client().participants(&ev.id).await.unwrap().len(), 2);
+    // Closing one of the two keeps Bob in the room.
+    wb2.close().await.unwrap();
+    wb.send(&ClientMessage::Ping).await.unwrap();
+    expect(&mut wb, "pong", |m| matches!(m, ServerMessage::Pong).then_some(())).await;
+    assert_eq!(d.client().participants(&ev.id).await.unwrap().len(), 2);
+
+    // Leaving over WebSocket: the room hears user_left.
+    wb.send(&ClientMessage::LeaveEvent { event_id: ev.id.clone() }).await.unwrap();
+    expect(&mut wa, "bob left", |m| match m {
+        ServerMessage::UserLeft { user_id, .. } if *user_id == b.user.id => Some(()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(d.client().participants(&ev.id).await.unwrap().len(), 1);
+
+    // Ending over REST: the room hears event_ended and is emptied.
+    alice.end_event(&ev.id).await.unwrap();
+    expect(&mut wa, "event_ended", |m| match m {
+        ServerMessage::EventEnded { event_id } if *event_id == ev.id => Some(()),
+        _ => None,
+    })
+    .await;
+    assert!(d.client().participants(&ev.id).await.unwrap().is_empty());
+    wa.send(&ClientMessage::JoinEvent { event_id: ev.id.clone() }).await.unwrap();
+    expect_error(&mut wa, "conflict").await;
+}
+
+#[tokio::test]
+async fn presence_survives_an_abrupt_disconnect() {
+    let d = Daemon::builder().env("CPL_WS_HEARTBEAT", "1").env("CPL_WS_TIMEOUT", "3").start().await;
+    let (alice, a) = d.user("Alice").await;
+    let (bob, b) = d.user("Bob").await;
+    let (carol, c) = d.user("Carol").await;
+    let ev = event(&alice, "Plaza", BOGOTA).await;
+    for cl in [&alice, &bob, &carol] {
+        cl.join_event(&ev.id).await.unwrap();
+    }
+    let mut wa = connect(&alice, &a).await;
+
+    // Bob's socket is dropped without a close frame (TCP closed under it).
+    let wb = connect(&bob, &b).await;
+    drop(wb);
+    expect(&mut wa, "bob left", |m| match m {
+        ServerMessage::UserLeft { user_id, .. } if *user_id == b.user.id => Some(()),
+        _ => None,
+    })
+    .await;
+
+    // Carol's client vanishes: the TCP connection stays open but nothing answers pings.
+    // A raw socket that completes the handshake and then never reads or writes again.
+    let url = format!("{}/ws/{}?token={}", d.url.replace("http", "ws"), c.user.id, c.token);
+    let (silent, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let started = std::time::Instant::now();
+    expect(&mut wa, "carol timed out", |m| match m {
+        ServerMessage::UserLeft { user_id, .. } if *user_id == c.user.id => Some(()),
+        _ => None,
+    })
+    .await;
+    let _ = started; // timing is not asserted (tests never assert on wall-clock time)
+    drop(silent);
+    let left: Vec<_> = d.client().participants(&ev.id).await.unwrap().into_iter().map(|p| p.user_id).collect();
+    assert_eq!(left, vec![a.user.id.clone()]);
+}
+
+/// A client that never reads, with a tiny socket receive buffer so the kernel cannot hide
+/// its slowness behind megabytes of buffering.
+async fn connect_never_reading(d: &Daemon, r: &RegisteredUser) -> WsConnection {
+    let url = format!("{}/ws/{}?token={}", d.url.replace("http", "ws"), r.user.id, r.token);
+    let addr: std::net::SocketAddr = d.url.trim_start_matches("http://").parse().unwrap();
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let stream = socket.connect(addr).await.unwrap();
+    let (ws, _) = tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+        .await
+        .unwrap();
+    WsConnection::from_stream(ws)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_consumer_is_cut_off_and_others_get_everything_in_order() {
+    let d = Daemon::builder().env("CPL_WS_QUEUE", "16").start().await;
+    let (alice, a) = d.user("Alice").await;
+    let (bob, b) = d.user("Bob").await;
+    let (slow, s) = d.user("Slow").await;
+    let ev = event(&alice, "Sala", BOGOTA).await;
+    for cl in [&alice, &bob, &slow] {
+        cl.join_event(&ev.id).await.unwrap();
+    }
+    let mut wa = connect(&alice, &a).await;
+    let mut wb = connect(&bob, &b).await;
+    let mut ws_slow = connect_never_reading(&d, &s).await;
+
+    // Alice talks until Bob hears that the slow user was cut off (bounded), then says "fin".
+    let slow_gone = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let slow_id = s.user.id.clone();
+    let flag = slow_gone.clone();
+    let reader = tokio::spawn(async move {
+        let mut got = Vec::new();
+        loop {
+            match tokio::time::timeout(Duration::from_secs(60), wb.recv()).await.unwrap().unwrap() {
+                ServerMessage::ChatMessage(c) if c.message == "fin" => return got,
+                ServerMessage::ChatMessage(c) => got.push(c.message),
+                ServerMessage::UserLeft { user_id, .. } if user_id == slow_id => {
+                    flag.store(true, std::sync::atomic::Ordering::SeqCst)
+                }
+                _ => {}
+            }
+        }
+    });
+    let pad = "p".repeat(450);
+    let mut sent = Vec::new();
+    for i in 0..20_000 {
+        if slow_gone.load(std::sync::atomic::Ordering::SeqCst) {
+            break;
+        }
+        let text = format!("{i:05}{pad}");
+        wa.send(&ClientMessage::ChatMessage { event_id: ev.id.clone(), message: text.clone() }).await.unwrap();
+        sent.push(text);
+        // Wait for our own echo now and then so the sender never outruns the daemon by much.
+        if i % 50 == 49 {
+            let want = sent.last().cloned().unwrap();
+            expect(&mut wa, "own echo", |m| match m {
+                ServerMessage::ChatMessage(c) if c.message == want => Some(()),
+                _ => None,
+            })
+            .await;
+        }
+    }
+    assert!(slow_gone.load(std::sync::atomic::Ordering::SeqCst), "the slow client was cut off within 20000 messages");
+    wa.send(&ClientMessage::ChatMessage { event_id: ev.id.clone(), message: "fin".into() }).await.unwrap();
+    let got = reader.await.unwrap();
+    assert_eq!(got, sent, "the fast member got every message, in order");
+    // When it finally reads, the slow client finds the close reason after what was queued.
+    let (code, reason) = expect_close(&mut ws_slow).await;
+    assert_eq!(code, 1008);
+    assert!(reason.contains("too slow"), "{reason}");
+}
+
+#[tokio::test]
+async fn geofence_tells_users_within_5km_of_a_new_event() {
+    let d = Daemon::start().await;
+    let (host, _) = d.user("Host").await;
+    let (near, n) = d.user("Near").await;
+    let (far, f) = d.user("Far").await;
+    let mut wn = connect(&near, &n).await;
+    let mut wf = connect(&far, &f).await;
+    wn.send(&ClientMessage::LocationUpdate { coordinates: at(north_of(BOGOTA, 2000.0)) }).await.unwrap();
+    expect(&mut wn, "nearby", |m| matches!(m, ServerMessage::NearbyEvents { .. }).then_some(())).await;
+    wf.send(&ClientMessage::LocationUpdate { coordinates: at(east_of(BOGOTA, 8000.0)) }).await.unwrap();
+    expect(&mut wf, "nearby", |m| matches!(m, ServerMessage::NearbyEvents { .. }).then_some(())).await;
+
+    let ev = event(&host, "Nuevo", BOGOTA).await;
+    let got = expect(&mut wn, "event_nearby", |m| match m {
+        ServerMessage::EventNearby { event } => Some(event.clone()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(got.event.id, ev.id);
+    assert!((got.distance_m - 2000.0).abs() < 2.0);
+    // The far user gets nothing: a ping's pong is the next frame.
+    wf.send(&ClientMessage::Ping).await.unwrap();
+    let next = wf.recv_until(WAIT, |m| Some(m.clone())).await.unwrap();
+    assert_eq!(next, ServerMessage::Pong);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn claim_race_over_websockets_has_one_winner_everyone_hears() {
+    let d = Daemon::start().await;
+    let (host, _) = d.user("Host").await;
+    let ev = event(&host, "Carrera", BOGOTA).await;
+    let n = 500;
+    let mut players = Vec::new();
+    for i in 0..n {
+        let (c, r) = d.user(&format!("p{i}")).await;
+        c.join_event(&ev.id).await.unwrap();
+        let ws = connect(&c, &r).await;
+        players.push((r.user.id, ws));
+    }
+    let col = d
+        .admin()
+        .drop_collectible(&ev.id, &DropRequest { expires_in: Some(600), ..Default::default() })
+        .await
+        .unwrap();
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(n));
+    let mut tasks = Vec::new();
+    for (id, mut ws) in players {
+        let barrier = barrier.clone();
+        let col = col.id.clone();
+        tasks.push(tokio::spawn(async move {
+            expect(&mut ws, "drop", |m| matches!(m, ServerMessage::CollectibleDrop { .. }).then_some(())).await;
+            barrier.wait().await;
+            ws.send(&ClientMessage::ClaimCollectible { collectible_id: col.clone() }).await.unwrap();
+            let mut result = None;
+            let mut claimed_by = None;
+            while result.is_none() || claimed_by.is_none() {
+                match ws.recv_until(Duration::from_secs(60), |m| Some(m.clone())).await.unwrap() {
+                    ServerMessage::ClaimResult { result: r } => result = Some(r),
+                    ServerMessage::CollectibleClaimed { user_id, collectible_id, .. } => {
+                        assert_eq!(collectible_id, col);
+                        claimed_by = Some(user_id.clone())
+                    }
+                    _ => {}
+                }
+            }
+            (id, result.unwrap(), claimed_by.unwrap())
+        }));
+    }
+    let mut winners = Vec::new();
+    let mut announced = std::collections::HashSet::new();
+    let mut failures = 0;
+    for t in tasks {
+        let (id, r, by) = t.await.unwrap();
+        announced.insert(by);
+        if r.success {
+            winners.push(id);
+        } else {
+            assert_eq!(r.message, "already claimed");
+            failures += 1;
+        }
+    }
+    assert_eq!(winners.len(), 1);
+    assert_eq!(failures, n - 1);
+    assert_eq!(announced.len(), 1, "everyone heard the same winner");
+    assert!(announced.contains(&winners[0]));
+}
+
+#[tokio::test]
+async fn scheduler_drops_into_rooms_with_members_and_expired_drops_cannot_be_claimed() {
+    let d = Daemon::builder()
+        .env("CPL_DROP_INTERVAL", "1")
+        .env("CPL_DROP_TTL", "1")
+        .env("CPL_CLEANUP_INTERVAL", "1")
+        .start()
+        .await;
+    let (alice, a) = d.user("Alice").await;
+    let busy = event(&alice, "Con gente", BOGOTA).await;
+    let empty = event(&alice, "Vacío", east_of(BOGOTA, 500.0)).await;
+    alice.join_event(&busy.id).await.unwrap();
+    let mut ws = connect(&alice, &a).await;
+    let (drop, expires_in) = expect(&mut ws, "collectible_drop", |m| match m {
+        ServerMessage::CollectibleDrop { collectible, expires_in } => Some((collectible.clone(), *expires_in)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(drop.event_id, busy.id);
+    assert_eq!(expires_in, 1);
+    // Wait (by the daemon's own word, not a sleep) until it is no longer active...
+    let mut gone = false;
+    for _ in 0..100 {
+        if d.client().active_collectibles(&busy.id).await.unwrap().iter().all(|c| c.id != drop.id) {
+            gone = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(gone);
+    // ...then a claim says it expired.
+    let r = alice.claim(&drop.id).await.unwrap();
+    assert!(!r.success);
+    assert_eq!(r.message, "expired");
+    // The empty event never got a drop.
+    assert!(never_dropped_into(&d, &empty).await, "no drop in the empty room");
+}
+
+/// Watches `ev`'s active collectibles through several 1 s drop rounds: a drop lives 1 s,
+/// so polling every 100 ms would see any that landed there.
+async fn never_dropped_into(d: &Daemon, ev: &Event) -> bool {
+    for _ in 0..30 {
+        if !d.client().active_collectibles(&ev.id).await.unwrap().is_empty() {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    true
+}
