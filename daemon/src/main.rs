@@ -152,6 +152,9 @@ async fn run(command: Command, config: Config) -> ExitCode {
         tracing::info!("transcription is disabled: set DEEPGRAM_API_KEY to enable live captions");
     }
     serve.await;
+    if let Err(e) = state.store.flush().await {
+        tracing::warn!("could not write buffered data at shutdown: {e}");
+    }
     tracing::info!("cpld stopped");
     ExitCode::SUCCESS
 }

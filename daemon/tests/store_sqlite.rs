@@ -247,6 +247,65 @@ async fn rtree_holds_only_active_events() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_in_memory_index_follows_creates_ends_deletes_and_restarts() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("citypulse.db");
+    let (a, c) = {
+        let s = SqliteStore::open(&path).expect("open");
+        let u = user(&s, 1).await;
+        let a = event(&s, &u).await;
+        let b = event(&s, &u).await;
+        let c = event(&s, &u).await;
+        assert_eq!(s.indexed_events(), 3);
+        s.end_event(&b, t(50)).await.expect("end");
+        assert_eq!(s.indexed_events(), 2);
+        let d = event(&s, &u).await;
+        s.delete_event(&d).await.expect("delete");
+        assert_eq!(s.indexed_events(), 2);
+        (a, c)
+    };
+    // Rebuilt at open from the table: the same two active events, found by nearby.
+    let s = SqliteStore::open(&path).expect("reopen");
+    assert_eq!(s.indexed_events(), 2);
+    let mut found: Vec<EventId> = s
+        .events_near(here(), 100.0, 20, None)
+        .await
+        .expect("nearby")
+        .into_iter()
+        .map(|n| n.event.id)
+        .collect();
+    found.sort();
+    let mut want = vec![a, c];
+    want.sort();
+    assert_eq!(found, want);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn buffered_locations_are_read_back_and_written_by_the_flush() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("citypulse.db");
+    let s = SqliteStore::open(&path).expect("open");
+    let u = user(&s, 1).await;
+    let p = Coordinates::new(-74.1, 4.6).expect("valid");
+    s.set_location(&u, p, t(1)).await.expect("set");
+    // Visible at once, before any flush.
+    assert_eq!(s.user_location(&u).await.expect("read"), Some(p));
+    s.flush_locations().expect("flush");
+    let (lng, lat): (f64, f64) = raw(&path)
+        .query_row("SELECT lng, lat FROM users WHERE id = ?1", [u.as_str()], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("row");
+    assert_eq!((lng, lat), (-74.1, 4.6));
+    // An update still buffered when the store is dropped is written, not lost.
+    let q = Coordinates::new(-74.2, 4.7).expect("valid");
+    s.set_location(&u, q, t(2)).await.expect("set");
+    drop(s);
+    let s = SqliteStore::open(&path).expect("reopen");
+    assert_eq!(s.user_location(&u).await.expect("read"), Some(q));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn reads_do_not_wait_for_a_writer() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let path = dir.path().join("citypulse.db");

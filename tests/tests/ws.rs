@@ -170,11 +170,12 @@ async fn rooms_join_chat_leave_and_end() {
 
     // Joining over WebSocket: the joiner hears its own user_joined.
     wa.send(&ClientMessage::JoinEvent { event_id: ev.id.clone() }).await.unwrap();
-    expect(&mut wa, "own user_joined", |m| match m {
-        ServerMessage::UserJoined { user_id, name, .. } if *user_id == a.user.id => Some(assert_eq!(name, "Alice")),
+    let joined_name = expect(&mut wa, "own user_joined", |m| match m {
+        ServerMessage::UserJoined { user_id, name, .. } if *user_id == a.user.id => Some(name.clone()),
         _ => None,
     })
     .await;
+    assert_eq!(joined_name, "Alice");
     // Joining over REST: the room hears it.
     bob.join_event(&ev.id).await.unwrap();
     expect(&mut wa, "bob joined", |m| match m {

@@ -6,6 +6,7 @@
 //! and MongoDB (when `MONGODB_URL` is set). One conformance suite (`daemon/tests/`) runs
 //! against every backend: same inputs, same answers.
 
+pub mod spatial;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -129,6 +130,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Succeeds when the database answers.
     async fn ping(&self) -> StoreResult<()>;
+
+    /// Writes anything a backend buffers (the embedded store batches location updates);
+    /// called at shutdown so a clean stop loses nothing.
+    async fn flush(&self) -> StoreResult<()> {
+        Ok(())
+    }
 
     // ---- users ----
 

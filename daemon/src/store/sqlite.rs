@@ -33,7 +33,8 @@
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, TryLockError};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -49,10 +50,14 @@ use rusqlite::{
     params, Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior,
 };
 
+use super::spatial::SpatialIndex;
 use super::{ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult};
 
 /// How many reader connections serve reads.
 pub const READERS: usize = 4;
+
+/// How often buffered location updates are written (the most a crash can lose).
+pub const LOCATION_FLUSH: Duration = Duration::from_millis(250);
 
 /// How long a statement waits for a lock held by another process before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -213,6 +218,12 @@ struct Db {
     writer: Mutex<Connection>,
     readers: Vec<Mutex<Connection>>,
     next_reader: AtomicUsize,
+    /// Active events by position (see [`super::spatial`]); in step with the table after
+    /// every committed create, end and delete.
+    spatial: RwLock<SpatialIndex>,
+    /// Location updates not yet written: user id -> (lng, lat, ms). Positions arrive by the
+    /// tens of thousands per second; one transaction per [`LOCATION_FLUSH`] writes them all.
+    locations: Mutex<HashMap<String, (f64, f64, i64)>>,
 }
 
 /// Why a step inside a blocking closure stopped: a domain answer, or SQLite failing
@@ -637,15 +648,87 @@ impl SqliteStore {
             configure(&reader, true).map_err(|e| open_err("configure a reader connection", e))?;
             readers.push(Mutex::new(reader));
         }
-        Ok(SqliteStore {
-            db: Arc::new(Db {
-                path: path.to_path_buf(),
-                shown,
-                writer: Mutex::new(writer),
-                readers,
-                next_reader: AtomicUsize::new(0),
-            }),
-        })
+        let spatial = load_spatial(&writer).map_err(|e| open_err("load the event locations", e))?;
+        let db = Arc::new(Db {
+            path: path.to_path_buf(),
+            shown,
+            writer: Mutex::new(writer),
+            readers,
+            next_reader: AtomicUsize::new(0),
+            spatial: RwLock::new(spatial),
+            locations: Mutex::new(HashMap::new()),
+        });
+        let flusher = Arc::downgrade(&db);
+        std::thread::Builder::new()
+            .name("cpld-locations".into())
+            .spawn(move || {
+                // Ends when the store is dropped (the weak handle no longer upgrades).
+                while let Some(db) = flusher.upgrade() {
+                    if let Err(e) = db.flush_locations() {
+                        tracing::warn!("buffered locations not written yet: {e}");
+                    }
+                    drop(db);
+                    std::thread::sleep(LOCATION_FLUSH);
+                }
+            })
+            .map_err(|e| {
+                StoreError::Unavailable(format!("cannot start the location writer thread: {e}"))
+            })?;
+        Ok(SqliteStore { db })
+    }
+
+    /// Writes buffered location updates now (also done every [`LOCATION_FLUSH`] and when
+    /// the store is dropped).
+    pub fn flush_locations(&self) -> StoreResult<()> {
+        self.db.flush_locations()
+    }
+
+    /// Adds many events in one transaction, for benchmarks and seeding: the same rows
+    /// `create_event` writes, without the per-event transaction (creators' counters are
+    /// updated once per creator).
+    pub fn import_events(&self, events: Vec<NewEvent>) -> StoreResult<usize> {
+        let op = "import events";
+        let mut conn = self.db.writer.lock().map_err(|_| self.db.poisoned("writer"))?;
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(|e| self.db.sql(Access::Write, op, &e))?;
+        let mut added = Vec::with_capacity(events.len());
+        let step = (|| -> Step<()> {
+            let mut per_creator: HashMap<String, i64> = HashMap::new();
+            for event in &events {
+                let seq = insert_event(&tx, event)?;
+                *per_creator.entry(event.creator_id.to_string()).or_default() += 1;
+                added.push((seq, event.location, event.category.clone()));
+            }
+            for (creator, n) in per_creator {
+                let counted = tx
+                    .prepare_cached(
+                        "UPDATE users SET events_created = events_created + ?1 WHERE id = ?2",
+                    )?
+                    .execute(params![n, creator])?;
+                if counted == 0 {
+                    return Err(StoreError::not_found(UserId::KIND, &creator).into());
+                }
+            }
+            Ok(())
+        })();
+        step.map_err(|e| self.db.fail(Access::Write, op, e))?;
+        tx.commit().map_err(|e| self.db.sql(Access::Write, op, &e))?;
+        let n = added.len();
+        let mut index = self.db.spatial.write().map_err(|_| self.db.poisoned("spatial index"))?;
+        for (seq, at, category) in added {
+            index.insert(seq, at, &category);
+        }
+        Ok(n)
+    }
+
+    /// How many active events the in-memory index holds.
+    pub fn indexed_events(&self) -> usize {
+        self.db.spatial.read().map(|i| i.len()).unwrap_or(0)
+    }
+
+    fn index_write(&self) -> StoreResult<std::sync::RwLockWriteGuard<'_, SpatialIndex>> {
+        self.db.spatial.write().map_err(|_| self.db.poisoned("spatial index"))
     }
 
     /// The database file.
@@ -751,7 +834,106 @@ impl SqliteStore {
     }
 }
 
+impl Drop for SqliteStore {
+    fn drop(&mut self) {
+        if let Err(e) = self.db.flush_locations() {
+            tracing::warn!("buffered locations lost at shutdown: {e}");
+        }
+    }
+}
+
+/// Reads every active event's position through the R*Tree (which holds only active
+/// events) to build the in-memory index.
+fn load_spatial(c: &Connection) -> rusqlite::Result<SpatialIndex> {
+    let mut stmt = c.prepare(
+        "SELECT e.seq, e.lng, e.lat, e.category FROM event_locations AS r \
+         JOIN events AS e ON e.seq = r.id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            Ok((r.get::<_, i64>(0)?, coords_at(r, 1, 2)?, r.get::<_, String>(3)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(SpatialIndex::bulk(rows))
+}
+
+/// Inserts an event row and its R*Tree entry; its `seq`.
+fn insert_event(c: &Connection, event: &NewEvent) -> Step<i64> {
+    let inserted = c
+        .prepare_cached(
+            "INSERT INTO events (id, title, description, category, creator_id, lng, lat, \
+             address, status, daily_room_name, daily_room_url, current_participants, \
+             starts_at, ends_at, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'active', ?9, ?10, 0, ?11, ?12, ?13)",
+        )?
+        .execute(params![
+            event.id.as_str(),
+            event.title,
+            event.description,
+            event.category,
+            event.creator_id.as_str(),
+            event.location.lng(),
+            event.location.lat(),
+            event.address,
+            event.daily_room_name,
+            event.daily_room_url,
+            event.starts_at.as_ref().map(ms),
+            event.ends_at.as_ref().map(ms),
+            ms(&event.created_at),
+        ]);
+    match inserted {
+        Ok(_) => {}
+        Err(e) if unique_violation(&e) == Some("events.id") => {
+            return Err(StoreError::Conflict(format!("event {} already exists", event.id)).into())
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let seq = c.last_insert_rowid();
+    c.prepare_cached(
+        "INSERT INTO event_locations (id, min_lng, max_lng, min_lat, max_lat) \
+         VALUES (?1, ?2, ?2, ?3, ?3)",
+    )?
+    .execute(params![seq, event.location.lng(), event.location.lat()])?;
+    Ok(seq)
+}
+
 impl Db {
+    /// Writes every buffered location in one transaction. Users deleted meanwhile are
+    /// skipped (the UPDATE matches nothing).
+    fn flush_locations(&self) -> StoreResult<()> {
+        let pending = {
+            let mut buf = self.locations.lock().map_err(|_| self.poisoned("location buffer"))?;
+            if buf.is_empty() {
+                return Ok(());
+            }
+            std::mem::take(&mut *buf)
+        };
+        let op = "store locations";
+        let mut conn = self.writer.lock().map_err(|_| self.poisoned("writer"))?;
+        let result = (|| -> rusqlite::Result<()> {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            {
+                let mut stmt = tx.prepare_cached(
+                    "UPDATE users SET lng = ?1, lat = ?2, location_at = ?3 WHERE id = ?4",
+                )?;
+                for (id, (lng, lat, at)) in &pending {
+                    stmt.execute(params![lng, lat, at, id])?;
+                }
+            }
+            tx.commit()
+        })();
+        if let Err(e) = result {
+            // Put them back (newer updates that arrived meanwhile win) and retry next round.
+            if let Ok(mut buf) = self.locations.lock() {
+                for (id, v) in pending {
+                    buf.entry(id).or_insert(v);
+                }
+            }
+            return Err(self.sql(Access::Write, op, &e));
+        }
+        Ok(())
+    }
+
     fn sql(&self, access: Access, op: &str, e: &rusqlite::Error) -> StoreError {
         sql_error(&self.shown, access, op, e)
     }
@@ -802,6 +984,13 @@ impl Db {
 impl Store for SqliteStore {
     fn backend(&self) -> &'static str {
         "sqlite"
+    }
+
+    async fn flush(&self) -> StoreResult<()> {
+        let db = Arc::clone(&self.db);
+        tokio::task::spawn_blocking(move || db.flush_locations())
+            .await
+            .map_err(|e| self.db.join_error("store locations", &e))?
     }
 
     async fn ping(&self) -> StoreResult<()> {
@@ -905,23 +1094,34 @@ impl Store for SqliteStore {
     }
 
     async fn set_location(&self, id: &UserId, at: Coordinates, when: Timestamp) -> StoreResult<()> {
-        let id = id.to_string();
-        self.write("store a location", move |c| {
-            let changed = c
-                .prepare_cached(
-                    "UPDATE users SET lng = ?1, lat = ?2, location_at = ?3 WHERE id = ?4",
-                )?
-                .execute(params![at.lng(), at.lat(), ms(&when), id])?;
-            if changed == 0 {
-                return Err(StoreError::not_found(UserId::KIND, &id).into());
-            }
-            Ok(())
-        })
-        .await
+        // Positions are buffered and written together every LOCATION_FLUSH (a crash loses
+        // at most that much movement); the user must exist now, as for any other write.
+        let key = id.to_string();
+        let check = key.clone();
+        self.read("store a location", move |c| ensure_user(c, &check))
+            .await?;
+        self.db
+            .locations
+            .lock()
+            .map_err(|_| self.db.poisoned("location buffer"))?
+            .insert(key, (at.lng(), at.lat(), ms(&when)));
+        Ok(())
     }
 
     async fn user_location(&self, id: &UserId) -> StoreResult<Option<Coordinates>> {
         let id = id.to_string();
+        let buffered = self
+            .db
+            .locations
+            .lock()
+            .map_err(|_| self.db.poisoned("location buffer"))?
+            .get(&id)
+            .copied();
+        if let Some((lng, lat, _)) = buffered {
+            return Coordinates::new(lng, lat)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(e.to_string()));
+        }
         self.read("read a location", move |c| {
             let found = c
                 .prepare_cached(
@@ -967,56 +1167,24 @@ impl Store for SqliteStore {
     // ---- events ----
 
     async fn create_event(&self, event: NewEvent) -> StoreResult<Event> {
-        self.write("create an event", move |c| {
-            let creator = event.creator_id.to_string();
-            let counted = c
-                .prepare_cached(
-                    "UPDATE users SET events_created = events_created + 1 WHERE id = ?1",
-                )?
-                .execute([&creator])?;
-            if counted == 0 {
-                return Err(StoreError::not_found(UserId::KIND, &creator).into());
-            }
-            let inserted = c
-                .prepare_cached(
-                    "INSERT INTO events (id, title, description, category, creator_id, lng, lat, \
-                     address, status, daily_room_name, daily_room_url, current_participants, \
-                     starts_at, ends_at, created_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'active', ?9, ?10, 0, ?11, ?12, ?13)",
-                )?
-                .execute(params![
-                    event.id.as_str(),
-                    event.title,
-                    event.description,
-                    event.category,
-                    creator,
-                    event.location.lng(),
-                    event.location.lat(),
-                    event.address,
-                    event.daily_room_name,
-                    event.daily_room_url,
-                    event.starts_at.as_ref().map(ms),
-                    event.ends_at.as_ref().map(ms),
-                    ms(&event.created_at),
-                ]);
-            match inserted {
-                Ok(_) => {}
-                Err(e) if unique_violation(&e) == Some("events.id") => {
-                    return Err(
-                        StoreError::Conflict(format!("event {} already exists", event.id)).into(),
-                    )
+        let (seq, created) = self
+            .write("create an event", move |c| {
+                let creator = event.creator_id.to_string();
+                let counted = c
+                    .prepare_cached(
+                        "UPDATE users SET events_created = events_created + 1 WHERE id = ?1",
+                    )?
+                    .execute([&creator])?;
+                if counted == 0 {
+                    return Err(StoreError::not_found(UserId::KIND, &creator).into());
                 }
-                Err(e) => return Err(e.into()),
-            }
-            let seq = c.last_insert_rowid();
-            c.prepare_cached(
-                "INSERT INTO event_locations (id, min_lng, max_lng, min_lat, max_lat) \
-                 VALUES (?1, ?2, ?2, ?3, ?3)",
-            )?
-            .execute(params![seq, event.location.lng(), event.location.lat()])?;
-            load_event(c, event.id.as_str())
-        })
-        .await
+                let seq = insert_event(c, &event)?;
+                Ok((seq, load_event(c, event.id.as_str())?))
+            })
+            .await?;
+        self.index_write()?
+            .insert(seq, created.location.coordinates, &created.category);
+        Ok(created)
     }
 
     async fn event(&self, id: &EventId) -> StoreResult<Event> {
@@ -1032,39 +1200,40 @@ impl Store for SqliteStore {
         limit: u32,
         category: Option<&str>,
     ) -> StoreResult<Vec<NearbyEvent>> {
-        let category = category.map(str::to_string);
+        if limit == 0 || max_distance_m.is_nan() || max_distance_m < 0.0 {
+            return Ok(Vec::new());
+        }
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        // The index walk touches only the nearest events (cost grows with the answer);
+        // the rows then give the exact distance, the final cut and the order.
+        let seqs = self
+            .db
+            .spatial
+            .read()
+            .map_err(|_| self.db.poisoned("spatial index"))?
+            .nearest(&center, max_distance_m, limit, category);
+        if seqs.is_empty() {
+            return Ok(Vec::new());
+        }
         self.read("search nearby events", move |c| {
-            if limit == 0 || max_distance_m.is_nan() || max_distance_m < 0.0 {
-                return Ok(Vec::new());
-            }
-            let (min_lng, min_lat, max_lng, max_lat) = center.bounding_box(max_distance_m);
-            let mut found: Vec<NearbyEvent> = c
-                .prepare_cached(&format!(
-                    "SELECT {EVENT_COLS} FROM event_locations AS r \
-                     JOIN events AS e ON e.seq = r.id \
-                     WHERE r.max_lng >= ?1 AND r.min_lng <= ?3 \
-                       AND r.max_lat >= ?2 AND r.min_lat <= ?4 \
-                       AND e.status = 'active' AND (?5 IS NULL OR e.category = ?5)"
-                ))?
-                .query_map(
-                    params![min_lng, min_lat, max_lng, max_lat, category],
-                    event_row,
-                )?
-                .filter_map(|event| match event {
-                    Ok(event) => {
-                        let distance_m = center.distance_m(&event.location.coordinates);
-                        (distance_m <= max_distance_m)
-                            .then_some(Ok(NearbyEvent { event, distance_m }))
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {EVENT_COLS} FROM events AS e WHERE e.seq = ?1 AND e.status = 'active'"
+            ))?;
+            let mut found = Vec::with_capacity(seqs.len());
+            for seq in seqs {
+                if let Some(event) = stmt.query_row([seq], event_row).optional()? {
+                    let distance_m = center.distance_m(&event.location.coordinates);
+                    if distance_m <= max_distance_m {
+                        found.push(NearbyEvent { event, distance_m });
                     }
-                    Err(e) => Some(Err(e)),
-                })
-                .collect::<rusqlite::Result<_>>()?;
+                }
+            }
             found.sort_by(|a, b| {
                 a.distance_m
                     .total_cmp(&b.distance_m)
                     .then_with(|| a.event.id.cmp(&b.event.id))
             });
-            found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            found.truncate(limit);
             Ok(found)
         })
         .await
@@ -1123,9 +1292,13 @@ impl Store for SqliteStore {
                 .execute([seq])?;
             c.prepare_cached("DELETE FROM events WHERE seq = ?1")?
                 .execute([seq])?;
-            Ok(())
+            Ok(seq)
         })
         .await
+        .and_then(|seq| {
+            self.index_write()?.remove(seq);
+            Ok(())
+        })
     }
 
     async fn end_event(&self, id: &EventId, when: Timestamp) -> StoreResult<(Event, Vec<UserId>)> {
@@ -1155,9 +1328,13 @@ impl Store for SqliteStore {
                 .execute([&id])?;
             c.prepare_cached("DELETE FROM event_locations WHERE id = ?1")?
                 .execute([seq])?;
-            Ok((load_event(c, &id)?, left))
+            Ok((seq, load_event(c, &id)?, left))
         })
         .await
+        .and_then(|(seq, event, left)| {
+            self.index_write()?.remove(seq);
+            Ok((event, left))
+        })
     }
 
     // ---- presence ----
