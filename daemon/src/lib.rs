@@ -4,15 +4,19 @@
 //! address, so tests start daemons on free ports (port 0) and stop them explicitly.
 
 pub mod api;
+pub mod bus;
 pub mod claims;
 pub mod config;
+pub mod daily;
 pub mod drops;
 pub mod hub;
 pub mod metrics;
 pub mod ratelimit;
 pub mod rooms;
 pub mod scheduler;
+pub mod seed;
 pub mod server;
 pub mod state;
 pub mod store;
+pub mod transcribe;
 pub mod ws;

@@ -55,6 +55,16 @@ enum Command {
     Serve,
     /// Create the database schema and indexes, then exit (idempotent).
     InitDb,
+    /// Fill the embedded store with demo events spread over greater Bogotá, for load
+    /// runs and benchmarks (BENCHMARKS.md), then exit.
+    Seed {
+        /// How many events.
+        #[arg(long, default_value_t = 100_000)]
+        events: usize,
+        /// Seed of the deterministic scatter (same seed, same places).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 fn settings_help() -> String {
@@ -117,6 +127,18 @@ fn main() -> ExitCode {
 }
 
 async fn run(command: Command, config: Config) -> ExitCode {
+    if let Command::Seed { events, seed } = command {
+        return match seed_events(&config, events, seed).await {
+            Ok(n) => {
+                println!("seeded {n} events into {}", config.db_path.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("cpld: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let store = match server::open_store(&config).await {
         Ok(s) => s,
         Err(e) => {
@@ -125,6 +147,22 @@ async fn run(command: Command, config: Config) -> ExitCode {
         }
     };
     if let Command::InitDb = command {
+        // The original's scripts/init_database.py: collections and indexes. Opening the
+        // store already ensured them; asking again lists them (idempotent).
+        if let Some(mongo) = store.as_mongo() {
+            match mongo.ensure_indexes().await {
+                Ok(indexes) => {
+                    println!("MongoDB {}: {} indexes ready", mongo.shown(), indexes.len());
+                    for i in indexes {
+                        println!("  {i}");
+                    }
+                }
+                Err(e) => {
+                    eprintln!("cpld: {e}");
+                    return ExitCode::FAILURE;
+                }
+            }
+        }
         println!("database ready ({} store)", store.backend());
         return ExitCode::SUCCESS;
     }
@@ -142,6 +180,11 @@ async fn run(command: Command, config: Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Announced once the cross-daemon bus (MongoDB) watches, so that another daemon's room
+    // broadcasts already reach this one's connections.
+    if !server::wait_for_bus(&state, std::time::Duration::from_secs(10)).await {
+        tracing::warn!("the cross-daemon bus is not watching yet; it keeps trying in the background");
+    }
     // Tests and scripts read this line to learn the port when listening on port 0.
     println!("cpld listening on http://{addr} ({backend} store at {where_})");
     let _ = std::io::stdout().flush();
@@ -157,6 +200,37 @@ async fn run(command: Command, config: Config) -> ExitCode {
     }
     tracing::info!("cpld stopped");
     ExitCode::SUCCESS
+}
+
+async fn seed_events(config: &Config, events: usize, seed: u64) -> Result<usize, String> {
+    use citypulse::ids::UserId;
+    use citypulse_daemon::store::sqlite::SqliteStore;
+    use citypulse_daemon::store::{NewUser, Store};
+    if config.mongodb_url.is_some() {
+        return Err("seed fills the embedded store only; unset MONGODB_URL".into());
+    }
+    let store = SqliteStore::open(&config.db_path).map_err(|e| e.to_string())?;
+    let creator = UserId::generate();
+    store
+        .create_user(NewUser {
+            id: creator.clone(),
+            phone: format!("+5799{:09}", seed % 1_000_000_000),
+            name: "Seed".into(),
+            token_hash: citypulse_daemon::api::auth::hash_token(&citypulse_daemon::api::auth::new_token()),
+            created_at: citypulse::time::now(),
+        })
+        .await
+        .map_err(|e| format!("{e} (seed {seed} was used before on this database; pass another --seed)"))?;
+    let mut all = citypulse_daemon::seed::bogota_events(events, &creator, seed);
+    let mut total = 0;
+    loop {
+        let batch: Vec<_> = all.by_ref().take(50_000).collect();
+        if batch.is_empty() {
+            break;
+        }
+        total += store.import_events(batch).map_err(|e| e.to_string())?;
+    }
+    Ok(total)
 }
 
 async fn shutdown_signal() {

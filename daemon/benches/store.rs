@@ -1,0 +1,166 @@
+//! Benchmarks of the hot paths inside the daemon (BENCHMARKS.md has the figures):
+//! - near-me: the 20 nearest active events within 5 km over 10k, 100k and 1M events
+//!   spread over greater Bogotá (cost should follow the answer, not the city);
+//! - claims against distinct collectibles on the embedded store;
+//! - encoding of the frames sent most (nearby answers, chat).
+//!
+//! Run: `cargo bench -p citypulse-daemon --bench store` (add `-- nearby` for one group).
+//! The 1M case needs ~1 minute to seed; `CPL_BENCH_SIZES=10000,100000` limits it.
+
+use std::sync::Arc;
+
+use citypulse::geo::Coordinates;
+use citypulse::ids::{CollectibleId, EventId, MessageId, UserId};
+use citypulse::model::{ChatMessage, Collectible, Rarity};
+use citypulse::time;
+use citypulse::ws::ServerMessage;
+use citypulse_daemon::hub::Hub;
+use citypulse_daemon::store::sqlite::SqliteStore;
+use citypulse_daemon::seed::{self, Scatter};
+use citypulse_daemon::store::{NewUser, Store};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+async fn creator(store: &SqliteStore) -> UserId {
+    let id = UserId::generate();
+    store
+        .create_user(NewUser {
+            id: id.clone(),
+            phone: format!("+5730{:08}", rand_digits()),
+            name: "Bench".into(),
+            token_hash: format!("{:064x}", rand_digits()),
+            created_at: time::now(),
+        })
+        .await
+        .expect("user");
+    id
+}
+
+fn rand_digits() -> u64 {
+    use std::time::{SystemTime, UNIX_EPOCH};
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64 % 100_000_000).unwrap_or(7)
+}
+
+/// A store with `n` active events spread uniformly over greater Bogotá.
+fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> (tempfile::TempDir, Arc<SqliteStore>) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(&dir.path().join("bench.db")).expect("open");
+    let who = rt.block_on(creator(&store));
+    let mut all = seed::bogota_events(n, &who, n as u64);
+    loop {
+        let batch: Vec<_> = all.by_ref().take(50_000).collect();
+        if batch.is_empty() {
+            break;
+        }
+        store.import_events(batch).expect("import");
+    }
+    (dir, Arc::new(store))
+}
+
+fn sizes() -> Vec<usize> {
+    std::env::var("CPL_BENCH_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10_000, 100_000, 1_000_000])
+}
+
+fn nearby(c: &mut Criterion) {
+    let rt = runtime();
+    let mut group = c.benchmark_group("nearby_20_within_5km");
+    group.sample_size(200);
+    for n in sizes() {
+        let (_dir, store) = seeded(&rt, n);
+        let mut rng = Scatter::new(99);
+        group.throughput(Throughput::Elements(1));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.to_async(&rt).iter(|| {
+                let center = rng.point();
+                let store = store.clone();
+                async move {
+                    let found = store.events_near(center, 5000.0, 20, None).await.expect("nearby");
+                    assert!(found.len() <= 20);
+                    found
+                }
+            })
+        });
+    }
+    group.finish();
+}
+
+fn claims(c: &mut Criterion) {
+    let rt = runtime();
+    let (_dir, store) = seeded(&rt, 10);
+    let event = rt
+        .block_on(store.events_near(Scatter::new(10).point(), 50_000.0, 1, None))
+        .expect("an event")
+        .remove(0)
+        .event
+        .id;
+    let user = rt.block_on(creator(&store));
+    rt.block_on(store.join_event(&event, &user, time::now())).expect("join");
+    let mut group = c.benchmark_group("claim_distinct_collectibles");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("sqlite", |b| {
+        b.iter_custom(|iters| {
+            // Drop `iters` collectibles first (untimed), then time claiming each once.
+            let ids: Vec<CollectibleId> = (0..iters)
+                .map(|_| {
+                    let now = time::now();
+                    let col = Collectible {
+                        id: CollectibleId::generate(),
+                        event_id: event.clone(),
+                        name: "Tinto".into(),
+                        rarity: Rarity::Common,
+                        points: 10,
+                        dropped_at: now,
+                        expires_at: now + chrono::Duration::minutes(5),
+                        claimed_by: None,
+                        claimed_at: None,
+                        is_active: true,
+                    };
+                    rt.block_on(store.drop_collectible(&col)).expect("drop");
+                    col.id
+                })
+                .collect();
+            let started = std::time::Instant::now();
+            rt.block_on(async {
+                for id in &ids {
+                    store.claim_collectible(id, &user, time::now()).await.expect("claim");
+                }
+            });
+            started.elapsed()
+        })
+    });
+    group.finish();
+}
+
+fn encoding(c: &mut Criterion) {
+    let rt = runtime();
+    let (_dir, store) = seeded(&rt, 10_000);
+    let events = rt
+        .block_on(store.events_near(Coordinates::new(-74.07, 4.65).expect("c"), 5000.0, 20, None))
+        .expect("nearby");
+    let nearby = ServerMessage::NearbyEvents { events, timestamp: time::now() };
+    let chat = ServerMessage::ChatMessage(ChatMessage {
+        id: MessageId::generate(),
+        event_id: EventId::generate(),
+        user_id: UserId::generate(),
+        name: "Juan Pérez".into(),
+        message: "¡Hola a todos desde la Plaza de Bolívar!".into(),
+        timestamp: time::now(),
+    });
+    let mut group = c.benchmark_group("encode_frame");
+    group.bench_function("nearby_events_20", |b| b.iter(|| Hub::encode(&nearby)));
+    group.bench_function("chat_message", |b| b.iter(|| Hub::encode(&chat)));
+    group.finish();
+}
+
+criterion_group!(benches, nearby, claims, encoding);
+criterion_main!(benches);
