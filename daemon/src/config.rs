@@ -66,11 +66,13 @@ pub const SETTINGS: &[Setting] = &[
     Setting { env: "CPL_DAILY_TIMEOUT", help: "time limit of one Daily.co API call (10s, 500ms)", default: Some("10s") },
     Setting { env: "CPL_DAILY_ATTEMPTS", help: "tries per Daily.co call when Daily answers 429 or 5xx or does not answer in time (1 = no retry)", default: Some("3") },
     Setting { env: "CPL_DAILY_BACKOFF", help: "first wait before retrying a Daily.co call; doubles each retry, with jitter (500ms, 1s)", default: Some("500ms") },
-    Setting { env: "CPL_DAILY_RETRY_BUDGET", help: "most time one Daily.co call may take, retries and waits included", default: Some("30s") },
+    Setting { env: "CPL_DAILY_RETRY_BUDGET", help: "most time one Daily.co call may take, retries and waits included", default: Some("15s") },
     Setting { env: "DEEPGRAM_API_KEY", help: "Deepgram API key; unset turns live transcription off", default: None },
     Setting { env: "DEEPGRAM_API_URL", help: "Deepgram live endpoint", default: Some("wss://api.deepgram.com/v1/listen") },
     Setting { env: "CPL_DEEPGRAM_MODEL", help: "Deepgram model", default: Some("nova-2") },
     Setting { env: "CPL_DEEPGRAM_LANGUAGE", help: "default transcription language", default: Some("es") },
+    Setting { env: "CPL_DEEPGRAM_KEEPALIVE", help: "send Deepgram a KeepAlive after this long without audio from the speaker; under 10s, since Deepgram closes a stream after 10 s without a frame", default: Some("4s") },
+    Setting { env: "CPL_DEEPGRAM_SILENCE_TIMEOUT", help: "give up on a transcription stream when Deepgram sends nothing this long while audio flows; also the longest wait for the final results after CloseStream", default: Some("15s") },
     Setting { env: "CPL_LOG", help: "log filter (tracing syntax: info, cpld=debug, ...)", default: Some("info") },
 ];
 
@@ -274,6 +276,10 @@ pub struct DeepgramConfig {
     pub model: String,
     /// Default language.
     pub language: String,
+    /// Speaker silent this long: send Deepgram a KeepAlive.
+    pub keepalive: Duration,
+    /// Deepgram silent this long while audio flows (or after CloseStream): give up.
+    pub silence_timeout: Duration,
 }
 
 impl Config {
@@ -325,6 +331,16 @@ impl Config {
                 api_key: r.text("DEEPGRAM_API_KEY").filter(|(v, _)| !v.is_empty()).map(|(v, _)| Secret::new(v)),
                 model: r.required_text("CPL_DEEPGRAM_MODEL")?,
                 language: r.required_text("CPL_DEEPGRAM_LANGUAGE")?,
+                keepalive: r.parse("CPL_DEEPGRAM_KEEPALIVE", |v| {
+                    short_duration(v).and_then(|d| {
+                        if d < Duration::from_secs(10) {
+                            Ok(d)
+                        } else {
+                            Err("must be under 10s: Deepgram closes a stream after 10 s without a frame".into())
+                        }
+                    })
+                })?,
+                silence_timeout: r.parse("CPL_DEEPGRAM_SILENCE_TIMEOUT", short_duration)?,
             },
             log: r.required_text("CPL_LOG")?,
         })

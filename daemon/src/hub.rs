@@ -6,10 +6,15 @@
 //! told to close with a reason and dropped from the hub, and nobody else waits for it.
 //! Room membership is not kept here: the store is the truth (it survives restarts and is
 //! shared by daemons), and a room broadcast asks it who is in the room.
+//!
+//! Several daemons on one MongoDB: [`Hub::send_to_users`] (every room broadcast goes through
+//! it) and [`Hub::notify_new_event`] also hand what they deliver here to the cross-daemon
+//! bus ([`crate::bus`]), and the bus hands other daemons' envelopes to
+//! [`Hub::deliver_local`] / [`Hub::notify_new_event_local`], which deliver here only.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use citypulse::geo::Coordinates;
 use citypulse::ids::{EventId, UserId};
@@ -18,6 +23,7 @@ use citypulse::ws::ServerMessage;
 use rstar::{PointDistance, RTree, RTreeObject, AABB};
 use tokio::sync::{mpsc, Notify};
 
+use crate::bus::{Outgoing, Publisher};
 use crate::metrics::Metrics;
 use crate::store::{Store, StoreResult};
 
@@ -113,6 +119,8 @@ pub struct Hub {
     queue: usize,
     max_per_user: usize,
     metrics: Arc<Metrics>,
+    /// The cross-daemon bus, when the store is shared (MongoDB).
+    bus: OnceLock<Publisher>,
 }
 
 impl Hub {
@@ -125,7 +133,18 @@ impl Hub {
             queue,
             max_per_user,
             metrics,
+            bus: OnceLock::new(),
         }
+    }
+
+    /// Connects the cross-daemon bus; false when one is already attached.
+    pub fn attach_bus(&self, bus: Publisher) -> bool {
+        self.bus.set(bus).is_ok()
+    }
+
+    /// The cross-daemon bus, if attached.
+    pub fn bus(&self) -> Option<&Publisher> {
+        self.bus.get()
     }
 
     /// Adds a connection of `user`; `None` when they already have the maximum open.
@@ -190,15 +209,29 @@ impl Hub {
             .into()
     }
 
-    /// Queues a frame on every connection of each user in `users` that is connected here.
+    /// Queues a frame on every connection of each user in `users` that is connected here,
+    /// and (with the bus) on theirs on every other daemon.
     pub fn send_to_users<'a>(&self, users: impl IntoIterator<Item = &'a UserId>, msg: &ServerMessage) {
         let frame = Self::encode(msg);
+        match self.bus.get() {
+            Some(bus) => {
+                let users: Vec<UserId> = users.into_iter().cloned().collect();
+                self.deliver_local(users.iter(), &frame);
+                bus.publish(Outgoing::Users { users, frame });
+            }
+            None => self.deliver_local(users, &frame),
+        }
+    }
+
+    /// Queues an encoded frame on the connections here only (the bus delivers other
+    /// daemons' envelopes with this).
+    pub fn deliver_local<'a>(&self, users: impl IntoIterator<Item = &'a UserId>, frame: &Frame) {
         let mut slow = Vec::new();
         if let Ok(conns) = self.conns.read() {
             for user in users {
                 if let Some(list) = conns.get(user) {
                     for c in list {
-                        self.offer(c, &frame, user, &mut slow);
+                        self.offer(c, frame, user, &mut slow);
                     }
                 }
             }
@@ -310,8 +343,18 @@ impl Hub {
     }
 
     /// Pushes `event_nearby` to every connected user whose last position is within 5 km of
-    /// a new event. The R-tree box query touches only users near the event, not everyone.
+    /// a new event, here and (with the bus) on every other daemon, each with its own
+    /// geofence.
     pub fn notify_new_event(&self, event: &Event) {
+        self.notify_new_event_local(event);
+        if let Some(bus) = self.bus.get() {
+            bus.publish(Outgoing::NewEvent(Box::new(event.clone())));
+        }
+    }
+
+    /// `event_nearby` to the users connected here only. The R-tree box query touches only
+    /// users near the event, not everyone.
+    pub fn notify_new_event_local(&self, event: &Event) {
         let center = event.location.coordinates;
         let (min_lng, min_lat, max_lng, max_lat) = center.bounding_box(GEOFENCE_RADIUS_M);
         let hits: Vec<(UserId, f64)> = {
@@ -326,15 +369,13 @@ impl Hub {
                 .collect()
         };
         for (user, distance_m) in hits {
-            self.send_to_user(
-                &user,
-                &ServerMessage::EventNearby {
-                    event: NearbyEvent {
-                        event: event.clone(),
-                        distance_m,
-                    },
+            let frame = Self::encode(&ServerMessage::EventNearby {
+                event: NearbyEvent {
+                    event: event.clone(),
+                    distance_m,
                 },
-            );
+            });
+            self.deliver_local(std::iter::once(&user), &frame);
         }
     }
 }

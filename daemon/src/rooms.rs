@@ -105,5 +105,21 @@ pub async fn end(state: &State, user: &User, event: &EventId) -> Result<(), ApiE
             event_id: event.clone(),
         },
     );
+    // API.md: ending "deletes its video room". The event is ended whatever Daily says:
+    // a room Daily cannot delete now (after the client's retries) is logged and still
+    // expires at its `exp` with everyone ejected (`eject_at_room_exp`), and joining the
+    // ended event is refused by the store, so nobody gets a token for it again.
+    if let Some(room) = &ev.room.daily_room_name {
+        match &state.daily {
+            Some(daily) => {
+                if let Err(e) = daily.delete_room(room).await {
+                    tracing::warn!(event = %event, room = %room, "event ended but its Daily.co room was not deleted; it expires on its own: {e}");
+                }
+            }
+            None => {
+                tracing::warn!(event = %event, room = %room, "event ended but its Daily.co room was not deleted: DAILY_API_KEY is not set; it expires on its own")
+            }
+        }
+    }
     Ok(())
 }

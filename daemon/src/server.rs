@@ -1,25 +1,27 @@
-//! Wiring: the store chosen once, the routes, CORS, request metrics, background jobs, and a
-//! graceful stop.
+//! Wiring: the store chosen once, the routes, CORS, request metrics, background jobs, the
+//! cross-daemon bus (MongoDB), and a graceful stop.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::sync::watch;
 use warp::Filter;
 
 use crate::config::Config;
 use crate::state::{AppState, State};
+use crate::store::mongo::MongoStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
-use crate::{api, scheduler, ws};
+use crate::{api, bus, scheduler, transcribe, ws};
 
-/// Opens the store the configuration names.
+/// Opens the store the configuration names: MongoDB when `MONGODB_URL` is set (its
+/// indexes created at start-up), else the embedded SQLite file.
 pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StoreError> {
-    if config.mongodb_url.is_some() {
-        return Err(StoreError::Unavailable(
-            "MONGODB_URL is set but this build has no MongoDB backend yet; unset MONGODB_URL to use the embedded SQLite store".into(),
-        ));
+    if let Some(url) = &config.mongodb_url {
+        let store = MongoStore::connect(url.expose(), &config.database_name).await?;
+        return Ok(Arc::new(store));
     }
     if let Some(dir) = config.db_path.parent() {
         if !dir.as_os_str().is_empty() {
@@ -45,13 +47,17 @@ pub fn bind(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(SocketAddr, impl Future<Output = ()>), String> {
     let (stop_tx, stop_rx) = watch::channel(false);
-    let jobs = scheduler::start(state.clone(), stop_rx.clone());
+    let mut jobs = scheduler::start(state.clone(), stop_rx.clone());
+    // Several daemons on one MongoDB: room broadcasts reach the other daemons' connections.
+    jobs.extend(bus::start(&state, stop_rx.clone()));
     let metrics = state.metrics.clone();
     let log = warp::log::custom(move |info| {
         metrics.observe_request(info.elapsed(), info.status().as_u16());
     });
     let cors = cors(&state.config.cors_origins);
-    let routes = ws::routes(state.clone(), stop_rx)
+    let routes = ws::routes(state.clone(), stop_rx.clone())
+        .or(transcribe::routes(state.clone(), stop_rx))
+        .unify()
         .or(api::routes(state.clone()))
         .unify()
         .recover(api::error::recover)
@@ -74,6 +80,16 @@ pub fn bind(
             let _ = j.await;
         }
     }))
+}
+
+/// Waits (at most `limit`) until the cross-daemon bus watches the database, so that a
+/// daemon announced as listening already receives the other daemons' room broadcasts.
+/// True at once when there is no bus (SQLite, one daemon).
+pub async fn wait_for_bus(state: &State, limit: Duration) -> bool {
+    match state.hub.bus() {
+        Some(bus) => bus.wait_ready(limit).await,
+        None => true,
+    }
 }
 
 fn cors(origins: &[String]) -> warp::filters::cors::Builder {

@@ -20,6 +20,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Per-address limit on REST writes.
     pub rest_limit: RateLimiter,
+    /// The Daily.co client; None when no `DAILY_API_KEY` is set (video off).
+    pub daily: Option<crate::daily::Daily>,
 }
 
 /// A handle handlers clone.
@@ -32,6 +34,7 @@ impl AppState {
         Arc::new(AppState {
             hub: Hub::new(config.ws_queue, config.max_connections_per_user, metrics.clone()),
             rest_limit: RateLimiter::new(config.rate_limit),
+            daily: crate::daily::Daily::from_config(&config.daily),
             store,
             config,
             metrics,

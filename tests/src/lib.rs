@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod fake_daily;
+pub mod mongo;
+pub mod fake_deepgram;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

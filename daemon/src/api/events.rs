@@ -3,7 +3,7 @@
 use citypulse::api::{nearby, page, CreateEventRequest, DropRequest, JoinResponse, MessageResponse, NearbyQuery, PageQuery};
 use citypulse::geo::Coordinates;
 use citypulse::ids::EventId;
-use citypulse::model::User;
+use citypulse::model::{EventStatus, User};
 use citypulse::{time, validate};
 use serde::Deserialize;
 use warp::reply::Response;
@@ -13,6 +13,7 @@ use super::auth::check_acting_as;
 use super::error::ApiError;
 use super::input;
 use super::users::created;
+use crate::daily::TokenProperties;
 use crate::state::State;
 use crate::store::NewEvent;
 use crate::{drops, rooms};
@@ -39,23 +40,48 @@ pub async fn create(state: State, user: User, query: String, req: CreateEventReq
             return Err(ApiError::Validation("ends_at must be after starts_at".into()));
         }
     }
-    let event = state
+    let id = EventId::generate();
+    let starts_at = req.starts_at.map(time::truncate_millis);
+    let ends_at = req.ends_at.map(time::truncate_millis);
+    let created_at = time::now();
+    // Either the event and its video room both exist, or neither (issue 5): the room is
+    // made first under the pre-generated id (nothing is announced before it exists), and
+    // deleted again if the event cannot be stored.
+    let room = match &state.daily {
+        Some(daily) => Some(
+            daily
+                .create_event_room(&id, starts_at, ends_at, created_at)
+                .await
+                .map_err(|e| ApiError::BadGateway(format!("the event was not created: {e}")))?,
+        ),
+        None => None,
+    };
+    let stored = state
         .store
         .create_event(NewEvent {
-            id: EventId::generate(),
+            id,
             title,
             description,
             category,
             creator_id: user.id.clone(),
             location: req.coordinates,
             address,
-            starts_at: req.starts_at.map(time::truncate_millis),
-            ends_at: req.ends_at.map(time::truncate_millis),
-            created_at: time::now(),
-            daily_room_name: None,
-            daily_room_url: None,
+            starts_at,
+            ends_at,
+            created_at,
+            daily_room_name: room.as_ref().map(|r| r.name.clone()),
+            daily_room_url: room.as_ref().and_then(|r| r.url.clone()),
         })
-        .await?;
+        .await;
+    let event = match stored {
+        Ok(event) => event,
+        Err(e) => {
+            if let (Some(daily), Some(room)) = (&state.daily, &room) {
+                daily.discard_room(&room.name).await;
+            }
+            return Err(e.into());
+        }
+    };
     state.hub.notify_new_event(&event);
     Ok(created(&event))
 }
@@ -93,11 +119,29 @@ pub async fn join(state: State, id: String, user: User, query: String) -> Result
     let id: EventId = input::id(&id)?;
     let acting: ActingAs = input::parse_query(&query)?;
     check_acting_as(&user, acting.user_id.as_deref(), "user_id")?;
+    let event = state.store.event(&id).await?;
+    // The token is minted before the store join, so a Daily failure leaves the caller out
+    // of the room rather than in it without video. An ended event gets no token: the
+    // store join below refuses it with 409. Video off, or an event made while it was off:
+    // both fields null (API.md).
+    let video = match (&state.daily, &event.room.daily_room_name, &event.room.daily_room_url) {
+        (Some(daily), Some(room), Some(url)) if event.status == EventStatus::Active => {
+            let is_owner = event.creator_id == user.id;
+            let props = TokenProperties::new(room, &user.id, &user.name, is_owner, time::now());
+            let token = daily
+                .meeting_token(&props)
+                .await
+                .map_err(|e| ApiError::BadGateway(format!("could not join event {id}: {e}")))?;
+            Some((url.clone(), token))
+        }
+        _ => None,
+    };
     rooms::join(&state, &user, &id).await?;
+    let (room_url, token) = video.unzip();
     Ok(warp::reply::json(&JoinResponse {
         event_id: id,
-        room_url: None,
-        token: None,
+        room_url,
+        token,
     })
     .into_response())
 }

@@ -3,10 +3,11 @@
 //! [`Store`] has a method per thing the product does (`claim_collectible`, `events_near`,
 //! `end_event`, ...), never a generic document API, so each backend can do each operation
 //! the way that backend does it atomically. Backends: [`sqlite`] (embedded, the default)
-//! and MongoDB (when `MONGODB_URL` is set). One conformance suite (`daemon/tests/`) runs
+//! and [`mongo`] (when `MONGODB_URL` is set). One conformance suite (`daemon/tests/`) runs
 //! against every backend: same inputs, same answers.
 
 pub mod spatial;
+pub mod mongo;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -130,6 +131,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Succeeds when the database answers.
     async fn ping(&self) -> StoreResult<()>;
+
+    /// The MongoDB store behind this one, when several daemons can share it (the
+    /// cross-daemon bus and `cpld init-db` need it); None for an embedded backend.
+    fn as_mongo(&self) -> Option<&mongo::MongoStore> {
+        None
+    }
 
     /// Writes anything a backend buffers (the embedded store batches location updates);
     /// called at shutdown so a clean stop loses nothing.

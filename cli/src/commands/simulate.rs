@@ -1,0 +1,497 @@
+//! `cpl simulate`: a crowd of virtual users walking around a centre.
+//!
+//! Each user follows a random walk at walking speed that stays within `--radius` of the
+//! centre, and sends `location_update` over its own WebSocket at `--rate` per second; every
+//! update is acknowledged by a `nearby_events` answer (or refused with an `error`). The run
+//! is bounded by `--count` updates per user and by time, and talks only to the given URL.
+//! At the end: sent, acknowledged, errors, throughput and latency percentiles, and with
+//! `--json` each user's last acknowledged position (the one the daemon stored).
+
+use std::collections::VecDeque;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use citypulse::client::{WsConnection, WsError};
+use citypulse::geo::EARTH_RADIUS_M;
+use citypulse::ws::{ClientMessage, ServerMessage};
+use citypulse::{Coordinates, EventId, UserId};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+use tokio::time::Instant;
+
+use crate::context::Context;
+use crate::crowd;
+use crate::error::{refused, usage};
+use crate::stats::Latency;
+use crate::util::{coordinates, parse_duration, PLAZA_DE_BOLIVAR};
+
+/// Arguments of `cpl simulate`.
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Virtual users to register for the run
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10000))]
+    pub users: u32,
+    /// Act as the users saved in this file by --save-users instead of registering new ones
+    #[arg(long, value_name = "FILE", conflicts_with = "users")]
+    pub users_file: Option<PathBuf>,
+    /// Save the users (id, name, token) to this file, mode 0600, for a later --users-file
+    #[arg(long, value_name = "FILE")]
+    pub save_users: Option<PathBuf>,
+    /// Create this many events around the centre; every user joins each
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub events: u32,
+    /// Join these existing events instead of creating some (comma-separated ids)
+    #[arg(
+        long,
+        value_delimiter = ',',
+        conflicts_with = "events",
+        value_name = "IDS"
+    )]
+    pub event_ids: Vec<EventId>,
+    /// Location updates per user per second (0.01 to 50)
+    #[arg(long, default_value_t = 1.0)]
+    pub rate: f64,
+    /// Stop after this long [default: 10s, or long enough for --count]
+    #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
+    pub duration: Option<Duration>,
+    /// Stop after this many updates per user (or at --duration, whichever comes first)
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+    /// Longitude of the centre [default: Plaza de Bolívar, Bogotá]
+    #[arg(long, allow_negative_numbers = true, default_value_t = PLAZA_DE_BOLIVAR.0)]
+    pub lng: f64,
+    /// Latitude of the centre
+    #[arg(long, allow_negative_numbers = true, default_value_t = PLAZA_DE_BOLIVAR.1)]
+    pub lat: f64,
+    /// Users stay within this many metres of the centre
+    #[arg(long, default_value_t = 1000.0, value_name = "METRES")]
+    pub radius: f64,
+    /// Walking speed, metres per second
+    #[arg(long, default_value_t = 1.4)]
+    pub speed: f64,
+    /// Registrations, joins and connections in flight at once during setup
+    #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=512))]
+    pub concurrency: u32,
+    /// Seed of the random walks (the same seed walks the same paths)
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+/// The `--json` answer of `cpl simulate`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SimulateSummary {
+    /// How many users walked.
+    pub virtual_users: usize,
+    /// The events they joined.
+    pub events: Vec<EventId>,
+    /// Seconds from the first update to the last answer.
+    pub duration_s: f64,
+    /// Updates per user per second asked for.
+    pub rate: f64,
+    /// Location updates sent.
+    pub sent: u64,
+    /// Updates answered with `nearby_events`.
+    pub acknowledged: u64,
+    /// Updates answered with `error`, left unanswered, or lost with a connection.
+    pub errors: u64,
+    /// Acknowledged updates per second.
+    pub throughput_per_s: f64,
+    /// Time from sending an update to its `nearby_events`.
+    pub latency_ms: Option<Latency>,
+    /// Every user's counts and last acknowledged position.
+    pub users: Vec<UserSummary>,
+}
+
+/// One virtual user's part of a run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserSummary {
+    /// Their id.
+    pub id: UserId,
+    /// Their name.
+    pub name: String,
+    /// Updates sent.
+    pub sent: u64,
+    /// Updates acknowledged.
+    pub acknowledged: u64,
+    /// Updates failed.
+    pub errors: u64,
+    /// The last acknowledged position, `[lng, lat]`: what the daemon stored last.
+    pub last: Option<Coordinates>,
+}
+
+/// How long to wait for answers still due once the run is over.
+const DRAIN: Duration = Duration::from_secs(5);
+
+/// Runs the simulation.
+pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
+    if !(0.01..=50.0).contains(&args.rate) {
+        return Err(usage(format!(
+            "--rate {} is out of range (0.01 to 50 per second)",
+            args.rate
+        )));
+    }
+    if !(args.radius.is_finite() && args.radius > 0.0 && args.radius <= 100_000.0) {
+        return Err(usage("--radius must be between 0 and 100000 metres"));
+    }
+    if !(args.speed.is_finite() && args.speed >= 0.0 && args.speed <= 50.0) {
+        return Err(usage("--speed must be between 0 and 50 metres per second"));
+    }
+    let centre = coordinates(args.lng, args.lat)?;
+    let interval = Duration::from_secs_f64(1.0 / args.rate);
+    let duration = match (args.duration, args.count) {
+        (Some(d), _) => d,
+        (None, Some(c)) => interval * (c.min(1_000_000) as u32) + Duration::from_secs(10),
+        (None, None) => Duration::from_secs(10),
+    };
+    let count = args.count.unwrap_or(u64::MAX);
+    let concurrency = args.concurrency as usize;
+    let client = ctx.client()?;
+    client.health().await?;
+
+    let users = match &args.users_file {
+        Some(path) => crowd::load(path, &client)?,
+        None => {
+            ctx.note(format!(
+                "Registering {} virtual users at {}…",
+                args.users, ctx.url
+            ));
+            crowd::register(&client, args.users as usize, "walker", concurrency).await?
+        }
+    };
+    if let Some(path) = &args.save_users {
+        crowd::save(path, &users)?;
+        ctx.note(format!(
+            "Saved {} users to {}.",
+            users.len(),
+            path.display()
+        ));
+    }
+    let mut rng = match args.seed {
+        Some(s) => StdRng::seed_from_u64(s),
+        None => StdRng::from_entropy(),
+    };
+    let events: Vec<EventId> = if args.event_ids.is_empty() {
+        let mut ids = Vec::new();
+        if let Some(first) = users.first() {
+            for i in 0..args.events {
+                let at = Walker::start(centre, args.radius / 2.0, &mut rng).pos;
+                let ev =
+                    crowd::create_event(first, format!("Simulated event {}", i + 1), at).await?;
+                ids.push(ev.id);
+            }
+        }
+        ids
+    } else {
+        args.event_ids.clone()
+    };
+    if !events.is_empty() {
+        ctx.note(format!(
+            "Joining {} users to {} event(s)…",
+            users.len(),
+            events.len()
+        ));
+        crowd::join(&users, &events, concurrency).await?;
+    }
+    ctx.note(format!("Opening {} WebSockets…", users.len()));
+    let conns = crowd::connect(&users, concurrency).await?;
+
+    let per_user = count.min((duration.as_secs_f64() * args.rate).ceil() as u64);
+    let bar = progress(ctx, per_user.saturating_mul(users.len() as u64));
+    let started = Instant::now();
+    let deadline = started + duration;
+    let step_m = args.speed * interval.as_secs_f64();
+    let handles: Vec<_> = conns
+        .into_iter()
+        .map(|conn| {
+            let walker = Walker::start(centre, args.radius, &mut rng);
+            let offset = interval.mul_f64(rng.gen::<f64>());
+            let run = Walk {
+                walker,
+                interval,
+                offset,
+                count,
+                deadline,
+                step_m,
+                bar: bar.clone(),
+                tally: Tally::default(),
+            };
+            tokio::spawn(run.run(conn))
+        })
+        .collect();
+    let mut tallies = Vec::with_capacity(handles.len());
+    for h in handles {
+        tallies.push(h.await.unwrap_or_else(|e| Tally {
+            errors: 1,
+            failure: Some(format!("walker task failed: {e}")),
+            ..Tally::default()
+        }));
+    }
+    let elapsed = started.elapsed();
+    bar.finish_and_clear();
+
+    let mut latencies = Vec::new();
+    let mut summary = SimulateSummary {
+        virtual_users: users.len(),
+        events,
+        duration_s: round3(elapsed.as_secs_f64()),
+        rate: args.rate,
+        sent: 0,
+        acknowledged: 0,
+        errors: 0,
+        throughput_per_s: 0.0,
+        latency_ms: None,
+        users: Vec::with_capacity(users.len()),
+    };
+    let mut failures = Vec::new();
+    for (user, t) in users.iter().zip(tallies) {
+        summary.sent += t.sent;
+        summary.acknowledged += t.acknowledged;
+        summary.errors += t.errors;
+        latencies.extend_from_slice(&t.latencies);
+        if let Some(f) = t.failure {
+            failures.push(format!("{}: {f}", user.name));
+        }
+        summary.users.push(UserSummary {
+            id: user.id.clone(),
+            name: user.name.clone(),
+            sent: t.sent,
+            acknowledged: t.acknowledged,
+            errors: t.errors,
+            last: t.last_acked,
+        });
+    }
+    summary.throughput_per_s =
+        round3(summary.acknowledged as f64 / elapsed.as_secs_f64().max(1e-3));
+    summary.latency_ms = Latency::of(&latencies);
+    print(ctx, &summary)?;
+    for f in failures.iter().take(5) {
+        ctx.note(format!("cpl: {f}"));
+    }
+    if summary.errors > 0 {
+        return Err(refused(format!(
+            "{} of {} location updates failed",
+            summary.errors, summary.sent
+        )));
+    }
+    Ok(())
+}
+
+fn progress(ctx: &Context, total: u64) -> ProgressBar {
+    if ctx.quiet || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template(
+        "{spinner} {elapsed_precise} [{bar:40}] {pos}/{len} updates ({per_sec}) {msg}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
+fn print(ctx: &Context, s: &SimulateSummary) -> std::io::Result<()> {
+    if ctx.out.is_json() {
+        return ctx.out.json(s);
+    }
+    let mut f: Vec<(&str, String)> = vec![
+        ("virtual users", s.virtual_users.to_string()),
+        ("events", s.events.len().to_string()),
+        ("duration", format!("{:.1} s", s.duration_s)),
+        ("updates sent", s.sent.to_string()),
+        ("acknowledged", s.acknowledged.to_string()),
+        ("errors", s.errors.to_string()),
+        ("throughput", format!("{:.1} updates/s", s.throughput_per_s)),
+    ];
+    f.extend(Latency::fields(&s.latency_ms));
+    ctx.out.fields(&f)
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+/// A random walk that turns a little at every step and heads back when it strays past
+/// the radius.
+struct Walker {
+    pos: Coordinates,
+    heading: f64,
+    centre: Coordinates,
+    radius: f64,
+    rng: StdRng,
+}
+
+impl Walker {
+    /// A walker at a uniformly random point within `radius` of `centre`.
+    fn start(centre: Coordinates, radius: f64, seed: &mut StdRng) -> Walker {
+        let mut rng = StdRng::seed_from_u64(seed.gen());
+        let r = radius * rng.gen::<f64>().sqrt();
+        let bearing = rng.gen_range(0.0..std::f64::consts::TAU);
+        let pos = offset(centre, r, bearing);
+        Walker {
+            pos,
+            heading: rng.gen_range(0.0..std::f64::consts::TAU),
+            centre,
+            radius,
+            rng,
+        }
+    }
+
+    /// Walks `metres` and returns the new position.
+    fn step(&mut self, metres: f64) -> Coordinates {
+        if self.pos.distance_m(&self.centre) > self.radius {
+            self.heading = bearing(self.pos, self.centre) + self.rng.gen_range(-0.3..0.3);
+        } else {
+            self.heading += self.rng.gen_range(-0.5..0.5);
+        }
+        self.pos = offset(self.pos, metres, self.heading);
+        self.pos
+    }
+}
+
+/// The point `metres` from `from` along `bearing` (radians from north), on a flat patch of
+/// the sphere (good to centimetres over a walking step).
+fn offset(from: Coordinates, metres: f64, bearing: f64) -> Coordinates {
+    let dlat = (metres * bearing.cos() / EARTH_RADIUS_M).to_degrees();
+    let dlng = (metres * bearing.sin()
+        / (EARTH_RADIUS_M * from.lat().to_radians().cos().max(1e-6)))
+    .to_degrees();
+    let lat = (from.lat() + dlat).clamp(-89.9, 89.9);
+    let mut lng = from.lng() + dlng;
+    if lng > 180.0 {
+        lng -= 360.0;
+    } else if lng < -180.0 {
+        lng += 360.0;
+    }
+    Coordinates::new(lng, lat).unwrap_or(from)
+}
+
+/// The bearing from `a` to `b` (radians from north).
+fn bearing(a: Coordinates, b: Coordinates) -> f64 {
+    let dlat = b.lat() - a.lat();
+    let dlng = (b.lng() - a.lng()) * a.lat().to_radians().cos();
+    dlng.atan2(dlat)
+}
+
+/// What one walker counted.
+#[derive(Default)]
+struct Tally {
+    sent: u64,
+    acknowledged: u64,
+    errors: u64,
+    latencies: Vec<Duration>,
+    last_acked: Option<Coordinates>,
+    failure: Option<String>,
+}
+
+struct Walk {
+    walker: Walker,
+    interval: Duration,
+    offset: Duration,
+    count: u64,
+    deadline: Instant,
+    step_m: f64,
+    bar: ProgressBar,
+    tally: Tally,
+}
+
+impl Walk {
+    async fn run(mut self, mut conn: WsConnection) -> Tally {
+        // Updates not yet answered, oldest first: the daemon answers a socket's frames in
+        // order, so each `nearby_events` or `error` answers the oldest.
+        let mut pending: VecDeque<(Instant, Coordinates)> = VecDeque::new();
+        let mut tick = tokio::time::interval_at(Instant::now() + self.offset, self.interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut alive = true;
+        while self.tally.sent < self.count && Instant::now() < self.deadline {
+            tokio::select! {
+                _ = tick.tick() => {
+                    let at = self.walker.step(self.step_m);
+                    if let Err(e) = conn.send(&ClientMessage::LocationUpdate { coordinates: at }).await {
+                        self.tally.errors += 1;
+                        self.tally.failure = Some(e.to_string());
+                        alive = false;
+                        break;
+                    }
+                    pending.push_back((Instant::now(), at));
+                    self.tally.sent += 1;
+                    self.bar.inc(1);
+                }
+                msg = conn.recv() => if !self.answer(msg, &mut pending) {
+                    alive = false;
+                    break;
+                },
+                _ = tokio::time::sleep_until(self.deadline) => break,
+            }
+        }
+        if alive {
+            let drain_until = Instant::now() + DRAIN;
+            while !pending.is_empty() {
+                match tokio::time::timeout_at(drain_until, conn.recv()).await {
+                    Ok(msg) => {
+                        if !self.answer(msg, &mut pending) {
+                            break;
+                        }
+                    }
+                    Err(_) => break,
+                }
+            }
+            let _ = conn.close().await;
+        }
+        // Whatever is still pending was never answered.
+        self.tally.errors += pending.len() as u64;
+        self.tally
+    }
+
+    /// Accounts for one frame; false when the connection is gone.
+    fn answer(
+        &mut self,
+        msg: Result<ServerMessage, WsError>,
+        pending: &mut VecDeque<(Instant, Coordinates)>,
+    ) -> bool {
+        match msg {
+            Ok(ServerMessage::NearbyEvents { .. }) => {
+                if let Some((sent, at)) = pending.pop_front() {
+                    self.tally.acknowledged += 1;
+                    self.tally.latencies.push(sent.elapsed());
+                    self.tally.last_acked = Some(at);
+                }
+                true
+            }
+            Ok(ServerMessage::Error { code, message }) => {
+                pending.pop_front();
+                self.tally.errors += 1;
+                self.tally.failure = Some(format!("{code}: {message}"));
+                true
+            }
+            Ok(_) => true,
+            Err(e) => {
+                self.tally.failure = Some(e.to_string());
+                false
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walkers_stay_near_the_centre_and_move_at_walking_pace() {
+        let centre = Coordinates::new(PLAZA_DE_BOLIVAR.0, PLAZA_DE_BOLIVAR.1).unwrap();
+        let mut seed = StdRng::seed_from_u64(7);
+        let mut w = Walker::start(centre, 500.0, &mut seed);
+        let mut prev = w.pos;
+        for _ in 0..5000 {
+            let p = w.step(1.4);
+            let d = p.distance_m(&prev);
+            assert!((d - 1.4).abs() < 0.01, "step {d}");
+            assert!(p.distance_m(&centre) < 520.0);
+            prev = p;
+        }
+    }
+}

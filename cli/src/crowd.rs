@@ -1,0 +1,218 @@
+//! Virtual users for `race` and `simulate`: registering many users, joining them to events
+//! and opening their sockets, a bounded number at a time, all against the one daemon URL
+//! the command was given.
+
+use std::future::Future;
+use std::path::Path;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use citypulse::api::{CreateEventRequest, RegisterRequest};
+use citypulse::client::WsConnection;
+use citypulse::model::Event;
+use citypulse::{Client, ClientError, Coordinates, EventId, UserId};
+use futures_util::stream::{self, StreamExt, TryStreamExt};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+/// A user the command acts as.
+#[derive(Clone)]
+pub struct VirtualUser {
+    /// Their id.
+    pub id: UserId,
+    /// Their display name.
+    pub name: String,
+    /// A client with their token.
+    pub client: Client,
+    token: String,
+}
+
+/// A virtual user as saved with `--save-users` and read with `--users-file`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SavedUser {
+    /// Their id.
+    pub id: UserId,
+    /// Their display name.
+    #[serde(default)]
+    pub name: String,
+    /// Their bearer token.
+    pub token: String,
+}
+
+/// How many times a call refused with 429 (rate limited) is tried again.
+const RETRIES: u32 = 6;
+
+/// Runs `call`, waiting and trying again while the daemon answers 429 (its rate limit on
+/// writes per client address), with a growing pause; every other outcome is returned.
+pub async fn patiently<T, F, Fut>(mut call: F) -> Result<T, ClientError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, ClientError>>,
+{
+    let mut wait = Duration::from_millis(250);
+    let mut tries = 0;
+    loop {
+        match call().await {
+            Err(e) if e.status() == Some(429) && tries < RETRIES => {
+                tries += 1;
+                let jitter = rand::thread_rng().gen_range(0..100);
+                tokio::time::sleep(wait + Duration::from_millis(jitter)).await;
+                wait = (wait * 2).min(Duration::from_secs(4));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// A random Colombian-mobile-looking E.164 number.
+fn random_phone() -> String {
+    let n: u64 = rand::thread_rng().gen_range(0..1_000_000_000);
+    format!("+573{n:09}")
+}
+
+/// Registers `n` users named `<prefix>-0001`, ... (a taken phone number is drawn again).
+pub async fn register(
+    client: &Client,
+    n: usize,
+    prefix: &str,
+    concurrency: usize,
+) -> anyhow::Result<Vec<VirtualUser>> {
+    let width = n.to_string().len().max(4);
+    stream::iter(0..n)
+        .map(|i| {
+            let client = client.clone();
+            let name = format!("{prefix}-{:0width$}", i + 1);
+            async move {
+                let mut phone_tries = 0;
+                loop {
+                    let req = RegisterRequest {
+                        phone: random_phone(),
+                        name: name.clone(),
+                    };
+                    match patiently(|| client.register(&req)).await {
+                        Ok(reg) => {
+                            return Ok(VirtualUser {
+                                id: reg.user.id,
+                                name: reg.user.name,
+                                client: client.clone().with_token(reg.token.clone()),
+                                token: reg.token,
+                            })
+                        }
+                        Err(e) if e.status() == Some(409) && phone_tries < 5 => phone_tries += 1,
+                        Err(e) => {
+                            return Err(anyhow::Error::from(e))
+                                .with_context(|| format!("registering virtual user {name}"))
+                        }
+                    }
+                }
+            }
+        })
+        .buffered(concurrency.max(1))
+        .try_collect()
+        .await
+}
+
+/// Reads users saved by `--save-users` (a JSON array of `{id, name, token}`).
+pub fn load(path: &Path, client: &Client) -> anyhow::Result<Vec<VirtualUser>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the users file {}", path.display()))?;
+    let saved: Vec<SavedUser> = serde_json::from_str(&text).map_err(|e| {
+        crate::error::usage(format!(
+            "{} is not a users file ({e}); it must be a JSON array of {{\"id\", \"name\", \"token\"}} \
+             as written by --save-users",
+            path.display()
+        ))
+    })?;
+    if saved.is_empty() {
+        return Err(crate::error::usage(format!(
+            "{} holds no users",
+            path.display()
+        )));
+    }
+    Ok(saved
+        .into_iter()
+        .map(|s| VirtualUser {
+            client: client.clone().with_token(s.token.clone()),
+            name: if s.name.is_empty() {
+                s.id.to_string()
+            } else {
+                s.name
+            },
+            id: s.id,
+            token: s.token,
+        })
+        .collect())
+}
+
+/// Writes users for a later `--users-file` (mode 0600: it holds tokens).
+pub fn save(path: &Path, users: &[VirtualUser]) -> anyhow::Result<()> {
+    let saved: Vec<SavedUser> = users
+        .iter()
+        .map(|u| SavedUser {
+            id: u.id.clone(),
+            name: u.name.clone(),
+            token: u.token.clone(),
+        })
+        .collect();
+    let text = serde_json::to_vec_pretty(&saved).context("cannot encode the users")?;
+    crate::config::write_private(path, &text)
+}
+
+/// Creates an event as `user`.
+pub async fn create_event(
+    user: &VirtualUser,
+    title: String,
+    at: Coordinates,
+) -> anyhow::Result<Event> {
+    let req = CreateEventRequest {
+        title,
+        description: Some("Created by cpl for a simulation".into()),
+        category: "simulation".into(),
+        coordinates: at,
+        address: None,
+        starts_at: None,
+        ends_at: None,
+    };
+    patiently(|| user.client.create_event(&req))
+        .await
+        .context("creating an event for the run")
+}
+
+/// Makes every user a participant of every event (REST join, idempotent).
+pub async fn join(
+    users: &[VirtualUser],
+    events: &[EventId],
+    concurrency: usize,
+) -> anyhow::Result<()> {
+    let pairs: Vec<(&VirtualUser, &EventId)> = users
+        .iter()
+        .flat_map(|u| events.iter().map(move |e| (u, e)))
+        .collect();
+    stream::iter(pairs)
+        .map(|(u, e)| async move {
+            patiently(|| u.client.join_event(e))
+                .await
+                .with_context(|| format!("{} joining event {e}", u.name))
+        })
+        .buffer_unordered(concurrency.max(1))
+        .try_collect::<Vec<_>>()
+        .await?;
+    Ok(())
+}
+
+/// Opens every user's `/ws/{user_id}`, in the users' order.
+pub async fn connect(
+    users: &[VirtualUser],
+    concurrency: usize,
+) -> anyhow::Result<Vec<WsConnection>> {
+    stream::iter(users)
+        .map(|u| async move {
+            u.client
+                .connect(&u.id)
+                .await
+                .with_context(|| format!("opening the WebSocket of {}", u.name))
+        })
+        .buffered(concurrency.max(1))
+        .try_collect()
+        .await
+}

@@ -1,0 +1,826 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[cpl] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'cpl'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'cpl'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand health 'Check that the daemon is up: store, version, video and transcription'
+            cand register 'Register a user and save their token under the profile'
+            cand whoami 'Show the profile''s user'
+            cand users 'Look up users, their collectibles; list users and reset tokens (admin)'
+            cand events 'Create, find, join, leave and end events; list participants and messages'
+            cand collectibles 'List, claim and (admin) drop collectibles'
+            cand watch 'Connect the WebSocket and print every server message as it arrives'
+            cand chat 'Chat in an event''s room: interactive, or one message with --message'
+            cand location 'Send one location update and print the events nearby'
+            cand simulate 'Simulate a crowd: N users walking around a centre, sending location updates'
+            cand race 'Race N users for one collectible and check that exactly one wins'
+            cand config 'Show and change cpl''s configuration and saved profiles'
+            cand completions 'Print a shell completion script'
+            cand man 'Write man pages (cpl.1 and one per subcommand), or print cpl.1'
+            cand gen-docs 'Regenerate the committed completions/ and man/ (for maintainers)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpl;health'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;register'= {
+            cand --phone 'Phone number in international form, e.g. +573001234567 (spaces and dashes are fine)'
+            cand --name 'Display name, 1 to 80 characters'
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --no-save 'Do not save the token (print it with --json only)'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;whoami'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;users'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand show 'Show a user''s public profile (the phone too for yourself or with the admin token)'
+            cand collectibles 'List the collectibles a user won, newest first [default: yours]'
+            cand list 'List every user, newest first (admin token)'
+            cand reset-token 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpl;users;show'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;users;collectibles'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;users;list'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;users;reset-token'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;users;help'= {
+            cand show 'Show a user''s public profile (the phone too for yourself or with the admin token)'
+            cand collectibles 'List the collectibles a user won, newest first [default: yours]'
+            cand list 'List every user, newest first (admin token)'
+            cand reset-token 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpl;users;help;show'= {
+        }
+        &'cpl;users;help;collectibles'= {
+        }
+        &'cpl;users;help;list'= {
+        }
+        &'cpl;users;help;reset-token'= {
+        }
+        &'cpl;users;help;help'= {
+        }
+        &'cpl;events'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand create 'Create an event at a position (you become its creator, not a participant)'
+            cand show 'Show an event'
+            cand nearby 'List active events near a position, nearest first'
+            cand join 'Join an event''s room; prints the video room URL and meeting token when video is on'
+            cand leave 'Leave an event''s room'
+            cand end 'End an event you created; its room hears `event_ended`'
+            cand participants 'List who is in an event''s room now'
+            cand messages 'Show an event''s chat history, newest first'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpl;events;create'= {
+            cand --title 'Title, 1 to 120 characters'
+            cand --category 'Category, e.g. culture, sports, protest (stored lower-case)'
+            cand --lng 'Longitude, -180 to 180'
+            cand --lat 'Latitude, -90 to 90'
+            cand --address 'Street address, free text'
+            cand --description 'Description, up to 2000 characters'
+            cand --starts-at 'Planned start (RFC 3339)'
+            cand --ends-at 'Planned end (RFC 3339)'
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;events;show'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;events;nearby'= {
+            cand --lng 'Longitude of the centre'
+            cand --lat 'Latitude of the centre'
+            cand --radius 'Radius in metres, 1 to 50000 [default: 5000]'
+            cand --limit 'At most this many events, 1 to 100 [default: 20]'
+            cand --category 'Only this category'
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;events;join'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;events;leave'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;events;end'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;events;participants'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;events;messages'= {
+            cand --limit 'At most this many messages (1 to 200)'
+            cand --before 'Only messages older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z)'
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;events;help'= {
+            cand create 'Create an event at a position (you become its creator, not a participant)'
+            cand show 'Show an event'
+            cand nearby 'List active events near a position, nearest first'
+            cand join 'Join an event''s room; prints the video room URL and meeting token when video is on'
+            cand leave 'Leave an event''s room'
+            cand end 'End an event you created; its room hears `event_ended`'
+            cand participants 'List who is in an event''s room now'
+            cand messages 'Show an event''s chat history, newest first'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpl;events;help;create'= {
+        }
+        &'cpl;events;help;show'= {
+        }
+        &'cpl;events;help;nearby'= {
+        }
+        &'cpl;events;help;join'= {
+        }
+        &'cpl;events;help;leave'= {
+        }
+        &'cpl;events;help;end'= {
+        }
+        &'cpl;events;help;participants'= {
+        }
+        &'cpl;events;help;messages'= {
+        }
+        &'cpl;events;help;help'= {
+        }
+        &'cpl;collectibles'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand active 'List an event''s unclaimed, unexpired collectibles'
+            cand claim 'Try to win a collectible (you must be in its event''s room); exit 1 when lost'
+            cand drop 'Drop a collectible into an event now (admin token); its room hears `collectible_drop`'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpl;collectibles;active'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;collectibles;claim'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;collectibles;drop'= {
+            cand --name 'Name, 1 to 80 characters [default: one from the catalogue]'
+            cand --rarity 'Rarity [default: drawn from the catalogue''s odds]'
+            cand --points 'Points, 1 to 10000 [default: the rarity''s]'
+            cand --expires-in 'Seconds it stays claimable, 1 to 86400 [default: the daemon''s CPL_DROP_TTL]'
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;collectibles;help'= {
+            cand active 'List an event''s unclaimed, unexpired collectibles'
+            cand claim 'Try to win a collectible (you must be in its event''s room); exit 1 when lost'
+            cand drop 'Drop a collectible into an event now (admin token); its room hears `collectible_drop`'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpl;collectibles;help;active'= {
+        }
+        &'cpl;collectibles;help;claim'= {
+        }
+        &'cpl;collectibles;help;drop'= {
+        }
+        &'cpl;collectibles;help;help'= {
+        }
+        &'cpl;watch'= {
+            cand --event 'Join this event''s room first (its chat, drops and claims are then printed too)'
+            cand -n 'Stop after this many messages'
+            cand --count 'Stop after this many messages'
+            cand --timeout 'Stop after this long (30s, 5m, ...)'
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;chat'= {
+            cand -m 'Send this one message, print it as the room received it, and exit'
+            cand --message 'Send this one message, print it as the room received it, and exit'
+            cand --timeout 'How long to wait for the echo of a sent message'
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;location'= {
+            cand --lng 'Longitude, -180 to 180'
+            cand --lat 'Latitude, -90 to 90'
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;simulate'= {
+            cand --users 'Virtual users to register for the run'
+            cand --users-file 'Act as the users saved in this file by --save-users instead of registering new ones'
+            cand --save-users 'Save the users (id, name, token) to this file, mode 0600, for a later --users-file'
+            cand --events 'Create this many events around the centre; every user joins each'
+            cand --event-ids 'Join these existing events instead of creating some (comma-separated ids)'
+            cand --rate 'Location updates per user per second (0.01 to 50)'
+            cand --duration 'Stop after this long [default: 10s, or long enough for --count]'
+            cand --count 'Stop after this many updates per user (or at --duration, whichever comes first)'
+            cand --lng 'Longitude of the centre [default: Plaza de Bolívar, Bogotá]'
+            cand --lat 'Latitude of the centre'
+            cand --radius 'Users stay within this many metres of the centre'
+            cand --speed 'Walking speed, metres per second'
+            cand --concurrency 'Registrations, joins and connections in flight at once during setup'
+            cand --seed 'Seed of the random walks (the same seed walks the same paths)'
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;race'= {
+            cand --event 'The event to race in [default: a new event created by the first racer]'
+            cand --users 'How many users race (each registered for the run)'
+            cand --wait-timeout 'With --wait, how long to wait for the drop'
+            cand --timeout 'How long to wait for every claim''s answer once the drop is out'
+            cand --rarity 'Rarity of the dropped collectible [default: drawn from the catalogue''s odds]'
+            cand --expires-in 'Seconds the dropped collectible stays claimable'
+            cand --concurrency 'Registrations, joins and connections in flight at once during setup'
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --wait 'Wait for the daemon''s next scheduled drop in the event instead of dropping one (no admin token needed)'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;config'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand path 'Print the config file''s path'
+            cand show 'Show the settings and saved profiles (tokens masked)'
+            cand set 'Set a key: url, profile or admin_token'
+            cand unset 'Remove a key (url, profile or admin_token), or a saved profile with --profile-name'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpl;config;path'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;config;show'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;config;set'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;config;unset'= {
+            cand --profile-name 'Forget this saved profile instead'
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;config;help'= {
+            cand path 'Print the config file''s path'
+            cand show 'Show the settings and saved profiles (tokens masked)'
+            cand set 'Set a key: url, profile or admin_token'
+            cand unset 'Remove a key (url, profile or admin_token), or a saved profile with --profile-name'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpl;config;help;path'= {
+        }
+        &'cpl;config;help;show'= {
+        }
+        &'cpl;config;help;set'= {
+        }
+        &'cpl;config;help;unset'= {
+        }
+        &'cpl;config;help;help'= {
+        }
+        &'cpl;completions'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;man'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;gen-docs'= {
+            cand --root 'The repository root holding completions/ and man/'
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --check 'Change nothing; fail if any file differs from what would be generated'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;help'= {
+            cand health 'Check that the daemon is up: store, version, video and transcription'
+            cand register 'Register a user and save their token under the profile'
+            cand whoami 'Show the profile''s user'
+            cand users 'Look up users, their collectibles; list users and reset tokens (admin)'
+            cand events 'Create, find, join, leave and end events; list participants and messages'
+            cand collectibles 'List, claim and (admin) drop collectibles'
+            cand watch 'Connect the WebSocket and print every server message as it arrives'
+            cand chat 'Chat in an event''s room: interactive, or one message with --message'
+            cand location 'Send one location update and print the events nearby'
+            cand simulate 'Simulate a crowd: N users walking around a centre, sending location updates'
+            cand race 'Race N users for one collectible and check that exactly one wins'
+            cand config 'Show and change cpl''s configuration and saved profiles'
+            cand completions 'Print a shell completion script'
+            cand man 'Write man pages (cpl.1 and one per subcommand), or print cpl.1'
+            cand gen-docs 'Regenerate the committed completions/ and man/ (for maintainers)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpl;help;health'= {
+        }
+        &'cpl;help;register'= {
+        }
+        &'cpl;help;whoami'= {
+        }
+        &'cpl;help;users'= {
+            cand show 'Show a user''s public profile (the phone too for yourself or with the admin token)'
+            cand collectibles 'List the collectibles a user won, newest first [default: yours]'
+            cand list 'List every user, newest first (admin token)'
+            cand reset-token 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
+        }
+        &'cpl;help;users;show'= {
+        }
+        &'cpl;help;users;collectibles'= {
+        }
+        &'cpl;help;users;list'= {
+        }
+        &'cpl;help;users;reset-token'= {
+        }
+        &'cpl;help;events'= {
+            cand create 'Create an event at a position (you become its creator, not a participant)'
+            cand show 'Show an event'
+            cand nearby 'List active events near a position, nearest first'
+            cand join 'Join an event''s room; prints the video room URL and meeting token when video is on'
+            cand leave 'Leave an event''s room'
+            cand end 'End an event you created; its room hears `event_ended`'
+            cand participants 'List who is in an event''s room now'
+            cand messages 'Show an event''s chat history, newest first'
+        }
+        &'cpl;help;events;create'= {
+        }
+        &'cpl;help;events;show'= {
+        }
+        &'cpl;help;events;nearby'= {
+        }
+        &'cpl;help;events;join'= {
+        }
+        &'cpl;help;events;leave'= {
+        }
+        &'cpl;help;events;end'= {
+        }
+        &'cpl;help;events;participants'= {
+        }
+        &'cpl;help;events;messages'= {
+        }
+        &'cpl;help;collectibles'= {
+            cand active 'List an event''s unclaimed, unexpired collectibles'
+            cand claim 'Try to win a collectible (you must be in its event''s room); exit 1 when lost'
+            cand drop 'Drop a collectible into an event now (admin token); its room hears `collectible_drop`'
+        }
+        &'cpl;help;collectibles;active'= {
+        }
+        &'cpl;help;collectibles;claim'= {
+        }
+        &'cpl;help;collectibles;drop'= {
+        }
+        &'cpl;help;watch'= {
+        }
+        &'cpl;help;chat'= {
+        }
+        &'cpl;help;location'= {
+        }
+        &'cpl;help;simulate'= {
+        }
+        &'cpl;help;race'= {
+        }
+        &'cpl;help;config'= {
+            cand path 'Print the config file''s path'
+            cand show 'Show the settings and saved profiles (tokens masked)'
+            cand set 'Set a key: url, profile or admin_token'
+            cand unset 'Remove a key (url, profile or admin_token), or a saved profile with --profile-name'
+        }
+        &'cpl;help;config;path'= {
+        }
+        &'cpl;help;config;show'= {
+        }
+        &'cpl;help;config;set'= {
+        }
+        &'cpl;help;config;unset'= {
+        }
+        &'cpl;help;completions'= {
+        }
+        &'cpl;help;man'= {
+        }
+        &'cpl;help;gen-docs'= {
+        }
+        &'cpl;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

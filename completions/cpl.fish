@@ -1,0 +1,603 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_cpl_global_optspecs
+    string join \n url= profile= json format= q/quiet v/verbose no-color h/help V/version
+end
+
+function __fish_cpl_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_cpl_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_cpl_using_subcommand
+    set -l cmd (__fish_cpl_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c cpl -n "__fish_cpl_needs_command" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_needs_command" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_needs_command" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_needs_command" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_needs_command" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_needs_command" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_needs_command" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_needs_command" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_needs_command" -f -a "health" -d 'Check that the daemon is up: store, version, video and transcription'
+complete -c cpl -n "__fish_cpl_needs_command" -f -a "register" -d 'Register a user and save their token under the profile'
+complete -c cpl -n "__fish_cpl_needs_command" -f -a "whoami" -d 'Show the profile\'s user'
+complete -c cpl -n "__fish_cpl_needs_command" -f -a "users" -d 'Look up users, their collectibles; list users and reset tokens (admin)'
+complete -c cpl -n "__fish_cpl_needs_command" -f -a "events" -d 'Create, find, join, leave and end events; list participants and messages'
+complete -c cpl -n "__fish_cpl_needs_command" -f -a "collectibles" -d 'List, claim and (admin) drop collectibles'
+complete -c cpl -n "__fish_cpl_needs_command" -f -a "watch" -d 'Connect the WebSocket and print every server message as it arrives'
+complete -c cpl -n "__fish_cpl_needs_command" -f -a "chat" -d 'Chat in an event\'s room: interactive, or one message with --message'
+complete -c cpl -n "__fish_cpl_needs_command" -f -a "location" -d 'Send one location update and print the events nearby'
+complete -c cpl -n "__fish_cpl_needs_command" -f -a "simulate" -d 'Simulate a crowd: N users walking around a centre, sending location updates'
+complete -c cpl -n "__fish_cpl_needs_command" -f -a "race" -d 'Race N users for one collectible and check that exactly one wins'
+complete -c cpl -n "__fish_cpl_needs_command" -f -a "config" -d 'Show and change cpl\'s configuration and saved profiles'
+complete -c cpl -n "__fish_cpl_needs_command" -f -a "completions" -d 'Print a shell completion script'
+complete -c cpl -n "__fish_cpl_needs_command" -f -a "man" -d 'Write man pages (cpl.1 and one per subcommand), or print cpl.1'
+complete -c cpl -n "__fish_cpl_needs_command" -f -a "gen-docs" -d 'Regenerate the committed completions/ and man/ (for maintainers)'
+complete -c cpl -n "__fish_cpl_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpl -n "__fish_cpl_using_subcommand health" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand health" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand health" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand health" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand health" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand health" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand health" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand health" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand health" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand register" -l phone -d 'Phone number in international form, e.g. +573001234567 (spaces and dashes are fine)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand register" -l name -d 'Display name, 1 to 80 characters' -r
+complete -c cpl -n "__fish_cpl_using_subcommand register" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand register" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand register" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand register" -l no-save -d 'Do not save the token (print it with --json only)'
+complete -c cpl -n "__fish_cpl_using_subcommand register" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand register" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand register" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand register" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand register" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand register" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand whoami" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand whoami" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand whoami" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand whoami" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand whoami" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand whoami" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand whoami" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand whoami" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand whoami" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -f -a "show" -d 'Show a user\'s public profile (the phone too for yourself or with the admin token)'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -f -a "collectibles" -d 'List the collectibles a user won, newest first [default: yours]'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -f -a "list" -d 'List every user, newest first (admin token)'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -f -a "reset-token" -d 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from show" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from show" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from show" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from show" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from show" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from list" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from list" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from list" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from list" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from list" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from reset-token" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from reset-token" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from reset-token" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from reset-token" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from reset-token" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from reset-token" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from reset-token" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from reset-token" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from reset-token" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a user\'s public profile (the phone too for yourself or with the admin token)'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "collectibles" -d 'List the collectibles a user won, newest first [default: yours]'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "list" -d 'List every user, newest first (admin token)'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "reset-token" -d 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -f -a "create" -d 'Create an event at a position (you become its creator, not a participant)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -f -a "show" -d 'Show an event'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -f -a "nearby" -d 'List active events near a position, nearest first'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -f -a "join" -d 'Join an event\'s room; prints the video room URL and meeting token when video is on'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -f -a "leave" -d 'Leave an event\'s room'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -f -a "end" -d 'End an event you created; its room hears `event_ended`'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -f -a "participants" -d 'List who is in an event\'s room now'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -f -a "messages" -d 'Show an event\'s chat history, newest first'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l title -d 'Title, 1 to 120 characters' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l category -d 'Category, e.g. culture, sports, protest (stored lower-case)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l lng -d 'Longitude, -180 to 180' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l lat -d 'Latitude, -90 to 90' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l address -d 'Street address, free text' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l description -d 'Description, up to 2000 characters' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l starts-at -d 'Planned start (RFC 3339)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l ends-at -d 'Planned end (RFC 3339)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from show" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from show" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from show" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from show" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from show" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from nearby" -l lng -d 'Longitude of the centre' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from nearby" -l lat -d 'Latitude of the centre' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from nearby" -l radius -d 'Radius in metres, 1 to 50000 [default: 5000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from nearby" -l limit -d 'At most this many events, 1 to 100 [default: 20]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from nearby" -l category -d 'Only this category' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from nearby" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from nearby" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from nearby" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from nearby" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from nearby" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from nearby" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from nearby" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from nearby" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from nearby" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from join" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from join" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from join" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from join" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from join" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from join" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from join" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from join" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from join" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from leave" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from leave" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from leave" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from leave" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from leave" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from leave" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from leave" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from leave" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from leave" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l limit -d 'At most this many messages (1 to 200)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l before -d 'Only messages older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create an event at a position (you become its creator, not a participant)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show an event'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "nearby" -d 'List active events near a position, nearest first'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "join" -d 'Join an event\'s room; prints the video room URL and meeting token when video is on'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "leave" -d 'Leave an event\'s room'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "end" -d 'End an event you created; its room hears `event_ended`'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "participants" -d 'List who is in an event\'s room now'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "messages" -d 'Show an event\'s chat history, newest first'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and not __fish_seen_subcommand_from active claim drop help" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and not __fish_seen_subcommand_from active claim drop help" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and not __fish_seen_subcommand_from active claim drop help" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and not __fish_seen_subcommand_from active claim drop help" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and not __fish_seen_subcommand_from active claim drop help" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and not __fish_seen_subcommand_from active claim drop help" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and not __fish_seen_subcommand_from active claim drop help" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and not __fish_seen_subcommand_from active claim drop help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and not __fish_seen_subcommand_from active claim drop help" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and not __fish_seen_subcommand_from active claim drop help" -f -a "active" -d 'List an event\'s unclaimed, unexpired collectibles'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and not __fish_seen_subcommand_from active claim drop help" -f -a "claim" -d 'Try to win a collectible (you must be in its event\'s room); exit 1 when lost'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and not __fish_seen_subcommand_from active claim drop help" -f -a "drop" -d 'Drop a collectible into an event now (admin token); its room hears `collectible_drop`'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and not __fish_seen_subcommand_from active claim drop help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from active" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from active" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from active" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from active" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from active" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from active" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from active" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from active" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from active" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from claim" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from claim" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from claim" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from claim" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from claim" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from claim" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from claim" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from claim" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from claim" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from drop" -l name -d 'Name, 1 to 80 characters [default: one from the catalogue]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from drop" -l rarity -d 'Rarity [default: drawn from the catalogue\'s odds]' -r -f -a "common\t''
+rare\t''
+epic\t''
+legendary\t''"
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from drop" -l points -d 'Points, 1 to 10000 [default: the rarity\'s]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from drop" -l expires-in -d 'Seconds it stays claimable, 1 to 86400 [default: the daemon\'s CPL_DROP_TTL]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from drop" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from drop" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from drop" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from drop" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from drop" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from drop" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from drop" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from drop" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from drop" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from help" -f -a "active" -d 'List an event\'s unclaimed, unexpired collectibles'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from help" -f -a "claim" -d 'Try to win a collectible (you must be in its event\'s room); exit 1 when lost'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from help" -f -a "drop" -d 'Drop a collectible into an event now (admin token); its room hears `collectible_drop`'
+complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpl -n "__fish_cpl_using_subcommand watch" -l event -d 'Join this event\'s room first (its chat, drops and claims are then printed too)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand watch" -s n -l count -d 'Stop after this many messages' -r
+complete -c cpl -n "__fish_cpl_using_subcommand watch" -l timeout -d 'Stop after this long (30s, 5m, ...)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand watch" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand watch" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand watch" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand watch" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand watch" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand watch" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand watch" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand watch" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand watch" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand chat" -s m -l message -d 'Send this one message, print it as the room received it, and exit' -r
+complete -c cpl -n "__fish_cpl_using_subcommand chat" -l timeout -d 'How long to wait for the echo of a sent message' -r
+complete -c cpl -n "__fish_cpl_using_subcommand chat" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand chat" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand chat" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand chat" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand chat" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand chat" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand chat" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand chat" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand chat" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand location" -l lng -d 'Longitude, -180 to 180' -r
+complete -c cpl -n "__fish_cpl_using_subcommand location" -l lat -d 'Latitude, -90 to 90' -r
+complete -c cpl -n "__fish_cpl_using_subcommand location" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand location" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand location" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand location" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand location" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand location" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand location" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand location" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand location" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l users -d 'Virtual users to register for the run' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l users-file -d 'Act as the users saved in this file by --save-users instead of registering new ones' -r -F
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l save-users -d 'Save the users (id, name, token) to this file, mode 0600, for a later --users-file' -r -F
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l events -d 'Create this many events around the centre; every user joins each' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l event-ids -d 'Join these existing events instead of creating some (comma-separated ids)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l rate -d 'Location updates per user per second (0.01 to 50)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l duration -d 'Stop after this long [default: 10s, or long enough for --count]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l count -d 'Stop after this many updates per user (or at --duration, whichever comes first)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l lng -d 'Longitude of the centre [default: Plaza de Bolívar, Bogotá]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l lat -d 'Latitude of the centre' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l radius -d 'Users stay within this many metres of the centre' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l speed -d 'Walking speed, metres per second' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l concurrency -d 'Registrations, joins and connections in flight at once during setup' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l seed -d 'Seed of the random walks (the same seed walks the same paths)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand race" -l event -d 'The event to race in [default: a new event created by the first racer]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand race" -l users -d 'How many users race (each registered for the run)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand race" -l wait-timeout -d 'With --wait, how long to wait for the drop' -r
+complete -c cpl -n "__fish_cpl_using_subcommand race" -l timeout -d 'How long to wait for every claim\'s answer once the drop is out' -r
+complete -c cpl -n "__fish_cpl_using_subcommand race" -l rarity -d 'Rarity of the dropped collectible [default: drawn from the catalogue\'s odds]' -r -f -a "common\t''
+rare\t''
+epic\t''
+legendary\t''"
+complete -c cpl -n "__fish_cpl_using_subcommand race" -l expires-in -d 'Seconds the dropped collectible stays claimable' -r
+complete -c cpl -n "__fish_cpl_using_subcommand race" -l concurrency -d 'Registrations, joins and connections in flight at once during setup' -r
+complete -c cpl -n "__fish_cpl_using_subcommand race" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand race" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand race" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand race" -l wait -d 'Wait for the daemon\'s next scheduled drop in the event instead of dropping one (no admin token needed)'
+complete -c cpl -n "__fish_cpl_using_subcommand race" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand race" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand race" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand race" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand race" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand race" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and not __fish_seen_subcommand_from path show set unset help" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand config; and not __fish_seen_subcommand_from path show set unset help" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand config; and not __fish_seen_subcommand_from path show set unset help" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand config; and not __fish_seen_subcommand_from path show set unset help" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and not __fish_seen_subcommand_from path show set unset help" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and not __fish_seen_subcommand_from path show set unset help" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and not __fish_seen_subcommand_from path show set unset help" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and not __fish_seen_subcommand_from path show set unset help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and not __fish_seen_subcommand_from path show set unset help" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and not __fish_seen_subcommand_from path show set unset help" -f -a "path" -d 'Print the config file\'s path'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and not __fish_seen_subcommand_from path show set unset help" -f -a "show" -d 'Show the settings and saved profiles (tokens masked)'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and not __fish_seen_subcommand_from path show set unset help" -f -a "set" -d 'Set a key: url, profile or admin_token'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and not __fish_seen_subcommand_from path show set unset help" -f -a "unset" -d 'Remove a key (url, profile or admin_token), or a saved profile with --profile-name'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and not __fish_seen_subcommand_from path show set unset help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from path" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from path" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from path" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from path" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from path" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from path" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from path" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from path" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from path" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from show" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from show" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from show" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from show" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from show" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from show" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from show" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from set" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from set" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from set" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from set" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from set" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from set" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from set" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from unset" -l profile-name -d 'Forget this saved profile instead' -r
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from unset" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from unset" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from unset" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from unset" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from unset" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from unset" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from unset" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from unset" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from unset" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "path" -d 'Print the config file\'s path'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show the settings and saved profiles (tokens masked)'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "set" -d 'Set a key: url, profile or admin_token'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "unset" -d 'Remove a key (url, profile or admin_token), or a saved profile with --profile-name'
+complete -c cpl -n "__fish_cpl_using_subcommand config; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpl -n "__fish_cpl_using_subcommand completions" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand completions" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand completions" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand completions" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand completions" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand completions" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand completions" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand completions" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand man" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand man" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand man" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand man" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand man" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand man" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand man" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand man" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand man" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand gen-docs" -l root -d 'The repository root holding completions/ and man/' -r -F
+complete -c cpl -n "__fish_cpl_using_subcommand gen-docs" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand gen-docs" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand gen-docs" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand gen-docs" -l check -d 'Change nothing; fail if any file differs from what would be generated'
+complete -c cpl -n "__fish_cpl_using_subcommand gen-docs" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand gen-docs" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand gen-docs" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand gen-docs" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand gen-docs" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand gen-docs" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and not __fish_seen_subcommand_from health register whoami users events collectibles watch chat location simulate race config completions man gen-docs help" -f -a "health" -d 'Check that the daemon is up: store, version, video and transcription'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and not __fish_seen_subcommand_from health register whoami users events collectibles watch chat location simulate race config completions man gen-docs help" -f -a "register" -d 'Register a user and save their token under the profile'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and not __fish_seen_subcommand_from health register whoami users events collectibles watch chat location simulate race config completions man gen-docs help" -f -a "whoami" -d 'Show the profile\'s user'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and not __fish_seen_subcommand_from health register whoami users events collectibles watch chat location simulate race config completions man gen-docs help" -f -a "users" -d 'Look up users, their collectibles; list users and reset tokens (admin)'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and not __fish_seen_subcommand_from health register whoami users events collectibles watch chat location simulate race config completions man gen-docs help" -f -a "events" -d 'Create, find, join, leave and end events; list participants and messages'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and not __fish_seen_subcommand_from health register whoami users events collectibles watch chat location simulate race config completions man gen-docs help" -f -a "collectibles" -d 'List, claim and (admin) drop collectibles'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and not __fish_seen_subcommand_from health register whoami users events collectibles watch chat location simulate race config completions man gen-docs help" -f -a "watch" -d 'Connect the WebSocket and print every server message as it arrives'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and not __fish_seen_subcommand_from health register whoami users events collectibles watch chat location simulate race config completions man gen-docs help" -f -a "chat" -d 'Chat in an event\'s room: interactive, or one message with --message'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and not __fish_seen_subcommand_from health register whoami users events collectibles watch chat location simulate race config completions man gen-docs help" -f -a "location" -d 'Send one location update and print the events nearby'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and not __fish_seen_subcommand_from health register whoami users events collectibles watch chat location simulate race config completions man gen-docs help" -f -a "simulate" -d 'Simulate a crowd: N users walking around a centre, sending location updates'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and not __fish_seen_subcommand_from health register whoami users events collectibles watch chat location simulate race config completions man gen-docs help" -f -a "race" -d 'Race N users for one collectible and check that exactly one wins'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and not __fish_seen_subcommand_from health register whoami users events collectibles watch chat location simulate race config completions man gen-docs help" -f -a "config" -d 'Show and change cpl\'s configuration and saved profiles'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and not __fish_seen_subcommand_from health register whoami users events collectibles watch chat location simulate race config completions man gen-docs help" -f -a "completions" -d 'Print a shell completion script'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and not __fish_seen_subcommand_from health register whoami users events collectibles watch chat location simulate race config completions man gen-docs help" -f -a "man" -d 'Write man pages (cpl.1 and one per subcommand), or print cpl.1'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and not __fish_seen_subcommand_from health register whoami users events collectibles watch chat location simulate race config completions man gen-docs help" -f -a "gen-docs" -d 'Regenerate the committed completions/ and man/ (for maintainers)'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and not __fish_seen_subcommand_from health register whoami users events collectibles watch chat location simulate race config completions man gen-docs help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "show" -d 'Show a user\'s public profile (the phone too for yourself or with the admin token)'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "collectibles" -d 'List the collectibles a user won, newest first [default: yours]'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "list" -d 'List every user, newest first (admin token)'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "reset-token" -d 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "create" -d 'Create an event at a position (you become its creator, not a participant)'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "show" -d 'Show an event'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "nearby" -d 'List active events near a position, nearest first'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "join" -d 'Join an event\'s room; prints the video room URL and meeting token when video is on'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "leave" -d 'Leave an event\'s room'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "end" -d 'End an event you created; its room hears `event_ended`'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "participants" -d 'List who is in an event\'s room now'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "messages" -d 'Show an event\'s chat history, newest first'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from collectibles" -f -a "active" -d 'List an event\'s unclaimed, unexpired collectibles'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from collectibles" -f -a "claim" -d 'Try to win a collectible (you must be in its event\'s room); exit 1 when lost'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from collectibles" -f -a "drop" -d 'Drop a collectible into an event now (admin token); its room hears `collectible_drop`'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "path" -d 'Print the config file\'s path'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "show" -d 'Show the settings and saved profiles (tokens masked)'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "set" -d 'Set a key: url, profile or admin_token'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from config" -f -a "unset" -d 'Remove a key (url, profile or admin_token), or a saved profile with --profile-name'

@@ -1,0 +1,402 @@
+//! The cross-daemon bus: several `cpld` sharing one MongoDB behave as one. Every frame the
+//! hub fans out to users ([`crate::hub::Hub::send_to_users`], which every room broadcast
+//! goes through: `chat_message`, `collectible_drop`, `collectible_claimed`, `user_joined`,
+//! `user_left`, `event_ended`, `transcript`) and every new event for the `event_nearby`
+//! geofence is also written as one envelope to the `broadcasts` collection; every other
+//! daemon watches that collection and delivers the envelope to the recipients connected
+//! to it. The daemon that wrote an envelope has already delivered it locally, so the
+//! watch filters out its own (`origin`, a random id per process).
+//!
+//! # Why a change stream, not a tailable cursor on a capped collection
+//! Both work on `secantusd-py` (checked). The change stream wins on what matters here:
+//! * Resuming after an outage: a change stream hands out a resume token after every
+//!   event and continues exactly after it; a tailable cursor can only be re-opened with a
+//!   query on `_id`, and ObjectIds from several daemons are not ordered within a second,
+//!   so envelopes would be lost or repeated around every reconnect.
+//! * Deployments: change streams work on replica sets and sharded clusters (Atlas); capped
+//!   collections cannot be sharded and are discouraged or unavailable on some Atlas tiers.
+//! * Clean-up: a TTL index on `created_at` ([`crate::store::mongo::BROADCAST_TTL`])
+//!   removes old envelopes; the change stream delivers from the oplog, so nothing depends
+//!   on them after the insert.
+//!
+//! The cost: change streams need a replica set (any production MongoDB, `secantusd-py`
+//! by default); on a standalone server the bus is off and the daemon says so.
+//!
+//! # Recipients, not rooms
+//! An envelope carries the recipients the sending daemon computed (the room's members
+//! from the store, which is the truth for presence) rather than the room, so receiving
+//! daemons deliver without another query per envelope, and `event_ended` (whose room is
+//! already empty in the store) reaches the members it had.
+//!
+//! # Failure
+//! Publishing never blocks fan-out: envelopes go through a bounded queue
+//! ([`QUEUE`]); when it is full or the database refuses them they are dropped and
+//! counted in a warning (the calls that produce them fail with 503 anyway while the
+//! database is away). The watcher reopens its stream with jittered backoff
+//! ([`MAX_BACKOFF`]) from its last resume token, so it survives outages and resumes
+//! without loss when the oplog still holds the gap; otherwise it starts from now and says
+//! that messages may have been missed.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use citypulse::ids::UserId;
+use citypulse::model::Event;
+use futures_util::StreamExt;
+use mongodb::bson::{doc, Bson, DateTime as BsonDate, Document};
+use mongodb::change_stream::event::ResumeToken;
+use mongodb::Collection;
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+use crate::hub::Frame;
+use crate::state::State;
+use crate::store::mongo::BROADCASTS;
+
+/// Envelopes waiting to be written; past this they are dropped (fan-out never waits).
+pub const QUEUE: usize = 4096;
+
+/// Envelopes written in one `insert_many`.
+const BATCH: usize = 128;
+
+/// Longest pause between attempts to reopen the change stream.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(5);
+
+/// How often a failure is worth a warning (the rest are counted into the next one).
+const WARN_EVERY: Duration = Duration::from_secs(30);
+
+/// Server codes that mean the resume token cannot be used any more.
+const RESUME_LOST: [i32; 3] = [260, 280, 286];
+
+/// Something to tell the other daemons.
+#[derive(Debug, Clone)]
+pub enum Outgoing {
+    /// An encoded frame for these users (each daemon delivers to those connected to it).
+    Users {
+        /// Recipients.
+        users: Vec<UserId>,
+        /// The encoded frame.
+        frame: Frame,
+    },
+    /// A new event: each daemon runs its own geofence for `event_nearby`.
+    NewEvent(Box<Event>),
+}
+
+/// The sending side, held by the hub.
+pub struct Publisher {
+    tx: mpsc::Sender<Outgoing>,
+    dropped: Arc<AtomicU64>,
+    ready: watch::Receiver<bool>,
+}
+
+impl Publisher {
+    /// Queues an envelope for the other daemons; never waits.
+    pub fn publish(&self, out: Outgoing) {
+        if self.tx.try_send(out).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Waits until the watcher has its change stream open (or `limit` passes); true
+    /// when it does. Until then envelopes from other daemons are not seen.
+    pub async fn wait_ready(&self, limit: Duration) -> bool {
+        let mut ready = self.ready.clone();
+        tokio::time::timeout(limit, ready.wait_for(|r| *r))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+}
+
+/// Starts the bus when the store is a MongoDB replica set or cluster: attaches a
+/// [`Publisher`] to the hub and returns the publisher and watcher tasks, which end when
+/// `shutdown` turns true. Nothing for SQLite (one daemon) or a standalone server.
+pub fn start(state: &State, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
+    let Some(mongo) = state.store.as_mongo() else {
+        return Vec::new();
+    };
+    if !mongo.has_transactions() {
+        tracing::warn!(
+            "the MongoDB {} is a standalone server without change streams: room broadcasts \
+             reach only this daemon's connections; run several daemons only on a replica set",
+            mongo.shown()
+        );
+        return Vec::new();
+    }
+    let collection = mongo.database().collection::<Document>(BROADCASTS);
+    let origin = format!("{:032x}", rand::random::<u128>());
+    let (tx, rx) = mpsc::channel(QUEUE);
+    let (ready_tx, ready_rx) = watch::channel(false);
+    let dropped = Arc::new(AtomicU64::new(0));
+    let publisher = Publisher {
+        tx,
+        dropped: dropped.clone(),
+        ready: ready_rx,
+    };
+    if !state.hub.attach_bus(publisher) {
+        tracing::warn!("the cross-daemon bus was already started; not starting it twice");
+        return Vec::new();
+    }
+    tracing::info!(origin = %origin, "cross-daemon bus on {}.{BROADCASTS}", mongo.shown());
+    vec![
+        tokio::spawn(publish_loop(
+            collection.clone(),
+            origin.clone(),
+            rx,
+            dropped,
+            shutdown.clone(),
+        )),
+        tokio::spawn(watch_loop(
+            collection,
+            origin,
+            state.clone(),
+            ready_tx,
+            shutdown,
+        )),
+    ]
+}
+
+fn envelope(origin: &str, out: Outgoing) -> Document {
+    let now = BsonDate::now();
+    match out {
+        Outgoing::Users { users, frame } => doc! {
+            "origin": origin,
+            "created_at": now,
+            "kind": "users",
+            "users": users.iter().map(|u| Bson::String(u.to_string())).collect::<Vec<_>>(),
+            "frame": frame.as_ref(),
+        },
+        Outgoing::NewEvent(event) => doc! {
+            "origin": origin,
+            "created_at": now,
+            "kind": "new_event",
+            "event": serde_json::to_string(&event).unwrap_or_default(),
+        },
+    }
+}
+
+/// Rate-limited warnings: the first at once, then one per [`WARN_EVERY`] with a count.
+struct Warner {
+    last: Option<Instant>,
+    quiet: u64,
+}
+
+impl Warner {
+    fn new() -> Self {
+        Warner {
+            last: None,
+            quiet: 0,
+        }
+    }
+
+    fn warn(&mut self, n: u64, what: impl FnOnce(u64) -> String) {
+        self.quiet += n;
+        if self.last.is_none_or(|l| l.elapsed() >= WARN_EVERY) {
+            tracing::warn!("{}", what(self.quiet));
+            self.quiet = 0;
+            self.last = Some(Instant::now());
+        }
+    }
+}
+
+async fn publish_loop(
+    collection: Collection<Document>,
+    origin: String,
+    mut rx: mpsc::Receiver<Outgoing>,
+    dropped: Arc<AtomicU64>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut warner = Warner::new();
+    loop {
+        let first = tokio::select! {
+            m = rx.recv() => m,
+            _ = shutdown.changed() => None,
+        };
+        let Some(first) = first else { return };
+        let mut batch = vec![envelope(&origin, first)];
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(m) => batch.push(envelope(&origin, m)),
+                Err(_) => break,
+            }
+        }
+        let n = batch.len() as u64;
+        // In order: one daemon's envelopes reach the others in the order it sent them.
+        let sent = tokio::select! {
+            r = collection.insert_many(batch).ordered(true) => r,
+            _ = shutdown.changed() => return,
+        };
+        if let Err(e) = sent {
+            warner.warn(n, |k| {
+                format!("{k} room broadcast(s) did not reach the other daemons: {e}")
+            });
+        }
+        let full = dropped.swap(0, Ordering::Relaxed);
+        if full > 0 {
+            warner.warn(full, |k| {
+                format!(
+                    "{k} room broadcast(s) were not sent to the other daemons: the bus queue \
+                     ({QUEUE}) was full, the database is slow or away"
+                )
+            });
+        }
+    }
+}
+
+/// Jittered exponential backoff: 100 ms, 200 ms, ... up to [`MAX_BACKOFF`].
+fn backoff(failures: u32) -> Duration {
+    let base = Duration::from_millis(100).saturating_mul(1 << failures.min(6));
+    let capped = base.min(MAX_BACKOFF);
+    capped.mul_f64(rand::random::<f64>() * 0.5 + 0.5)
+}
+
+fn resume_lost(e: &mongodb::error::Error) -> bool {
+    match e.kind.as_ref() {
+        mongodb::error::ErrorKind::Command(c) => RESUME_LOST.contains(&c.code),
+        _ => false,
+    }
+}
+
+async fn watch_loop(
+    collection: Collection<Document>,
+    origin: String,
+    state: State,
+    ready: watch::Sender<bool>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let mut token: Option<ResumeToken> = None;
+    let mut failures: u32 = 0;
+    let mut warner = Warner::new();
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        // Only other daemons' envelopes: this one delivered its own locally already.
+        let pipeline = [doc! { "$match": {
+            "operationType": "insert",
+            "fullDocument.origin": { "$ne": &origin },
+        } }];
+        let opened = tokio::select! {
+            r = collection.watch().pipeline(pipeline).resume_after(token.clone()) => r,
+            _ = shutdown.changed() => return,
+        };
+        let mut stream = match opened {
+            Ok(s) => s,
+            Err(e) => {
+                if token.is_some() && resume_lost(&e) {
+                    tracing::warn!(
+                        "the cross-daemon bus could not resume where it stopped ({e}); it \
+                         continues from now, and room messages sent meanwhile by other \
+                         daemons were not delivered here"
+                    );
+                    token = None;
+                } else {
+                    warner.warn(1, |k| {
+                        format!("the cross-daemon bus cannot watch the database ({k} attempt(s)): {e}; retrying")
+                    });
+                }
+                failures = failures.saturating_add(1);
+                tokio::select! {
+                    _ = tokio::time::sleep(backoff(failures)) => {},
+                    _ = shutdown.changed() => return,
+                }
+                continue;
+            }
+        };
+        if failures > 0 {
+            tracing::info!("the cross-daemon bus is watching again");
+        }
+        failures = 0;
+        let _ = ready.send(true);
+        loop {
+            let next = tokio::select! {
+                n = stream.next() => n,
+                _ = shutdown.changed() => return,
+            };
+            match next {
+                Some(Ok(change)) => {
+                    token = stream.resume_token().or(token);
+                    if let Some(doc) = change.full_document {
+                        deliver(&state, &origin, &doc);
+                    }
+                }
+                Some(Err(e)) => {
+                    token = stream.resume_token().or(token);
+                    warner.warn(1, |_| {
+                        format!("the cross-daemon bus lost its change stream: {e}; reconnecting")
+                    });
+                    break;
+                }
+                None => break,
+            }
+        }
+        failures = failures.saturating_add(1);
+        tokio::select! {
+            _ = tokio::time::sleep(backoff(failures)) => {},
+            _ = shutdown.changed() => return,
+        }
+    }
+}
+
+/// Hands another daemon's envelope to this daemon's connections.
+fn deliver(state: &State, origin: &str, doc: &Document) {
+    if doc.get_str("origin").ok() == Some(origin) {
+        return;
+    }
+    match doc.get_str("kind").ok() {
+        Some("users") => {
+            let Ok(frame) = doc.get_str("frame") else { return };
+            let users: Vec<UserId> = doc
+                .get_array("users")
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|u| u.as_str().and_then(|s| s.parse().ok()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            state.hub.deliver_local(users.iter(), &Frame::from(frame));
+        }
+        Some("new_event") => {
+            let Ok(json) = doc.get_str("event") else { return };
+            match serde_json::from_str::<Event>(json) {
+                Ok(event) => state.hub.notify_new_event_local(&event),
+                Err(e) => tracing::debug!("ignoring an unreadable new_event envelope: {e}"),
+            }
+        }
+        other => tracing::debug!("ignoring a bus envelope of kind {other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        for f in 0..20 {
+            let b = backoff(f);
+            assert!(b <= MAX_BACKOFF, "{b:?}");
+            assert!(b >= Duration::from_millis(50), "{b:?}");
+        }
+        assert!(backoff(10) >= MAX_BACKOFF / 2);
+    }
+
+    #[test]
+    fn envelopes_carry_origin_recipients_and_frame() {
+        let u = UserId::generate();
+        let d = envelope(
+            "me",
+            Outgoing::Users {
+                users: vec![u.clone()],
+                frame: Frame::from("{\"type\":\"pong\"}"),
+            },
+        );
+        assert_eq!(d.get_str("origin").ok(), Some("me"));
+        assert_eq!(d.get_str("kind").ok(), Some("users"));
+        assert_eq!(d.get_str("frame").ok(), Some("{\"type\":\"pong\"}"));
+        assert_eq!(
+            d.get_array("users").ok().and_then(|a| a[0].as_str()),
+            Some(u.as_str())
+        );
+    }
+}

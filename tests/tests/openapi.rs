@@ -1,0 +1,760 @@
+//! The OpenAPI document against the real daemon: `/openapi.json` lists every REST path,
+//! `/docs` is a self-contained page with security headers, every real answer (success and
+//! error) has a documented status and matches the documented schema, and `docs/API.md`
+//! covers every path of the document.
+
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use citypulse::ids::{EventId, UserId};
+use citypulse::ws::{ClientMessage, ServerMessage};
+use citypulse_tests::{unique_phone, workspace_root, Daemon, ADMIN_TOKEN, BOGOTA};
+use serde_json::{json, Value};
+
+/// Every REST path the daemon serves (daemon/src/api/mod.rs), as OpenAPI templates.
+const PATHS: &[&str] = &[
+    "/api/users/register",
+    "/api/users/me",
+    "/api/users",
+    "/api/users/{user_id}",
+    "/api/users/{user_id}/collectibles",
+    "/api/users/{user_id}/token",
+    "/api/events",
+    "/api/events/nearby",
+    "/api/events/{event_id}",
+    "/api/events/{event_id}/join",
+    "/api/events/{event_id}/leave",
+    "/api/events/{event_id}/end",
+    "/api/events/{event_id}/participants",
+    "/api/events/{event_id}/messages",
+    "/api/events/{event_id}/transcriptions",
+    "/api/events/{event_id}/collectibles",
+    "/api/collectibles/claim",
+    "/api/collectibles/active/{event_id}",
+    "/health",
+    "/metrics",
+    "/openapi.json",
+    "/docs",
+];
+
+async fn fetch_doc(d: &Daemon) -> Value {
+    let resp = reqwest::get(format!("{}/openapi.json", d.url))
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let ct = resp.headers()["content-type"].to_str().unwrap().to_string();
+    assert!(ct.starts_with("application/json"), "{ct}");
+    serde_json::from_str(&resp.text().await.unwrap()).unwrap()
+}
+
+// ---- a small JSON Schema (OpenAPI 3.0 subset) checker ----
+
+fn resolve<'a>(doc: &'a Value, s: &'a Value) -> &'a Value {
+    match s.get("$ref").and_then(Value::as_str) {
+        Some(r) => {
+            let target = doc
+                .pointer(r.trim_start_matches('#'))
+                .unwrap_or_else(|| panic!("unresolved $ref {r}"));
+            resolve(doc, target)
+        }
+        None => s,
+    }
+}
+
+/// Checks `v` against `schema`; collects every mismatch with its JSON path. Fields the
+/// schema does not list count as mismatches: the document must describe every field.
+fn check(doc: &Value, schema: &Value, v: &Value, at: &str, errs: &mut Vec<String>) {
+    let s = resolve(doc, schema);
+    if let Some(all) = s.get("allOf").and_then(Value::as_array) {
+        for sub in all {
+            check(doc, sub, v, at, errs);
+        }
+    }
+    if v.is_null() {
+        if s["nullable"] != true {
+            errs.push(format!("{at}: null but not nullable"));
+        }
+        return;
+    }
+    if let Some(allowed) = s.get("enum").and_then(Value::as_array) {
+        if !allowed.contains(v) {
+            errs.push(format!("{at}: {v} not in {allowed:?}"));
+        }
+    }
+    let Some(ty) = s.get("type").and_then(Value::as_str) else {
+        return;
+    };
+    let num_bounds = |x: f64, errs: &mut Vec<String>| {
+        if let Some(min) = s["minimum"].as_f64() {
+            if x < min {
+                errs.push(format!("{at}: {x} < minimum {min}"));
+            }
+        }
+        if let Some(max) = s["maximum"].as_f64() {
+            if x > max {
+                errs.push(format!("{at}: {x} > maximum {max}"));
+            }
+        }
+    };
+    match ty {
+        "object" => {
+            let Some(obj) = v.as_object() else {
+                errs.push(format!("{at}: expected object, got {v}"));
+                return;
+            };
+            for r in s["required"].as_array().into_iter().flatten() {
+                let r = r.as_str().unwrap();
+                if !obj.contains_key(r) {
+                    errs.push(format!("{at}: required field {r} missing"));
+                }
+            }
+            let props = s["properties"].as_object();
+            for (k, x) in obj {
+                match props.and_then(|p| p.get(k)) {
+                    Some(ps) => check(doc, ps, x, &format!("{at}.{k}"), errs),
+                    None => errs.push(format!("{at}: field {k} is not in the schema")),
+                }
+            }
+        }
+        "array" => {
+            let Some(arr) = v.as_array() else {
+                errs.push(format!("{at}: expected array, got {v}"));
+                return;
+            };
+            if let Some(min) = s["minItems"].as_u64() {
+                if (arr.len() as u64) < min {
+                    errs.push(format!("{at}: fewer than {min} items"));
+                }
+            }
+            if let Some(max) = s["maxItems"].as_u64() {
+                if (arr.len() as u64) > max {
+                    errs.push(format!("{at}: more than {max} items"));
+                }
+            }
+            for (i, x) in arr.iter().enumerate() {
+                check(doc, &s["items"], x, &format!("{at}[{i}]"), errs);
+            }
+        }
+        "string" => {
+            let Some(text) = v.as_str() else {
+                errs.push(format!("{at}: expected string, got {v}"));
+                return;
+            };
+            let n = text.chars().count() as u64;
+            if s["minLength"].as_u64().is_some_and(|m| n < m)
+                || s["maxLength"].as_u64().is_some_and(|m| n > m)
+            {
+                errs.push(format!("{at}: length {n} out of bounds"));
+            }
+            if s["format"] == "date-time"
+                && !(text.ends_with('Z') && chrono::DateTime::parse_from_rfc3339(text).is_ok())
+            {
+                errs.push(format!("{at}: {text:?} is not an RFC 3339 UTC time with Z"));
+            }
+            if s["pattern"] == "^[0-9a-fA-F]{24}$"
+                && !(text.len() == 24 && text.bytes().all(|b| b.is_ascii_hexdigit()))
+            {
+                errs.push(format!("{at}: {text:?} is not a 24-hex id"));
+            }
+        }
+        "integer" => match v
+            .as_i64()
+            .map(|i| i as f64)
+            .or(v.as_u64().map(|u| u as f64))
+        {
+            Some(x) => num_bounds(x, errs),
+            None => errs.push(format!("{at}: expected integer, got {v}")),
+        },
+        "number" => match v.as_f64() {
+            Some(x) => num_bounds(x, errs),
+            None => errs.push(format!("{at}: expected number, got {v}")),
+        },
+        "boolean" => {
+            if !v.is_boolean() {
+                errs.push(format!("{at}: expected boolean, got {v}"));
+            }
+        }
+        other => errs.push(format!("{at}: unknown schema type {other}")),
+    }
+}
+
+/// Asserts that `status` is documented for the operation and that `body` matches its
+/// schema.
+fn conforms(doc: &Value, method: &str, template: &str, status: u16, body: &Value) {
+    let op = &doc["paths"][template][method];
+    assert!(op.is_object(), "{method} {template} is not documented");
+    let resp = &op["responses"][status.to_string()];
+    assert!(
+        resp.is_object(),
+        "{method} {template} answered {status}, which is not documented: {body}"
+    );
+    let schema = &resp["content"]["application/json"]["schema"];
+    assert!(
+        schema.is_object(),
+        "{method} {template} {status}: no JSON schema"
+    );
+    let mut errs = Vec::new();
+    check(doc, schema, body, "$", &mut errs);
+    assert!(
+        errs.is_empty(),
+        "{method} {template} {status} does not match its schema:\n{}\nbody: {body}",
+        errs.join("\n")
+    );
+}
+
+/// A test session: the daemon, its document, and a raw HTTP client.
+struct Api {
+    d: Daemon,
+    doc: Value,
+    http: reqwest::Client,
+}
+
+impl Api {
+    async fn start() -> Api {
+        let d = Daemon::start().await;
+        let doc = fetch_doc(&d).await;
+        // No connection reuse: after a 413 the daemon may close a connection the pool
+        // would otherwise hand to the next request.
+        let http = reqwest::Client::builder()
+            .pool_max_idle_per_host(0)
+            .build()
+            .unwrap();
+        Api { d, doc, http }
+    }
+
+    /// Sends a request to `template` with `{...}` replaced by `args` in order, checks the
+    /// answer against the document, and returns status and body.
+    async fn call(
+        &self,
+        method: &str,
+        template: &str,
+        args: &[&str],
+        query: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> (u16, Value) {
+        let mut path = String::new();
+        let mut it = args.iter();
+        for seg in template.split('/').skip(1) {
+            path.push('/');
+            if seg.starts_with('{') {
+                path.push_str(it.next().expect("an argument per template"));
+            } else {
+                path.push_str(seg);
+            }
+        }
+        let url = format!("{}{}{}", self.d.url, path, query);
+        let mut req = self
+            .http
+            .request(method.to_uppercase().parse().unwrap(), url);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req
+                .header("content-type", "application/json")
+                .body(b.to_string());
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        if status == 429 {
+            assert!(resp.headers().contains_key("retry-after"));
+        }
+        let text = resp.text().await.unwrap();
+        let value: Value = serde_json::from_str(&text).unwrap_or_else(|e| {
+            panic!("{method} {path}: {status} answer is not JSON ({e}): {text}")
+        });
+        conforms(&self.doc, method, template, status, &value);
+        (status, value)
+    }
+
+    async fn ok(
+        &self,
+        method: &str,
+        template: &str,
+        args: &[&str],
+        query: &str,
+        token: Option<&str>,
+        body: Option<&str>,
+    ) -> Value {
+        let (status, v) = self.call(method, template, args, query, token, body).await;
+        assert!(
+            (200..300).contains(&status),
+            "{method} {template}: {status} {v}"
+        );
+        v
+    }
+}
+
+#[tokio::test]
+async fn openapi_json_documents_every_path() {
+    let d = Daemon::start().await;
+    let doc = fetch_doc(&d).await;
+    assert_eq!(doc["openapi"], "3.0.3");
+    let paths = doc["paths"].as_object().unwrap();
+    for p in PATHS {
+        assert!(paths.contains_key(*p), "{p} is not in /openapi.json");
+    }
+    assert_eq!(
+        paths.len(),
+        PATHS.len(),
+        "unexpected paths: {:?}",
+        paths.keys().collect::<Vec<_>>()
+    );
+    assert!(doc["components"]["securitySchemes"]["userToken"].is_object());
+    assert!(doc["components"]["securitySchemes"]["adminToken"].is_object());
+    assert!(doc["x-websocket"]["/ws/{user_id}"].is_object());
+}
+
+#[tokio::test]
+async fn docs_page_is_html_with_security_headers() {
+    let d = Daemon::start().await;
+    let resp = reqwest::get(format!("{}/docs", d.url)).await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let h = resp.headers().clone();
+    let header = |k: &str| {
+        h.get(k)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("no {k} header"))
+    };
+    assert!(header("content-type").starts_with("text/html"));
+    let csp = header("content-security-policy");
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"),
+        "{csp}"
+    );
+    assert_eq!(header("x-frame-options").to_ascii_uppercase(), "DENY");
+    assert_eq!(header("x-content-type-options"), "nosniff");
+    let page = resp.text().await.unwrap();
+    assert!(page.contains("openapi.json"));
+    // Self-contained: nothing loaded from elsewhere (the CSP would block it anyway).
+    for banned in ["src=\"http", "href=\"http", "src=\"//", "<link"] {
+        assert!(!page.contains(banned), "{banned}");
+    }
+}
+
+#[tokio::test]
+async fn real_answers_match_the_documented_schemas() {
+    let api = Api::start().await;
+    let admin = Some(ADMIN_TOKEN);
+
+    // Users.
+    let phone = unique_phone();
+    let body = json!({ "phone": phone, "name": "Ana Schema" }).to_string();
+    let reg = api
+        .ok("post", "/api/users/register", &[], "", None, Some(&body))
+        .await;
+    let token = reg["token"].as_str().unwrap().to_string();
+    let uid = reg["id"].as_str().unwrap().to_string();
+    let me = Some(token.as_str());
+    let (s, _) = api
+        .call("post", "/api/users/register", &[], "", None, Some(&body))
+        .await;
+    assert_eq!(s, 409);
+    let (s, _) = api
+        .call(
+            "post",
+            "/api/users/register",
+            &[],
+            "",
+            None,
+            Some("{\"phone\":"),
+        )
+        .await;
+    assert_eq!(s, 400);
+    let (s, _) = api
+        .call(
+            "post",
+            "/api/users/register",
+            &[],
+            "",
+            None,
+            Some("{\"phone\":\"12\",\"name\":\"x\"}"),
+        )
+        .await;
+    assert_eq!(s, 422);
+    let big = format!(
+        "{{\"phone\":\"+573001234567\",\"name\":\"{}\"}}",
+        "x".repeat(70 * 1024)
+    );
+    let (s, _) = api
+        .call("post", "/api/users/register", &[], "", None, Some(&big))
+        .await;
+    assert_eq!(s, 413);
+
+    let mine = api.ok("get", "/api/users/me", &[], "", me, None).await;
+    assert_eq!(mine["phone"], json!(phone));
+    let (s, _) = api.call("get", "/api/users/me", &[], "", None, None).await;
+    assert_eq!(s, 401);
+    let (s, _) = api.call("get", "/api/users/me", &[], "", admin, None).await;
+    assert_eq!(s, 403);
+    let public = api
+        .ok("get", "/api/users/{user_id}", &[&uid], "", None, None)
+        .await;
+    assert!(public.get("phone").is_none(), "phone leaked: {public}");
+    let own = api
+        .ok("get", "/api/users/{user_id}", &[&uid], "", me, None)
+        .await;
+    assert_eq!(own["phone"], json!(phone));
+    let (s, _) = api
+        .call("get", "/api/users/{user_id}", &["nope"], "", None, None)
+        .await;
+    assert_eq!(s, 422);
+    let (s, _) = api
+        .call(
+            "get",
+            "/api/users/{user_id}",
+            &[UserId::generate().as_str()],
+            "",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (s, _) = api.call("get", "/api/users", &[], "", me, None).await;
+    assert_eq!(s, 403);
+    let all = api.ok("get", "/api/users", &[], "", admin, None).await;
+    assert!(!all.as_array().unwrap().is_empty());
+
+    // Events.
+    let (lng, lat) = BOGOTA;
+    let full = json!({
+        "title": "Concierto en la Plaza", "description": "Música en vivo", "category": "Cultura",
+        "coordinates": [lng, lat], "address": "Carrera 7 #11-10",
+        "starts_at": "2026-11-25T14:00:00Z", "ends_at": "2026-11-25T16:00:00Z"
+    })
+    .to_string();
+    let event = api
+        .ok("post", "/api/events", &[], "", me, Some(&full))
+        .await;
+    let eid = event["id"].as_str().unwrap().to_string();
+    let bare =
+        json!({ "title": "Feria", "category": "mercado", "coordinates": [lng, lat] }).to_string();
+    let other = api
+        .ok(
+            "post",
+            "/api/events",
+            &[],
+            &format!("?creator_id={uid}"),
+            me,
+            Some(&bare),
+        )
+        .await;
+    assert!(other["description"].is_null() && other["ended_at"].is_null());
+    let swapped =
+        json!({ "title": "t", "category": "c", "coordinates": [lat, -104.2] }).to_string();
+    let (s, v) = api
+        .call("post", "/api/events", &[], "", me, Some(&swapped))
+        .await;
+    assert_eq!(s, 422);
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap()
+            .contains("[longitude, latitude]"),
+        "{v}"
+    );
+    let (s, _) = api
+        .call("post", "/api/events", &[], "", None, Some(&bare))
+        .await;
+    assert_eq!(s, 401);
+    let (s, _) = api
+        .call(
+            "post",
+            "/api/events",
+            &[],
+            &format!("?creator_id={}", UserId::generate()),
+            me,
+            Some(&bare),
+        )
+        .await;
+    assert_eq!(s, 403);
+
+    api.ok("get", "/api/events/{event_id}", &[&eid], "", None, None)
+        .await;
+    let (s, _) = api
+        .call(
+            "get",
+            "/api/events/{event_id}",
+            &[EventId::generate().as_str()],
+            "",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, 404);
+    let near = api
+        .ok(
+            "get",
+            "/api/events/nearby",
+            &[],
+            &format!("?lng={lng}&lat={lat}&max_distance=1000&limit=5"),
+            None,
+            None,
+        )
+        .await;
+    assert!(near.as_array().unwrap().len() >= 2, "{near}");
+    let (s, _) = api
+        .call(
+            "get",
+            "/api/events/nearby",
+            &[],
+            &format!("?lng={lng}&lat=100"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, 422);
+    let (s, _) = api
+        .call(
+            "get",
+            "/api/events/nearby",
+            &[],
+            &format!("?lng={lng}&lat={lat}&limit=101"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, 422);
+
+    // Rooms, chat, drops and claims.
+    api.ok("post", "/api/events/{event_id}/join", &[&eid], "", me, None)
+        .await;
+    let parts = api
+        .ok(
+            "get",
+            "/api/events/{event_id}/participants",
+            &[&eid],
+            "",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(parts.as_array().unwrap().len(), 1);
+    let client = api.d.client().with_token(token.clone());
+    let mut ws = client.connect(&uid.parse().unwrap()).await.unwrap();
+    ws.send(&ClientMessage::ChatMessage {
+        event_id: eid.parse().unwrap(),
+        message: "Hola!".into(),
+    })
+    .await
+    .unwrap();
+    ws.recv_until(Duration::from_secs(5), |m| {
+        matches!(m, ServerMessage::ChatMessage(_)).then_some(())
+    })
+    .await
+    .unwrap();
+    let msgs = api
+        .ok(
+            "get",
+            "/api/events/{event_id}/messages",
+            &[&eid],
+            "?limit=10",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(msgs.as_array().unwrap().len(), 1);
+    let (s, _) = api
+        .call(
+            "get",
+            "/api/events/{event_id}/messages",
+            &[&eid],
+            "?limit=0",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(s, 422);
+    api.ok(
+        "get",
+        "/api/events/{event_id}/transcriptions",
+        &[&eid],
+        "?before=2030-01-01T00:00:00Z",
+        None,
+        None,
+    )
+    .await;
+
+    let (s, _) = api
+        .call(
+            "post",
+            "/api/events/{event_id}/collectibles",
+            &[&eid],
+            "",
+            me,
+            None,
+        )
+        .await;
+    assert_eq!(s, 403);
+    let dropped = api
+        .ok(
+            "post",
+            "/api/events/{event_id}/collectibles",
+            &[&eid],
+            "",
+            admin,
+            None,
+        )
+        .await;
+    assert!(dropped["claimed_by"].is_null());
+    let chosen =
+        json!({ "name": "Esmeralda", "rarity": "legendary", "points": 500, "expires_in": 600 })
+            .to_string();
+    let second = api
+        .ok(
+            "post",
+            "/api/events/{event_id}/collectibles",
+            &[&eid],
+            "",
+            admin,
+            Some(&chosen),
+        )
+        .await;
+    let (s, _) = api
+        .call(
+            "post",
+            "/api/events/{event_id}/collectibles",
+            &[&eid],
+            "",
+            admin,
+            Some("{\"points\":0}"),
+        )
+        .await;
+    assert_eq!(s, 422);
+    let active = api
+        .ok(
+            "get",
+            "/api/collectibles/active/{event_id}",
+            &[&eid],
+            "",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(active.as_array().unwrap().len(), 2);
+    let cid = second["id"].as_str().unwrap().to_string();
+    let q = format!("?collectible_id={cid}&user_id={uid}");
+    let won = api
+        .ok("post", "/api/collectibles/claim", &[], &q, me, None)
+        .await;
+    assert_eq!(won["success"], true);
+    let lost = api
+        .ok("post", "/api/collectibles/claim", &[], &q, me, None)
+        .await;
+    assert_eq!(lost["message"], "already claimed");
+    let (s, _) = api
+        .call(
+            "post",
+            "/api/collectibles/claim",
+            &[],
+            "?collectible_id=zz",
+            me,
+            None,
+        )
+        .await;
+    assert_eq!(s, 422);
+    let inv = api
+        .ok(
+            "get",
+            "/api/users/{user_id}/collectibles",
+            &[&uid],
+            "",
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(inv.as_array().unwrap().len(), 1);
+    let stats = api.ok("get", "/api/users/me", &[], "", me, None).await;
+    assert_eq!(stats["stats"]["collectibles_count"], 1);
+
+    // Leaving twice is a no-op; ending twice a conflict.
+    api.ok(
+        "post",
+        "/api/events/{event_id}/leave",
+        &[&eid],
+        "",
+        me,
+        None,
+    )
+    .await;
+    api.ok(
+        "post",
+        "/api/events/{event_id}/leave",
+        &[&eid],
+        "",
+        me,
+        None,
+    )
+    .await;
+    let ended = api
+        .ok("post", "/api/events/{event_id}/end", &[&eid], "", me, None)
+        .await;
+    assert_eq!(ended["message"], "Event ended");
+    let (s, _) = api
+        .call("post", "/api/events/{event_id}/end", &[&eid], "", me, None)
+        .await;
+    assert_eq!(s, 409);
+    let (s, _) = api
+        .call("post", "/api/events/{event_id}/join", &[&eid], "", me, None)
+        .await;
+    assert_eq!(s, 409);
+    let closed = api
+        .ok("get", "/api/events/{event_id}", &[&eid], "", None, None)
+        .await;
+    assert_eq!(closed["status"], "ended");
+    ws.close().await.ok();
+
+    // Tokens and operations.
+    let fresh = api
+        .ok("post", "/api/users/{user_id}/token", &[&uid], "", me, None)
+        .await;
+    let (s, _) = api.call("get", "/api/users/me", &[], "", me, None).await;
+    assert_eq!(s, 401, "the old token still works");
+    api.ok(
+        "get",
+        "/api/users/me",
+        &[],
+        "",
+        fresh["token"].as_str(),
+        None,
+    )
+    .await;
+    api.ok(
+        "post",
+        "/api/users/{user_id}/token",
+        &[&uid],
+        "",
+        admin,
+        None,
+    )
+    .await;
+    api.ok("get", "/health", &[], "", None, None).await;
+}
+
+#[tokio::test]
+async fn api_md_covers_every_documented_path() {
+    let d = Daemon::start().await;
+    let doc = fetch_doc(&d).await;
+    let file = workspace_root().join("docs/API.md");
+    let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    let mut missing = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            let call = format!("{} {}", method.to_uppercase(), path);
+            if !text.contains(&format!("`{call}")) {
+                missing.push(call);
+            }
+        }
+    }
+    for ws in doc["x-websocket"].as_object().unwrap().keys() {
+        if !text.contains(ws.as_str()) {
+            missing.push(ws.clone());
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "docs/API.md does not document: {missing:?}"
+    );
+}
