@@ -14,8 +14,10 @@ pub struct ErrorBody {
     pub detail: String,
 }
 
-/// `POST /api/users/register`.
+/// `POST /api/users/register`. Unknown fields are refused (422), as on every body, so a
+/// client cannot believe it set something it did not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// Phone number; normalised to E.164.
     pub phone: String,
@@ -186,7 +188,7 @@ pub struct FeatureStatus {
     pub detail: String,
 }
 
-/// `POST /api/users/{id}/token` (admin) and `POST /api/users/me/token`: a new token, the old one revoked.
+/// `POST /api/users/{id}/token` (the user themselves or admin): a new token, the old one revoked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TokenResponse {
     /// The new bearer token.

@@ -387,9 +387,8 @@ fn schemas() -> Map<String, Value> {
                 "A stored final transcript segment.",
             ),
         ),
-        (
-            "RegisterRequest",
-            object(
+        ("RegisterRequest", {
+            let mut v = object(
                 &["phone", "name"],
                 json!({
                     "phone": {
@@ -400,9 +399,11 @@ fn schemas() -> Map<String, Value> {
                     },
                     "name": text(1, 80, "Display name, 1 to 80 characters after trimming; no control characters.")
                 }),
-                "`POST /api/users/register`.",
-            ),
-        ),
+                "`POST /api/users/register`. Unknown fields are refused (422).",
+            );
+            v["additionalProperties"] = json!(false);
+            v
+        }),
         ("CreateEventRequest", {
             let mut v = object(
                 &["title", "category", "coordinates"],

@@ -64,6 +64,11 @@ pub async fn collectibles(state: State, id: String) -> Result<Response, ApiError
 /// `POST /api/users/{id}/token`: a new token, the old one revoked at once. The user
 /// themselves (e.g. after a leak) or an admin (a user who lost theirs).
 pub async fn reset_token(state: State, id: String, caller: Option<Caller>) -> Result<Response, ApiError> {
+    if caller.is_none() {
+        return Err(ApiError::Unauthorized(
+            "resetting a token needs the user's current token or the admin token".into(),
+        ));
+    }
     let id: UserId = input::id(&id)?;
     match &caller {
         None => {
