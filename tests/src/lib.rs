@@ -276,3 +276,29 @@ pub fn east_of((lng, lat): (f64, f64), metres: f64) -> (f64, f64) {
         lat,
     )
 }
+
+/// Refuses any load-run target that is not on this machine's loopback (workplace rule:
+/// load is only ever sent to 127.0.0.0/8, localhost or [::1]).
+pub fn ensure_loopback(url: &str) {
+    let parsed = url::Url::parse(url).unwrap_or_else(|e| panic!("{url:?} is not a URL: {e}"));
+    let ok = match parsed.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    assert!(ok, "load runs only target loopback addresses (127.0.0.1, localhost, [::1]); {url} is not one");
+}
+
+/// p50, p95, p99 and max of latencies, in milliseconds.
+pub fn percentiles(mut v: Vec<Duration>) -> (f64, f64, f64, f64) {
+    if v.is_empty() {
+        return (0.0, 0.0, 0.0, 0.0);
+    }
+    v.sort();
+    let at = |q: f64| {
+        let i = ((v.len() as f64 * q).ceil() as usize).clamp(1, v.len()) - 1;
+        v[i].as_secs_f64() * 1000.0
+    };
+    (at(0.50), at(0.95), at(0.99), at(1.0))
+}
