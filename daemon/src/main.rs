@@ -57,6 +57,12 @@ enum Command {
     InitDb,
     /// Fill the embedded store with demo events spread over greater Bogotá, for load
     /// runs and benchmarks (BENCHMARKS.md), then exit.
+    /// Write the cpld.8 man page into DIR (the committed copy lives in man/).
+    #[command(hide = true)]
+    Man {
+        /// Where to write cpld.8.
+        dir: PathBuf,
+    },
     Seed {
         /// How many events.
         #[arg(long, default_value_t = 100_000)]
@@ -65,6 +71,21 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+}
+
+fn write_man(dir: &std::path::Path) -> std::io::Result<PathBuf> {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    let man = clap_mangen::Man::new(cmd)
+        .section("8")
+        .source(format!("cpld {}", env!("CARGO_PKG_VERSION")))
+        .manual("CityPulse Live");
+    let mut buf = Vec::new();
+    man.render(&mut buf)?;
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join("cpld.8");
+    std::fs::write(&path, buf)?;
+    Ok(path)
 }
 
 fn settings_help() -> String {
@@ -100,6 +121,19 @@ impl Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Man { dir }) = &cli.command {
+        // Before any configuration is read: the page documents the flags, not this host.
+        return match write_man(dir) {
+            Ok(path) => {
+                println!("wrote {}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("cpld: cannot write the man page into {}: {e}", dir.display());
+                ExitCode::FAILURE
+            }
+        };
+    }
     let (config, warnings) = match Config::load(&cli.flags(), cli.config.as_deref(), cli.env_file.as_deref()) {
         Ok(c) => c,
         Err(e) => {
@@ -146,6 +180,9 @@ async fn run(command: Command, config: Config) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Command::Man { .. } = command {
+        return ExitCode::SUCCESS; // handled before configuration is read
+    }
     if let Command::InitDb = command {
         // The original's scripts/init_database.py: collections and indexes. Opening the
         // store already ensured them; asking again lists them (idempotent).
