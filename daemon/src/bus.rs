@@ -345,7 +345,9 @@ fn deliver(state: &State, origin: &str, doc: &Document) {
     }
     match doc.get_str("kind").ok() {
         Some("users") => {
-            let Ok(frame) = doc.get_str("frame") else { return };
+            let Ok(frame) = doc.get_str("frame") else {
+                return;
+            };
             let users: Vec<UserId> = doc
                 .get_array("users")
                 .map(|a| {
@@ -357,7 +359,9 @@ fn deliver(state: &State, origin: &str, doc: &Document) {
             state.hub.deliver_local(users.iter(), &Frame::from(frame));
         }
         Some("new_event") => {
-            let Ok(json) = doc.get_str("event") else { return };
+            let Ok(json) = doc.get_str("event") else {
+                return;
+            };
             match serde_json::from_str::<Event>(json) {
                 Ok(event) => state.hub.notify_new_event_local(&event),
                 Err(e) => tracing::debug!("ignoring an unreadable new_event envelope: {e}"),

@@ -8,7 +8,7 @@
 //! MongoDB tests were skipped and the command that enables them, and returns None; with
 //! `CI=true` that is a failure instead.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -203,7 +203,9 @@ pub fn skipped() {
          or set CPL_TEST_MONGODB_URL"
     );
     ONCE.get_or_init(|| {
-        println!(
+        // Straight to the stream: libtest captures print!/eprint! of passing tests.
+        let _ = writeln!(
+            std::io::stderr(),
             "MongoDB end-to-end tests skipped: neither {SERVER} nor CPL_TEST_MONGODB_URL is \
              available; enable them with `{ENABLE}`"
         );

@@ -7,6 +7,7 @@
 //! ([`citypulse_tests::mongo`]); without either these tests print once that they were
 //! skipped (a failure under `CI=true`).
 
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 use citypulse::api::{CreateEventRequest, DropRequest};
@@ -80,8 +81,10 @@ async fn chat(ws: &mut WsConnection, text: &str) -> citypulse::model::ChatMessag
 
 async fn pong(ws: &mut WsConnection) {
     ws.send(&ClientMessage::Ping).await.unwrap();
-    expect(ws, "pong", |m| matches!(m, ServerMessage::Pong).then_some(()))
-        .await
+    expect(ws, "pong", |m| {
+        matches!(m, ServerMessage::Pong).then_some(())
+    })
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -267,7 +270,12 @@ async fn claim_race_split_across_two_daemons_has_one_winner() {
         players.push((c, reg.user.id));
     }
     assert_eq!(
-        b.client().event(&ev.id).await.unwrap().room.current_participants,
+        b.client()
+            .event(&ev.id)
+            .await
+            .unwrap()
+            .room
+            .current_participants,
         200
     );
     let col = b
@@ -305,7 +313,10 @@ async fn claim_race_split_across_two_daemons_has_one_winner() {
     assert_eq!(losers, 199);
     let winner = &winners[0];
     let stored = a.client().active_collectibles(&ev.id).await.unwrap();
-    assert!(stored.is_empty(), "the claimed collectible is no longer active");
+    assert!(
+        stored.is_empty(),
+        "the claimed collectible is no longer active"
+    );
     for (i, (c, id)) in players.iter().enumerate() {
         let me = c.me().await.unwrap();
         let other = if i % 2 == 0 { &b } else { &a };
@@ -328,8 +339,10 @@ async fn database_outage_answers_503_and_recovers_by_itself() {
         return;
     }
     let Some(mut server) = MongoServer::start_persistent() else {
-        println!(
-            "the MongoDB outage test needs {} (`{}`); skipped",
+        // Straight to the stream: libtest captures print!/eprint! of passing tests.
+        let _ = writeln!(
+            std::io::stderr(),
+            "the MongoDB outage test needs {} (`{}`) to stop and restart a server; skipped",
             mongo::SERVER,
             mongo::ENABLE
         );
@@ -414,7 +427,11 @@ async fn database_outage_answers_503_and_recovers_by_itself() {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
-    assert_eq!(alice.event(&ev.id).await.unwrap().id, ev.id, "data survived");
+    assert_eq!(
+        alice.event(&ev.id).await.unwrap().id,
+        ev.id,
+        "data survived"
+    );
     assert_eq!(bob.me().await.unwrap().id, rb.user.id);
     // The bus is back too: a chat on A reaches Bob on B (the watcher reconnects with
     // backoff, so ask again until it does).

@@ -88,6 +88,9 @@ pub const SELECTION_TIMEOUT: Duration = Duration::from_secs(3);
 /// How many times a transaction that lost a write conflict is tried in all.
 pub const TXN_ATTEMPTS: u32 = 60;
 
+/// How long a transaction keeps retrying write conflicts before it answers 503.
+pub const TXN_DEADLINE: Duration = Duration::from_secs(15);
+
 /// The collection of the cross-daemon bus ([`crate::bus`]).
 pub const BROADCASTS: &str = "broadcasts";
 
@@ -163,7 +166,9 @@ fn without_credentials(url: &str) -> String {
 
 fn oid(id: &str) -> Result<ObjectId, StoreError> {
     ObjectId::parse_str(id).map_err(|e| {
-        StoreError::Corrupt(format!("{id} is not an ObjectId ({e}); ids are 24 hex digits"))
+        StoreError::Corrupt(format!(
+            "{id} is not an ObjectId ({e}); ids are 24 hex digits"
+        ))
     })
 }
 
@@ -284,8 +289,10 @@ impl<'a> Reader<'a> {
 
     fn time(&self, field: &str) -> Result<Timestamp, StoreError> {
         match self.get(field) {
-            Some(Bson::DateTime(d)) => chrono::DateTime::from_timestamp_millis(d.timestamp_millis())
-                .ok_or_else(|| self.bad(field, "is out of range")),
+            Some(Bson::DateTime(d)) => {
+                chrono::DateTime::from_timestamp_millis(d.timestamp_millis())
+                    .ok_or_else(|| self.bad(field, "is out of range"))
+            }
             Some(_) => Err(self.bad(field, "is not a date")),
             None => Err(self.bad(field, "is missing")),
         }
@@ -397,7 +404,11 @@ fn index_plan() -> Vec<(&'static str, Document, IndexOptions)> {
             doc! { "event_id": 1, "is_active": 1, "dropped_at": -1 },
             plain(),
         ),
-        ("collectibles", doc! { "is_active": 1, "expires_at": 1 }, plain()),
+        (
+            "collectibles",
+            doc! { "is_active": 1, "expires_at": 1 },
+            plain(),
+        ),
         (
             "collectibles",
             doc! { "claim_pending": 1 },
@@ -423,21 +434,27 @@ fn index_plan() -> Vec<(&'static str, Document, IndexOptions)> {
             plain(),
         ),
         // presence and attendance.
-        ("participants", doc! { "event_id": 1, "user_id": 1 }, unique()),
+        (
+            "participants",
+            doc! { "event_id": 1, "user_id": 1 },
+            unique(),
+        ),
         (
             "participants",
             doc! { "event_id": 1, "joined_at": 1, "user_id": 1 },
             plain(),
         ),
-        ("participants", doc! { "user_id": 1, "joined_at": 1 }, plain()),
+        (
+            "participants",
+            doc! { "user_id": 1, "joined_at": 1 },
+            plain(),
+        ),
         ("attendance", doc! { "event_id": 1, "user_id": 1 }, unique()),
         // The bus: envelopes expire on their own.
         (
             BROADCASTS,
             doc! { "created_at": 1 },
-            IndexOptions::builder()
-                .expire_after(BROADCAST_TTL)
-                .build(),
+            IndexOptions::builder().expire_after(BROADCAST_TTL).build(),
         ),
     ]
 }
@@ -487,7 +504,8 @@ impl MongoStore {
             .run_command(doc! { "hello": 1 })
             .await
             .map_err(|e| store.db_error("connect", e))?;
-        store.transactions = hello.get_str("setName").is_ok() || hello.get_str("msg").ok() == Some("isdbgrid");
+        store.transactions =
+            hello.get_str("setName").is_ok() || hello.get_str("msg").ok() == Some("isdbgrid");
         if !store.transactions {
             tracing::warn!(
                 "the MongoDB {} is a standalone server without transactions: claims use the \
@@ -531,11 +549,12 @@ impl MongoStore {
             match self.col(collection).create_index(model).await {
                 Ok(r) => made.push(format!("{collection}.{}", r.index_name)),
                 Err(e) if INDEX_EXISTS.contains(&command_code(&e).unwrap_or(0)) => {
-                    tracing::info!(
-                        "the MongoDB {} already has an equivalent index on {collection} {keys}; kept it",
+                    let name = index_name(&keys);
+                    tracing::debug!(
+                        "the MongoDB {} already has an index like {collection}.{name}; kept it: {e}",
                         self.shown
                     );
-                    made.push(format!("{collection}.{keys}"));
+                    made.push(format!("{collection}.{name}"));
                 }
                 Err(e) => return Err(self.db_error("create its indexes", e)),
             }
@@ -597,7 +616,9 @@ impl MongoStore {
                     SELECTION_TIMEOUT.as_secs()
                 )
             }
-            ErrorKind::Io(_) | ErrorKind::ConnectionPoolCleared { .. } | ErrorKind::DnsResolve { .. } => {
+            ErrorKind::Io(_)
+            | ErrorKind::ConnectionPoolCleared { .. }
+            | ErrorKind::DnsResolve { .. } => {
                 format!(
                     "the MongoDB {shown} is unreachable (while trying to {op}: {e}); check \
                      MONGODB_URL and that the server is running"
@@ -635,6 +656,7 @@ impl MongoStore {
         ) -> futures_util::future::BoxFuture<'s, Step<T>>,
     {
         let mut attempt = 0u32;
+        let started = std::time::Instant::now();
         loop {
             attempt += 1;
             let mut session = self
@@ -668,8 +690,13 @@ impl MongoStore {
                 }
             };
             // A transaction that lost a write conflict is retried whole: nothing of it
-            // was applied.
-            if err.contains_label("TransientTransactionError") && attempt < TXN_ATTEMPTS {
+            // was applied. An unreachable server is labelled transient too, but retrying
+            // would only hold the caller for minutes: that answers 503 at once.
+            if err.contains_label("TransientTransactionError")
+                && !unreachable(&err)
+                && attempt < TXN_ATTEMPTS
+                && started.elapsed() < TXN_DEADLINE
+            {
                 backoff(attempt).await;
                 continue;
             }
@@ -816,7 +843,12 @@ impl MongoStore {
         cursor.try_collect().await
     }
 
-    async fn load_event(&self, o: ObjectId, id: &str, s: Option<&mut ClientSession>) -> Step<Event> {
+    async fn load_event(
+        &self,
+        o: ObjectId,
+        id: &str,
+        s: Option<&mut ClientSession>,
+    ) -> Step<Event> {
         let events = self.col("events");
         let q = events.find_one(doc! { "_id": o });
         let found = match s {
@@ -836,7 +868,10 @@ impl MongoStore {
             return Ok(());
         };
         let uid = oid(user.as_str())?;
-        let claimed_at = c.claimed_at.as_ref().map_or(Bson::Null, |t| Bson::DateTime(date(t)));
+        let claimed_at = c
+            .claimed_at
+            .as_ref()
+            .map_or(Bson::Null, |t| Bson::DateTime(date(t)));
         self.col("user_collectibles")
             .update_one(
                 doc! { "_id": cid },
@@ -863,7 +898,10 @@ impl MongoStore {
             )
             .await?;
         self.col("collectibles")
-            .update_one(doc! { "_id": cid }, doc! { "$unset": { "claim_pending": "" } })
+            .update_one(
+                doc! { "_id": cid },
+                doc! { "$unset": { "claim_pending": "" } },
+            )
             .await?;
         Ok(())
     }
@@ -923,7 +961,9 @@ impl MongoStore {
             } },
             doc! { "$limit": i64::from(fetch) },
         ];
-        let docs = self.all(self.col("events").aggregate(pipeline).await?).await?;
+        let docs = self
+            .all(self.col("events").aggregate(pipeline).await?)
+            .await?;
         Ok(docs
             .into_iter()
             .map(|d| {
@@ -957,6 +997,28 @@ async fn backoff(attempt: u32) {
     let cap = 2u64.saturating_pow(attempt.min(6)).min(50);
     let ms = rand::thread_rng().gen_range(1..=cap.max(1));
     tokio::time::sleep(Duration::from_millis(ms)).await;
+}
+
+/// MongoDB's default name of an index on `keys` (`event_id_1_timestamp_-1`).
+fn index_name(keys: &Document) -> String {
+    keys.iter()
+        .map(|(k, v)| match v {
+            Bson::String(s) => format!("{k}_{s}"),
+            other => format!("{k}_{other}"),
+        })
+        .collect::<Vec<_>>()
+        .join("_")
+}
+
+/// Whether the error says the server cannot be reached (rather than refused something).
+fn unreachable(e: &DbError) -> bool {
+    matches!(
+        e.kind.as_ref(),
+        ErrorKind::ServerSelection { .. }
+            | ErrorKind::Io(_)
+            | ErrorKind::ConnectionPoolCleared { .. }
+            | ErrorKind::DnsResolve { .. }
+    )
 }
 
 /// The server's error code of a command or write error.
@@ -1190,12 +1252,17 @@ impl Store for MongoStore {
                     match m.col("events").insert_one(d.clone()).session(&mut *s).await {
                         Ok(_) => {}
                         Err(e) if is_duplicate(&e) => {
-                            return Err(StoreError::Conflict(format!("event {id} already exists")).into())
+                            return Err(
+                                StoreError::Conflict(format!("event {id} already exists")).into()
+                            )
                         }
                         Err(e) => return Err(e.into()),
                     }
                     m.col("users")
-                        .update_one(doc! { "_id": c }, doc! { "$inc": { "stats.events_created": 1_i64 } })
+                        .update_one(
+                            doc! { "_id": c },
+                            doc! { "$inc": { "stats.events_created": 1_i64 } },
+                        )
                         .session(&mut *s)
                         .await?;
                     Ok(d)
@@ -1488,7 +1555,10 @@ impl Store for MongoStore {
             };
             if first_visit {
                 self.col("users")
-                    .update_one(doc! { "_id": u }, doc! { "$inc": { "stats.events_attended": 1_i64 } })
+                    .update_one(
+                        doc! { "_id": u },
+                        doc! { "$inc": { "stats.events_attended": 1_i64 } },
+                    )
                     .await?;
             }
             Ok(JoinOutcome::Joined { first_visit })
@@ -1762,7 +1832,8 @@ impl Store for MongoStore {
                 .map(|d| self.collectible_from(d))
                 .collect::<Result<_, _>>()?)
         };
-        step.await.map_err(|f| self.fail("list active collectibles", f))
+        step.await
+            .map_err(|f| self.fail("list active collectibles", f))
     }
 
     async fn claim_collectible(
@@ -1909,7 +1980,8 @@ impl Store for MongoStore {
                 Err(err) => Err(err.into()),
             }
         };
-        step.await.map_err(|f| self.fail("store a transcript segment", f))
+        step.await
+            .map_err(|f| self.fail("store a transcript segment", f))
     }
 
     async fn transcriptions(
@@ -1931,7 +2003,10 @@ impl Store for MongoStore {
             // Case-insensitive beyond ASCII, like SQLite: both sides lower-cased by Rust,
             // the query matched literally.
             if let Some(q) = query.filter(|q| !q.is_empty()) {
-                filter.insert("text_folded", doc! { "$regex": literal_regex(&q.to_lowercase()) });
+                filter.insert(
+                    "text_folded",
+                    doc! { "$regex": literal_regex(&q.to_lowercase()) },
+                );
             }
             let docs = self
                 .all(
@@ -1947,7 +2022,8 @@ impl Store for MongoStore {
                 .map(|d| self.transcription_from(d))
                 .collect::<Result<_, _>>()?)
         };
-        step.await.map_err(|f| self.fail("read transcript segments", f))
+        step.await
+            .map_err(|f| self.fail("read transcript segments", f))
     }
 }
 
