@@ -45,6 +45,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('location', 'location', [CompletionResultType]::ParameterValue, 'Send one location update and print the events nearby')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Simulate a crowd: N users walking around a centre, sending location updates')
             [CompletionResult]::new('race', 'race', [CompletionResultType]::ParameterValue, 'Race N users for one collectible and check that exactly one wins')
+            [CompletionResult]::new('transcribe', 'transcribe', [CompletionResultType]::ParameterValue, 'Stream speech to an event''s live captions: the microphone, or a WAV file with --file')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show and change cpl''s configuration and saved profiles')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages (cpl.1 and one per subcommand), or print cpl.1')
@@ -620,6 +621,28 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'cpl;transcribe' {
+            [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'The event whose room gets the captions')
+            [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Stream this WAV file (any rate, channels, 8 to 32-bit) instead of the microphone')
+            [CompletionResult]::new('--device', '--device', [CompletionResultType]::ParameterName, 'Capture from this input device: a name, or a unique part of one (see --list-devices)')
+            [CompletionResult]::new('--language', '--language', [CompletionResultType]::ParameterName, 'Language spoken, e.g. es, es-419, en-US [default: the daemon''s, es]')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--fast', '--fast', [CompletionResultType]::ParameterName, 'With --file: send as fast as possible instead of in real time (Deepgram itself accepts at most 1.25x real time)')
+            [CompletionResult]::new('--list-devices', '--list-devices', [CompletionResultType]::ParameterName, 'List the audio input devices and exit')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No colours (also when NO_COLOR is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'cpl;config' {
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
@@ -791,6 +814,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('location', 'location', [CompletionResultType]::ParameterValue, 'Send one location update and print the events nearby')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Simulate a crowd: N users walking around a centre, sending location updates')
             [CompletionResult]::new('race', 'race', [CompletionResultType]::ParameterValue, 'Race N users for one collectible and check that exactly one wins')
+            [CompletionResult]::new('transcribe', 'transcribe', [CompletionResultType]::ParameterValue, 'Stream speech to an event''s live captions: the microphone, or a WAV file with --file')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show and change cpl''s configuration and saved profiles')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Write man pages (cpl.1 and one per subcommand), or print cpl.1')
@@ -889,6 +913,9 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             break
         }
         'cpl;help;race' {
+            break
+        }
+        'cpl;help;transcribe' {
             break
         }
         'cpl;help;config' {

@@ -55,6 +55,9 @@ _cpl() {
             cpl,simulate)
                 cmd="cpl__subcmd__simulate"
                 ;;
+            cpl,transcribe)
+                cmd="cpl__subcmd__transcribe"
+                ;;
             cpl,users)
                 cmd="cpl__subcmd__users"
                 ;;
@@ -211,6 +214,9 @@ _cpl() {
             cpl__subcmd__help,simulate)
                 cmd="cpl__subcmd__help__subcmd__simulate"
                 ;;
+            cpl__subcmd__help,transcribe)
+                cmd="cpl__subcmd__help__subcmd__transcribe"
+                ;;
             cpl__subcmd__help,users)
                 cmd="cpl__subcmd__help__subcmd__users"
                 ;;
@@ -314,7 +320,7 @@ _cpl() {
 
     case "${cmd}" in
         cpl)
-            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version health register whoami users events collectibles watch chat location simulate race config completions man gen-docs help"
+            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version health register whoami users events collectibles watch chat location simulate race transcribe config completions man gen-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1302,7 +1308,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__help)
-            opts="health register whoami users events collectibles watch chat location simulate race config completions man gen-docs help"
+            opts="health register whoami users events collectibles watch chat location simulate race transcribe config completions man gen-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1707,6 +1713,20 @@ _cpl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cpl__subcmd__help__subcmd__transcribe)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cpl__subcmd__help__subcmd__users)
             opts="show collectibles list reset-token"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2013,6 +2033,48 @@ _cpl() {
                     return 0
                     ;;
                 --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "auto table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__transcribe)
+            opts="-q -v -h -V --event --file --fast --device --list-devices --language --url --profile --json --format --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --event)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --device)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --language)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -42,6 +42,7 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand location 'Send one location update and print the events nearby'
             cand simulate 'Simulate a crowd: N users walking around a centre, sending location updates'
             cand race 'Race N users for one collectible and check that exactly one wins'
+            cand transcribe 'Stream speech to an event''s live captions: the microphone, or a WAV file with --file'
             cand config 'Show and change cpl''s configuration and saved profiles'
             cand completions 'Print a shell completion script'
             cand man 'Write man pages (cpl.1 and one per subcommand), or print cpl.1'
@@ -569,6 +570,27 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'cpl;transcribe'= {
+            cand --event 'The event whose room gets the captions'
+            cand --file 'Stream this WAV file (any rate, channels, 8 to 32-bit) instead of the microphone'
+            cand --device 'Capture from this input device: a name, or a unique part of one (see --list-devices)'
+            cand --language 'Language spoken, e.g. es, es-419, en-US [default: the daemon''s, es]'
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --fast 'With --file: send as fast as possible instead of in real time (Deepgram itself accepts at most 1.25x real time)'
+            cand --list-devices 'List the audio input devices and exit'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'cpl;config'= {
             cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
             cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
@@ -726,6 +748,7 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand location 'Send one location update and print the events nearby'
             cand simulate 'Simulate a crowd: N users walking around a centre, sending location updates'
             cand race 'Race N users for one collectible and check that exactly one wins'
+            cand transcribe 'Stream speech to an event''s live captions: the microphone, or a WAV file with --file'
             cand config 'Show and change cpl''s configuration and saved profiles'
             cand completions 'Print a shell completion script'
             cand man 'Write man pages (cpl.1 and one per subcommand), or print cpl.1'
@@ -798,6 +821,8 @@ set edit:completion:arg-completer[cpl] = {|@words|
         &'cpl;help;simulate'= {
         }
         &'cpl;help;race'= {
+        }
+        &'cpl;help;transcribe'= {
         }
         &'cpl;help;config'= {
             cand path 'Print the config file''s path'

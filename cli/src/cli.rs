@@ -114,6 +114,8 @@ pub enum Command {
     Simulate(simulate::Args),
     /// Race N users for one collectible and check that exactly one wins
     Race(race::Args),
+    /// Stream speech to an event's live captions: the microphone, or a WAV file with --file
+    Transcribe(crate::transcribe::TranscribeArgs),
     /// Show and change cpl's configuration and saved profiles
     #[command(subcommand)]
     Config(config::Command),

@@ -17,6 +17,7 @@ mod docs;
 mod error;
 mod output;
 mod stats;
+mod transcribe;
 mod util;
 mod views;
 

@@ -67,8 +67,10 @@ mod close {
     pub const GOING_AWAY: u16 = 1001;
     pub const POLICY: u16 = 1008;
     pub const TOO_BIG: u16 = 1009;
-    /// "Bad Gateway": the upstream (Deepgram) failed.
-    pub const BAD_GATEWAY: u16 = 1014;
+    /// "Internal Error", used when the upstream (Deepgram) failed: the registered 1014
+    /// "Bad Gateway" would say it better, but common clients (tungstenite among them)
+    /// reject it as a protocol error.
+    pub const UPSTREAM: u16 = 1011;
 }
 
 /// The transcription route.
@@ -77,20 +79,22 @@ pub fn routes(state: State, shutdown: watch::Receiver<bool>) -> BoxedFilter<(Res
         .and(warp::ws())
         .and(input::raw_query())
         .and(warp::header::optional::<String>("authorization"))
-        .then(move |event: String, ws: Ws, query: String, header: Option<String>| {
-            let state = state.clone();
-            let shutdown = shutdown.clone();
-            async move {
-                match authorize(&state, &event, &query, header.as_deref()).await {
-                    Ok(stream) => ws
-                        .max_frame_size(MAX_FRAME)
-                        .max_message_size(MAX_FRAME)
-                        .on_upgrade(move |socket| session(state, stream, socket, shutdown))
-                        .into_response(),
-                    Err(e) => e.into_response(),
+        .then(
+            move |event: String, ws: Ws, query: String, header: Option<String>| {
+                let state = state.clone();
+                let shutdown = shutdown.clone();
+                async move {
+                    match authorize(&state, &event, &query, header.as_deref()).await {
+                        Ok(stream) => ws
+                            .max_frame_size(MAX_FRAME)
+                            .max_message_size(MAX_FRAME)
+                            .on_upgrade(move |socket| session(state, stream, socket, shutdown))
+                            .into_response(),
+                        Err(e) => e.into_response(),
+                    }
                 }
-            }
-        })
+            },
+        )
         .boxed()
 }
 
@@ -149,8 +153,20 @@ pub async fn authorize(
         None | Some("") => state.config.deepgram.language.clone(),
         Some(l) => language(l)?,
     };
-    let sample_rate = number("sample_rate", q.sample_rate.as_deref(), 16000, *SAMPLE_RATES.start(), *SAMPLE_RATES.end())?;
-    let channels = number("channels", q.channels.as_deref(), 1, *CHANNELS.start(), *CHANNELS.end())?;
+    let sample_rate = number(
+        "sample_rate",
+        q.sample_rate.as_deref(),
+        16000,
+        *SAMPLE_RATES.start(),
+        *SAMPLE_RATES.end(),
+    )?;
+    let channels = number(
+        "channels",
+        q.channels.as_deref(),
+        1,
+        *CHANNELS.start(),
+        *CHANNELS.end(),
+    )?;
     if state.config.deepgram.api_key.is_none() {
         return Err(ApiError::Unavailable(
             "live transcription is not configured on this daemon: set DEEPGRAM_API_KEY and restart cpld".into(),
@@ -183,7 +199,8 @@ fn language(l: &str) -> Result<String, ApiError> {
     let primary_ok = parts
         .next()
         .is_some_and(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphabetic()));
-    let rest_ok = parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let rest_ok =
+        parts.all(|p| (1..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()));
     if primary_ok && rest_ok && l.len() <= 35 {
         Ok(l.to_string())
     } else {
@@ -217,7 +234,11 @@ enum End {
     Close { code: u16, reason: String },
     /// Deepgram failed or the speaker broke a rule: an `error` frame with `detail`, then
     /// this close frame.
-    Fail { code: u16, reason: String, detail: String },
+    Fail {
+        code: u16,
+        reason: String,
+        detail: String,
+    },
     /// The speaker went away (or stopped reading); nothing more to tell them.
     SpeakerGone,
 }
@@ -225,39 +246,64 @@ enum End {
 impl End {
     fn upstream(reason: impl Into<String>, detail: impl Into<String>) -> End {
         End::Fail {
-            code: close::BAD_GATEWAY,
+            code: close::UPSTREAM,
             reason: reason.into(),
             detail: detail.into(),
         }
     }
 }
 
-async fn session(state: State, req: StreamRequest, socket: WebSocket, shutdown: watch::Receiver<bool>) {
+async fn session(
+    state: State,
+    req: StreamRequest,
+    socket: WebSocket,
+    shutdown: watch::Receiver<bool>,
+) {
     let (mut to_speaker, mut from_speaker) = socket.split();
     tracing::info!(event = %req.event_id, speaker = %req.speaker.id, language = %req.language,
         sample_rate = req.sample_rate, channels = req.channels, "transcription stream opening");
     // The speaker's first frames wait in TCP buffers while Deepgram answers: nothing is
     // read (or buffered here) before there is somewhere to send it.
     let end = match connect(&state.config.deepgram, &req).await {
-        Ok(dg) => relay(&state, &req, &mut to_speaker, &mut from_speaker, dg, shutdown).await,
+        Ok(dg) => {
+            relay(
+                &state,
+                &req,
+                &mut to_speaker,
+                &mut from_speaker,
+                dg,
+                shutdown,
+            )
+            .await
+        }
         Err(end) => end,
     };
     match &end {
         End::Fail { code, detail, .. } => {
             tracing::warn!(event = %req.event_id, speaker = %req.speaker.id, code, "transcription stream failed: {detail}")
         }
-        other => tracing::info!(event = %req.event_id, speaker = %req.speaker.id, "transcription stream closed: {other:?}"),
+        other => {
+            tracing::info!(event = %req.event_id, speaker = %req.speaker.id, "transcription stream closed: {other:?}")
+        }
     }
     finish_speaker(to_speaker, from_speaker, end).await;
 }
 
 /// Sends the speaker the last frames (the error, the close) and completes the closing
 /// handshake, bounded: a speaker that never answers is dropped.
-async fn finish_speaker(mut sink: SplitSink<WebSocket, Message>, mut stream: SplitStream<WebSocket>, end: End) {
+async fn finish_speaker(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut stream: SplitStream<WebSocket>,
+    end: End,
+) {
     let (code, reason, detail) = match end {
         End::SpeakerGone => return,
         End::Close { code, reason } => (code, reason, None),
-        End::Fail { code, reason, detail } => (code, reason, Some(detail)),
+        End::Fail {
+            code,
+            reason,
+            detail,
+        } => (code, reason, Some(detail)),
     };
     let _ = tokio::time::timeout(CLOSE_GRACE, async {
         if let Some(detail) = detail {
@@ -268,7 +314,9 @@ async fn finish_speaker(mut sink: SplitSink<WebSocket, Message>, mut stream: Spl
                 }
             }
         }
-        let _ = sink.send(Message::close_with(code, close_reason(&reason))).await;
+        let _ = sink
+            .send(Message::close_with(code, close_reason(&reason)))
+            .await;
         // Keep reading until the speaker answers the close: dropping a socket with unread
         // input makes the kernel send a reset, which can destroy the close frame in flight.
         while let Some(Ok(_)) = stream.next().await {}
@@ -285,7 +333,8 @@ fn close_reason(reason: &str) -> String {
     r
 }
 
-type DgStream = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type DgStream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// The Deepgram live URL for a stream: the configured endpoint plus the parameters raw
 /// PCM needs (deepgram.md §1: raw audio must state `encoding` and `sample_rate`).
@@ -307,7 +356,7 @@ pub fn deepgram_url(config: &DeepgramConfig, req: &StreamRequest) -> Result<url:
 /// Opens the Deepgram live socket, or the end that explains why it could not be opened.
 async fn connect(config: &DeepgramConfig, req: &StreamRequest) -> Result<DgStream, End> {
     let internal = |detail: String| End::Fail {
-        code: 1011,
+        code: close::UPSTREAM,
         reason: "the daemon cannot reach Deepgram; see its log".into(),
         detail,
     };
@@ -319,13 +368,18 @@ async fn connect(config: &DeepgramConfig, req: &StreamRequest) -> Result<DgStrea
         .as_str()
         .into_client_request()
         .map_err(|e| internal(format!("cannot build the Deepgram request: {e}")))?;
-    let auth = HeaderValue::from_str(&format!("Token {}", key.expose()))
-        .map_err(|_| internal("DEEPGRAM_API_KEY contains characters that cannot go in an HTTP header".into()))?;
+    let auth = HeaderValue::from_str(&format!("Token {}", key.expose())).map_err(|_| {
+        internal("DEEPGRAM_API_KEY contains characters that cannot go in an HTTP header".into())
+    })?;
     request.headers_mut().insert(AUTHORIZATION, auth);
-    let connected = tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(request)).await;
+    let connected =
+        tokio::time::timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(request)).await;
     match connected {
         Err(_) => Err(End::upstream(
-            format!("Deepgram did not answer within {}s", CONNECT_TIMEOUT.as_secs()),
+            format!(
+                "Deepgram did not answer within {}s",
+                CONNECT_TIMEOUT.as_secs()
+            ),
             format!(
                 "Deepgram did not accept the stream within {}s; try again later",
                 CONNECT_TIMEOUT.as_secs()
@@ -347,7 +401,10 @@ async fn connect(config: &DeepgramConfig, req: &StreamRequest) -> Result<DgStrea
         )),
         Ok(Err(e)) => Err(End::upstream(
             "cannot reach Deepgram",
-            format!("cannot reach Deepgram at {}: {e}", url.host_str().unwrap_or("?")),
+            format!(
+                "cannot reach Deepgram at {}: {e}",
+                url.host_str().unwrap_or("?")
+            ),
         )),
     }
 }
@@ -357,10 +414,20 @@ async fn connect(config: &DeepgramConfig, req: &StreamRequest) -> Result<DgStrea
 fn handshake_refused(status: u16, dg_error: Option<&str>, body: Option<&[u8]>) -> End {
     let text = dg_error
         .map(str::to_string)
-        .or_else(|| body.map(|b| String::from_utf8_lossy(&b[..b.len().min(300)]).trim().to_string()))
+        .or_else(|| {
+            body.map(|b| {
+                String::from_utf8_lossy(&b[..b.len().min(300)])
+                    .trim()
+                    .to_string()
+            })
+        })
         .filter(|t| !t.is_empty())
         .unwrap_or_default();
-    let why = if text.is_empty() { String::new() } else { format!(": {text}") };
+    let why = if text.is_empty() {
+        String::new()
+    } else {
+        format!(": {text}")
+    };
     match status {
         401 | 403 => End::upstream(
             format!("Deepgram refused the daemon's API key (HTTP {status})"),
@@ -459,7 +526,8 @@ async fn relay(
 ) -> End {
     let cfg = &state.config.deepgram;
     let (mut to_dg, mut from_dg) = dg.split();
-    let tick_every = (cfg.keepalive.min(cfg.silence_timeout) / 4).clamp(Duration::from_millis(20), Duration::from_millis(500));
+    let tick_every = (cfg.keepalive.min(cfg.silence_timeout) / 4)
+        .clamp(Duration::from_millis(20), Duration::from_millis(500));
     let mut tick = tokio::time::interval(tick_every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let speaker_idle = state.config.ws_timeout;
@@ -496,8 +564,15 @@ async fn relay(
         macro_rules! begin_closing {
             () => {{
                 if closing.is_none() {
-                    if to_dg.send(DgMessage::Text(r#"{"type":"CloseStream"}"#.into())).await.is_err() {
-                        break End::upstream("connection to Deepgram lost", "the connection to Deepgram was lost while closing the stream");
+                    if to_dg
+                        .send(DgMessage::Text(r#"{"type":"CloseStream"}"#.into()))
+                        .await
+                        .is_err()
+                    {
+                        break End::upstream(
+                            "connection to Deepgram lost",
+                            "the connection to Deepgram was lost while closing the stream",
+                        );
                     }
                     closing = Some(Instant::now() + cfg.silence_timeout);
                 }
@@ -745,7 +820,11 @@ async fn result(
     if *speaker_open && !send(to_speaker, &caption).await {
         *speaker_open = false;
     }
-    if let Err(e) = state.hub.broadcast_room(state.store.as_ref(), &req.event_id, &caption).await {
+    if let Err(e) = state
+        .hub
+        .broadcast_room(state.store.as_ref(), &req.event_id, &caption)
+        .await
+    {
         tracing::warn!(event = %req.event_id, "a transcript did not reach the room: {e}");
     }
     Some(r.is_final)
@@ -753,8 +832,13 @@ async fn result(
 
 /// Writes one frame to the speaker; false when the speaker is gone or stopped reading.
 async fn send(sink: &mut SplitSink<WebSocket, Message>, msg: &ServerMessage) -> bool {
-    let Ok(text) = serde_json::to_string(msg) else { return true };
-    matches!(tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::text(text))).await, Ok(Ok(())))
+    let Ok(text) = serde_json::to_string(msg) else {
+        return true;
+    };
+    matches!(
+        tokio::time::timeout(SEND_TIMEOUT, sink.send(Message::text(text))).await,
+        Ok(Ok(()))
+    )
 }
 
 #[cfg(test)]
@@ -773,8 +857,14 @@ mod tests {
 
     #[test]
     fn numbers_are_bounded() {
-        assert_eq!(number("sample_rate", None, 16000, 8000, 48000).unwrap(), 16000);
-        assert_eq!(number("sample_rate", Some("44100"), 16000, 8000, 48000).unwrap(), 44100);
+        assert_eq!(
+            number("sample_rate", None, 16000, 8000, 48000).unwrap(),
+            16000
+        );
+        assert_eq!(
+            number("sample_rate", Some("44100"), 16000, 8000, 48000).unwrap(),
+            44100
+        );
         assert!(number("sample_rate", Some("96000"), 16000u32, 8000, 48000).is_err());
         assert!(number("channels", Some("0"), 1u8, 1, 2).is_err());
         assert!(number("channels", Some("x"), 1u8, 1, 2).is_err());
@@ -798,12 +888,20 @@ mod tests {
         match serde_json::from_str::<Incoming>(text).unwrap() {
             Incoming::Results(r) => {
                 assert!(r.is_final);
-                assert_eq!(r.channel.alternatives[0].words[0].punctuated_word.as_deref(), Some("Tell"));
+                assert_eq!(
+                    r.channel.alternatives[0].words[0]
+                        .punctuated_word
+                        .as_deref(),
+                    Some("Tell")
+                );
             }
             _ => panic!("not results"),
         }
         assert!(matches!(
-            serde_json::from_str::<Incoming>(r#"{"type":"UtteranceEnd","channel":[0,1],"last_word_end":2.3}"#).unwrap(),
+            serde_json::from_str::<Incoming>(
+                r#"{"type":"UtteranceEnd","channel":[0,1],"last_word_end":2.3}"#
+            )
+            .unwrap(),
             Incoming::Other
         ));
     }

@@ -215,7 +215,9 @@ impl FakeDeepgram {
 
     /// Starts a fake on a free loopback port.
     pub async fn with(options: FakeOptions) -> FakeDeepgram {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind a loopback port");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind a loopback port");
         let addr = listener.local_addr().expect("local address");
         let connections: Shared = Arc::default();
         let options = Arc::new(Mutex::new(options));
@@ -263,7 +265,11 @@ impl FakeDeepgram {
             if let Some(c) = self.last().filter(|c| c.ended) {
                 return c;
             }
-            assert!(Instant::now() < deadline, "no fake Deepgram connection ended within {within:?}: {:?}", self.last());
+            assert!(
+                Instant::now() < deadline,
+                "no fake Deepgram connection ended within {within:?}: {:?}",
+                self.last()
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
@@ -272,7 +278,14 @@ impl FakeDeepgram {
 fn uuid() -> String {
     let b: [u8; 16] = rand::random();
     let h = |r: std::ops::Range<usize>| b[r].iter().map(|x| format!("{x:02x}")).collect::<String>();
-    format!("{}-{}-4{}-a{}-{}", h(0..4), h(4..6), &h(6..8)[1..], &h(8..10)[1..], h(10..16))
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        h(0..4),
+        h(4..6),
+        &h(6..8)[1..],
+        &h(8..10)[1..],
+        h(10..16)
+    )
 }
 
 fn query_map(q: Option<&str>) -> BTreeMap<String, String> {
@@ -293,7 +306,14 @@ fn refusal(status: StatusCode, request_id: &str, err_code: &str, msg: &str) -> E
 }
 
 /// The handshake decision (deepgram.md §1, §4).
-fn handshake(req: &Request, mut resp: Response, key: &str, rec: &mut Connection) -> Result<Response, ErrorResponse> {
+// tungstenite's callback type fixes the large error (the refusal response).
+#[allow(clippy::result_large_err)]
+fn handshake(
+    req: &Request,
+    mut resp: Response,
+    key: &str,
+    rec: &mut Connection,
+) -> Result<Response, ErrorResponse> {
     rec.path = req.uri().path().to_string();
     rec.query = query_map(req.uri().query());
     rec.request_id = uuid();
@@ -305,11 +325,17 @@ fn handshake(req: &Request, mut resp: Response, key: &str, rec: &mut Connection)
         .map(str::to_string);
     if rec.path != "/v1/listen" {
         rec.status = 404;
-        return Err(refusal(StatusCode::NOT_FOUND, &rid, "NOT_FOUND", "Not found."));
+        return Err(refusal(
+            StatusCode::NOT_FOUND,
+            &rid,
+            "NOT_FOUND",
+            "Not found.",
+        ));
     }
     let header_key = rec.authorization.as_deref().and_then(|a| {
         let (scheme, rest) = a.trim().split_once(' ')?;
-        (scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer")).then(|| rest.trim().to_string())
+        (scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer"))
+            .then(|| rest.trim().to_string())
     });
     // Browser clients: `Sec-WebSocket-Protocol: token, <key>`.
     let protocol_key = req
@@ -322,21 +348,41 @@ fn handshake(req: &Request, mut resp: Response, key: &str, rec: &mut Connection)
         });
     if header_key.as_deref() != Some(key) && protocol_key.as_deref() != Some(key) {
         rec.status = 401;
-        return Err(refusal(StatusCode::UNAUTHORIZED, &rid, "INVALID_AUTH", "Invalid credentials."));
+        return Err(refusal(
+            StatusCode::UNAUTHORIZED,
+            &rid,
+            "INVALID_AUTH",
+            "Invalid credentials.",
+        ));
     }
-    let known = ["linear16", "linear32", "flac", "alaw", "mulaw", "amr-nb", "amr-wb", "opus", "ogg-opus", "speex", "g729"];
-    let bad = rec.query.get("encoding").is_some_and(|e| !known.contains(&e.as_str()))
-        || ["sample_rate", "channels"]
-            .iter()
-            .any(|k| rec.query.get(*k).is_some_and(|v| v.parse::<u32>().map(|n| n == 0).unwrap_or(true)));
+    let known = [
+        "linear16", "linear32", "flac", "alaw", "mulaw", "amr-nb", "amr-wb", "opus", "ogg-opus",
+        "speex", "g729",
+    ];
+    let bad = rec
+        .query
+        .get("encoding")
+        .is_some_and(|e| !known.contains(&e.as_str()))
+        || ["sample_rate", "channels"].iter().any(|k| {
+            rec.query
+                .get(*k)
+                .is_some_and(|v| v.parse::<u32>().map(|n| n == 0).unwrap_or(true))
+        });
     if bad {
         rec.status = 400;
-        return Err(refusal(StatusCode::BAD_REQUEST, &rid, "Bad Request", "Bad Request: invalid query parameters"));
+        return Err(refusal(
+            StatusCode::BAD_REQUEST,
+            &rid,
+            "Bad Request",
+            "Bad Request: invalid query parameters",
+        ));
     }
     rec.status = 101;
-    resp.headers_mut().insert("dg-request-id", HeaderValue::from_str(&rid).unwrap());
+    resp.headers_mut()
+        .insert("dg-request-id", HeaderValue::from_str(&rid).unwrap());
     if protocol_key.is_some() {
-        resp.headers_mut().insert("sec-websocket-protocol", HeaderValue::from_static("token"));
+        resp.headers_mut()
+            .insert("sec-websocket-protocol", HeaderValue::from_static("token"));
     }
     Ok(resp)
 }
@@ -396,8 +442,16 @@ impl Stream {
                     "confidence": 0.98,
                 });
                 if self.punctuate {
-                    let p = if i == 0 { punctuated(w).trim_end_matches('.').to_string() } else { w.to_string() };
-                    let p = if i + 1 == words.len() && is_final { format!("{p}.") } else { p };
+                    let p = if i == 0 {
+                        punctuated(w).trim_end_matches('.').to_string()
+                    } else {
+                        w.to_string()
+                    };
+                    let p = if i + 1 == words.len() && is_final {
+                        format!("{p}.")
+                    } else {
+                        p
+                    };
                     word["punctuated_word"] = json!(p);
                 }
                 word
@@ -434,7 +488,8 @@ impl Stream {
 
     /// The results due now that `total` bytes have arrived.
     fn due(&mut self, total: usize) -> Vec<Value> {
-        let seg_bytes = ((self.bytes_per_sec as f64 * self.options.segment.as_secs_f64()) as usize).max(2) & !1;
+        let seg_bytes =
+            ((self.bytes_per_sec as f64 * self.options.segment.as_secs_f64()) as usize).max(2) & !1;
         let mut out = Vec::new();
         loop {
             if total >= self.seg_start + seg_bytes {
@@ -488,7 +543,11 @@ fn hex(b: &[u8]) -> String {
 async fn serve(tcp: TcpStream, options: FakeOptions, record: Arc<Mutex<Connection>>) {
     let mut rec = Connection::default();
     let key = options.key.clone();
-    let accepted = tokio_tungstenite::accept_hdr_async(tcp, |req: &Request, resp: Response| handshake(req, resp, &key, &mut rec)).await;
+    #[allow(clippy::result_large_err)]
+    let accepted = tokio_tungstenite::accept_hdr_async(tcp, |req: &Request, resp: Response| {
+        handshake(req, resp, &key, &mut rec)
+    })
+    .await;
     let query = rec.query.clone();
     *record.lock().unwrap() = rec;
     let Ok(ws) = accepted else {
@@ -497,8 +556,14 @@ async fn serve(tcp: TcpStream, options: FakeOptions, record: Arc<Mutex<Connectio
     };
     let (mut sink, mut source) = ws.split();
     let flag = |k: &str| query.get(k).is_some_and(|v| v == "true");
-    let rate: usize = query.get("sample_rate").and_then(|v| v.parse().ok()).unwrap_or(16000);
-    let channels: usize = query.get("channels").and_then(|v| v.parse().ok()).unwrap_or(1);
+    let rate: usize = query
+        .get("sample_rate")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(16000);
+    let channels: usize = query
+        .get("channels")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1);
     let mut stream = Stream {
         bytes_per_sec: rate * channels * 2,
         // deepgram.md §1: raw audio must state encoding and sample_rate.
@@ -543,7 +608,11 @@ async fn serve(tcp: TcpStream, options: FakeOptions, record: Arc<Mutex<Connectio
                     if total >= *bytes {
                         replies.extend(stream.due(*bytes));
                         send_all(&mut sink, &record, replies).await;
-                        let Behaviour::CloseAfter { code, reason, .. } = stream.options.behaviour.clone() else { unreachable!() };
+                        let Behaviour::CloseAfter { code, reason, .. } =
+                            stream.options.behaviour.clone()
+                        else {
+                            unreachable!()
+                        };
                         break Some((code, reason));
                     }
                 }
@@ -551,7 +620,9 @@ async fn serve(tcp: TcpStream, options: FakeOptions, record: Arc<Mutex<Connectio
             }
             Message::Text(t) => {
                 record.lock().unwrap().controls.push(t.clone());
-                let kind = serde_json::from_str::<Value>(&t).ok().and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_string));
+                let kind = serde_json::from_str::<Value>(&t)
+                    .ok()
+                    .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_string));
                 match kind.as_deref() {
                     Some("KeepAlive") => {} // no reply (deepgram.md §2)
                     Some("Finalize") => replies.extend(stream.flush(true)),
@@ -560,7 +631,8 @@ async fn serve(tcp: TcpStream, options: FakeOptions, record: Arc<Mutex<Connectio
                 }
             }
             Message::Close(f) => {
-                record.lock().unwrap().client_close = Some(f.map(|f| u16::from(f.code)).unwrap_or(1005));
+                record.lock().unwrap().client_close =
+                    Some(f.map(|f| u16::from(f.code)).unwrap_or(1005));
                 break None;
             }
             _ => {}
@@ -576,7 +648,11 @@ async fn serve(tcp: TcpStream, options: FakeOptions, record: Arc<Mutex<Connectio
         }
     };
     if let Some((code, reason)) = close {
-        record.lock().unwrap().sent.push(Sent::Close(code, reason.clone()));
+        record
+            .lock()
+            .unwrap()
+            .sent
+            .push(Sent::Close(code, reason.clone()));
         let _ = sink
             .send(Message::Close(Some(CloseFrame {
                 code: CloseCode::from(code),
@@ -588,7 +664,8 @@ async fn serve(tcp: TcpStream, options: FakeOptions, record: Arc<Mutex<Connectio
         let _ = tokio::time::timeout(Duration::from_secs(2), async {
             while let Some(Ok(m)) = source.next().await {
                 if let Message::Close(f) = m {
-                    record.lock().unwrap().client_close = Some(f.map(|f| u16::from(f.code)).unwrap_or(1005));
+                    record.lock().unwrap().client_close =
+                        Some(f.map(|f| u16::from(f.code)).unwrap_or(1005));
                 }
             }
         })

@@ -26,6 +26,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Completions(args) => return completions::run(&args),
         Command::Man(args) => return man::run(&args, cli.global.quiet),
         Command::GenDocs(args) => return gen_docs::run(&args),
+        // Listing audio devices needs no daemon.
+        Command::Transcribe(args) if args.list_devices => {
+            return crate::transcribe::list_devices(cli.global.json)
+        }
         _ => {}
     }
     let ctx = Context::new(&cli.global)?;
@@ -41,6 +45,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Location(args) => location::run(&ctx, args).await,
         Command::Simulate(args) => simulate::run(&ctx, args).await,
         Command::Race(args) => race::run(&ctx, args).await,
+        Command::Transcribe(args) => {
+            let (client, _) = ctx.session().await?;
+            crate::transcribe::run(args, client, ctx.out.is_json(), ctx.quiet).await
+        }
         Command::Config(cmd) => config::run(ctx, cmd),
         Command::Completions(_) | Command::Man(_) | Command::GenDocs(_) => Ok(()),
     }
