@@ -268,8 +268,14 @@ impl Fields for ClaimResult {
 
 impl Fields for JoinResponse {
     fn fields(&self) -> Vec<(&'static str, String)> {
+        // Daily's prebuilt clients open a private room with the meeting token as `?t=`.
+        let open = match (&self.room_url, &self.token) {
+            (Some(url), Some(token)) => format!("{url}?t={token}"),
+            _ => "- (video is off)".into(),
+        };
         vec![
             ("event", self.event_id.to_string()),
+            ("open in browser", open),
             (
                 "video room",
                 self.room_url

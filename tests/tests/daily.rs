@@ -666,3 +666,31 @@ async fn the_fake_follows_the_daily_protocol() {
     assert_eq!(resp.status().as_u16(), 200);
     assert!(serde_json::from_str::<serde_json::Value>(&resp.text().await.unwrap()).is_err());
 }
+
+#[tokio::test]
+async fn cpl_events_join_prints_the_room_url_with_the_token_attached() {
+    let fake = FakeDaily::start().await;
+    let d = daemon(&fake).await;
+    let (alice, a) = d.user("Alice").await;
+    let ev = alice.create_event(&event_req("Con video")).await.unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let out = tokio::process::Command::new(citypulse_tests::binary("cpl"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("CPL_CONFIG_DIR", home.path())
+        .env("CPL_URL", &d.url)
+        .env("CPL_TOKEN", &a.token)
+        .args(["--format", "plain", "events", "join", ev.id.as_str()])
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let room_url = ev.room_url.clone().expect("video is on");
+    assert!(stdout.contains(&format!("{room_url}?t=")), "{stdout}");
+}
