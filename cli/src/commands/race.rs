@@ -138,6 +138,11 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     let (tx, rx) = watch::channel::<Option<CollectibleId>>(None);
     let tx = Arc::new(tx);
     let wait_deadline = Instant::now() + args.wait_timeout;
+    // Racers report their outcome, then keep reading their socket until everyone is done:
+    // a racer that left early would make the room announce `user_left` to the others
+    // mid-race, and a racer that stopped reading would be cut off as a slow consumer.
+    let (done_tx, done_rx) = watch::channel(false);
+    let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Outcome>(n.max(1));
     let handles: Vec<_> = conns
         .into_iter()
         .map(|conn| {
@@ -148,9 +153,10 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
                 timeout: args.timeout,
                 wait_deadline,
             };
-            tokio::spawn(racer.run(conn))
+            tokio::spawn(racer.run(conn, out_tx.clone(), done_rx.clone()))
         })
         .collect();
+    drop(out_tx);
 
     let mut collectible_id = None;
     if let Some(admin) = admin {
@@ -172,11 +178,14 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     }
 
     let mut outcomes = Vec::with_capacity(n);
+    while let Some(o) = out_rx.recv().await {
+        outcomes.push(o);
+    }
+    let _ = done_tx.send(true);
     for h in handles {
-        outcomes.push(
-            h.await
-                .unwrap_or_else(|e| Outcome::Failed(format!("racer task failed: {e}"))),
-        );
+        if let Err(e) = h.await {
+            outcomes.push(Outcome::Failed(format!("racer task failed: {e}")));
+        }
     }
     let collectible_id = collectible_id.or_else(|| rx.borrow().clone());
     let summary = summarise(event, collectible_id, &users, outcomes);
@@ -206,10 +215,26 @@ struct Racer {
 }
 
 impl Racer {
-    async fn run(mut self, mut conn: WsConnection) -> Outcome {
+    async fn run(
+        mut self,
+        mut conn: WsConnection,
+        report: tokio::sync::mpsc::Sender<Outcome>,
+        mut all_done: watch::Receiver<bool>,
+    ) {
         let outcome = self.race(&mut conn).await;
+        let alive = !matches!(outcome, Outcome::Failed(_));
+        let _ = report.send(outcome).await;
+        drop(report);
+        if alive {
+            // Drain (and ignore) room traffic until every racer has its answer.
+            while !*all_done.borrow_and_update() {
+                tokio::select! {
+                    changed = all_done.changed() => if changed.is_err() { break },
+                    msg = conn.recv() => if msg.is_err() { break },
+                }
+            }
+        }
         let _ = conn.close().await;
-        outcome
     }
 
     async fn race(&mut self, conn: &mut WsConnection) -> Outcome {
