@@ -96,7 +96,11 @@ impl Client {
             .pool_max_idle_per_host(64)
             .build()
             .map_err(|e| ClientError::BadUrl(format!("cannot build an HTTP client: {e}")))?;
-        Ok(Self { base, http, token: None })
+        Ok(Self {
+            base,
+            http,
+            token: None,
+        })
     }
 
     /// The same client acting with `token` (a user's or the admin token).
@@ -173,7 +177,8 @@ impl Client {
 
     /// `POST /api/users/register`.
     pub async fn register(&self, req: &RegisterRequest) -> Result<RegisteredUser, ClientError> {
-        self.call(Method::POST, "api/users/register", None, Some(req)).await
+        self.call(Method::POST, "api/users/register", None, Some(req))
+            .await
     }
 
     /// `GET /api/users/me`.
@@ -183,7 +188,8 @@ impl Client {
 
     /// `GET /api/users/{id}`.
     pub async fn user(&self, id: &UserId) -> Result<User, ClientError> {
-        self.call(Method::GET, &format!("api/users/{id}"), None, None).await
+        self.call(Method::GET, &format!("api/users/{id}"), None, None)
+            .await
     }
 
     /// `GET /api/users` (admin): every user, newest first.
@@ -192,14 +198,24 @@ impl Client {
     }
 
     /// `GET /api/users/{id}/collectibles`.
-    pub async fn user_collectibles(&self, id: &UserId) -> Result<Vec<UserCollectible>, ClientError> {
-        self.call(Method::GET, &format!("api/users/{id}/collectibles"), None, None).await
+    pub async fn user_collectibles(
+        &self,
+        id: &UserId,
+    ) -> Result<Vec<UserCollectible>, ClientError> {
+        self.call(
+            Method::GET,
+            &format!("api/users/{id}/collectibles"),
+            None,
+            None,
+        )
+        .await
     }
 
     /// `POST /api/users/{id}/token`: a new token for the user, the old one revoked
     /// (the user themselves, or admin).
     pub async fn reset_token(&self, id: &UserId) -> Result<TokenResponse, ClientError> {
-        self.call(Method::POST, &format!("api/users/{id}/token"), None, None).await
+        self.call(Method::POST, &format!("api/users/{id}/token"), None, None)
+            .await
     }
 
     /// `POST /api/events`.
@@ -209,37 +225,58 @@ impl Client {
 
     /// `GET /api/events/{id}`.
     pub async fn event(&self, id: &EventId) -> Result<Event, ClientError> {
-        self.call(Method::GET, &format!("api/events/{id}"), None, None).await
+        self.call(Method::GET, &format!("api/events/{id}"), None, None)
+            .await
     }
 
     /// `GET /api/events/nearby`.
     pub async fn nearby(&self, q: &NearbyQuery) -> Result<Vec<NearbyEvent>, ClientError> {
-        self.call(Method::GET, "api/events/nearby", Some(q), None).await
+        self.call(Method::GET, "api/events/nearby", Some(q), None)
+            .await
     }
 
     /// `POST /api/events/{id}/join`.
     pub async fn join_event(&self, id: &EventId) -> Result<JoinResponse, ClientError> {
-        self.call(Method::POST, &format!("api/events/{id}/join"), None, None).await
+        self.call(Method::POST, &format!("api/events/{id}/join"), None, None)
+            .await
     }
 
     /// `POST /api/events/{id}/leave`.
     pub async fn leave_event(&self, id: &EventId) -> Result<MessageResponse, ClientError> {
-        self.call(Method::POST, &format!("api/events/{id}/leave"), None, None).await
+        self.call(Method::POST, &format!("api/events/{id}/leave"), None, None)
+            .await
     }
 
     /// `POST /api/events/{id}/end` (creator only).
     pub async fn end_event(&self, id: &EventId) -> Result<MessageResponse, ClientError> {
-        self.call(Method::POST, &format!("api/events/{id}/end"), None, None).await
+        self.call(Method::POST, &format!("api/events/{id}/end"), None, None)
+            .await
     }
 
     /// `GET /api/events/{id}/participants`.
     pub async fn participants(&self, id: &EventId) -> Result<Vec<Participant>, ClientError> {
-        self.call(Method::GET, &format!("api/events/{id}/participants"), None, None).await
+        self.call(
+            Method::GET,
+            &format!("api/events/{id}/participants"),
+            None,
+            None,
+        )
+        .await
     }
 
     /// `GET /api/events/{id}/messages`.
-    pub async fn messages(&self, id: &EventId, q: &PageQuery) -> Result<Vec<ChatMessage>, ClientError> {
-        self.call(Method::GET, &format!("api/events/{id}/messages"), Some(q), None).await
+    pub async fn messages(
+        &self,
+        id: &EventId,
+        q: &PageQuery,
+    ) -> Result<Vec<ChatMessage>, ClientError> {
+        self.call(
+            Method::GET,
+            &format!("api/events/{id}/messages"),
+            Some(q),
+            None,
+        )
+        .await
     }
 
     /// `GET /api/events/{id}/transcriptions`.
@@ -248,18 +285,34 @@ impl Client {
         id: &EventId,
         q: &PageQuery,
     ) -> Result<Vec<Transcription>, ClientError> {
-        self.call(Method::GET, &format!("api/events/{id}/transcriptions"), Some(q), None).await
+        self.call(
+            Method::GET,
+            &format!("api/events/{id}/transcriptions"),
+            Some(q),
+            None,
+        )
+        .await
     }
 
     /// `POST /api/collectibles/claim?collectible_id=`.
     pub async fn claim(&self, id: &CollectibleId) -> Result<ClaimResult, ClientError> {
         let q = [("collectible_id", id.as_str())];
-        self.call(Method::POST, "api/collectibles/claim", Some(&q), None).await
+        self.call(Method::POST, "api/collectibles/claim", Some(&q), None)
+            .await
     }
 
     /// `GET /api/collectibles/active/{event_id}`.
-    pub async fn active_collectibles(&self, event: &EventId) -> Result<Vec<Collectible>, ClientError> {
-        self.call(Method::GET, &format!("api/collectibles/active/{event}"), None, None).await
+    pub async fn active_collectibles(
+        &self,
+        event: &EventId,
+    ) -> Result<Vec<Collectible>, ClientError> {
+        self.call(
+            Method::GET,
+            &format!("api/collectibles/active/{event}"),
+            None,
+            None,
+        )
+        .await
     }
 
     /// `POST /api/events/{id}/collectibles` (admin token).
@@ -268,7 +321,13 @@ impl Client {
         event: &EventId,
         req: &DropRequest,
     ) -> Result<Collectible, ClientError> {
-        self.call(Method::POST, &format!("api/events/{event}/collectibles"), None, Some(req)).await
+        self.call(
+            Method::POST,
+            &format!("api/events/{event}/collectibles"),
+            None,
+            Some(req),
+        )
+        .await
     }
 
     /// The WebSocket URL of `/ws/{user_id}` with the token as a query parameter.
@@ -297,7 +356,9 @@ fn api_error(status: StatusCode, body: &[u8]) -> ClientError {
     let detail = serde_json::from_slice::<ErrorBody>(body)
         .map(|b| b.detail)
         .unwrap_or_else(|_| {
-            let text = String::from_utf8_lossy(&body[..body.len().min(300)]).trim().to_string();
+            let text = String::from_utf8_lossy(&body[..body.len().min(300)])
+                .trim()
+                .to_string();
             if text.is_empty() {
                 status.canonical_reason().unwrap_or("error").to_string()
             } else {
@@ -387,7 +448,8 @@ impl WsConnection {
                 }
                 Some(Err(e)) => return Err(WsError::Transport(e.to_string())),
                 Some(Ok(Message::Text(t))) => {
-                    return serde_json::from_str(&t).map_err(|e| WsError::Protocol(format!("{e}: {t}")))
+                    return serde_json::from_str(&t)
+                        .map_err(|e| WsError::Protocol(format!("{e}: {t}")))
                 }
                 Some(Ok(Message::Close(frame))) => {
                     let (code, reason) = frame
@@ -410,7 +472,9 @@ impl WsConnection {
         loop {
             let msg = tokio::time::timeout_at(deadline, self.recv())
                 .await
-                .map_err(|_| WsError::Transport(format!("no matching frame within {within:?}")))??;
+                .map_err(|_| {
+                    WsError::Transport(format!("no matching frame within {within:?}"))
+                })??;
             if let Some(t) = pick(&msg) {
                 return Ok(t);
             }

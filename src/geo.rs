@@ -69,7 +69,8 @@ impl Coordinates {
         let (phi1, phi2) = (self.lat.to_radians(), other.lat.to_radians());
         let dphi = phi2 - phi1;
         let dlambda = (other.lng - self.lng).to_radians();
-        let a = (dphi / 2.0).sin().powi(2) + phi1.cos() * phi2.cos() * (dlambda / 2.0).sin().powi(2);
+        let a =
+            (dphi / 2.0).sin().powi(2) + phi1.cos() * phi2.cos() * (dlambda / 2.0).sin().powi(2);
         2.0 * EARTH_RADIUS_M * a.sqrt().min(1.0).asin()
     }
 
@@ -202,9 +203,21 @@ mod tests {
         let paris = c(2.3522, 48.8566);
         let london = c(-0.1276, 51.5072);
         let near = |d: f64, km: f64| (d / 1000.0 - km).abs() / km < 0.005;
-        assert!(near(bogota.distance_m(&medellin), 238.0), "{}", bogota.distance_m(&medellin));
-        assert!(near(paris.distance_m(&london), 344.0), "{}", paris.distance_m(&london));
-        assert!(near(bogota.distance_m(&paris), 8622.0), "{}", bogota.distance_m(&paris));
+        assert!(
+            near(bogota.distance_m(&medellin), 238.0),
+            "{}",
+            bogota.distance_m(&medellin)
+        );
+        assert!(
+            near(paris.distance_m(&london), 344.0),
+            "{}",
+            paris.distance_m(&london)
+        );
+        assert!(
+            near(bogota.distance_m(&paris), 8622.0),
+            "{}",
+            bogota.distance_m(&paris)
+        );
         assert_eq!(bogota.distance_m(&bogota), 0.0);
         // Antipodes: half the circumference.
         let d = c(0.0, 0.0).distance_m(&c(180.0, 0.0));

@@ -167,7 +167,12 @@ pub enum Rarity {
 
 impl Rarity {
     /// Every rarity, commonest first.
-    pub const ALL: [Rarity; 4] = [Rarity::Common, Rarity::Rare, Rarity::Epic, Rarity::Legendary];
+    pub const ALL: [Rarity; 4] = [
+        Rarity::Common,
+        Rarity::Rare,
+        Rarity::Epic,
+        Rarity::Legendary,
+    ];
 
     /// The wire (and storage) string.
     pub fn as_str(&self) -> &'static str {

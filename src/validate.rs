@@ -77,7 +77,10 @@ pub fn text(field: &str, raw: &str, min: usize, max: usize) -> Result<String, Va
             "{field} is {n} characters long; at most {max} are allowed"
         )));
     }
-    if trimmed.chars().any(|c| c.is_control() && c != '\n' && c != '\t') {
+    if trimmed
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
         return Err(ValidationError::new(format!(
             "{field} must not contain control characters"
         )));
@@ -146,7 +149,15 @@ mod tests {
 
     #[test]
     fn bad_phones_say_why() {
-        for bad in ["3001234567", "+1234567", "+1234567890123456", "+57abc1234567", "", "+", "+0573001234567"] {
+        for bad in [
+            "3001234567",
+            "+1234567",
+            "+1234567890123456",
+            "+57abc1234567",
+            "",
+            "+",
+            "+0573001234567",
+        ] {
             let err = phone(bad).unwrap_err().to_string();
             assert!(err.contains("+573001234567"), "{bad}: {err}");
         }

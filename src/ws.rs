@@ -2,11 +2,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::api::ClaimResult;
 use crate::geo::Coordinates;
 use crate::ids::{CollectibleId, EventId, UserId};
 use crate::model::{ChatMessage, Collectible, NearbyEvent};
 use crate::time::Timestamp;
-use crate::api::ClaimResult;
 
 /// A frame from a client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,7 +88,9 @@ impl ClientMessage {
     pub fn decode(text: &str) -> Result<ClientMessage, DecodeError> {
         let value: serde_json::Value = serde_json::from_str(text).map_err(|e| DecodeError {
             code: error_code::INVALID_JSON,
-            message: format!("frame is not valid JSON ({e}); send an object like {{\"type\":\"ping\"}}"),
+            message: format!(
+                "frame is not valid JSON ({e}); send an object like {{\"type\":\"ping\"}}"
+            ),
         })?;
         let Some(obj) = value.as_object() else {
             return Err(DecodeError {
@@ -96,10 +98,7 @@ impl ClientMessage {
                 message: "frame must be a JSON object with a \"type\" field".into(),
             });
         };
-        let ty = obj
-            .get("type")
-            .and_then(|t| t.as_str())
-            .map(str::to_string);
+        let ty = obj.get("type").and_then(|t| t.as_str()).map(str::to_string);
         match ty.as_deref() {
             Some(t) if CLIENT_TYPES.contains(&t) => {}
             Some(t) => {
@@ -253,12 +252,31 @@ mod tests {
 
     #[test]
     fn decode_tells_errors_apart() {
-        assert_eq!(ClientMessage::decode("{\"type\":\"ping\"}").unwrap(), ClientMessage::Ping);
-        assert_eq!(ClientMessage::decode("nope").unwrap_err().code, error_code::INVALID_JSON);
-        assert_eq!(ClientMessage::decode("[1]").unwrap_err().code, error_code::INVALID_JSON);
-        assert_eq!(ClientMessage::decode("{\"type\":\"dance\"}").unwrap_err().code, error_code::UNKNOWN_TYPE);
-        assert_eq!(ClientMessage::decode("{}").unwrap_err().code, error_code::UNKNOWN_TYPE);
-        let e = ClientMessage::decode("{\"type\":\"location_update\",\"coordinates\":[4.7,-104.1]}").unwrap_err();
+        assert_eq!(
+            ClientMessage::decode("{\"type\":\"ping\"}").unwrap(),
+            ClientMessage::Ping
+        );
+        assert_eq!(
+            ClientMessage::decode("nope").unwrap_err().code,
+            error_code::INVALID_JSON
+        );
+        assert_eq!(
+            ClientMessage::decode("[1]").unwrap_err().code,
+            error_code::INVALID_JSON
+        );
+        assert_eq!(
+            ClientMessage::decode("{\"type\":\"dance\"}")
+                .unwrap_err()
+                .code,
+            error_code::UNKNOWN_TYPE
+        );
+        assert_eq!(
+            ClientMessage::decode("{}").unwrap_err().code,
+            error_code::UNKNOWN_TYPE
+        );
+        let e =
+            ClientMessage::decode("{\"type\":\"location_update\",\"coordinates\":[4.7,-104.1]}")
+                .unwrap_err();
         assert_eq!(e.code, error_code::INVALID_MESSAGE);
         assert!(e.message.contains("[longitude, latitude]"), "{}", e.message);
     }

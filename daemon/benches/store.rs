@@ -15,8 +15,8 @@ use citypulse::model::{ChatMessage, Collectible, Rarity};
 use citypulse::time;
 use citypulse::ws::ServerMessage;
 use citypulse_daemon::hub::Hub;
-use citypulse_daemon::store::sqlite::SqliteStore;
 use citypulse_daemon::seed::{self, Scatter};
+use citypulse_daemon::store::sqlite::SqliteStore;
 use citypulse_daemon::store::{NewUser, Store};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
@@ -45,7 +45,10 @@ async fn creator(store: &SqliteStore) -> UserId {
 
 fn rand_digits() -> u64 {
     use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_nanos() as u64 % 100_000_000).unwrap_or(7)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64 % 100_000_000)
+        .unwrap_or(7)
 }
 
 /// A store with `n` active events spread uniformly over greater Bogotá.
@@ -84,7 +87,10 @@ fn nearby(c: &mut Criterion) {
                 let center = rng.point();
                 let store = store.clone();
                 async move {
-                    let found = store.events_near(center, 5000.0, 20, None).await.expect("nearby");
+                    let found = store
+                        .events_near(center, 5000.0, 20, None)
+                        .await
+                        .expect("nearby");
                     assert!(found.len() <= 20);
                     found
                 }
@@ -104,7 +110,8 @@ fn claims(c: &mut Criterion) {
         .event
         .id;
     let user = rt.block_on(creator(&store));
-    rt.block_on(store.join_event(&event, &user, time::now())).expect("join");
+    rt.block_on(store.join_event(&event, &user, time::now()))
+        .expect("join");
     let mut group = c.benchmark_group("claim_distinct_collectibles");
     group.throughput(Throughput::Elements(1));
     group.bench_function("sqlite", |b| {
@@ -132,7 +139,10 @@ fn claims(c: &mut Criterion) {
             let started = std::time::Instant::now();
             rt.block_on(async {
                 for id in &ids {
-                    store.claim_collectible(id, &user, time::now()).await.expect("claim");
+                    store
+                        .claim_collectible(id, &user, time::now())
+                        .await
+                        .expect("claim");
                 }
             });
             started.elapsed()
@@ -147,7 +157,10 @@ fn encoding(c: &mut Criterion) {
     let events = rt
         .block_on(store.events_near(Coordinates::new(-74.07, 4.65).expect("c"), 5000.0, 20, None))
         .expect("nearby");
-    let nearby = ServerMessage::NearbyEvents { events, timestamp: time::now() };
+    let nearby = ServerMessage::NearbyEvents {
+        events,
+        timestamp: time::now(),
+    };
     let chat = ServerMessage::ChatMessage(ChatMessage {
         id: MessageId::generate(),
         event_id: EventId::generate(),

@@ -14,7 +14,11 @@ use crate::state::State;
 use crate::store::ClaimOutcome;
 
 /// Tries to win `id` for `user`. 404 unknown, 403 when not in the event's room.
-pub async fn claim(state: &State, user: &User, id: &CollectibleId) -> Result<ClaimResult, ApiError> {
+pub async fn claim(
+    state: &State,
+    user: &User,
+    id: &CollectibleId,
+) -> Result<ClaimResult, ApiError> {
     let collectible = state.store.collectible(id).await?;
     if !state
         .store
@@ -28,7 +32,11 @@ pub async fn claim(state: &State, user: &User, id: &CollectibleId) -> Result<Cla
     }
     // The single-winner rule lives in the store operation (one conditional update in one
     // transaction); here we only report its outcome.
-    let result = match state.store.claim_collectible(id, &user.id, time::now()).await? {
+    let result = match state
+        .store
+        .claim_collectible(id, &user.id, time::now())
+        .await?
+    {
         ClaimOutcome::Won(won) => {
             state.metrics.claims_won.fetch_add(1, Ordering::Relaxed);
             let msg = ServerMessage::CollectibleClaimed {

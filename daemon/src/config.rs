@@ -129,11 +129,13 @@ impl Layers {
 
     /// Adds a TOML config file's keys (`listen = "..."`, `drop_interval = "5m"`, `mongodb_url = ...`).
     pub fn add_file(&mut self, path: &Path) -> Result<(), ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            ConfigError(format!("cannot read config file {}: {e}", path.display()))
-        })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError(format!("cannot read config file {}: {e}", path.display())))?;
         let table: toml::Table = text.parse().map_err(|e| {
-            ConfigError(format!("config file {} is not valid TOML: {e}", path.display()))
+            ConfigError(format!(
+                "config file {} is not valid TOML: {e}",
+                path.display()
+            ))
         })?;
         for (key, value) in table {
             let env = file_key_to_env(&key);
@@ -151,7 +153,11 @@ impl Layers {
                 toml::Value::Boolean(b) => b.to_string(),
                 toml::Value::Array(a) => a
                     .iter()
-                    .map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string()))
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string())
+                    })
                     .collect::<Vec<_>>()
                     .join(","),
                 other => {
@@ -173,7 +179,10 @@ impl Layers {
             .map_err(|e| ConfigError(format!("cannot read {}: {e}", path.display())))?;
         for item in iter {
             let (k, v) = item.map_err(|e| {
-                ConfigError(format!("{} has a line that is not KEY=value: {e}", path.display()))
+                ConfigError(format!(
+                    "{} has a line that is not KEY=value: {e}",
+                    path.display()
+                ))
             })?;
             if SETTINGS.iter().any(|s| s.env == k) {
                 self.set(&k, v, Source::DotEnv);
@@ -196,7 +205,12 @@ impl Layers {
 }
 
 /// `CPL_*` variables that belong to other programs (the CLI, the tests), not to `cpld`.
-const IGNORED_CPL_VARS: &[&str] = &["CPL_URL", "CPL_CONFIG", "CPL_TEST_MONGODB_URL", "CPL_PROFILE"];
+const IGNORED_CPL_VARS: &[&str] = &[
+    "CPL_URL",
+    "CPL_CONFIG",
+    "CPL_TEST_MONGODB_URL",
+    "CPL_PROFILE",
+];
 
 fn file_key_to_env(key: &str) -> String {
     let upper = key.to_ascii_uppercase();
@@ -453,8 +467,9 @@ pub fn parse_duration(v: &str) -> Result<Duration, String> {
         }
         Duration::from_secs_f64(secs)
     } else {
-        humantime::parse_duration(v)
-            .map_err(|_| "is not a duration; use seconds like 300 or forms like 90s, 5m".to_string())?
+        humantime::parse_duration(v).map_err(|_| {
+            "is not a duration; use seconds like 300 or forms like 90s, 5m".to_string()
+        })?
     };
     if d < Duration::from_secs(1) {
         return Err("must be at least one second".into());
@@ -543,9 +558,17 @@ mod tests {
     fn each_layer_overrides_the_one_below() {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("cpld.toml");
-        std::fs::write(&file, "drop_interval = \"5m\"\ndrop_ttl = 10\nrate_limit = 1\nlisten = \"127.0.0.1:1\"\n").unwrap();
+        std::fs::write(
+            &file,
+            "drop_interval = \"5m\"\ndrop_ttl = 10\nrate_limit = 1\nlisten = \"127.0.0.1:1\"\n",
+        )
+        .unwrap();
         let dotenv = dir.path().join(".env");
-        std::fs::write(&dotenv, "CPL_DROP_TTL=11\nCPL_RATE_LIMIT=2\nCPL_LISTEN=127.0.0.1:2\n").unwrap();
+        std::fs::write(
+            &dotenv,
+            "CPL_DROP_TTL=11\nCPL_RATE_LIMIT=2\nCPL_LISTEN=127.0.0.1:2\n",
+        )
+        .unwrap();
         let mut l = defaults();
         l.add_file(&file).unwrap();
         l.add_dotenv(&dotenv).unwrap();
@@ -566,11 +589,17 @@ mod tests {
         let mut l = defaults();
         l.add_env([("CPL_DROP_INTERVAL".to_string(), "soon".to_string())]);
         let err = Config::resolve(&l).unwrap_err().to_string();
-        assert!(err.contains("CPL_DROP_INTERVAL") && err.contains("the environment"), "{err}");
+        assert!(
+            err.contains("CPL_DROP_INTERVAL") && err.contains("the environment"),
+            "{err}"
+        );
         let mut l = defaults();
         l.set("CPL_LISTEN", "nowhere", Source::Flag);
         let err = Config::resolve(&l).unwrap_err().to_string();
-        assert!(err.contains("CPL_LISTEN") && err.contains("command line"), "{err}");
+        assert!(
+            err.contains("CPL_LISTEN") && err.contains("command line"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -591,7 +620,8 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted() {
-        let c = Config::for_test(&[("CPL_DB", "/tmp/x"), ("DAILY_API_KEY", "sk-very-secret")]).unwrap();
+        let c =
+            Config::for_test(&[("CPL_DB", "/tmp/x"), ("DAILY_API_KEY", "sk-very-secret")]).unwrap();
         assert!(!format!("{c:?}").contains("sk-very-secret"));
     }
 }

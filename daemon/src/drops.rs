@@ -18,17 +18,36 @@ use crate::state::State;
 pub const CATALOGUE: &[(Rarity, &[&str])] = &[
     (
         Rarity::Common,
-        &["Tinto de la Séptima", "Arepa de Choclo", "Buñuelo", "Almojábana", "Chocolate Santafereño", "Pase de TransMilenio"],
+        &[
+            "Tinto de la Séptima",
+            "Arepa de Choclo",
+            "Buñuelo",
+            "Almojábana",
+            "Chocolate Santafereño",
+            "Pase de TransMilenio",
+        ],
     ),
     (
         Rarity::Rare,
-        &["Ajiaco Santafereño", "Ruana de Lana", "Grafiti de La Candelaria", "Paloma de la Plaza de Bolívar"],
+        &[
+            "Ajiaco Santafereño",
+            "Ruana de Lana",
+            "Grafiti de La Candelaria",
+            "Paloma de la Plaza de Bolívar",
+        ],
     ),
     (
         Rarity::Epic,
-        &["Funicular de Monserrate", "Balsa Muisca", "Torre Colpatria Iluminada"],
+        &[
+            "Funicular de Monserrate",
+            "Balsa Muisca",
+            "Torre Colpatria Iluminada",
+        ],
     ),
-    (Rarity::Legendary, &["Cacique de Guatavita", "Esmeralda de Muzo"]),
+    (
+        Rarity::Legendary,
+        &["Cacique de Guatavita", "Esmeralda de Muzo"],
+    ),
 ];
 
 /// Odds per rarity, out of 100: rarer ones less often.
@@ -89,7 +108,12 @@ pub async fn drop_into(
         None => rarity.default_points(),
     };
     let ttl = match req.expires_in {
-        Some(s) => Duration::from_secs(validate::in_range("expires_in", s.min(i64::MAX as u64) as i64, 1, 86_400)? as u64),
+        Some(s) => Duration::from_secs(validate::in_range(
+            "expires_in",
+            s.min(i64::MAX as u64) as i64,
+            1,
+            86_400,
+        )? as u64),
         None => default_ttl,
     };
     let now = time::now();
@@ -100,7 +124,9 @@ pub async fn drop_into(
         rarity,
         points,
         dropped_at: now,
-        expires_at: time::truncate_millis(now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::seconds(30))),
+        expires_at: time::truncate_millis(
+            now + chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::seconds(30)),
+        ),
         claimed_by: None,
         claimed_at: None,
         is_active: true,
@@ -111,7 +137,10 @@ pub async fn drop_into(
         collectible: collectible.clone(),
         expires_in: ttl.as_secs(),
     };
-    state.hub.broadcast_room(state.store.as_ref(), event, &msg).await?;
+    state
+        .hub
+        .broadcast_room(state.store.as_ref(), event, &msg)
+        .await?;
     Ok(collectible)
 }
 

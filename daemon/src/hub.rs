@@ -168,7 +168,9 @@ impl Hub {
 
     /// Removes a connection; true when it was the user's last one here.
     pub fn unregister(&self, user: &UserId, conn_id: u64) -> bool {
-        let Ok(mut conns) = self.conns.write() else { return false };
+        let Ok(mut conns) = self.conns.write() else {
+            return false;
+        };
         let mut last = false;
         if let Some(list) = conns.get_mut(user) {
             let before = list.len();
@@ -189,7 +191,10 @@ impl Hub {
 
     /// Whether the user has a connection here.
     pub fn is_connected(&self, user: &UserId) -> bool {
-        self.conns.read().map(|c| c.contains_key(user)).unwrap_or(false)
+        self.conns
+            .read()
+            .map(|c| c.contains_key(user))
+            .unwrap_or(false)
     }
 
     /// Number of open connections.
@@ -205,13 +210,19 @@ impl Hub {
         // Serialising our own enum cannot fail (no maps with non-string keys, no NaN
         // reaches here: coordinates are validated finite); fall back to an error frame.
         serde_json::to_string(msg)
-            .unwrap_or_else(|e| format!("{{\"type\":\"error\",\"code\":\"internal\",\"message\":\"{e}\"}}"))
+            .unwrap_or_else(|e| {
+                format!("{{\"type\":\"error\",\"code\":\"internal\",\"message\":\"{e}\"}}")
+            })
             .into()
     }
 
     /// Queues a frame on every connection of each user in `users` that is connected here,
     /// and (with the bus) on theirs on every other daemon.
-    pub fn send_to_users<'a>(&self, users: impl IntoIterator<Item = &'a UserId>, msg: &ServerMessage) {
+    pub fn send_to_users<'a>(
+        &self,
+        users: impl IntoIterator<Item = &'a UserId>,
+        msg: &ServerMessage,
+    ) {
         let frame = Self::encode(msg);
         match self.bus.get() {
             Some(bus) => {
@@ -249,7 +260,10 @@ impl Hub {
         let frame = Self::encode(msg);
         let mut slow = Vec::new();
         if let Ok(conns) = self.conns.read() {
-            if let Some(c) = conns.get(user).and_then(|l| l.iter().find(|c| c.id == conn_id)) {
+            if let Some(c) = conns
+                .get(user)
+                .and_then(|l| l.iter().find(|c| c.id == conn_id))
+            {
                 self.offer(c, &frame, user, &mut slow);
             }
         }
@@ -270,7 +284,9 @@ impl Hub {
                         self.queue
                     ),
                 );
-                self.metrics.ws_slow_disconnects.fetch_add(1, Ordering::Relaxed);
+                self.metrics
+                    .ws_slow_disconnects
+                    .fetch_add(1, Ordering::Relaxed);
                 slow.push((user.clone(), c.id));
             }
             Err(mpsc::error::TrySendError::Closed(_)) => {}
@@ -314,7 +330,9 @@ impl Hub {
 
     /// Records a connected user's last position for the geofence.
     pub fn set_position(&self, user: &UserId, at: Coordinates) {
-        let Ok(mut g) = self.geofence.write() else { return };
+        let Ok(mut g) = self.geofence.write() else {
+            return;
+        };
         let point = [at.lng(), at.lat()];
         let g = &mut *g;
         let key = match g.by_user.get(user) {
@@ -335,7 +353,9 @@ impl Hub {
     }
 
     fn forget_position(&self, user: &UserId) {
-        let Ok(mut g) = self.geofence.write() else { return };
+        let Ok(mut g) = self.geofence.write() else {
+            return;
+        };
         if let Some(old) = g.by_user.remove(user) {
             g.tree.remove(&old);
             g.users.remove(&old.user);
@@ -364,7 +384,8 @@ impl Hub {
                 .filter_map(|p| {
                     let at = Coordinates::new(p.point[0], p.point[1]).ok()?;
                     let d = center.distance_m(&at);
-                    (d <= GEOFENCE_RADIUS_M).then(|| g.users.get(&p.user).map(|u| (u.clone(), d)))?
+                    (d <= GEOFENCE_RADIUS_M)
+                        .then(|| g.users.get(&p.user).map(|u| (u.clone(), d)))?
                 })
                 .collect()
         };
@@ -425,10 +446,19 @@ mod tests {
         let mut rf = hub.register(&far).unwrap();
         let centre = Coordinates::new(-74.0761, 4.5981).unwrap();
         let deg = |m: f64| (m / crate::hub::tests::R).to_degrees();
-        hub.set_position(&near, Coordinates::new(-74.0761, 4.5981 + deg(4900.0)).unwrap());
-        hub.set_position(&far, Coordinates::new(-74.0761, 4.5981 + deg(5100.0)).unwrap());
+        hub.set_position(
+            &near,
+            Coordinates::new(-74.0761, 4.5981 + deg(4900.0)).unwrap(),
+        );
+        hub.set_position(
+            &far,
+            Coordinates::new(-74.0761, 4.5981 + deg(5100.0)).unwrap(),
+        );
         // Moving keeps one entry per user.
-        hub.set_position(&far, Coordinates::new(-74.0761, 4.5981 + deg(5200.0)).unwrap());
+        hub.set_position(
+            &far,
+            Coordinates::new(-74.0761, 4.5981 + deg(5200.0)).unwrap(),
+        );
         let event: Event = serde_json::from_value(serde_json::json!({
             "id": "0123456789abcdef01234567", "title": "t", "description": null, "category": "c",
             "creator_id": "0123456789abcdef01234568",

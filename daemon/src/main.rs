@@ -4,9 +4,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
 use citypulse_daemon::config::{Config, SETTINGS};
 use citypulse_daemon::server;
+use clap::{Parser, Subcommand};
 
 /// The CityPulse Live daemon: REST + WebSocket API for civic events, rooms and collectibles.
 #[derive(Parser, Debug)]
@@ -89,9 +89,14 @@ fn write_man(dir: &std::path::Path) -> std::io::Result<PathBuf> {
 }
 
 fn settings_help() -> String {
-    let mut s = String::from("Settings (precedence: flags > environment > .env > config file > defaults):\n");
+    let mut s = String::from(
+        "Settings (precedence: flags > environment > .env > config file > defaults):\n",
+    );
     for set in SETTINGS {
-        let default = set.default.map(|d| format!(" [default: {d}]")).unwrap_or_default();
+        let default = set
+            .default
+            .map(|d| format!(" [default: {d}]"))
+            .unwrap_or_default();
         s.push_str(&format!("  {:<30} {}{}\n", set.env, set.help, default));
     }
     s.push_str("\nCPL_ADMIN_TOKEN, DAILY_API_KEY, DEEPGRAM_API_KEY and MONGODB_URL have no flag so that secrets never show in the process list.");
@@ -129,18 +134,22 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("cpld: cannot write the man page into {}: {e}", dir.display());
+                eprintln!(
+                    "cpld: cannot write the man page into {}: {e}",
+                    dir.display()
+                );
                 ExitCode::FAILURE
             }
         };
     }
-    let (config, warnings) = match Config::load(&cli.flags(), cli.config.as_deref(), cli.env_file.as_deref()) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("cpld: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let (config, warnings) =
+        match Config::load(&cli.flags(), cli.config.as_deref(), cli.env_file.as_deref()) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("cpld: {e}");
+                return ExitCode::from(2);
+            }
+        };
     let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     tracing_subscriber::fmt()
@@ -220,7 +229,9 @@ async fn run(command: Command, config: Config) -> ExitCode {
     // Announced once the cross-daemon bus (MongoDB) watches, so that another daemon's room
     // broadcasts already reach this one's connections.
     if !server::wait_for_bus(&state, std::time::Duration::from_secs(10)).await {
-        tracing::warn!("the cross-daemon bus is not watching yet; it keeps trying in the background");
+        tracing::warn!(
+            "the cross-daemon bus is not watching yet; it keeps trying in the background"
+        );
     }
     // Tests and scripts read this line to learn the port when listening on port 0.
     println!("cpld listening on http://{addr} ({backend} store at {where_})");
@@ -253,11 +264,15 @@ async fn seed_events(config: &Config, events: usize, seed: u64) -> Result<usize,
             id: creator.clone(),
             phone: format!("+5799{:09}", seed % 1_000_000_000),
             name: "Seed".into(),
-            token_hash: citypulse_daemon::api::auth::hash_token(&citypulse_daemon::api::auth::new_token()),
+            token_hash: citypulse_daemon::api::auth::hash_token(
+                &citypulse_daemon::api::auth::new_token(),
+            ),
             created_at: citypulse::time::now(),
         })
         .await
-        .map_err(|e| format!("{e} (seed {seed} was used before on this database; pass another --seed)"))?;
+        .map_err(|e| {
+            format!("{e} (seed {seed} was used before on this database; pass another --seed)")
+        })?;
     let mut all = citypulse_daemon::seed::bogota_events(events, &creator, seed);
     let mut total = 0;
     loop {

@@ -5,7 +5,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Upper bounds (seconds) of the request latency histogram.
-const BUCKETS: [f64; 10] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5];
+const BUCKETS: [f64; 10] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 2.5,
+];
 
 /// Everything `/metrics` reports.
 #[derive(Default)]
@@ -57,21 +59,96 @@ impl Metrics {
     pub fn render(&self, rooms: usize) -> String {
         let mut out = String::new();
         let counter = |out: &mut String, name: &str, help: &str, kind: &str, v: String| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}"
+            );
         };
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed).to_string();
-        counter(&mut out, "citypulse_ws_connections", "Open WebSocket connections.", "gauge", self.ws_connections.load(Ordering::Relaxed).to_string());
-        counter(&mut out, "citypulse_rooms", "Event rooms with at least one connected member on this daemon.", "gauge", rooms.to_string());
-        counter(&mut out, "citypulse_ws_messages_in_total", "WebSocket frames received.", "counter", g(&self.ws_messages_in));
-        counter(&mut out, "citypulse_ws_messages_out_total", "WebSocket frames sent.", "counter", g(&self.ws_messages_out));
-        counter(&mut out, "citypulse_ws_slow_disconnects_total", "Connections closed because they could not keep up.", "counter", g(&self.ws_slow_disconnects));
-        counter(&mut out, "citypulse_chat_messages_total", "Chat messages stored.", "counter", g(&self.chat_messages));
-        counter(&mut out, "citypulse_drops_total", "Collectibles dropped.", "counter", g(&self.drops));
-        counter(&mut out, "citypulse_claims_won_total", "Claims that won.", "counter", g(&self.claims_won));
-        counter(&mut out, "citypulse_claims_lost_total", "Claims that lost (already claimed or expired).", "counter", g(&self.claims_lost));
-        counter(&mut out, "citypulse_collectibles_expired_total", "Collectibles deactivated by the expiry sweep.", "counter", g(&self.expired));
-        counter(&mut out, "citypulse_rate_limited_total", "Requests and frames refused by the rate limit.", "counter", g(&self.rate_limited));
-        counter(&mut out, "citypulse_http_requests_5xx_total", "HTTP answers with a 5xx status.", "counter", g(&self.requests_5xx));
+        counter(
+            &mut out,
+            "citypulse_ws_connections",
+            "Open WebSocket connections.",
+            "gauge",
+            self.ws_connections.load(Ordering::Relaxed).to_string(),
+        );
+        counter(
+            &mut out,
+            "citypulse_rooms",
+            "Event rooms with at least one connected member on this daemon.",
+            "gauge",
+            rooms.to_string(),
+        );
+        counter(
+            &mut out,
+            "citypulse_ws_messages_in_total",
+            "WebSocket frames received.",
+            "counter",
+            g(&self.ws_messages_in),
+        );
+        counter(
+            &mut out,
+            "citypulse_ws_messages_out_total",
+            "WebSocket frames sent.",
+            "counter",
+            g(&self.ws_messages_out),
+        );
+        counter(
+            &mut out,
+            "citypulse_ws_slow_disconnects_total",
+            "Connections closed because they could not keep up.",
+            "counter",
+            g(&self.ws_slow_disconnects),
+        );
+        counter(
+            &mut out,
+            "citypulse_chat_messages_total",
+            "Chat messages stored.",
+            "counter",
+            g(&self.chat_messages),
+        );
+        counter(
+            &mut out,
+            "citypulse_drops_total",
+            "Collectibles dropped.",
+            "counter",
+            g(&self.drops),
+        );
+        counter(
+            &mut out,
+            "citypulse_claims_won_total",
+            "Claims that won.",
+            "counter",
+            g(&self.claims_won),
+        );
+        counter(
+            &mut out,
+            "citypulse_claims_lost_total",
+            "Claims that lost (already claimed or expired).",
+            "counter",
+            g(&self.claims_lost),
+        );
+        counter(
+            &mut out,
+            "citypulse_collectibles_expired_total",
+            "Collectibles deactivated by the expiry sweep.",
+            "counter",
+            g(&self.expired),
+        );
+        counter(
+            &mut out,
+            "citypulse_rate_limited_total",
+            "Requests and frames refused by the rate limit.",
+            "counter",
+            g(&self.rate_limited),
+        );
+        counter(
+            &mut out,
+            "citypulse_http_requests_5xx_total",
+            "HTTP answers with a 5xx status.",
+            "counter",
+            g(&self.requests_5xx),
+        );
         let _ = writeln!(out, "# HELP citypulse_http_request_duration_seconds HTTP request latency.\n# TYPE citypulse_http_request_duration_seconds histogram");
         for (i, le) in BUCKETS.iter().enumerate() {
             let _ = writeln!(
@@ -81,7 +158,10 @@ impl Metrics {
             );
         }
         let total = self.requests.load(Ordering::Relaxed);
-        let _ = writeln!(out, "citypulse_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {total}");
+        let _ = writeln!(
+            out,
+            "citypulse_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {total}"
+        );
         let _ = writeln!(
             out,
             "citypulse_http_request_duration_seconds_sum {}",

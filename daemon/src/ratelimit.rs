@@ -65,7 +65,9 @@ impl RateLimiter {
         }
         let Some(addr) = addr else { return Ok(()) };
         let now = Instant::now();
-        let Ok(mut buckets) = self.buckets.lock() else { return Ok(()) };
+        let Ok(mut buckets) = self.buckets.lock() else {
+            return Ok(());
+        };
         if buckets.len() > 100_000 {
             // Forget addresses idle long enough to have refilled: bounded memory.
             let full_after = Duration::from_secs(6);

@@ -20,7 +20,10 @@ pub async fn join(state: &State, user: &User, event: &EventId) -> Result<JoinOut
             user_id: user.id.clone(),
             name: user.name.clone(),
         };
-        state.hub.broadcast_room(state.store.as_ref(), event, &msg).await?;
+        state
+            .hub
+            .broadcast_room(state.store.as_ref(), event, &msg)
+            .await?;
     }
     Ok(outcome)
 }
@@ -46,7 +49,10 @@ pub async fn announce_left(
         event_id: event.clone(),
         user_id: user.clone(),
     };
-    state.hub.broadcast_room(state.store.as_ref(), event, &msg).await?;
+    state
+        .hub
+        .broadcast_room(state.store.as_ref(), event, &msg)
+        .await?;
     state.hub.send_to_user(user, &msg);
     Ok(())
 }
@@ -62,7 +68,9 @@ pub async fn chat(
     let text = citypulse::validate::chat_message(text)?;
     let ev = state.store.event(event).await?;
     if ev.status == EventStatus::Ended {
-        return Err(ApiError::Conflict(format!("event {event} has ended; its room is closed")));
+        return Err(ApiError::Conflict(format!(
+            "event {event} has ended; its room is closed"
+        )));
     }
     if !state.store.is_participant(event, &user.id).await? {
         return Err(ApiError::Forbidden(format!(
@@ -84,7 +92,11 @@ pub async fn chat(
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     state
         .hub
-        .broadcast_room(state.store.as_ref(), event, &ServerMessage::ChatMessage(message.clone()))
+        .broadcast_room(
+            state.store.as_ref(),
+            event,
+            &ServerMessage::ChatMessage(message.clone()),
+        )
         .await?;
     Ok(message)
 }

@@ -56,7 +56,9 @@ pub async fn drop_round(state: &State) {
             continue;
         }
         match drops::drop_into(state, &event, DropRequest::default(), state.config.drop_ttl).await {
-            Ok(c) => tracing::info!(event = %event, collectible = %c.id, rarity = c.rarity.as_str(), "dropped {}", c.name),
+            Ok(c) => {
+                tracing::info!(event = %event, collectible = %c.id, rarity = c.rarity.as_str(), "dropped {}", c.name)
+            }
             Err(e) => tracing::warn!(event = %event, "drop failed: {}", e.detail()),
         }
     }

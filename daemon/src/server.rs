@@ -64,7 +64,10 @@ pub fn bind(
         .unify()
         .with(log)
         .with(cors)
-        .with(warp::reply::with::header("x-content-type-options", "nosniff"));
+        .with(warp::reply::with::header(
+            "x-content-type-options",
+            "nosniff",
+        ));
     let listen = state.config.listen;
     let (addr, server) = warp::serve(routes)
         .try_bind_with_graceful_shutdown(listen, async move {

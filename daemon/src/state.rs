@@ -32,7 +32,11 @@ impl AppState {
     pub fn new(store: Arc<dyn Store>, config: Config) -> State {
         let metrics = Arc::new(Metrics::default());
         Arc::new(AppState {
-            hub: Hub::new(config.ws_queue, config.max_connections_per_user, metrics.clone()),
+            hub: Hub::new(
+                config.ws_queue,
+                config.max_connections_per_user,
+                metrics.clone(),
+            ),
             rest_limit: RateLimiter::new(config.rate_limit),
             daily: crate::daily::Daily::from_config(&config.daily),
             store,

@@ -46,22 +46,24 @@ pub fn routes(state: State, shutdown: watch::Receiver<bool>) -> BoxedFilter<(Res
         .and(warp::ws())
         .and(crate::api::input::raw_query())
         .and(warp::header::optional::<String>("authorization"))
-        .then(move |path_user: String, ws: Ws, query: String, header: Option<String>| {
-            let state = st.clone();
-            let shutdown = shutdown.clone();
-            async move {
-                match authorize(&state, &path_user, &query, header.as_deref()).await {
-                    Ok(user) => {
-                        let max = citypulse::MAX_BODY_BYTES as usize;
-                        ws.max_frame_size(max)
-                            .max_message_size(max)
-                            .on_upgrade(move |socket| connection(state, user, socket, shutdown))
-                            .into_response()
+        .then(
+            move |path_user: String, ws: Ws, query: String, header: Option<String>| {
+                let state = st.clone();
+                let shutdown = shutdown.clone();
+                async move {
+                    match authorize(&state, &path_user, &query, header.as_deref()).await {
+                        Ok(user) => {
+                            let max = citypulse::MAX_BODY_BYTES as usize;
+                            ws.max_frame_size(max)
+                                .max_message_size(max)
+                                .on_upgrade(move |socket| connection(state, user, socket, shutdown))
+                                .into_response()
+                        }
+                        Err(e) => e.into_response(),
                     }
-                    Err(e) => e.into_response(),
                 }
-            }
-        })
+            },
+        )
         .boxed()
 }
 
@@ -133,7 +135,11 @@ async fn connection(state: State, user: User, socket: WebSocket, shutdown: watch
             Ok(events) => {
                 for e in events {
                     if let Err(err) = rooms::announce_left(&state, &user.id, &e).await {
-                        tracing::warn!("announcing that {} left {e} failed: {}", user.id, err.detail());
+                        tracing::warn!(
+                            "announcing that {} left {e} failed: {}",
+                            user.id,
+                            err.detail()
+                        );
                     }
                 }
             }
@@ -281,14 +287,22 @@ async fn handle(state: &State, user: &User, msg: ClientMessage) -> Option<Server
     let result = match msg {
         ClientMessage::Ping => return Some(ServerMessage::Pong),
         ClientMessage::LocationUpdate { coordinates } => {
-            let stored = state.store.set_location(&user.id, coordinates, time::now()).await;
+            let stored = state
+                .store
+                .set_location(&user.id, coordinates, time::now())
+                .await;
             match stored {
                 Err(e) => Err(ApiError::from(e)),
                 Ok(()) => {
                     state.hub.set_position(&user.id, coordinates);
                     state
                         .store
-                        .events_near(coordinates, nearby::DEFAULT_MAX_DISTANCE, nearby::DEFAULT_LIMIT, None)
+                        .events_near(
+                            coordinates,
+                            nearby::DEFAULT_MAX_DISTANCE,
+                            nearby::DEFAULT_LIMIT,
+                            None,
+                        )
                         .await
                         .map(|events| {
                             Some(ServerMessage::NearbyEvents {
@@ -300,14 +314,22 @@ async fn handle(state: &State, user: &User, msg: ClientMessage) -> Option<Server
                 }
             }
         }
-        ClientMessage::JoinEvent { event_id } => rooms::join(state, user, &event_id).await.map(|_| None),
-        ClientMessage::LeaveEvent { event_id } => rooms::leave(state, user, &event_id).await.map(|_| None),
-        ClientMessage::ChatMessage { event_id, message } => {
-            rooms::chat(state, user, &event_id, &message).await.map(|_| None)
+        ClientMessage::JoinEvent { event_id } => {
+            rooms::join(state, user, &event_id).await.map(|_| None)
         }
-        ClientMessage::ClaimCollectible { collectible_id } => claims::claim(state, user, &collectible_id)
-            .await
-            .map(|result| Some(ServerMessage::ClaimResult { result })),
+        ClientMessage::LeaveEvent { event_id } => {
+            rooms::leave(state, user, &event_id).await.map(|_| None)
+        }
+        ClientMessage::ChatMessage { event_id, message } => {
+            rooms::chat(state, user, &event_id, &message)
+                .await
+                .map(|_| None)
+        }
+        ClientMessage::ClaimCollectible { collectible_id } => {
+            claims::claim(state, user, &collectible_id)
+                .await
+                .map(|result| Some(ServerMessage::ClaimResult { result }))
+        }
     };
     result.unwrap_or_else(|e| Some(error_frame(&e)))
 }
@@ -324,7 +346,9 @@ pub fn error_frame(e: &ApiError) -> ServerMessage {
         | ApiError::PayloadTooLarge(_)
         | ApiError::UnsupportedMediaType(_)
         | ApiError::MethodNotAllowed(_) => error_code::INVALID_MESSAGE,
-        ApiError::BadGateway(_) | ApiError::Unavailable(_) | ApiError::Internal(_) => error_code::UNAVAILABLE,
+        ApiError::BadGateway(_) | ApiError::Unavailable(_) | ApiError::Internal(_) => {
+            error_code::UNAVAILABLE
+        }
     };
     ServerMessage::error(code, e.detail())
 }

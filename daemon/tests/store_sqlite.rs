@@ -292,9 +292,11 @@ async fn buffered_locations_are_read_back_and_written_by_the_flush() {
     assert_eq!(s.user_location(&u).await.expect("read"), Some(p));
     s.flush_locations().expect("flush");
     let (lng, lat): (f64, f64) = raw(&path)
-        .query_row("SELECT lng, lat FROM users WHERE id = ?1", [u.as_str()], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT lng, lat FROM users WHERE id = ?1",
+            [u.as_str()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .expect("row");
     assert_eq!((lng, lat), (-74.1, 4.6));
     // An update still buffered when the store is dropped is written, not lost.

@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used)]
 
 pub mod fake_daily;
-pub mod mongo;
 pub mod fake_deepgram;
+pub mod mongo;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -34,8 +34,16 @@ pub fn binary(name: &str) -> PathBuf {
     let _guard = BUILT.get_or_init(|| Mutex::new(())).lock().unwrap();
     let mut fresh = FRESH.get_or_init(Default::default).lock().unwrap();
     if !fresh.contains(name) {
-        let package = if name == "cpld" { "citypulse-daemon" } else { "citypulse-cli" };
-        let profile = dir.file_name().and_then(|s| s.to_str()).unwrap_or("debug").to_string();
+        let package = if name == "cpld" {
+            "citypulse-daemon"
+        } else {
+            "citypulse-cli"
+        };
+        let profile = dir
+            .file_name()
+            .and_then(|s| s.to_str())
+            .unwrap_or("debug")
+            .to_string();
         let mut cmd = Command::new(env!("CARGO"));
         cmd.args(["build", "-q", "-p", package, "--bin", name])
             .current_dir(workspace_root());
@@ -51,7 +59,10 @@ pub fn binary(name: &str) -> PathBuf {
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// A running `cpld`.
@@ -187,7 +198,11 @@ impl Daemon {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        panic!("cpld at {} never became healthy; log:\n{}", self.url, self.logs());
+        panic!(
+            "cpld at {} never became healthy; log:\n{}",
+            self.url,
+            self.logs()
+        );
     }
 
     /// The daemon's log so far.
@@ -266,7 +281,10 @@ pub const BOGOTA: (f64, f64) = (-74.0761, 4.5981);
 
 /// A point `metres` north of `(lng, lat)`.
 pub fn north_of((lng, lat): (f64, f64), metres: f64) -> (f64, f64) {
-    (lng, lat + (metres / citypulse::geo::EARTH_RADIUS_M).to_degrees())
+    (
+        lng,
+        lat + (metres / citypulse::geo::EARTH_RADIUS_M).to_degrees(),
+    )
 }
 
 /// A point `metres` east of `(lng, lat)`.
@@ -287,7 +305,10 @@ pub fn ensure_loopback(url: &str) {
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
         None => false,
     };
-    assert!(ok, "load runs only target loopback addresses (127.0.0.1, localhost, [::1]); {url} is not one");
+    assert!(
+        ok,
+        "load runs only target loopback addresses (127.0.0.1, localhost, [::1]); {url} is not one"
+    );
 }
 
 /// p50, p95, p99 and max of latencies, in milliseconds.

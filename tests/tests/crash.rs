@@ -55,7 +55,10 @@ async fn acknowledged_writes_survive_sigkill() {
         let (client, a) = (d.client(), acked.clone());
         load.spawn(async move {
             for _ in 0..10_000 {
-                let req = RegisterRequest { phone: unique_phone(), name: "Nueva".into() };
+                let req = RegisterRequest {
+                    phone: unique_phone(),
+                    name: "Nueva".into(),
+                };
                 match client.register(&req).await {
                     Ok(r) => a.lock().unwrap().users.push((r.user.id, r.token)),
                     Err(_) => return,
@@ -76,9 +79,14 @@ async fn acknowledged_writes_survive_sigkill() {
         let (speaker, speaker_id) = players[0].clone();
         let (a, ev) = (acked.clone(), room.id.clone());
         load.spawn(async move {
-            let Ok(mut ws) = speaker.connect(&speaker_id).await else { return };
+            let Ok(mut ws) = speaker.connect(&speaker_id).await else {
+                return;
+            };
             for i in 0..10_000 {
-                let msg = ClientMessage::ChatMessage { event_id: ev.clone(), message: format!("m{i}") };
+                let msg = ClientMessage::ChatMessage {
+                    event_id: ev.clone(),
+                    message: format!("m{i}"),
+                };
                 if ws.send(&msg).await.is_err() {
                     return;
                 }
@@ -100,7 +108,13 @@ async fn acknowledged_writes_survive_sigkill() {
         load.spawn(async move {
             for _ in 0..10_000 {
                 let Ok(c) = admin
-                    .drop_collectible(&ev, &DropRequest { expires_in: Some(600), ..Default::default() })
+                    .drop_collectible(
+                        &ev,
+                        &DropRequest {
+                            expires_in: Some(600),
+                            ..Default::default()
+                        },
+                    )
                     .await
                 else {
                     return;
@@ -140,20 +154,35 @@ async fn acknowledged_writes_survive_sigkill() {
             assert_eq!(&me.id, id);
         }
         for id in &acked.events {
-            d.client().event(id).await.unwrap_or_else(|e| panic!("round {round}: event {id} lost: {e}"));
+            d.client()
+                .event(id)
+                .await
+                .unwrap_or_else(|e| panic!("round {round}: event {id} lost: {e}"));
         }
         let history = d
             .client()
-            .messages(&room.id, &citypulse::api::PageQuery { limit: Some(200), ..Default::default() })
+            .messages(
+                &room.id,
+                &citypulse::api::PageQuery {
+                    limit: Some(200),
+                    ..Default::default()
+                },
+            )
             .await
             .unwrap();
         let newest: Vec<_> = acked.messages.iter().rev().take(200).collect();
         for (_, id) in newest {
-            assert!(history.iter().any(|m| &m.id == id), "round {round}: chat message {id} lost");
+            assert!(
+                history.iter().any(|m| &m.id == id),
+                "round {round}: chat message {id} lost"
+            );
         }
         for (cid, winner) in &acked.wins {
             let inv = d.client().user_collectibles(winner).await.unwrap();
-            assert!(inv.iter().any(|c| &c.collectible_id == cid), "round {round}: win of {cid} lost");
+            assert!(
+                inv.iter().any(|c| &c.collectible_id == cid),
+                "round {round}: win of {cid} lost"
+            );
         }
         check_store(&d, round);
         println!(
@@ -169,7 +198,9 @@ async fn acknowledged_writes_survive_sigkill() {
 /// What the file itself must satisfy after any crash.
 fn check_store(d: &Daemon, round: usize) {
     let db = rusqlite::Connection::open(d.dir.join("citypulse.db")).unwrap();
-    let ok: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let ok: String = db
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(ok, "ok", "round {round}");
     let doubles: i64 = db
         .query_row(
@@ -187,7 +218,10 @@ fn check_store(d: &Daemon, round: usize) {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(orphans, 0, "round {round}: a winner without the inventory row");
+    assert_eq!(
+        orphans, 0,
+        "round {round}: a winner without the inventory row"
+    );
     let wrong_counts: i64 = db
         .query_row(
             "SELECT COUNT(*) FROM users AS u WHERE u.collectibles_count != \
@@ -196,5 +230,8 @@ fn check_store(d: &Daemon, round: usize) {
             |r| r.get(0),
         )
         .unwrap();
-    assert_eq!(wrong_counts, 0, "round {round}: collectibles_count out of step with inventories");
+    assert_eq!(
+        wrong_counts, 0,
+        "round {round}: collectibles_count out of step with inventories"
+    );
 }

@@ -11,7 +11,11 @@ fn cpld_man_page_is_up_to_date() {
         .env_clear()
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let fresh = std::fs::read(dir.path().join("cpld.8")).unwrap();
     let committed = std::fs::read(workspace_root().join("man/cpld.8")).unwrap_or_default();
     assert!(

@@ -31,7 +31,8 @@ async fn create_event(c: &Client, title: &str, pos: (f64, f64)) -> Event {
 }
 
 fn status(e: ClientError) -> u16 {
-    e.status().unwrap_or_else(|| panic!("not an API error: {e}"))
+    e.status()
+        .unwrap_or_else(|| panic!("not an API error: {e}"))
 }
 
 /// A raw request, for what the typed client cannot send (bad JSON, odd headers).
@@ -48,12 +49,17 @@ async fn raw(
         req = req.bearer_auth(t);
     }
     if let Some(b) = body {
-        req = req.header("content-type", "application/json").body(b.to_string());
+        req = req
+            .header("content-type", "application/json")
+            .body(b.to_string());
     }
     let resp = req.send().await.unwrap();
     let status = resp.status().as_u16();
     let text = resp.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
 }
 
 #[tokio::test]
@@ -61,7 +67,10 @@ async fn registration_profile_and_phone_privacy() {
     let d = Daemon::start().await;
     let reg = d
         .client()
-        .register(&RegisterRequest { phone: "+57 (300) 555-0101".into(), name: "  Juan Pérez ".into() })
+        .register(&RegisterRequest {
+            phone: "+57 (300) 555-0101".into(),
+            name: "  Juan Pérez ".into(),
+        })
         .await
         .unwrap();
     assert_eq!(reg.user.phone.as_deref(), Some("+573005550101"));
@@ -76,19 +85,34 @@ async fn registration_profile_and_phone_privacy() {
     let (other, _) = d.user("Ana").await;
     assert_eq!(other.user(&reg.user.id).await.unwrap().phone, None);
     assert_eq!(d.client().user(&reg.user.id).await.unwrap().phone, None);
-    assert_eq!(d.admin().user(&reg.user.id).await.unwrap().phone.as_deref(), Some("+573005550101"));
+    assert_eq!(
+        d.admin().user(&reg.user.id).await.unwrap().phone.as_deref(),
+        Some("+573005550101")
+    );
     // The whole user list is admin-only.
     assert_eq!(status(other.users().await.unwrap_err()), 403);
-    assert!(d.admin().users().await.unwrap().iter().any(|u| u.id == reg.user.id));
+    assert!(d
+        .admin()
+        .users()
+        .await
+        .unwrap()
+        .iter()
+        .any(|u| u.id == reg.user.id));
 
     // Duplicate phone (in another spelling) is a 409 and changes nothing.
     let err = d
         .client()
-        .register(&RegisterRequest { phone: "0057 300 555 0101".into(), name: "Impostor".into() })
+        .register(&RegisterRequest {
+            phone: "0057 300 555 0101".into(),
+            name: "Impostor".into(),
+        })
         .await
         .unwrap_err();
     assert_eq!(status(err), 409);
-    assert_eq!(d.client().user(&reg.user.id).await.unwrap().name, "Juan Pérez");
+    assert_eq!(
+        d.client().user(&reg.user.id).await.unwrap().name,
+        "Juan Pérez"
+    );
 }
 
 #[tokio::test]
@@ -103,17 +127,37 @@ async fn registration_validation() {
     ] {
         let err = d
             .client()
-            .register(&RegisterRequest { phone: phone.into(), name: name.into() })
+            .register(&RegisterRequest {
+                phone: phone.into(),
+                name: name.into(),
+            })
             .await
             .unwrap_err();
         assert_eq!(err.status(), Some(422), "{phone} {name}: {err}");
     }
-    let (code, body) = raw(&d, "POST", "/api/users/register", None, Some("{\"phone\": ")).await;
+    let (code, body) = raw(
+        &d,
+        "POST",
+        "/api/users/register",
+        None,
+        Some("{\"phone\": "),
+    )
+    .await;
     assert_eq!(code, 400);
     assert!(body["detail"].as_str().unwrap().contains("not valid JSON"));
-    let (code, _) = raw(&d, "POST", "/api/users/register", None, Some("{\"phone\": 5}")).await;
+    let (code, _) = raw(
+        &d,
+        "POST",
+        "/api/users/register",
+        None,
+        Some("{\"phone\": 5}"),
+    )
+    .await;
     assert_eq!(code, 422);
-    let big = format!("{{\"phone\":\"+573001112233\",\"name\":\"{}\"}}", "a".repeat(70_000));
+    let big = format!(
+        "{{\"phone\":\"+573001112233\",\"name\":\"{}\"}}",
+        "a".repeat(70_000)
+    );
     let (code, body) = raw(&d, "POST", "/api/users/register", None, Some(&big)).await;
     assert_eq!(code, 413);
     assert!(body["detail"].as_str().unwrap().contains("64 KiB"));
@@ -127,10 +171,17 @@ async fn tokens_are_required_checked_and_revocable() {
     let (alice, reg) = d.user("Alice").await;
     // No token, wrong token, wrong scheme: 401.
     assert_eq!(status(d.client().me().await.unwrap_err()), 401);
-    assert_eq!(status(d.client().with_token("cpl_nope").me().await.unwrap_err()), 401);
+    assert_eq!(
+        status(d.client().with_token("cpl_nope").me().await.unwrap_err()),
+        401
+    );
     let (code, _) = raw(&d, "GET", "/api/users/me", None, None).await;
     assert_eq!(code, 401);
-    let err = d.client().create_event(&event_req("x", BOGOTA)).await.unwrap_err();
+    let err = d
+        .client()
+        .create_event(&event_req("x", BOGOTA))
+        .await
+        .unwrap_err();
     assert_eq!(status(err), 401);
     // Resetting revokes the old token at once.
     let new = alice.reset_token(&reg.user.id).await.unwrap();
@@ -139,7 +190,10 @@ async fn tokens_are_required_checked_and_revocable() {
     assert_eq!(alice.me().await.unwrap().id, reg.user.id);
     // Admin can reset anyone's; another user cannot.
     let (bob, bob_reg) = d.user("Bob").await;
-    assert_eq!(status(bob.reset_token(&reg.user.id).await.unwrap_err()), 403);
+    assert_eq!(
+        status(bob.reset_token(&reg.user.id).await.unwrap_err()),
+        403
+    );
     d.admin().reset_token(&bob_reg.user.id).await.unwrap();
     assert_eq!(status(bob.me().await.unwrap_err()), 401);
 }
@@ -149,9 +203,16 @@ async fn admin_calls_refuse_without_a_configured_admin_token() {
     let d = Daemon::builder().env("CPL_ADMIN_TOKEN", "").start().await;
     let (alice, _) = d.user("Alice").await;
     let ev = create_event(&alice, "Feria", BOGOTA).await;
-    let err = d.admin().drop_collectible(&ev.id, &DropRequest::default()).await.unwrap_err();
+    let err = d
+        .admin()
+        .drop_collectible(&ev.id, &DropRequest::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(401), "{err}"); // the test token is nobody's now
-    let err = alice.drop_collectible(&ev.id, &DropRequest::default()).await.unwrap_err();
+    let err = alice
+        .drop_collectible(&ev.id, &DropRequest::default())
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), Some(403));
     assert!(err.to_string().contains("CPL_ADMIN_TOKEN"), "{err}");
 }
@@ -180,9 +241,23 @@ async fn event_lifecycle_and_authorisation() {
     )
     .await;
     assert_eq!(code, 403, "{body}");
-    let (code, _) = raw(&d, "POST", &format!("/api/events/{}/join?user_id={}", ev.id, a.user.id), Some(&b.token), None).await;
+    let (code, _) = raw(
+        &d,
+        "POST",
+        &format!("/api/events/{}/join?user_id={}", ev.id, a.user.id),
+        Some(&b.token),
+        None,
+    )
+    .await;
     assert_eq!(code, 403);
-    let (code, _) = raw(&d, "POST", &format!("/api/events/{}/join?user_id={}", ev.id, b.user.id), Some(&b.token), None).await;
+    let (code, _) = raw(
+        &d,
+        "POST",
+        &format!("/api/events/{}/join?user_id={}", ev.id, b.user.id),
+        Some(&b.token),
+        None,
+    )
+    .await;
     assert_eq!(code, 200);
 
     // Join twice: one participant, attended once.
@@ -193,7 +268,15 @@ async fn event_lifecycle_and_authorisation() {
     assert_eq!(ps.len(), 1);
     assert_eq!(ps[0].user_id, b.user.id);
     assert_eq!(ps[0].name, "Bob");
-    assert_eq!(d.client().event(&ev.id).await.unwrap().room.current_participants, 1);
+    assert_eq!(
+        d.client()
+            .event(&ev.id)
+            .await
+            .unwrap()
+            .room
+            .current_participants,
+        1
+    );
     bob.leave_event(&ev.id).await.unwrap();
     assert!(d.client().participants(&ev.id).await.unwrap().is_empty());
     bob.join_event(&ev.id).await.unwrap();
@@ -201,9 +284,19 @@ async fn event_lifecycle_and_authorisation() {
 
     // Only the creator ends it; ending twice is 409; joining an ended event is 409.
     assert_eq!(status(bob.end_event(&ev.id).await.unwrap_err()), 403);
-    let (code, _) = raw(&d, "POST", &format!("/api/events/{}/end?creator_id={}", ev.id, b.user.id), Some(&a.token), None).await;
+    let (code, _) = raw(
+        &d,
+        "POST",
+        &format!("/api/events/{}/end?creator_id={}", ev.id, b.user.id),
+        Some(&a.token),
+        None,
+    )
+    .await;
     assert_eq!(code, 403);
-    assert_eq!(alice.end_event(&ev.id).await.unwrap().message, "Event ended");
+    assert_eq!(
+        alice.end_event(&ev.id).await.unwrap().message,
+        "Event ended"
+    );
     assert_eq!(status(alice.end_event(&ev.id).await.unwrap_err()), 409);
     assert_eq!(status(bob.join_event(&ev.id).await.unwrap_err()), 409);
     let ended = d.client().event(&ev.id).await.unwrap();
@@ -226,13 +319,27 @@ async fn event_validation_and_unknown_ids() {
         ("\"here\"", "t", "[longitude, latitude]"),
         ("[-74, 4]", "", "title must not be empty"),
     ] {
-        let (code, resp) = raw(&d, "POST", "/api/events", Some(&a.token), Some(&body(coords, title))).await;
+        let (code, resp) = raw(
+            &d,
+            "POST",
+            "/api/events",
+            Some(&a.token),
+            Some(&body(coords, title)),
+        )
+        .await;
         assert_eq!(code, 422, "{coords}: {resp}");
         let detail = resp["detail"].as_str().unwrap();
         assert!(detail.contains(why), "{detail}");
     }
     let long = "t".repeat(121);
-    let (code, _) = raw(&d, "POST", "/api/events", Some(&a.token), Some(&body("[-74, 4]", &long))).await;
+    let (code, _) = raw(
+        &d,
+        "POST",
+        "/api/events",
+        Some(&a.token),
+        Some(&body("[-74, 4]", &long)),
+    )
+    .await;
     assert_eq!(code, 422);
     // Clients cannot set what only the daemon decides.
     let sneaky = r#"{"title":"t","category":"c","coordinates":[-74,4],"status":"ended"}"#;
@@ -244,9 +351,23 @@ async fn event_validation_and_unknown_ids() {
     assert_eq!(status(d.client().event(&unknown).await.unwrap_err()), 404);
     assert_eq!(status(alice.join_event(&unknown).await.unwrap_err()), 404);
     assert_eq!(status(alice.end_event(&unknown).await.unwrap_err()), 404);
-    assert_eq!(status(d.client().participants(&unknown).await.unwrap_err()), 404);
-    assert_eq!(status(d.client().messages(&unknown, &PageQuery::default()).await.unwrap_err()), 404);
-    assert_eq!(status(d.client().active_collectibles(&unknown).await.unwrap_err()), 404);
+    assert_eq!(
+        status(d.client().participants(&unknown).await.unwrap_err()),
+        404
+    );
+    assert_eq!(
+        status(
+            d.client()
+                .messages(&unknown, &PageQuery::default())
+                .await
+                .unwrap_err()
+        ),
+        404
+    );
+    assert_eq!(
+        status(d.client().active_collectibles(&unknown).await.unwrap_err()),
+        404
+    );
     let (code, _) = raw(&d, "GET", "/api/events/not-an-id", None, None).await;
     assert_eq!(code, 422);
     let (code, _) = raw(&d, "GET", "/api/nothing-here", None, None).await;
@@ -267,22 +388,68 @@ async fn nearby_is_ordered_bounded_and_skips_ended_events() {
     sport.category = "Deporte".into();
     let sport = alice.create_event(&sport).await.unwrap();
 
-    let q = NearbyQuery { lng: BOGOTA.0, lat: BOGOTA.1, max_distance: None, limit: None, category: None };
+    let q = NearbyQuery {
+        lng: BOGOTA.0,
+        lat: BOGOTA.1,
+        max_distance: None,
+        limit: None,
+        category: None,
+    };
     let found = d.client().nearby(&q).await.unwrap();
     let ids: Vec<_> = found.iter().map(|n| n.event.id.clone()).collect();
-    assert_eq!(ids, vec![e1.id.clone(), sport.id.clone(), e2.id.clone(), e3.id.clone()]);
+    assert_eq!(
+        ids,
+        vec![
+            e1.id.clone(),
+            sport.id.clone(),
+            e2.id.clone(),
+            e3.id.clone()
+        ]
+    );
     for (n, want) in found.iter().zip([1000.0, 1500.0, 2000.0, 3000.0]) {
-        assert!((n.distance_m - want).abs() < 2.0, "{} vs {want}", n.distance_m);
+        assert!(
+            (n.distance_m - want).abs() < 2.0,
+            "{} vs {want}",
+            n.distance_m
+        );
     }
     assert!(!ids.contains(&far.id) && !ids.contains(&gone.id));
 
-    let within = d.client().nearby(&NearbyQuery { max_distance: Some(1800.0), ..q.clone() }).await.unwrap();
+    let within = d
+        .client()
+        .nearby(&NearbyQuery {
+            max_distance: Some(1800.0),
+            ..q.clone()
+        })
+        .await
+        .unwrap();
     assert_eq!(within.len(), 2);
-    let two = d.client().nearby(&NearbyQuery { limit: Some(2), ..q.clone() }).await.unwrap();
+    let two = d
+        .client()
+        .nearby(&NearbyQuery {
+            limit: Some(2),
+            ..q.clone()
+        })
+        .await
+        .unwrap();
     assert_eq!(two.len(), 2);
-    let wide = d.client().nearby(&NearbyQuery { max_distance: Some(9000.0), ..q.clone() }).await.unwrap();
+    let wide = d
+        .client()
+        .nearby(&NearbyQuery {
+            max_distance: Some(9000.0),
+            ..q.clone()
+        })
+        .await
+        .unwrap();
     assert_eq!(wide.last().unwrap().event.id, far.id);
-    let sports = d.client().nearby(&NearbyQuery { category: Some("DEPORTE".into()), ..q.clone() }).await.unwrap();
+    let sports = d
+        .client()
+        .nearby(&NearbyQuery {
+            category: Some("DEPORTE".into()),
+            ..q.clone()
+        })
+        .await
+        .unwrap();
     assert_eq!(sports.len(), 1);
     assert_eq!(sports[0].event.id, sport.id);
 
@@ -311,28 +478,61 @@ async fn messages_history_pages_newest_first() {
     let me = alice.me().await.unwrap();
     let mut ws = alice.connect(&me.id).await.unwrap();
     for i in 0..5 {
-        ws.send(&citypulse::ws::ClientMessage::ChatMessage { event_id: ev.id.clone(), message: format!("m{i}") })
-            .await
-            .unwrap();
+        ws.send(&citypulse::ws::ClientMessage::ChatMessage {
+            event_id: ev.id.clone(),
+            message: format!("m{i}"),
+        })
+        .await
+        .unwrap();
         ws.recv_until(std::time::Duration::from_secs(10), |m| match m {
-            citypulse::ws::ServerMessage::ChatMessage(c) if c.message == format!("m{i}") => Some(()),
+            citypulse::ws::ServerMessage::ChatMessage(c) if c.message == format!("m{i}") => {
+                Some(())
+            }
             _ => None,
         })
         .await
         .unwrap();
     }
-    let all = d.client().messages(&ev.id, &PageQuery::default()).await.unwrap();
+    let all = d
+        .client()
+        .messages(&ev.id, &PageQuery::default())
+        .await
+        .unwrap();
     let texts: Vec<_> = all.iter().map(|m| m.message.as_str()).collect();
     assert_eq!(texts, ["m4", "m3", "m2", "m1", "m0"]);
-    let page1 = d.client().messages(&ev.id, &PageQuery { limit: Some(2), ..Default::default() }).await.unwrap();
+    let page1 = d
+        .client()
+        .messages(
+            &ev.id,
+            &PageQuery {
+                limit: Some(2),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(page1.len(), 2);
     let page2 = d
         .client()
-        .messages(&ev.id, &PageQuery { limit: Some(2), before: Some(page1[1].timestamp), q: None })
+        .messages(
+            &ev.id,
+            &PageQuery {
+                limit: Some(2),
+                before: Some(page1[1].timestamp),
+                q: None,
+            },
+        )
         .await
         .unwrap();
     assert!(page2.iter().all(|m| m.timestamp < page1[1].timestamp));
-    let (code, _) = raw(&d, "GET", &format!("/api/events/{}/messages?limit=201", ev.id), None, None).await;
+    let (code, _) = raw(
+        &d,
+        "GET",
+        &format!("/api/events/{}/messages?limit=201", ev.id),
+        None,
+        None,
+    )
+    .await;
     assert_eq!(code, 422);
 }
 
@@ -347,48 +547,128 @@ async fn collectibles_drop_claim_and_inventory() {
     bob.join_event(&ev.id).await.unwrap();
 
     // Admin only, with bounds on what can be set.
-    assert_eq!(status(alice.drop_collectible(&ev.id, &DropRequest::default()).await.unwrap_err()), 403);
-    let bad = DropRequest { points: Some(0), ..Default::default() };
-    assert_eq!(status(d.admin().drop_collectible(&ev.id, &bad).await.unwrap_err()), 422);
+    assert_eq!(
+        status(
+            alice
+                .drop_collectible(&ev.id, &DropRequest::default())
+                .await
+                .unwrap_err()
+        ),
+        403
+    );
+    let bad = DropRequest {
+        points: Some(0),
+        ..Default::default()
+    };
+    assert_eq!(
+        status(d.admin().drop_collectible(&ev.id, &bad).await.unwrap_err()),
+        422
+    );
     let c = d
         .admin()
-        .drop_collectible(&ev.id, &DropRequest { name: Some("Esmeralda".into()), rarity: Some(citypulse::model::Rarity::Epic), points: Some(77), expires_in: Some(600) })
+        .drop_collectible(
+            &ev.id,
+            &DropRequest {
+                name: Some("Esmeralda".into()),
+                rarity: Some(citypulse::model::Rarity::Epic),
+                points: Some(77),
+                expires_in: Some(600),
+            },
+        )
         .await
         .unwrap();
-    assert_eq!((c.name.as_str(), c.points, c.is_active), ("Esmeralda", 77, true));
-    assert_eq!(d.client().active_collectibles(&ev.id).await.unwrap(), vec![c.clone()]);
+    assert_eq!(
+        (c.name.as_str(), c.points, c.is_active),
+        ("Esmeralda", 77, true)
+    );
+    assert_eq!(
+        d.client().active_collectibles(&ev.id).await.unwrap(),
+        vec![c.clone()]
+    );
 
     // A non-participant may not claim; claiming as someone else is refused.
     assert_eq!(status(carol.claim(&c.id).await.unwrap_err()), 403);
-    let (code, _) = raw(&d, "POST", &format!("/api/collectibles/claim?collectible_id={}&user_id={}", c.id, a.user.id), Some(&b.token), None).await;
+    let (code, _) = raw(
+        &d,
+        "POST",
+        &format!(
+            "/api/collectibles/claim?collectible_id={}&user_id={}",
+            c.id, a.user.id
+        ),
+        Some(&b.token),
+        None,
+    )
+    .await;
     assert_eq!(code, 403);
 
     let won = bob.claim(&c.id).await.unwrap();
     assert!(won.success);
-    assert_eq!(won.collectible.as_ref().unwrap().claimed_by.as_ref(), Some(&b.user.id));
+    assert_eq!(
+        won.collectible.as_ref().unwrap().claimed_by.as_ref(),
+        Some(&b.user.id)
+    );
     let lost = alice.claim(&c.id).await.unwrap();
     assert!(!lost.success);
     assert_eq!(lost.message, "already claimed");
-    assert!(d.client().active_collectibles(&ev.id).await.unwrap().is_empty());
+    assert!(d
+        .client()
+        .active_collectibles(&ev.id)
+        .await
+        .unwrap()
+        .is_empty());
     let inv = d.client().user_collectibles(&b.user.id).await.unwrap();
     assert_eq!(inv.len(), 1);
-    assert_eq!((inv[0].collectible_id.clone(), inv[0].points, inv[0].event_id.clone()), (c.id.clone(), 77, ev.id.clone()));
+    assert_eq!(
+        (
+            inv[0].collectible_id.clone(),
+            inv[0].points,
+            inv[0].event_id.clone()
+        ),
+        (c.id.clone(), 77, ev.id.clone())
+    );
     assert_eq!(bob.me().await.unwrap().stats.collectibles_count, 1);
     assert_eq!(alice.me().await.unwrap().stats.collectibles_count, 0);
 
     // Unknown and malformed ids.
-    let (code, _) = raw(&d, "POST", "/api/collectibles/claim?collectible_id=0123456789abcdef01234567", Some(&b.token), None).await;
+    let (code, _) = raw(
+        &d,
+        "POST",
+        "/api/collectibles/claim?collectible_id=0123456789abcdef01234567",
+        Some(&b.token),
+        None,
+    )
+    .await;
     assert_eq!(code, 404);
-    let (code, _) = raw(&d, "POST", "/api/collectibles/claim?collectible_id=zzz", Some(&b.token), None).await;
+    let (code, _) = raw(
+        &d,
+        "POST",
+        "/api/collectibles/claim?collectible_id=zzz",
+        Some(&b.token),
+        None,
+    )
+    .await;
     assert_eq!(code, 422);
     let (code, _) = raw(&d, "POST", "/api/collectibles/claim", Some(&b.token), None).await;
     assert_eq!(code, 422);
 
     // Ending the event deactivates what is left.
-    let c2 = d.admin().drop_collectible(&ev.id, &DropRequest::default()).await.unwrap();
+    let c2 = d
+        .admin()
+        .drop_collectible(&ev.id, &DropRequest::default())
+        .await
+        .unwrap();
     alice.end_event(&ev.id).await.unwrap();
-    assert!(d.client().active_collectibles(&ev.id).await.unwrap().is_empty());
-    let err = d.admin().drop_collectible(&ev.id, &DropRequest::default()).await.unwrap_err();
+    assert!(d
+        .client()
+        .active_collectibles(&ev.id)
+        .await
+        .unwrap()
+        .is_empty());
+    let err = d
+        .admin()
+        .drop_collectible(&ev.id, &DropRequest::default())
+        .await
+        .unwrap_err();
     assert_eq!(status(err), 409);
     let _ = c2;
 }
@@ -404,7 +684,17 @@ async fn claim_race_over_http_has_one_winner() {
         c.join_event(&ev.id).await.unwrap();
         players.push((c, reg.user.id));
     }
-    let col = d.admin().drop_collectible(&ev.id, &DropRequest { expires_in: Some(600), ..Default::default() }).await.unwrap();
+    let col = d
+        .admin()
+        .drop_collectible(
+            &ev.id,
+            &DropRequest {
+                expires_in: Some(600),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(players.len()));
     let mut tasks = Vec::new();
     for (c, id) in players.clone() {
@@ -448,7 +738,17 @@ async fn everything_survives_a_restart() {
     let (alice, a) = d.user("Alice").await;
     let ev = create_event(&alice, "Persistente", BOGOTA).await;
     alice.join_event(&ev.id).await.unwrap();
-    let c = d.admin().drop_collectible(&ev.id, &DropRequest { expires_in: Some(600), ..Default::default() }).await.unwrap();
+    let c = d
+        .admin()
+        .drop_collectible(
+            &ev.id,
+            &DropRequest {
+                expires_in: Some(600),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert!(alice.claim(&c.id).await.unwrap().success);
     let ended = create_event(&alice, "Terminado", east_of(BOGOTA, 100.0)).await;
     alice.end_event(&ended.id).await.unwrap();
@@ -461,10 +761,33 @@ async fn everything_survives_a_restart() {
     assert_eq!(me.stats.collectibles_count, 1);
     assert_eq!(d.client().event(&ev.id).await.unwrap().title, "Persistente");
     assert_eq!(d.client().participants(&ev.id).await.unwrap().len(), 1);
-    assert_eq!(d.client().user_collectibles(&a.user.id).await.unwrap().len(), 1);
-    assert_eq!(d.client().event(&ended.id).await.unwrap().status, EventStatus::Ended);
-    let q = NearbyQuery { lng: BOGOTA.0, lat: BOGOTA.1, max_distance: None, limit: None, category: None };
-    let ids: HashSet<_> = d.client().nearby(&q).await.unwrap().into_iter().map(|n| n.event.id).collect();
+    assert_eq!(
+        d.client()
+            .user_collectibles(&a.user.id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        d.client().event(&ended.id).await.unwrap().status,
+        EventStatus::Ended
+    );
+    let q = NearbyQuery {
+        lng: BOGOTA.0,
+        lat: BOGOTA.1,
+        max_distance: None,
+        limit: None,
+        category: None,
+    };
+    let ids: HashSet<_> = d
+        .client()
+        .nearby(&q)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| n.event.id)
+        .collect();
     assert!(ids.contains(&ev.id) && !ids.contains(&ended.id));
 }
 
@@ -479,12 +802,19 @@ async fn health_metrics_and_docs() {
     let resp = reqwest::get(format!("{}/metrics", d.url)).await.unwrap();
     assert_eq!(resp.status().as_u16(), 200);
     let text = resp.text().await.unwrap();
-    for name in ["citypulse_ws_connections", "citypulse_claims_won_total", "citypulse_http_request_duration_seconds_bucket"] {
+    for name in [
+        "citypulse_ws_connections",
+        "citypulse_claims_won_total",
+        "citypulse_http_request_duration_seconds_bucket",
+    ] {
         assert!(text.contains(name), "{name} missing from /metrics");
     }
     let resp = reqwest::get(format!("{}/docs", d.url)).await.unwrap();
     assert_eq!(resp.status().as_u16(), 200);
-    assert!(resp.headers()["content-type"].to_str().unwrap().starts_with("text/html"));
+    assert!(resp.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
 }
 
 #[tokio::test]
@@ -495,7 +825,10 @@ async fn registration_is_rate_limited_with_retry_after() {
     for _ in 0..7 {
         let resp = reqwest::Client::new()
             .post(format!("{}/api/users/register", d.url))
-            .json(&RegisterRequest { phone: unique_phone(), name: "R".into() })
+            .json(&RegisterRequest {
+                phone: unique_phone(),
+                name: "R".into(),
+            })
             .send()
             .await
             .unwrap();
@@ -505,7 +838,11 @@ async fn registration_is_rate_limited_with_retry_after() {
         }
     }
     let resp = limited.expect("a 429 within 7 rapid registrations at 1/s");
-    let retry: u64 = resp.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!(retry >= 1);
     let body: serde_json::Value = resp.json().await.unwrap();
     assert!(body["detail"].as_str().unwrap().contains("retry after"));

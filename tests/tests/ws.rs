@@ -36,8 +36,14 @@ async fn connect(c: &Client, r: &RegisteredUser) -> WsConnection {
     c.connect(&r.user.id).await.unwrap()
 }
 
-async fn expect<T>(ws: &mut WsConnection, what: &str, pick: impl FnMut(&ServerMessage) -> Option<T>) -> T {
-    ws.recv_until(WAIT, pick).await.unwrap_or_else(|e| panic!("waiting for {what}: {e}"))
+async fn expect<T>(
+    ws: &mut WsConnection,
+    what: &str,
+    pick: impl FnMut(&ServerMessage) -> Option<T>,
+) -> T {
+    ws.recv_until(WAIT, pick)
+        .await
+        .unwrap_or_else(|e| panic!("waiting for {what}: {e}"))
 }
 
 async fn expect_error(ws: &mut WsConnection, code: &str) -> String {
@@ -50,7 +56,10 @@ async fn expect_error(ws: &mut WsConnection, code: &str) -> String {
 
 async fn expect_close(ws: &mut WsConnection) -> (u16, String) {
     loop {
-        match tokio::time::timeout(WAIT, ws.recv()).await.expect("a close within the wait") {
+        match tokio::time::timeout(WAIT, ws.recv())
+            .await
+            .expect("a close within the wait")
+        {
             Ok(_) => continue,
             Err(WsError::Closed { code, reason }) => return (code, reason),
             Err(e) => panic!("expected a close frame, got {e}"),
@@ -65,17 +74,30 @@ async fn upgrade_needs_the_users_own_token() {
     let (_, b) = d.user("Bob").await;
     let err = d.client().connect(&a.user.id).await.err().unwrap();
     assert_eq!(err.status(), Some(401), "{err}");
-    let err = d.client().with_token("cpl_wrong").connect(&a.user.id).await.err().unwrap();
+    let err = d
+        .client()
+        .with_token("cpl_wrong")
+        .connect(&a.user.id)
+        .await
+        .err()
+        .unwrap();
     assert_eq!(err.status(), Some(401));
     let err = alice.connect(&b.user.id).await.err().unwrap();
     assert_eq!(err.status(), Some(403));
     // The Authorization header works too (non-browser clients).
     let url = format!("{}/ws/{}", d.url.replace("http", "ws"), a.user.id);
-    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url).unwrap();
-    req.headers_mut().insert("authorization", format!("Bearer {}", a.token).parse().unwrap());
+    let mut req =
+        tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(url)
+            .unwrap();
+    req.headers_mut().insert(
+        "authorization",
+        format!("Bearer {}", a.token).parse().unwrap(),
+    );
     let (mut raw, _) = tokio_tungstenite::connect_async(req).await.unwrap();
     use futures_util::{SinkExt, StreamExt};
-    raw.send(Message::Text("{\"type\":\"ping\"}".into())).await.unwrap();
+    raw.send(Message::Text("{\"type\":\"ping\"}".into()))
+        .await
+        .unwrap();
     let reply = raw.next().await.unwrap().unwrap();
     assert_eq!(reply.to_text().unwrap(), "{\"type\":\"pong\"}");
 }
@@ -88,9 +110,16 @@ async fn ping_location_and_bad_frames() {
     event(&alice, "Lejos", north_of(BOGOTA, 9000.0)).await;
     let mut ws = connect(&alice, &a).await;
     ws.send(&ClientMessage::Ping).await.unwrap();
-    expect(&mut ws, "pong", |m| matches!(m, ServerMessage::Pong).then_some(())).await;
+    expect(&mut ws, "pong", |m| {
+        matches!(m, ServerMessage::Pong).then_some(())
+    })
+    .await;
 
-    ws.send(&ClientMessage::LocationUpdate { coordinates: at(BOGOTA) }).await.unwrap();
+    ws.send(&ClientMessage::LocationUpdate {
+        coordinates: at(BOGOTA),
+    })
+    .await
+    .unwrap();
     let events = expect(&mut ws, "nearby_events", |m| match m {
         ServerMessage::NearbyEvents { events, .. } => Some(events.clone()),
         _ => None,
@@ -101,22 +130,41 @@ async fn ping_location_and_bad_frames() {
     assert!((events[0].distance_m - 1000.0).abs() < 2.0);
 
     // Malformed, unknown and invalid frames get `error` and the connection stays open.
-    ws.send_raw(Message::Text("{not json".into())).await.unwrap();
+    ws.send_raw(Message::Text("{not json".into()))
+        .await
+        .unwrap();
     expect_error(&mut ws, "invalid_json").await;
-    ws.send_raw(Message::Text("{\"type\":\"dance\"}".into())).await.unwrap();
+    ws.send_raw(Message::Text("{\"type\":\"dance\"}".into()))
+        .await
+        .unwrap();
     let msg = expect_error(&mut ws, "unknown_type").await;
     assert!(msg.contains("location_update"), "{msg}");
-    ws.send_raw(Message::Text("{\"type\":\"location_update\",\"coordinates\":[4.7,-104.2]}".into())).await.unwrap();
+    ws.send_raw(Message::Text(
+        "{\"type\":\"location_update\",\"coordinates\":[4.7,-104.2]}".into(),
+    ))
+    .await
+    .unwrap();
     let msg = expect_error(&mut ws, "invalid_message").await;
     assert!(msg.contains("[longitude, latitude]"), "{msg}");
     ws.send_raw(Message::Binary(vec![1, 2, 3])).await.unwrap();
     expect_error(&mut ws, "invalid_json").await;
-    ws.send(&ClientMessage::JoinEvent { event_id: "0123456789abcdef01234567".parse().unwrap() }).await.unwrap();
+    ws.send(&ClientMessage::JoinEvent {
+        event_id: "0123456789abcdef01234567".parse().unwrap(),
+    })
+    .await
+    .unwrap();
     expect_error(&mut ws, "not_found").await;
-    ws.send(&ClientMessage::ClaimCollectible { collectible_id: "0123456789abcdef01234567".parse().unwrap() }).await.unwrap();
+    ws.send(&ClientMessage::ClaimCollectible {
+        collectible_id: "0123456789abcdef01234567".parse().unwrap(),
+    })
+    .await
+    .unwrap();
     expect_error(&mut ws, "not_found").await;
     ws.send(&ClientMessage::Ping).await.unwrap();
-    expect(&mut ws, "pong after errors", |m| matches!(m, ServerMessage::Pong).then_some(())).await;
+    expect(&mut ws, "pong after errors", |m| {
+        matches!(m, ServerMessage::Pong).then_some(())
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -124,7 +172,10 @@ async fn oversized_frames_close_with_1009() {
     let d = Daemon::start().await;
     let (alice, a) = d.user("Alice").await;
     let mut ws = connect(&alice, &a).await;
-    let big = format!("{{\"type\":\"ping\",\"pad\":\"{}\"}}", "x".repeat(70 * 1024));
+    let big = format!(
+        "{{\"type\":\"ping\",\"pad\":\"{}\"}}",
+        "x".repeat(70 * 1024)
+    );
     ws.send_raw(Message::Text(big)).await.unwrap();
     let (code, _) = expect_close(&mut ws).await;
     assert_eq!(code, 1009);
@@ -169,9 +220,15 @@ async fn rooms_join_chat_leave_and_end() {
     let mut wc = connect(&carol, &c).await;
 
     // Joining over WebSocket: the joiner hears its own user_joined.
-    wa.send(&ClientMessage::JoinEvent { event_id: ev.id.clone() }).await.unwrap();
+    wa.send(&ClientMessage::JoinEvent {
+        event_id: ev.id.clone(),
+    })
+    .await
+    .unwrap();
     let joined_name = expect(&mut wa, "own user_joined", |m| match m {
-        ServerMessage::UserJoined { user_id, name, .. } if *user_id == a.user.id => Some(name.clone()),
+        ServerMessage::UserJoined { user_id, name, .. } if *user_id == a.user.id => {
+            Some(name.clone())
+        }
         _ => None,
     })
     .await;
@@ -185,36 +242,72 @@ async fn rooms_join_chat_leave_and_end() {
     .await;
 
     // Chat reaches the room, the author included; a non-member is refused.
-    wb.send(&ClientMessage::ChatMessage { event_id: ev.id.clone(), message: "¡Hola!".into() }).await.unwrap();
+    wb.send(&ClientMessage::ChatMessage {
+        event_id: ev.id.clone(),
+        message: "¡Hola!".into(),
+    })
+    .await
+    .unwrap();
     for ws in [&mut wa, &mut wb] {
         let m = expect(ws, "chat", |m| match m {
             ServerMessage::ChatMessage(c) => Some(c.clone()),
             _ => None,
         })
         .await;
-        assert_eq!((m.message.as_str(), m.name.as_str(), &m.user_id), ("¡Hola!", "Bob", &b.user.id));
+        assert_eq!(
+            (m.message.as_str(), m.name.as_str(), &m.user_id),
+            ("¡Hola!", "Bob", &b.user.id)
+        );
     }
-    wc.send(&ClientMessage::ChatMessage { event_id: ev.id.clone(), message: "intruso".into() }).await.unwrap();
+    wc.send(&ClientMessage::ChatMessage {
+        event_id: ev.id.clone(),
+        message: "intruso".into(),
+    })
+    .await
+    .unwrap();
     expect_error(&mut wc, "forbidden").await;
-    wb.send(&ClientMessage::ChatMessage { event_id: ev.id.clone(), message: "x".repeat(501) }).await.unwrap();
+    wb.send(&ClientMessage::ChatMessage {
+        event_id: ev.id.clone(),
+        message: "x".repeat(501),
+    })
+    .await
+    .unwrap();
     expect_error(&mut wb, "invalid_message").await;
-    let stored = d.client().messages(&ev.id, &Default::default()).await.unwrap();
+    let stored = d
+        .client()
+        .messages(&ev.id, &Default::default())
+        .await
+        .unwrap();
     assert_eq!(stored.len(), 1);
 
     // A user with two connections is one participant.
     let mut wb2 = connect(&bob, &b).await;
-    wb2.send(&ClientMessage::JoinEvent { event_id: ev.id.clone() }).await.unwrap();
+    wb2.send(&ClientMessage::JoinEvent {
+        event_id: ev.id.clone(),
+    })
+    .await
+    .unwrap();
     wb2.send(&ClientMessage::Ping).await.unwrap();
-    expect(&mut wb2, "pong", |m| matches!(m, ServerMessage::Pong).then_some(())).await;
+    expect(&mut wb2, "pong", |m| {
+        matches!(m, ServerMessage::Pong).then_some(())
+    })
+    .await;
     assert_eq!(d.client().participants(&ev.id).await.unwrap().len(), 2);
     // Closing one of the two keeps Bob in the room.
     wb2.close().await.unwrap();
     wb.send(&ClientMessage::Ping).await.unwrap();
-    expect(&mut wb, "pong", |m| matches!(m, ServerMessage::Pong).then_some(())).await;
+    expect(&mut wb, "pong", |m| {
+        matches!(m, ServerMessage::Pong).then_some(())
+    })
+    .await;
     assert_eq!(d.client().participants(&ev.id).await.unwrap().len(), 2);
 
     // Leaving over WebSocket: the room hears user_left.
-    wb.send(&ClientMessage::LeaveEvent { event_id: ev.id.clone() }).await.unwrap();
+    wb.send(&ClientMessage::LeaveEvent {
+        event_id: ev.id.clone(),
+    })
+    .await
+    .unwrap();
     expect(&mut wa, "bob left", |m| match m {
         ServerMessage::UserLeft { user_id, .. } if *user_id == b.user.id => Some(()),
         _ => None,
@@ -230,13 +323,21 @@ async fn rooms_join_chat_leave_and_end() {
     })
     .await;
     assert!(d.client().participants(&ev.id).await.unwrap().is_empty());
-    wa.send(&ClientMessage::JoinEvent { event_id: ev.id.clone() }).await.unwrap();
+    wa.send(&ClientMessage::JoinEvent {
+        event_id: ev.id.clone(),
+    })
+    .await
+    .unwrap();
     expect_error(&mut wa, "conflict").await;
 }
 
 #[tokio::test]
 async fn presence_survives_an_abrupt_disconnect() {
-    let d = Daemon::builder().env("CPL_WS_HEARTBEAT", "1").env("CPL_WS_TIMEOUT", "3").start().await;
+    let d = Daemon::builder()
+        .env("CPL_WS_HEARTBEAT", "1")
+        .env("CPL_WS_TIMEOUT", "3")
+        .start()
+        .await;
     let (alice, a) = d.user("Alice").await;
     let (bob, b) = d.user("Bob").await;
     let (carol, c) = d.user("Carol").await;
@@ -257,7 +358,12 @@ async fn presence_survives_an_abrupt_disconnect() {
 
     // Carol's client vanishes: the TCP connection stays open but nothing answers pings.
     // A raw socket that completes the handshake and then never reads or writes again.
-    let url = format!("{}/ws/{}?token={}", d.url.replace("http", "ws"), c.user.id, c.token);
+    let url = format!(
+        "{}/ws/{}?token={}",
+        d.url.replace("http", "ws"),
+        c.user.id,
+        c.token
+    );
     let (silent, _) = tokio_tungstenite::connect_async(url).await.unwrap();
     let started = std::time::Instant::now();
     expect(&mut wa, "carol timed out", |m| match m {
@@ -267,21 +373,34 @@ async fn presence_survives_an_abrupt_disconnect() {
     .await;
     let _ = started; // timing is not asserted (tests never assert on wall-clock time)
     drop(silent);
-    let left: Vec<_> = d.client().participants(&ev.id).await.unwrap().into_iter().map(|p| p.user_id).collect();
+    let left: Vec<_> = d
+        .client()
+        .participants(&ev.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.user_id)
+        .collect();
     assert_eq!(left, vec![a.user.id.clone()]);
 }
 
 /// A client that never reads, with a tiny socket receive buffer so the kernel cannot hide
 /// its slowness behind megabytes of buffering.
 async fn connect_never_reading(d: &Daemon, r: &RegisteredUser) -> WsConnection {
-    let url = format!("{}/ws/{}?token={}", d.url.replace("http", "ws"), r.user.id, r.token);
+    let url = format!(
+        "{}/ws/{}?token={}",
+        d.url.replace("http", "ws"),
+        r.user.id,
+        r.token
+    );
     let addr: std::net::SocketAddr = d.url.trim_start_matches("http://").parse().unwrap();
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
     let stream = socket.connect(addr).await.unwrap();
-    let (ws, _) = tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(stream))
-        .await
-        .unwrap();
+    let (ws, _) =
+        tokio_tungstenite::client_async(url, tokio_tungstenite::MaybeTlsStream::Plain(stream))
+            .await
+            .unwrap();
     WsConnection::from_stream(ws)
 }
 
@@ -306,7 +425,11 @@ async fn a_slow_consumer_is_cut_off_and_others_get_everything_in_order() {
     let reader = tokio::spawn(async move {
         let mut got = Vec::new();
         loop {
-            match tokio::time::timeout(Duration::from_secs(60), wb.recv()).await.unwrap().unwrap() {
+            match tokio::time::timeout(Duration::from_secs(60), wb.recv())
+                .await
+                .unwrap()
+                .unwrap()
+            {
                 ServerMessage::ChatMessage(c) if c.message == "fin" => return got,
                 ServerMessage::ChatMessage(c) => got.push(c.message),
                 ServerMessage::UserLeft { user_id, .. } if user_id == slow_id => {
@@ -323,7 +446,12 @@ async fn a_slow_consumer_is_cut_off_and_others_get_everything_in_order() {
             break;
         }
         let text = format!("{i:05}{pad}");
-        wa.send(&ClientMessage::ChatMessage { event_id: ev.id.clone(), message: text.clone() }).await.unwrap();
+        wa.send(&ClientMessage::ChatMessage {
+            event_id: ev.id.clone(),
+            message: text.clone(),
+        })
+        .await
+        .unwrap();
         sent.push(text);
         // Wait for our own echo now and then so the sender never outruns the daemon by much.
         if i % 50 == 49 {
@@ -335,8 +463,16 @@ async fn a_slow_consumer_is_cut_off_and_others_get_everything_in_order() {
             .await;
         }
     }
-    assert!(slow_gone.load(std::sync::atomic::Ordering::SeqCst), "the slow client was cut off within 20000 messages");
-    wa.send(&ClientMessage::ChatMessage { event_id: ev.id.clone(), message: "fin".into() }).await.unwrap();
+    assert!(
+        slow_gone.load(std::sync::atomic::Ordering::SeqCst),
+        "the slow client was cut off within 20000 messages"
+    );
+    wa.send(&ClientMessage::ChatMessage {
+        event_id: ev.id.clone(),
+        message: "fin".into(),
+    })
+    .await
+    .unwrap();
     let got = reader.await.unwrap();
     assert_eq!(got, sent, "the fast member got every message, in order");
     // When it finally reads, the slow client finds the close reason after what was queued.
@@ -353,10 +489,24 @@ async fn geofence_tells_users_within_5km_of_a_new_event() {
     let (far, f) = d.user("Far").await;
     let mut wn = connect(&near, &n).await;
     let mut wf = connect(&far, &f).await;
-    wn.send(&ClientMessage::LocationUpdate { coordinates: at(north_of(BOGOTA, 2000.0)) }).await.unwrap();
-    expect(&mut wn, "nearby", |m| matches!(m, ServerMessage::NearbyEvents { .. }).then_some(())).await;
-    wf.send(&ClientMessage::LocationUpdate { coordinates: at(east_of(BOGOTA, 8000.0)) }).await.unwrap();
-    expect(&mut wf, "nearby", |m| matches!(m, ServerMessage::NearbyEvents { .. }).then_some(())).await;
+    wn.send(&ClientMessage::LocationUpdate {
+        coordinates: at(north_of(BOGOTA, 2000.0)),
+    })
+    .await
+    .unwrap();
+    expect(&mut wn, "nearby", |m| {
+        matches!(m, ServerMessage::NearbyEvents { .. }).then_some(())
+    })
+    .await;
+    wf.send(&ClientMessage::LocationUpdate {
+        coordinates: at(east_of(BOGOTA, 8000.0)),
+    })
+    .await
+    .unwrap();
+    expect(&mut wf, "nearby", |m| {
+        matches!(m, ServerMessage::NearbyEvents { .. }).then_some(())
+    })
+    .await;
 
     let ev = event(&host, "Nuevo", BOGOTA).await;
     let got = expect(&mut wn, "event_nearby", |m| match m {
@@ -387,7 +537,13 @@ async fn claim_race_over_websockets_has_one_winner_everyone_hears() {
     }
     let col = d
         .admin()
-        .drop_collectible(&ev.id, &DropRequest { expires_in: Some(600), ..Default::default() })
+        .drop_collectible(
+            &ev.id,
+            &DropRequest {
+                expires_in: Some(600),
+                ..Default::default()
+            },
+        )
         .await
         .unwrap();
     let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(n));
@@ -396,15 +552,30 @@ async fn claim_race_over_websockets_has_one_winner_everyone_hears() {
         let barrier = barrier.clone();
         let col = col.id.clone();
         tasks.push(tokio::spawn(async move {
-            expect(&mut ws, "drop", |m| matches!(m, ServerMessage::CollectibleDrop { .. }).then_some(())).await;
+            expect(&mut ws, "drop", |m| {
+                matches!(m, ServerMessage::CollectibleDrop { .. }).then_some(())
+            })
+            .await;
             barrier.wait().await;
-            ws.send(&ClientMessage::ClaimCollectible { collectible_id: col.clone() }).await.unwrap();
+            ws.send(&ClientMessage::ClaimCollectible {
+                collectible_id: col.clone(),
+            })
+            .await
+            .unwrap();
             let mut result = None;
             let mut claimed_by = None;
             while result.is_none() || claimed_by.is_none() {
-                match ws.recv_until(Duration::from_secs(60), |m| Some(m.clone())).await.unwrap() {
+                match ws
+                    .recv_until(Duration::from_secs(60), |m| Some(m.clone()))
+                    .await
+                    .unwrap()
+                {
                     ServerMessage::ClaimResult { result: r } => result = Some(r),
-                    ServerMessage::CollectibleClaimed { user_id, collectible_id, .. } => {
+                    ServerMessage::CollectibleClaimed {
+                        user_id,
+                        collectible_id,
+                        ..
+                    } => {
                         assert_eq!(collectible_id, col);
                         claimed_by = Some(user_id.clone())
                     }
@@ -447,7 +618,10 @@ async fn scheduler_drops_into_rooms_with_members_and_expired_drops_cannot_be_cla
     alice.join_event(&busy.id).await.unwrap();
     let mut ws = connect(&alice, &a).await;
     let (drop, expires_in) = expect(&mut ws, "collectible_drop", |m| match m {
-        ServerMessage::CollectibleDrop { collectible, expires_in } => Some((collectible.clone(), *expires_in)),
+        ServerMessage::CollectibleDrop {
+            collectible,
+            expires_in,
+        } => Some((collectible.clone(), *expires_in)),
         _ => None,
     })
     .await;
@@ -456,7 +630,13 @@ async fn scheduler_drops_into_rooms_with_members_and_expired_drops_cannot_be_cla
     // Wait (by the daemon's own word, not a sleep) until it is no longer active...
     let mut gone = false;
     for _ in 0..100 {
-        if d.client().active_collectibles(&busy.id).await.unwrap().iter().all(|c| c.id != drop.id) {
+        if d.client()
+            .active_collectibles(&busy.id)
+            .await
+            .unwrap()
+            .iter()
+            .all(|c| c.id != drop.id)
+        {
             gone = true;
             break;
         }
@@ -468,14 +648,23 @@ async fn scheduler_drops_into_rooms_with_members_and_expired_drops_cannot_be_cla
     assert!(!r.success);
     assert_eq!(r.message, "expired");
     // The empty event never got a drop.
-    assert!(never_dropped_into(&d, &empty).await, "no drop in the empty room");
+    assert!(
+        never_dropped_into(&d, &empty).await,
+        "no drop in the empty room"
+    );
 }
 
 /// Watches `ev`'s active collectibles through several 1 s drop rounds: a drop lives 1 s,
 /// so polling every 100 ms would see any that landed there.
 async fn never_dropped_into(d: &Daemon, ev: &Event) -> bool {
     for _ in 0..30 {
-        if !d.client().active_collectibles(&ev.id).await.unwrap().is_empty() {
+        if !d
+            .client()
+            .active_collectibles(&ev.id)
+            .await
+            .unwrap()
+            .is_empty()
+        {
             return false;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -51,11 +51,10 @@ pub fn bearer(header: Option<&str>) -> Result<Option<&str>, ApiError> {
     let h = h.trim();
     let token = match h.split_once(' ') {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("bearer") => rest.trim(),
-        _ => {
-            return Err(ApiError::Unauthorized(
-                "the Authorization header must be 'Bearer <token>' with the token from registration".into(),
-            ))
-        }
+        _ => return Err(ApiError::Unauthorized(
+            "the Authorization header must be 'Bearer <token>' with the token from registration"
+                .into(),
+        )),
     };
     Ok(Some(token))
 }
@@ -97,7 +96,9 @@ pub fn optional_caller(
         let state = state.clone();
         async move {
             let token = bearer(h.as_deref())?;
-            authenticate(&state, token).await.map_err(warp::Rejection::from)
+            authenticate(&state, token)
+                .await
+                .map_err(warp::Rejection::from)
         }
     })
 }
@@ -109,7 +110,8 @@ pub fn user(state: State) -> impl Filter<Extract = (User,), Error = warp::Reject
         match c {
             Some(Caller::User(u)) => Ok(*u),
             Some(Caller::Admin) => Err(warp::Rejection::from(ApiError::Forbidden(
-                "the admin token does not belong to a user; use a user's token for this call".into(),
+                "the admin token does not belong to a user; use a user's token for this call"
+                    .into(),
             ))),
             None => Err(warp::Rejection::from(missing_token())),
         }

@@ -96,12 +96,19 @@ impl ApiError {
         if status.is_server_error() {
             tracing::warn!(status = status.as_u16(), detail = %self.detail(), "request failed");
         }
-        let mut resp =
-            warp::reply::with_status(warp::reply::json(&ErrorBody { detail: self.detail() }), status)
-                .into_response();
+        let mut resp = warp::reply::with_status(
+            warp::reply::json(&ErrorBody {
+                detail: self.detail(),
+            }),
+            status,
+        )
+        .into_response();
         if let ApiError::RateLimited { retry_after } = &self {
-            if let Ok(v) = warp::http::HeaderValue::from_str(&retry_after.as_secs().max(1).to_string()) {
-                resp.headers_mut().insert(warp::http::header::RETRY_AFTER, v);
+            if let Ok(v) =
+                warp::http::HeaderValue::from_str(&retry_after.as_secs().max(1).to_string())
+            {
+                resp.headers_mut()
+                    .insert(warp::http::header::RETRY_AFTER, v);
             }
         }
         resp
@@ -171,7 +178,9 @@ fn rejection_to_error(rej: &Rejection) -> ApiError {
         return ApiError::BadRequest(e.to_string());
     }
     if rej.find::<warp::reject::UnsupportedMediaType>().is_some() {
-        return ApiError::UnsupportedMediaType("request bodies must be JSON (Content-Type: application/json)".into());
+        return ApiError::UnsupportedMediaType(
+            "request bodies must be JSON (Content-Type: application/json)".into(),
+        );
     }
     if rej.find::<warp::reject::LengthRequired>().is_some() {
         return ApiError::BadRequest("a Content-Length header is required".into());
@@ -179,12 +188,37 @@ fn rejection_to_error(rej: &Rejection) -> ApiError {
     if let Some(e) = rej.find::<warp::filters::body::BodyDeserializeError>() {
         return ApiError::BadRequest(format!("request body is not valid: {e}"));
     }
-    if rej.find::<warp::filters::ws::MissingConnectionUpgrade>().is_some() {
+    if rej
+        .find::<warp::filters::ws::MissingConnectionUpgrade>()
+        .is_some()
+    {
         return ApiError::BadRequest(
-            "this is a WebSocket endpoint; connect with a WebSocket client (Upgrade: websocket)".into(),
+            "this is a WebSocket endpoint; connect with a WebSocket client (Upgrade: websocket)"
+                .into(),
         );
     }
     ApiError::BadRequest(format!("request refused: {rej:?}"))
+}
+
+/// Adds `Allow` to a 405 answer, listing the methods the documented operations of the
+/// request's path take (RFC 9110 section 15.5.6: a 405 MUST carry it). [`recover`] cannot do
+/// this itself: a rejection does not know the path. So this runs on the recovered answer:
+///
+/// ```ignore
+/// warp::path::full().and(routes.recover(recover).unify()).map(with_allow)
+/// ```
+pub fn with_allow(path: warp::path::FullPath, mut resp: Response) -> Response {
+    if resp.status() != StatusCode::METHOD_NOT_ALLOWED {
+        return resp;
+    }
+    let methods = super::openapi::allowed_methods(path.as_str());
+    if methods.is_empty() {
+        return resp;
+    }
+    if let Ok(v) = warp::http::HeaderValue::from_str(&methods.join(", ")) {
+        resp.headers_mut().insert(warp::http::header::ALLOW, v);
+    }
+    resp
 }
 
 /// The 413 sentence.
@@ -193,4 +227,52 @@ pub fn too_large() -> String {
         "request body is larger than {} KiB; send less",
         citypulse::MAX_BODY_BYTES / 1024
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use warp::Filter;
+
+    #[tokio::test]
+    async fn a_405_names_the_allowed_methods() {
+        let routes = warp::path!("api" / "events" / String / "join")
+            .and(warp::post())
+            .map(|_id: String| warp::reply().into_response())
+            .or(warp::path!("health")
+                .and(warp::get())
+                .map(|| warp::reply().into_response()))
+            .unify();
+        let app = warp::path::full()
+            .and(routes.recover(recover).unify())
+            .map(with_allow);
+        let resp = warp::test::request()
+            .method("GET")
+            .path("/api/events/6745a1b2c3d4e5f601234567/join")
+            .reply(&app)
+            .await;
+        assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(resp.headers()["allow"], "POST");
+        let resp = warp::test::request()
+            .method("DELETE")
+            .path("/health")
+            .reply(&app)
+            .await;
+        assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(resp.headers()["allow"], "GET");
+        let resp = warp::test::request()
+            .method("GET")
+            .path("/health")
+            .reply(&app)
+            .await;
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(resp.headers().get("allow").is_none());
+        let resp = warp::test::request()
+            .method("GET")
+            .path("/nowhere")
+            .reply(&app)
+            .await;
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+        assert!(resp.headers().get("allow").is_none());
+    }
 }

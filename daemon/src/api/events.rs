@@ -1,6 +1,9 @@
 //! `/api/events/...` handlers.
 
-use citypulse::api::{nearby, page, CreateEventRequest, DropRequest, JoinResponse, MessageResponse, NearbyQuery, PageQuery};
+use citypulse::api::{
+    nearby, page, CreateEventRequest, DropRequest, JoinResponse, MessageResponse, NearbyQuery,
+    PageQuery,
+};
 use citypulse::geo::Coordinates;
 use citypulse::ids::EventId;
 use citypulse::model::{EventStatus, User};
@@ -28,16 +31,33 @@ pub struct ActingAs {
 }
 
 /// `POST /api/events`.
-pub async fn create(state: State, user: User, query: String, req: CreateEventRequest) -> Result<Response, ApiError> {
+pub async fn create(
+    state: State,
+    user: User,
+    query: String,
+    req: CreateEventRequest,
+) -> Result<Response, ApiError> {
     let acting: ActingAs = input::parse_query(&query)?;
     check_acting_as(&user, acting.creator_id.as_deref(), "creator_id")?;
     let title = validate::title(&req.title)?;
-    let description = req.description.as_deref().map(validate::description).transpose()?.filter(|d| !d.is_empty());
+    let description = req
+        .description
+        .as_deref()
+        .map(validate::description)
+        .transpose()?
+        .filter(|d| !d.is_empty());
     let category = validate::category(&req.category)?;
-    let address = req.address.as_deref().map(validate::address).transpose()?.filter(|a| !a.is_empty());
+    let address = req
+        .address
+        .as_deref()
+        .map(validate::address)
+        .transpose()?
+        .filter(|a| !a.is_empty());
     if let (Some(s), Some(e)) = (req.starts_at, req.ends_at) {
         if e <= s {
-            return Err(ApiError::Validation("ends_at must be after starts_at".into()));
+            return Err(ApiError::Validation(
+                "ends_at must be after starts_at".into(),
+            ));
         }
     }
     let id = EventId::generate();
@@ -115,7 +135,12 @@ pub async fn get(state: State, id: String) -> Result<Response, ApiError> {
 }
 
 /// `POST /api/events/{id}/join`.
-pub async fn join(state: State, id: String, user: User, query: String) -> Result<Response, ApiError> {
+pub async fn join(
+    state: State,
+    id: String,
+    user: User,
+    query: String,
+) -> Result<Response, ApiError> {
     let id: EventId = input::id(&id)?;
     let acting: ActingAs = input::parse_query(&query)?;
     check_acting_as(&user, acting.user_id.as_deref(), "user_id")?;
@@ -124,7 +149,11 @@ pub async fn join(state: State, id: String, user: User, query: String) -> Result
     // of the room rather than in it without video. An ended event gets no token: the
     // store join below refuses it with 409. Video off, or an event made while it was off:
     // both fields null (API.md).
-    let video = match (&state.daily, &event.room.daily_room_name, &event.room.daily_room_url) {
+    let video = match (
+        &state.daily,
+        &event.room.daily_room_name,
+        &event.room.daily_room_url,
+    ) {
         (Some(daily), Some(room), Some(url)) if event.status == EventStatus::Active => {
             let is_owner = event.creator_id == user.id;
             let props = TokenProperties::new(room, &user.id, &user.name, is_owner, time::now());
@@ -147,22 +176,42 @@ pub async fn join(state: State, id: String, user: User, query: String) -> Result
 }
 
 /// `POST /api/events/{id}/leave`.
-pub async fn leave(state: State, id: String, user: User, query: String) -> Result<Response, ApiError> {
+pub async fn leave(
+    state: State,
+    id: String,
+    user: User,
+    query: String,
+) -> Result<Response, ApiError> {
     let id: EventId = input::id(&id)?;
     let acting: ActingAs = input::parse_query(&query)?;
     check_acting_as(&user, acting.user_id.as_deref(), "user_id")?;
     let was_in = rooms::leave(&state, &user, &id).await?;
-    let message = if was_in { "Left event" } else { "You were not in this event's room" };
-    Ok(warp::reply::json(&MessageResponse { message: message.into() }).into_response())
+    let message = if was_in {
+        "Left event"
+    } else {
+        "You were not in this event's room"
+    };
+    Ok(warp::reply::json(&MessageResponse {
+        message: message.into(),
+    })
+    .into_response())
 }
 
 /// `POST /api/events/{id}/end` (creator only).
-pub async fn end(state: State, id: String, user: User, query: String) -> Result<Response, ApiError> {
+pub async fn end(
+    state: State,
+    id: String,
+    user: User,
+    query: String,
+) -> Result<Response, ApiError> {
     let id: EventId = input::id(&id)?;
     let acting: ActingAs = input::parse_query(&query)?;
     check_acting_as(&user, acting.creator_id.as_deref(), "creator_id")?;
     rooms::end(&state, &user, &id).await?;
-    Ok(warp::reply::json(&MessageResponse { message: "Event ended".into() }).into_response())
+    Ok(warp::reply::json(&MessageResponse {
+        message: "Event ended".into(),
+    })
+    .into_response())
 }
 
 /// `GET /api/events/{id}/participants`.
@@ -194,14 +243,24 @@ pub async fn transcriptions(state: State, id: String, query: String) -> Result<R
     let id: EventId = input::id(&id)?;
     let q: PageQuery = input::parse_query(&query)?;
     let limit = page_limit(&q)?;
-    let search = q.q.as_deref().map(|s| validate::text("q", s, 1, 200)).transpose()?;
+    let search =
+        q.q.as_deref()
+            .map(|s| validate::text("q", s, 1, 200))
+            .transpose()?;
     state.store.event(&id).await?;
-    let list = state.store.transcriptions(&id, limit, q.before, search.as_deref()).await?;
+    let list = state
+        .store
+        .transcriptions(&id, limit, q.before, search.as_deref())
+        .await?;
     Ok(warp::reply::json(&list).into_response())
 }
 
 /// `POST /api/events/{id}/collectibles` (admin): a manual drop.
-pub async fn drop_collectible(state: State, id: String, req: DropRequest) -> Result<Response, ApiError> {
+pub async fn drop_collectible(
+    state: State,
+    id: String,
+    req: DropRequest,
+) -> Result<Response, ApiError> {
     let id: EventId = input::id(&id)?;
     let ttl = state.config.drop_ttl;
     let c = drops::drop_into(&state, &id, req, ttl).await?;

@@ -21,7 +21,9 @@ where
     B: Buf,
 {
     if len.is_some_and(|l| l > citypulse::MAX_BODY_BYTES) {
-        return Err(warp::Rejection::from(ApiError::PayloadTooLarge(too_large())));
+        return Err(warp::Rejection::from(
+            ApiError::PayloadTooLarge(too_large()),
+        ));
     }
     let mut stream = Box::pin(stream);
     let mut buf = BytesMut::new();
@@ -32,7 +34,9 @@ where
             )))
         })?;
         if buf.len() + chunk.remaining() > citypulse::MAX_BODY_BYTES as usize {
-            return Err(warp::Rejection::from(ApiError::PayloadTooLarge(too_large())));
+            return Err(warp::Rejection::from(
+                ApiError::PayloadTooLarge(too_large()),
+            ));
         }
         while chunk.has_remaining() {
             let part = chunk.chunk();
@@ -72,9 +76,8 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     }
     // Syntax first, shape second: a truncated body is a 400 even when the part that did
     // arrive already breaks a validation rule.
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
-        ApiError::BadRequest(format!("the request body is not valid JSON: {e}"))
-    })?;
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| ApiError::BadRequest(format!("the request body is not valid JSON: {e}")))?;
     serde_json::from_value(value).map_err(|e| ApiError::Validation(strip_position(&e.to_string())))
 }
 
@@ -88,9 +91,7 @@ fn strip_position(msg: &str) -> String {
 
 /// The query string (empty when there is none).
 pub fn raw_query() -> impl Filter<Extract = (String,), Error = std::convert::Infallible> + Clone {
-    warp::query::raw()
-        .or(warp::any().map(String::new))
-        .unify()
+    warp::query::raw().or(warp::any().map(String::new)).unify()
 }
 
 /// Parses a query string into `T`; 422 naming the parameter on failure.
@@ -122,7 +123,10 @@ mod tests {
 
     #[test]
     fn json_errors_are_classified() {
-        assert!(matches!(parse_json::<Q>(b"{"), Err(ApiError::BadRequest(_))));
+        assert!(matches!(
+            parse_json::<Q>(b"{"),
+            Err(ApiError::BadRequest(_))
+        ));
         assert!(matches!(parse_json::<Q>(b""), Err(ApiError::BadRequest(_))));
         match parse_json::<Q>(b"{\"lng\":\"x\"}") {
             Err(ApiError::Validation(m)) => assert!(!m.contains("line 1"), "{m}"),
@@ -133,7 +137,9 @@ mod tests {
     #[test]
     fn query_errors_name_the_parameter() {
         match parse_query::<Q>("") {
-            Err(ApiError::Validation(m)) => assert!(m.contains("missing query parameter lng"), "{m}"),
+            Err(ApiError::Validation(m)) => {
+                assert!(m.contains("missing query parameter lng"), "{m}")
+            }
             other => panic!("{other:?}"),
         }
         assert!(parse_query::<Q>("lng=abc").is_err());

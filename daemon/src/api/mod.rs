@@ -31,13 +31,16 @@ fn rate_limited(state: State) -> impl Filter<Extract = (), Error = warp::Rejecti
         .and_then(move |addr: Option<SocketAddr>| {
             let state = state.clone();
             async move {
-                state.rest_limit.check(addr.map(|a| a.ip())).map_err(|retry_after| {
-                    state
-                        .metrics
-                        .rate_limited
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    warp::Rejection::from(ApiError::RateLimited { retry_after })
-                })
+                state
+                    .rest_limit
+                    .check(addr.map(|a| a.ip()))
+                    .map_err(|retry_after| {
+                        state
+                            .metrics
+                            .rate_limited
+                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        warp::Rejection::from(ApiError::RateLimited { retry_after })
+                    })
             }
         })
         .untuple_one()
@@ -73,7 +76,11 @@ pub fn routes(state: State) -> BoxedFilter<(Response,)> {
         .and(input::json_body())
         .then(users::register)
         .map(finish)
-        .or(path!("api" / "users" / "me").and(get()).and(user()).then(users::me).map(finish))
+        .or(path!("api" / "users" / "me")
+            .and(get())
+            .and(user())
+            .then(users::me)
+            .map(finish))
         .unify()
         .or(path!("api" / "users")
             .and(get())
@@ -234,5 +241,12 @@ pub fn routes(state: State) -> BoxedFilter<(Response,)> {
         .unify()
         .boxed();
 
-    users.or(events).unify().or(collectibles).unify().or(ops).unify().boxed()
+    users
+        .or(events)
+        .unify()
+        .or(collectibles)
+        .unify()
+        .or(ops)
+        .unify()
+        .boxed()
 }

@@ -1204,10 +1204,50 @@ fn websocket_doc() -> Value {
                 "1001": "The daemon is shutting down.",
                 "1008": "No audio or KeepAlive for too long.",
                 "1009": "An audio frame too large; send smaller chunks.",
-                "1014": "Deepgram failed or refused the stream (the reason says why)."
+                "1011": "Deepgram failed or refused the stream, or could not be reached (the reason says why; an `error` frame with code `unavailable` comes first)."
             }
         }
     })
+}
+
+/// The WebSocket endpoints (documented under `x-websocket`); they take only `GET`.
+const WEBSOCKET_PATHS: [&str; 2] = ["/ws/{user_id}", "/ws/transcribe/{event_id}"];
+
+/// The methods a request path takes, upper-case and sorted, for the `Allow` header of a
+/// 405 (RFC 9110 requires it): those of the documented operations whose path matches,
+/// literal paths (`/api/users/me`) before templated ones (`/api/users/{user_id}`). Empty
+/// when no documented path matches.
+pub fn allowed_methods(path: &str) -> Vec<String> {
+    let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+    let matches = |template: &str, literal_only: bool| {
+        let t: Vec<&str> = template.split('/').collect();
+        t.len() == segments.len()
+            && t.iter().zip(&segments).all(|(t, s)| {
+                if t.starts_with('{') && t.ends_with('}') {
+                    !literal_only && !s.is_empty()
+                } else {
+                    t == s
+                }
+            })
+    };
+    let known: Vec<(&str, &str)> = operations()
+        .iter()
+        .map(|op| (op.method, op.path))
+        .chain(WEBSOCKET_PATHS.iter().map(|p| ("get", *p)))
+        .collect();
+    for literal_only in [true, false] {
+        let mut methods: Vec<String> = known
+            .iter()
+            .filter(|(_, p)| matches(p, literal_only))
+            .map(|(m, _)| m.to_ascii_uppercase())
+            .collect();
+        if !methods.is_empty() {
+            methods.sort();
+            methods.dedup();
+            return methods;
+        }
+    }
+    Vec::new()
 }
 
 /// The document served at `/openapi.json`.
@@ -1690,6 +1730,36 @@ mod tests {
                     "{at}: 404/422 for ids"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn allowed_methods_follow_the_documented_paths() {
+        assert_eq!(allowed_methods("/api/users/register"), ["POST"]);
+        assert_eq!(allowed_methods("/api/users/me"), ["GET"]);
+        assert_eq!(
+            allowed_methods("/api/users/6745a1b2c3d4e5f601234567"),
+            ["GET"]
+        );
+        assert_eq!(
+            allowed_methods("/api/users/6745a1b2c3d4e5f601234567/token"),
+            ["POST"]
+        );
+        assert_eq!(allowed_methods("/api/events"), ["POST"]);
+        assert_eq!(allowed_methods("/api/events/"), ["POST"]);
+        assert_eq!(allowed_methods("/api/events/nearby"), ["GET"]);
+        assert_eq!(allowed_methods("/api/events/x/collectibles"), ["POST"]);
+        assert_eq!(allowed_methods("/ws/6745a1b2c3d4e5f601234567"), ["GET"]);
+        assert_eq!(allowed_methods("/ws/transcribe/x"), ["GET"]);
+        assert_eq!(allowed_methods("/health"), ["GET"]);
+        assert!(allowed_methods("/nothing/here").is_empty());
+        assert!(allowed_methods("/api/users//token").is_empty());
+        // Every documented operation's own path lists its method.
+        for (method, path) in ROUTES {
+            assert!(
+                allowed_methods(path).contains(&method.to_ascii_uppercase()),
+                "{method} {path}"
+            );
         }
     }
 

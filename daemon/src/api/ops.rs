@@ -12,7 +12,11 @@ use crate::state::State;
 pub async fn health(state: State) -> Response {
     let (status, code, detail) = match state.store.ping().await {
         Ok(()) => ("ok", StatusCode::OK, None),
-        Err(e) => ("unavailable", StatusCode::SERVICE_UNAVAILABLE, Some(e.to_string())),
+        Err(e) => (
+            "unavailable",
+            StatusCode::SERVICE_UNAVAILABLE,
+            Some(e.to_string()),
+        ),
     };
     let body = Health {
         status: status.into(),
@@ -59,7 +63,8 @@ pub async fn metrics(state: State) -> Response {
     let body = state.metrics.render(state.hub.user_count());
     let mut resp = Response::new(body.into());
     if let Ok(v) = warp::http::HeaderValue::from_str("text/plain; version=0.0.4; charset=utf-8") {
-        resp.headers_mut().insert(warp::http::header::CONTENT_TYPE, v);
+        resp.headers_mut()
+            .insert(warp::http::header::CONTENT_TYPE, v);
     }
     resp
 }

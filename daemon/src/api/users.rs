@@ -63,7 +63,11 @@ pub async fn collectibles(state: State, id: String) -> Result<Response, ApiError
 
 /// `POST /api/users/{id}/token`: a new token, the old one revoked at once. The user
 /// themselves (e.g. after a leak) or an admin (a user who lost theirs).
-pub async fn reset_token(state: State, id: String, caller: Option<Caller>) -> Result<Response, ApiError> {
+pub async fn reset_token(
+    state: State,
+    id: String,
+    caller: Option<Caller>,
+) -> Result<Response, ApiError> {
     if caller.is_none() {
         return Err(ApiError::Unauthorized(
             "resetting a token needs the user's current token or the admin token".into(),
@@ -85,7 +89,10 @@ pub async fn reset_token(state: State, id: String, caller: Option<Caller>) -> Re
     }
     state.store.user(&id).await?;
     let token = auth::new_token();
-    state.store.set_token_hash(&id, &auth::hash_token(&token)).await?;
+    state
+        .store
+        .set_token_hash(&id, &auth::hash_token(&token))
+        .await?;
     Ok(warp::reply::json(&TokenResponse { token }).into_response())
 }
 

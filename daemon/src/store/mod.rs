@@ -6,8 +6,8 @@
 //! and [`mongo`] (when `MONGODB_URL` is set). One conformance suite (`daemon/tests/`) runs
 //! against every backend: same inputs, same answers.
 
-pub mod spatial;
 pub mod mongo;
+pub mod spatial;
 pub mod sqlite;
 
 use async_trait::async_trait;
@@ -186,15 +186,18 @@ pub trait Store: Send + Sync + 'static {
     /// Ends an active event: status, `ended_at`, its collectibles deactivated and its room
     /// emptied, together. `Conflict` when already ended. Returns the ended event and who
     /// was in its room.
-    async fn end_event(&self, id: &EventId, when: Timestamp)
-        -> StoreResult<(Event, Vec<UserId>)>;
+    async fn end_event(&self, id: &EventId, when: Timestamp) -> StoreResult<(Event, Vec<UserId>)>;
 
     // ---- presence ----
 
     /// Puts a user in an active event's room (`Conflict` when ended), counting the event
     /// once in `stats.events_attended`.
-    async fn join_event(&self, event: &EventId, user: &UserId, when: Timestamp)
-        -> StoreResult<JoinOutcome>;
+    async fn join_event(
+        &self,
+        event: &EventId,
+        user: &UserId,
+        when: Timestamp,
+    ) -> StoreResult<JoinOutcome>;
     /// Takes a user out of a room; false when they were not in it.
     async fn leave_event(&self, event: &EventId, user: &UserId) -> StoreResult<bool>;
     /// Takes a user out of every room; the events they left.
@@ -225,8 +228,11 @@ pub trait Store: Send + Sync + 'static {
     /// A collectible.
     async fn collectible(&self, id: &CollectibleId) -> StoreResult<Collectible>;
     /// An event's unclaimed collectibles that have not expired at `now`, newest first.
-    async fn active_collectibles(&self, event: &EventId, now: Timestamp)
-        -> StoreResult<Vec<Collectible>>;
+    async fn active_collectibles(
+        &self,
+        event: &EventId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<Collectible>>;
     /// The single-winner claim: marks the collectible won by `user`, adds the inventory
     /// row and increments `stats.collectibles_count`, all or nothing. `NotFound` for an
     /// unknown id.

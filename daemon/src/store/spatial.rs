@@ -135,7 +135,10 @@ impl SpatialIndex {
         };
         let mut out = Vec::with_capacity(limit);
         let mut last = f64::NEG_INFINITY;
-        for (e, chord2) in self.tree.nearest_neighbor_iter_with_distance_2(&xyz(center)) {
+        for (e, chord2) in self
+            .tree
+            .nearest_neighbor_iter_with_distance_2(&xyz(center))
+        {
             let d = chord2_to_m(chord2);
             // A millimetre of slack: the caller's exact haversine decides the edge.
             if d > max_m + 1e-3 {
@@ -168,16 +171,24 @@ mod tests {
         let mut pts = Vec::new();
         let mut x: u64 = 42;
         for seq in 0..5000 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let lng = -74.25 + (x >> 33) as f64 / (1u64 << 31) as f64 * 0.4;
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             let lat = 4.45 + (x >> 33) as f64 / (1u64 << 31) as f64 * 0.4;
             let cat = if seq % 3 == 0 { "deporte" } else { "cultura" };
             pts.push((seq, c(lng, lat), cat.to_string()));
         }
         let index = SpatialIndex::bulk(pts.clone());
         let center = c(-74.07, 4.65);
-        for (max_m, limit, cat) in [(5000.0, 20, None), (800.0, 100, None), (3000.0, 7, Some("deporte"))] {
+        for (max_m, limit, cat) in [
+            (5000.0, 20, None),
+            (800.0, 100, None),
+            (3000.0, 7, Some("deporte")),
+        ] {
             let mut want: Vec<(f64, i64)> = pts
                 .iter()
                 .filter(|(_, _, k)| cat.is_none_or(|c| c == k))
@@ -204,8 +215,13 @@ mod tests {
         index.insert(1, c(-74.0, 4.6), "a");
         index.insert(2, c(-74.001, 4.6), "b");
         assert_eq!(index.nearest(&c(-74.0, 4.6), 1000.0, 10, None), vec![1, 2]);
-        assert_eq!(index.nearest(&c(-74.0, 4.6), 1000.0, 10, Some("b")), vec![2]);
-        assert!(index.nearest(&c(-74.0, 4.6), 1000.0, 10, Some("zzz")).is_empty());
+        assert_eq!(
+            index.nearest(&c(-74.0, 4.6), 1000.0, 10, Some("b")),
+            vec![2]
+        );
+        assert!(index
+            .nearest(&c(-74.0, 4.6), 1000.0, 10, Some("zzz"))
+            .is_empty());
         index.remove(1);
         index.remove(1);
         assert_eq!(index.len(), 1);

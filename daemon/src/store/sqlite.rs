@@ -30,10 +30,10 @@
 //! [`Coordinates::bounding_box`], then keeps, orders and cuts by the exact great-circle
 //! distance of [`Coordinates::distance_m`].
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock, TryLockError};
 use std::time::Duration;
 
@@ -695,7 +695,11 @@ impl SqliteStore {
     /// updated once per creator).
     pub fn import_events(&self, events: Vec<NewEvent>) -> StoreResult<usize> {
         let op = "import events";
-        let mut conn = self.db.writer.lock().map_err(|_| self.db.poisoned("writer"))?;
+        let mut conn = self
+            .db
+            .writer
+            .lock()
+            .map_err(|_| self.db.poisoned("writer"))?;
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(|e| self.db.sql(Access::Write, op, &e))?;
@@ -720,9 +724,14 @@ impl SqliteStore {
             Ok(())
         })();
         step.map_err(|e| self.db.fail(Access::Write, op, e))?;
-        tx.commit().map_err(|e| self.db.sql(Access::Write, op, &e))?;
+        tx.commit()
+            .map_err(|e| self.db.sql(Access::Write, op, &e))?;
         let n = added.len();
-        let mut index = self.db.spatial.write().map_err(|_| self.db.poisoned("spatial index"))?;
+        let mut index = self
+            .db
+            .spatial
+            .write()
+            .map_err(|_| self.db.poisoned("spatial index"))?;
         for (seq, at, category) in added {
             index.insert(seq, at, &category);
         }
@@ -735,7 +744,10 @@ impl SqliteStore {
     }
 
     fn index_write(&self) -> StoreResult<std::sync::RwLockWriteGuard<'_, SpatialIndex>> {
-        self.db.spatial.write().map_err(|_| self.db.poisoned("spatial index"))
+        self.db
+            .spatial
+            .write()
+            .map_err(|_| self.db.poisoned("spatial index"))
     }
 
     /// The database file.
@@ -858,7 +870,11 @@ fn load_spatial(c: &Connection) -> rusqlite::Result<SpatialIndex> {
     )?;
     let rows = stmt
         .query_map([], |r| {
-            Ok((r.get::<_, i64>(0)?, coords_at(r, 1, 2)?, r.get::<_, String>(3)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                coords_at(r, 1, 2)?,
+                r.get::<_, String>(3)?,
+            ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(SpatialIndex::bulk(rows))
@@ -909,7 +925,10 @@ impl Db {
     /// skipped (the UPDATE matches nothing).
     fn flush_locations(&self) -> StoreResult<()> {
         let pending = {
-            let mut buf = self.locations.lock().map_err(|_| self.poisoned("location buffer"))?;
+            let mut buf = self
+                .locations
+                .lock()
+                .map_err(|_| self.poisoned("location buffer"))?;
             if buf.is_empty() {
                 return Ok(());
             }

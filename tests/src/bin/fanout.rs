@@ -29,7 +29,13 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut a = Args { url: "http://127.0.0.1:8000".into(), members: 1000, messages: 50, interval_ms: 100, timeout_secs: 120 };
+    let mut a = Args {
+        url: "http://127.0.0.1:8000".into(),
+        members: 1000,
+        messages: 50,
+        interval_ms: 100,
+        timeout_secs: 120,
+    };
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let mut i = 0;
     while i < argv.len() {
@@ -52,7 +58,13 @@ async fn main() {
     let a = args();
     ensure_loopback(&a.url);
     let anon = Client::new(&a.url).unwrap();
-    let host = anon.register(&RegisterRequest { phone: unique_phone(), name: "Host".into() }).await.unwrap();
+    let host = anon
+        .register(&RegisterRequest {
+            phone: unique_phone(),
+            name: "Host".into(),
+        })
+        .await
+        .unwrap();
     let host_c = anon.clone().with_token(&host.token);
     let ev = host_c
         .create_event(&CreateEventRequest {
@@ -73,7 +85,13 @@ async fn main() {
         let anon = anon.clone();
         let ev = ev.id.clone();
         setup.spawn(async move {
-            let r = anon.register(&RegisterRequest { phone: unique_phone(), name: format!("m{i}") }).await.unwrap();
+            let r = anon
+                .register(&RegisterRequest {
+                    phone: unique_phone(),
+                    name: format!("m{i}"),
+                })
+                .await
+                .unwrap();
             let c = anon.with_token(&r.token);
             c.join_event(&ev).await.unwrap();
             c.connect(&r.user.id).await.unwrap()
@@ -113,11 +131,21 @@ async fn main() {
     }
     // Let the join announcements drain before measuring.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    eprintln!("sending {} messages to {} members…", a.messages, readers.len() + 1);
+    eprintln!(
+        "sending {} messages to {} members…",
+        a.messages,
+        readers.len() + 1
+    );
     for i in 0..a.messages {
         let text = format!("bench-{i}");
         sent.lock().unwrap().insert(text.clone(), Instant::now());
-        sender.send(&ClientMessage::ChatMessage { event_id: ev.id.clone(), message: text }).await.unwrap();
+        sender
+            .send(&ClientMessage::ChatMessage {
+                event_id: ev.id.clone(),
+                message: text,
+            })
+            .await
+            .unwrap();
         tokio::time::sleep(Duration::from_millis(a.interval_ms)).await;
     }
     let mut delivered = 0;
