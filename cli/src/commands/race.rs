@@ -142,10 +142,11 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     // a racer that left early would make the room announce `user_left` to the others
     // mid-race, and a racer that stopped reading would be cut off as a slow consumer.
     let (done_tx, done_rx) = watch::channel(false);
-    let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Outcome>(n.max(1));
+    let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<(usize, Outcome)>(n.max(1));
     let handles: Vec<_> = conns
         .into_iter()
-        .map(|conn| {
+        .enumerate()
+        .map(|(i, conn)| {
             let racer = Racer {
                 release: rx.clone(),
                 announce: args.wait.then(|| tx.clone()),
@@ -153,7 +154,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
                 timeout: args.timeout,
                 wait_deadline,
             };
-            tokio::spawn(racer.run(conn, out_tx.clone(), done_rx.clone()))
+            tokio::spawn(racer.run(i, conn, out_tx.clone(), done_rx.clone()))
         })
         .collect();
     drop(out_tx);
@@ -177,16 +178,28 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
         ));
     }
 
-    let mut outcomes = Vec::with_capacity(n);
-    while let Some(o) = out_rx.recv().await {
-        outcomes.push(o);
-    }
-    let _ = done_tx.send(true);
-    for h in handles {
-        if let Err(e) = h.await {
-            outcomes.push(Outcome::Failed(format!("racer task failed: {e}")));
+    // Outcomes arrive in finishing order; `summarise` pairs them with users by position.
+    let mut slots: Vec<Option<Outcome>> = (0..n).map(|_| None).collect();
+    while let Some((i, o)) = out_rx.recv().await {
+        if let Some(slot) = slots.get_mut(i) {
+            *slot = Some(o);
         }
     }
+    let _ = done_tx.send(true);
+    let mut failures = Vec::new();
+    for h in handles {
+        if let Err(e) = h.await {
+            failures.push(format!("racer task failed: {e}"));
+        }
+    }
+    let outcomes: Vec<Outcome> = slots
+        .into_iter()
+        .map(|o| {
+            o.unwrap_or_else(|| {
+                Outcome::Failed(failures.pop().unwrap_or_else(|| "racer task failed".into()))
+            })
+        })
+        .collect();
     let collectible_id = collectible_id.or_else(|| rx.borrow().clone());
     let summary = summarise(event, collectible_id, &users, outcomes);
     print(ctx, &summary)?;
@@ -217,13 +230,14 @@ struct Racer {
 impl Racer {
     async fn run(
         mut self,
+        index: usize,
         mut conn: WsConnection,
-        report: tokio::sync::mpsc::Sender<Outcome>,
+        report: tokio::sync::mpsc::Sender<(usize, Outcome)>,
         mut all_done: watch::Receiver<bool>,
     ) {
         let outcome = self.race(&mut conn).await;
         let alive = !matches!(outcome, Outcome::Failed(_));
-        let _ = report.send(outcome).await;
+        let _ = report.send((index, outcome)).await;
         drop(report);
         if alive {
             // Drain (and ignore) room traffic until every racer has its answer.
