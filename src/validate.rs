@@ -105,7 +105,9 @@ pub fn description(raw: &str) -> Result<String, ValidationError> {
 
 /// An event category: 1 to 40 characters, lower-cased.
 pub fn category(raw: &str) -> Result<String, ValidationError> {
-    text("category", raw, 1, 40).map(|c| c.to_lowercase())
+    // Lower-case first, then count: some letters grow when lower-cased ('İ' becomes two
+    // characters), and the 40-character rule is about what is stored.
+    text("category", &raw.to_lowercase(), 1, 40)
 }
 
 /// An address: up to 300 characters.
@@ -173,6 +175,7 @@ mod tests {
         assert!(description("").is_ok());
         assert_eq!(category("  Cultura ").unwrap(), "cultura");
         assert!(category(&"c".repeat(41)).is_err());
+        assert!(category(&"İ".repeat(40)).is_err());
         assert!(chat_message(&"m".repeat(501)).is_err());
         assert!(user_name("bad\u{0}name").is_err());
     }

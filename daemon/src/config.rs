@@ -322,15 +322,10 @@ impl Config {
             ws_timeout: r.parse("CPL_WS_TIMEOUT", parse_duration)?,
             ws_queue: r.parse("CPL_WS_QUEUE", |v| positive(v, 1_000_000))?,
             max_connections_per_user: r.parse("CPL_MAX_CONNECTIONS_PER_USER", |v| positive(v, 1000))?,
-            cors_origins: r
-                .text("CORS_ORIGINS")
-                .map(|(v, _)| {
-                    v.split(',')
-                        .map(|s| s.trim().to_string())
-                        .filter(|s| !s.is_empty())
-                        .collect()
-                })
-                .unwrap_or_default(),
+            cors_origins: match r.text("CORS_ORIGINS") {
+                Some(_) => r.parse("CORS_ORIGINS", origins)?,
+                None => Vec::new(),
+            },
             daily: DailyConfig {
                 api_url: r.parse("DAILY_API_URL", http_url)?,
                 api_key: r.text("DAILY_API_KEY").filter(|(v, _)| !v.is_empty()).map(|(v, _)| Secret::new(v)),
@@ -502,6 +497,25 @@ fn positive(v: &str, max: usize) -> Result<usize, String> {
     }
 }
 
+/// Comma-separated origins, each `scheme://host[:port]` with no path (what a browser sends
+/// in `Origin`).
+fn origins(v: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for o in v.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let rest = o
+            .strip_prefix("http://")
+            .or_else(|| o.strip_prefix("https://"))
+            .ok_or_else(|| format!("has origin {o:?} without http:// or https://; write origins like http://localhost:5173"))?;
+        if rest.is_empty() || rest.contains('/') || rest.contains(char::is_whitespace) {
+            return Err(format!(
+                "has origin {o:?}, which is not scheme://host[:port]; write origins like http://localhost:5173"
+            ));
+        }
+        out.push(o.to_string());
+    }
+    Ok(out)
+}
+
 fn http_url(v: &str) -> Result<String, String> {
     if v.starts_with("http://") || v.starts_with("https://") {
         Ok(v.trim_end_matches('/').to_string())
@@ -607,6 +621,23 @@ mod tests {
         let mut l = defaults();
         l.add_env([("CPL_DROP_INTERVALL".to_string(), "1".to_string())]);
         assert_eq!(l.warnings.len(), 1);
+    }
+
+    #[test]
+    fn cors_origins_must_be_scheme_and_host() {
+        let mut l = defaults();
+        l.set(
+            "CORS_ORIGINS",
+            "http://localhost:5173, https://citypulse.co",
+            Source::Env,
+        );
+        assert_eq!(Config::resolve(&l).unwrap().cors_origins.len(), 2);
+        for bad in ["localhost:5173", "http://x.co/path", "ftp://x.co"] {
+            let mut l = defaults();
+            l.set("CORS_ORIGINS", bad, Source::Env);
+            let err = Config::resolve(&l).unwrap_err().to_string();
+            assert!(err.contains("CORS_ORIGINS"), "{err}");
+        }
     }
 
     #[test]

@@ -882,7 +882,6 @@ async fn cors_answers_only_the_configured_origins() {
 
 /// API.md: "CORS from `CORS_ORIGINS`": with none configured, no origin is granted.
 #[tokio::test]
-#[ignore = "daemon bug: server::cors leaves warp's origin list unset when CORS_ORIGINS is empty, and warp then allows any origin"]
 async fn cors_grants_no_origin_when_none_is_configured() {
     let d = Daemon::start().await;
     let r = reqwest::Client::new()
