@@ -173,11 +173,7 @@ impl Hub {
         };
         let mut last = false;
         if let Some(list) = conns.get_mut(user) {
-            let before = list.len();
-            list.retain(|c| c.id != conn_id);
-            if list.len() < before {
-                self.metrics.ws_connections.fetch_sub(1, Ordering::Relaxed);
-            }
+            self.remove_conn(list, conn_id);
             if list.is_empty() {
                 conns.remove(user);
                 last = true;
@@ -300,15 +296,22 @@ impl Hub {
         }
     }
 
+    /// Drops a cut-off connection's queue at once but keeps the user's (possibly empty)
+    /// entry, so the connection task's own `unregister` still sees it was the last one
+    /// and takes the user out of their rooms.
     fn unregister_quiet(&self, user: &UserId, conn_id: u64) -> Option<()> {
         let mut conns = self.conns.write().ok()?;
-        let list = conns.get_mut(user)?;
+        self.remove_conn(conns.get_mut(user)?, conn_id);
+        Some(())
+    }
+
+    /// Removes one connection from a user's list, keeping the gauge in step.
+    fn remove_conn(&self, list: &mut Vec<Conn>, conn_id: u64) {
         let before = list.len();
         list.retain(|c| c.id != conn_id);
         if list.len() < before {
             self.metrics.ws_connections.fetch_sub(1, Ordering::Relaxed);
         }
-        Some(())
     }
 
     /// Sends a frame to everyone in an event's room who is connected here.

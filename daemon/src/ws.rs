@@ -10,7 +10,6 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use citypulse::api::nearby;
-use citypulse::ids::UserId;
 use citypulse::model::User;
 use citypulse::time;
 use citypulse::ws::{error_code, ClientMessage, ServerMessage};
@@ -351,9 +350,4 @@ pub fn error_frame(e: &ApiError) -> ServerMessage {
         }
     };
     ServerMessage::error(code, e.detail())
-}
-
-/// Whether a user id is connected (used by tests through the hub).
-pub fn is_connected(state: &State, user: &UserId) -> bool {
-    state.hub.is_connected(user)
 }
