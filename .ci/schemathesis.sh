@@ -20,14 +20,14 @@
 # 80-character name with a leading tab is valid; `maxLength` counts the tab) and
 # `positive_data_acceptance` (3.0 has no tuple schemas, so `coordinates` cannot give the
 # latitude its own [-90, 90] range). `unsupported_method` and `allow_header_conformance`
-# need the `Allow` header on 405 answers (`api::error::with_allow`).
+# check the `Allow` header on 405 answers (`api::error::with_allow`, wired in server.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CPLD="${CPLD:-target/debug/cpld}"
 MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-50}"
 MAX_TIME="${SCHEMATHESIS_MAX_TIME:-120}"
-CHECKS="${SCHEMATHESIS_CHECKS:-not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance}"
+CHECKS="${SCHEMATHESIS_CHECKS:-not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance,unsupported_method,allow_header_conformance}"
 ADMIN_TOKEN="schemathesis-admin-$RANDOM$RANDOM"
 
 [ -x "$CPLD" ] || { echo "no cpld at $CPLD; build it first: cargo build -p citypulse-daemon --bin cpld" >&2; exit 1; }

@@ -163,29 +163,14 @@ fn destination(from: &Coordinates, bearing_rad: f64, distance_m: f64) -> (f64, f
     (lng, phi2.to_degrees().clamp(-90.0, 90.0))
 }
 
-/// How many representable f64 values lie between `a` and `b` (0: the same number).
-fn ulps_apart(a: f64, b: f64) -> u64 {
-    // Maps the bit patterns onto one monotonic line, so that -0.0 and 0.0 meet.
-    let line = |x: f64| {
-        let bits = x.to_bits() as i64;
-        if bits < 0 {
-            i64::MIN - bits
-        } else {
-            bits
-        }
-    };
-    line(a).abs_diff(line(b))
-}
-
-/// serde_json parses floats to within one unit in the last place unless its
-/// `float_roundtrip` feature is on (it is not in this workspace), so a position read back
-/// from JSON may differ from the one written by 1 ULP (about 1e-14 degrees, nanometres).
-/// Anything further off is a bug.
+/// The same position, bit for bit: the workspace turns on serde_json's `float_roundtrip`
+/// feature, so a position read back from JSON is exactly the one written (without it,
+/// serde_json's fast float parser may land one unit in the last place away).
 fn same_position(a: &Coordinates, b: &Coordinates) -> bool {
-    ulps_apart(a.lng(), b.lng()) <= 1 && ulps_apart(a.lat(), b.lat()) <= 1
+    a.lng().to_bits() == b.lng().to_bits() && a.lat().to_bits() == b.lat().to_bits()
 }
 
-/// Equal messages, positions compared as [`same_position`].
+/// Equal messages, positions compared bit for bit ([`same_position`]).
 fn same_message(a: &ClientMessage, b: &ClientMessage) -> bool {
     match (a, b) {
         (

@@ -55,13 +55,17 @@ pub fn bind(
         metrics.observe_request(info.elapsed(), info.status().as_u16());
     });
     let cors = cors(&state.config.cors_origins);
-    let routes = ws::routes(state.clone(), stop_rx.clone())
+    let app = ws::routes(state.clone(), stop_rx.clone())
         .or(transcribe::routes(state.clone(), stop_rx))
         .unify()
         .or(api::routes(state.clone()))
         .unify()
         .recover(api::error::recover)
-        .unify()
+        .unify();
+    // A 405 must name the allowed methods (RFC 9110); only the path knows them.
+    let routes = warp::path::full()
+        .and(app)
+        .map(api::error::with_allow)
         .with(log)
         .with(cors)
         .with(warp::reply::with::header(

@@ -1,7 +1,10 @@
 //! Crash safety: `cpld` killed with SIGKILL in the middle of a load (registrations, event
 //! creations, chat, drops and claims) and restarted on the same store keeps every write it
 //! acknowledged, never has a collectible with two winners or a winner without the
-//! inventory row, passes SQLite's integrity check and starts without manual repair.
+//! inventory row, passes the database's checks and starts without manual repair. Once on
+//! the embedded SQLite file, once on MongoDB (`secantusd-py`, or `CPL_TEST_MONGODB_URL`):
+//! there the database server lives on and the daemon dies between its writes, which is
+//! what the claim transaction (or the repairable sequence) must survive.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -10,7 +13,10 @@ use citypulse::api::{CreateEventRequest, DropRequest, RegisterRequest};
 use citypulse::geo::Coordinates;
 use citypulse::ids::{CollectibleId, EventId, MessageId, UserId};
 use citypulse::ws::{ClientMessage, ServerMessage};
+use citypulse_tests::mongo::{self, DropDatabase};
 use citypulse_tests::{unique_phone, Daemon, BOGOTA};
+use futures_util::TryStreamExt;
+use mongodb::bson::{doc, Document};
 use rand::Rng;
 
 /// How many kill-and-restart rounds (bounded; each takes a few seconds).
@@ -37,9 +43,39 @@ fn event_req(i: usize) -> CreateEventRequest {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn acknowledged_writes_survive_sigkill() {
+async fn acknowledged_writes_survive_sigkill_on_sqlite() {
     for round in 0..ROUNDS {
         let mut d = Daemon::start().await;
+        crash_under_load(&mut d, round).await;
+        check_sqlite(&d, round);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_writes_survive_sigkill_on_mongodb() {
+    let Some(url) = mongo::shared_url() else {
+        return;
+    };
+    for round in 0..ROUNDS {
+        let name = mongo::unique_database("crash");
+        let _drop = DropDatabase {
+            url: url.clone(),
+            name: name.clone(),
+        };
+        let mut d = Daemon::builder()
+            .env("MONGODB_URL", &url)
+            .env("DATABASE_NAME", &name)
+            .start()
+            .await;
+        crash_under_load(&mut d, round).await;
+        check_mongo(&url, &name, round).await;
+    }
+}
+
+/// Runs the load on `d`, kills it with SIGKILL at a random moment, starts it again on the
+/// same store and checks through the API that every acknowledged write is there.
+async fn crash_under_load(d: &mut Daemon, round: usize) {
+    {
         let (host, _) = d.user("Host").await;
         let room = host.create_event(&event_req(0)).await.unwrap();
         let mut players = Vec::new();
@@ -184,7 +220,6 @@ async fn acknowledged_writes_survive_sigkill() {
                 "round {round}: win of {cid} lost"
             );
         }
-        check_store(&d, round);
         println!(
             "round {round}: killed after {ms} ms with {} users, {} events, {} messages, {} wins acknowledged; all there",
             acked.users.len(),
@@ -195,8 +230,8 @@ async fn acknowledged_writes_survive_sigkill() {
     }
 }
 
-/// What the file itself must satisfy after any crash.
-fn check_store(d: &Daemon, round: usize) {
+/// What the SQLite file itself must satisfy after any crash.
+fn check_sqlite(d: &Daemon, round: usize) {
     let db = rusqlite::Connection::open(d.dir.join("citypulse.db")).unwrap();
     let ok: String = db
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
@@ -234,4 +269,58 @@ fn check_store(d: &Daemon, round: usize) {
         wrong_counts, 0,
         "round {round}: collectibles_count out of step with inventories"
     );
+}
+
+/// What the MongoDB database must satisfy after any crash: the same invariants as
+/// [`check_sqlite`], read straight from the collections.
+async fn check_mongo(url: &str, name: &str, round: usize) {
+    let db = mongodb::Client::with_uri_str(url)
+        .await
+        .unwrap()
+        .database(name);
+    let all = |c: &str| {
+        let col = db.collection::<Document>(c);
+        async move {
+            col.find(doc! {})
+                .await
+                .unwrap()
+                .try_collect::<Vec<_>>()
+                .await
+                .unwrap()
+        }
+    };
+    let inventory = all("user_collectibles").await;
+    let mut owners = std::collections::HashMap::new();
+    for row in &inventory {
+        let cid = row.get_object_id("collectible_id").unwrap();
+        let uid = row.get_object_id("user_id").unwrap();
+        assert!(
+            owners.insert(cid, uid).is_none(),
+            "round {round}: collectible {cid} with two winners"
+        );
+    }
+    for c in all("collectibles").await {
+        if let Ok(winner) = c.get_object_id("claimed_by") {
+            let id = c.get_object_id("_id").unwrap();
+            assert_eq!(
+                owners.get(&id),
+                Some(&winner),
+                "round {round}: winner of {id} without the inventory row"
+            );
+        }
+    }
+    for u in all("users").await {
+        let id = u.get_object_id("_id").unwrap();
+        let stored = u
+            .get_document("stats")
+            .ok()
+            .and_then(|s| s.get("collectibles_count"))
+            .and_then(|v| v.as_i64().or_else(|| v.as_i32().map(i64::from)))
+            .unwrap_or(0);
+        let owned = owners.values().filter(|w| **w == id).count() as i64;
+        assert_eq!(
+            stored, owned,
+            "round {round}: user {id} has collectibles_count {stored} but {owned} inventory rows"
+        );
+    }
 }
