@@ -79,6 +79,9 @@ pub struct Registration {
     pub rx: mpsc::Receiver<Frame>,
     /// Set when the hub wants the connection closed.
     pub kill: Arc<KillSwitch>,
+    /// The user had no other connection here: this daemon now holds them connected (and
+    /// records its connection lease of them).
+    pub first: bool,
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -157,13 +160,19 @@ impl Hub {
         let (tx, rx) = mpsc::channel(self.queue);
         let kill = Arc::new(KillSwitch::default());
         let conn_id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let first = list.is_empty();
         list.push(Conn {
             id: conn_id,
             tx,
             kill: kill.clone(),
         });
         self.metrics.ws_connections.fetch_add(1, Ordering::Relaxed);
-        Some(Registration { conn_id, rx, kill })
+        Some(Registration {
+            conn_id,
+            rx,
+            kill,
+            first,
+        })
     }
 
     /// Removes a connection; true when it was the user's last one here.
@@ -185,12 +194,27 @@ impl Hub {
         last
     }
 
-    /// Whether the user has a connection here.
+    /// Whether the user has an open connection here (a cut-off one whose task has not
+    /// unregistered yet does not count).
     pub fn is_connected(&self, user: &UserId) -> bool {
         self.conns
             .read()
-            .map(|c| c.contains_key(user))
+            .map(|c| c.get(user).is_some_and(|list| !list.is_empty()))
             .unwrap_or(false)
+    }
+
+    /// Every user with an open connection here (whose connection leases this daemon
+    /// renews).
+    pub fn connected_users(&self) -> Vec<UserId> {
+        self.conns
+            .read()
+            .map(|c| {
+                c.iter()
+                    .filter(|(_, list)| !list.is_empty())
+                    .map(|(user, _)| user.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Number of open connections.

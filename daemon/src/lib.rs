@@ -11,6 +11,7 @@ pub mod daily;
 pub mod drops;
 pub mod hub;
 pub mod metrics;
+pub mod presence;
 pub mod ratelimit;
 pub mod rooms;
 pub mod scheduler;

@@ -24,6 +24,13 @@ pub struct Metrics {
     pub chat_messages: AtomicU64,
     /// Collectibles dropped.
     pub drops: AtomicU64,
+    /// Drop rounds this daemon ran (it held the drop-round lease).
+    pub drop_rounds: AtomicU64,
+    /// Drop-round ticks left to another daemon that held the drop-round lease.
+    pub drop_rounds_deferred: AtomicU64,
+    /// Users whose last connection here closed while they were still connected through
+    /// another daemon (they kept their rooms).
+    pub presence_kept: AtomicU64,
     /// Claims won.
     pub claims_won: AtomicU64,
     /// Claims lost.
@@ -113,6 +120,27 @@ impl Metrics {
             "Collectibles dropped.",
             "counter",
             g(&self.drops),
+        );
+        counter(
+            &mut out,
+            "citypulse_drop_rounds_total",
+            "Drop rounds this daemon ran (it held the drop-round lease).",
+            "counter",
+            g(&self.drop_rounds),
+        );
+        counter(
+            &mut out,
+            "citypulse_drop_rounds_deferred_total",
+            "Drop rounds left to another daemon holding the drop-round lease.",
+            "counter",
+            g(&self.drop_rounds_deferred),
+        );
+        counter(
+            &mut out,
+            "citypulse_presence_kept_total",
+            "Users whose last connection here closed while another daemon still had one of theirs (they stayed in their rooms).",
+            "counter",
+            g(&self.presence_kept),
         );
         counter(
             &mut out,

@@ -22,6 +22,11 @@ pub struct AppState {
     pub rest_limit: RateLimiter,
     /// The Daily.co client; None when no `DAILY_API_KEY` is set (video off).
     pub daily: Option<crate::daily::Daily>,
+    /// This daemon's random id, new at every start: it names the leases this daemon holds
+    /// in a database that several daemons share (connections, the drop round).
+    pub instance_id: String,
+    /// Orders this daemon's connection-lease writes ([`crate::presence`]).
+    pub lease_gate: crate::presence::LeaseGate,
 }
 
 /// A handle handlers clone.
@@ -31,6 +36,8 @@ impl AppState {
     /// Builds the state around a store.
     pub fn new(store: Arc<dyn Store>, config: Config) -> State {
         let metrics = Arc::new(Metrics::default());
+        let instance_id = format!("{:016x}", rand::random::<u64>());
+        tracing::debug!("this daemon's instance id (it names its leases) is {instance_id}");
         Arc::new(AppState {
             hub: Hub::new(
                 config.ws_queue,
@@ -42,6 +49,8 @@ impl AppState {
             store,
             config,
             metrics,
+            instance_id,
+            lease_gate: crate::presence::LeaseGate::default(),
         })
     }
 }

@@ -26,7 +26,7 @@ use crate::api::error::ApiError;
 use crate::hub::{Frame, KillSwitch};
 use crate::ratelimit::Bucket;
 use crate::state::State;
-use crate::{claims, rooms};
+use crate::{claims, presence, rooms};
 
 /// How long a closing connection may take to deliver what was queued and its close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(10);
@@ -124,26 +124,17 @@ async fn connection(state: State, user: User, socket: WebSocket, shutdown: watch
         reg.kill.clone(),
         state.config.ws_heartbeat,
     ));
+    if reg.first {
+        presence::connected(&state, &user.id).await;
+    }
     let mut stream = stream;
     read_loop(&state, &user, reg.conn_id, &mut stream, &reg.kill, shutdown).await;
     reg.kill.kill(1000, "bye");
     if state.hub.unregister(&user.id, reg.conn_id) {
         // Presence rule: when a user's last connection goes (closed, dropped, cut off or
-        // timed out), they leave every room at once, and each room hears it.
-        match state.store.leave_all_events(&user.id).await {
-            Ok(events) => {
-                for e in events {
-                    if let Err(err) = rooms::announce_left(&state, &user.id, &e).await {
-                        tracing::warn!(
-                            "announcing that {} left {e} failed: {}",
-                            user.id,
-                            err.detail()
-                        );
-                    }
-                }
-            }
-            Err(e) => tracing::warn!("could not take {} out of their rooms: {e}", user.id),
-        }
+        // timed out), they leave every room at once, and each room hears it; their last
+        // connection anywhere, when several daemons share the database.
+        presence::disconnected(&state, &user.id).await;
     }
     // Closing handshake: keep reading (and discarding) until the client answers the close
     // or the grace runs out. Dropping a socket with unread input makes the kernel send a

@@ -266,6 +266,11 @@ mongo_conformance!(
     claim_after_end_event_is_expired,
     expire_collectibles_counts_deactivated,
     transcriptions_page_and_search,
+    connection_lease_elsewhere_keeps_rooms,
+    expired_connection_lease_is_ignored,
+    renewing_connection_leases_extends_them,
+    named_lease_has_one_holder_until_it_expires,
+    named_lease_race_has_one_winner,
 );
 
 /// The suite's list, read from `conformance_tests!` itself, is exactly ours: a check
@@ -387,6 +392,11 @@ async fn indexes_are_created_once_and_again_without_harm() {
     assert!(collectibles
         .iter()
         .any(|d| d.contains_key("claimed_by") && d.contains_key("expires_at")));
+    let leases = index_names(db, "connection_leases").await;
+    assert!(
+        leases.contains(&doc! { "user_id": 1, "daemon": 1, "_unique": true }),
+        "{leases:?}"
+    );
     let messages = index_names(db, "messages").await;
     assert!(messages
         .iter()

@@ -161,10 +161,13 @@ async fn migrations_are_recorded_once() {
     };
     drop(SqliteStore::open(&path).expect("open"));
     let first = read(&path);
-    assert_eq!(first, vec![(1, "initial schema".to_string())]);
+    assert_eq!(
+        first,
+        vec![(1, "initial schema".to_string()), (2, "leases".to_string())]
+    );
     for _ in 0..2 {
         let s = SqliteStore::open(&path).expect("reopen");
-        assert_eq!(s.settings().await.expect("settings").schema_version, 1);
+        assert_eq!(s.settings().await.expect("settings").schema_version, 2);
     }
     assert_eq!(read(&path), first);
     let rtree: String = raw(&path)
@@ -422,4 +425,34 @@ async fn damaged_rows_are_reported_as_corrupt() {
         }
         other => panic!("expected Corrupt, got {other:?}"),
     }
+}
+
+/// One daemon serves an embedded database: the leases a stopped or crashed daemon left
+/// behind are forgotten when the file is opened again, so its users leave their rooms
+/// normally when they disconnect from the new daemon, and the new daemon drops at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reopening_forgets_connection_leases_of_the_previous_daemon() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("citypulse.db");
+    let ttl = Duration::from_secs(3600);
+    let u = {
+        let s = SqliteStore::open(&path).expect("open");
+        let u = user(&s, 1).await;
+        s.hold_connection_lease(&u, "crashed", t(0), ttl)
+            .await
+            .expect("hold_connection_lease");
+        s.try_acquire_lease("drop-round", "crashed", t(0), ttl)
+            .await
+            .expect("try_acquire_lease");
+        u
+    };
+    let s = SqliteStore::open(&path).expect("reopen");
+    assert!(!s
+        .release_connection_lease(&u, "new", t(1))
+        .await
+        .expect("release_connection_lease"));
+    assert!(s
+        .try_acquire_lease("drop-round", "new", t(1), ttl)
+        .await
+        .expect("try_acquire_lease"));
 }

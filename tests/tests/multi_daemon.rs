@@ -465,3 +465,215 @@ async fn database_outage_answers_503_and_recovers_by_itself() {
     pong(&mut alice_ws).await;
     let _drop = DropDatabase { url, name };
 }
+
+/// A counter or gauge of a daemon's `/metrics`.
+async fn metric(d: &Daemon, name: &str) -> u64 {
+    let text = reqwest::get(format!("{}/metrics", d.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{name} missing from /metrics of {}:\n{text}", d.url))
+}
+
+async fn participant_ids(d: &Daemon, ev: &citypulse::ids::EventId) -> Vec<citypulse::UserId> {
+    d.client()
+        .participants(ev)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.user_id)
+        .collect()
+}
+
+/// Presence across daemons: a user with a socket on A and one on B who closes the one on
+/// A stays in their room (B's connection lease is live) and nobody hears `user_left`;
+/// closing the one on B too takes them out, and the room hears it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_user_connected_to_two_daemons_leaves_when_their_last_socket_anywhere_closes() {
+    let Some(url) = mongo::shared_url() else {
+        return;
+    };
+    let name = mongo::unique_database("presence");
+    let _drop = DropDatabase {
+        url: url.clone(),
+        name: name.clone(),
+    };
+    let a = daemon(&url, &name).await;
+    let b = daemon(&url, &name).await;
+    let (host, _) = a.user("Host").await;
+    let (olga, ro) = a.user("Olga").await;
+    let (dana_a, rd) = a.user("Dana").await;
+    let dana_b = b.client().with_token(rd.token.clone());
+    let dana = rd.user.id.clone();
+    let ev = event(&host, "Presencia", BOGOTA).await;
+
+    // Olga watches the room from A.
+    let mut olga_ws = connect(&olga, &ro).await;
+    olga_ws
+        .send(&ClientMessage::JoinEvent {
+            event_id: ev.id.clone(),
+        })
+        .await
+        .unwrap();
+    joined(&mut olga_ws, &ro).await;
+    // Dana: one socket on each daemon, and in the room.
+    let mut dana_on_a = connect(&dana_a, &rd).await;
+    let mut dana_on_b = connect(&dana_b, &rd).await;
+    dana_a.join_event(&ev.id).await.unwrap();
+    joined(&mut olga_ws, &rd).await;
+    // A pong proves each socket's reader runs, which starts after its lease is recorded.
+    pong(&mut dana_on_a).await;
+    pong(&mut dana_on_b).await;
+
+    dana_on_a.close().await.unwrap();
+    // A decides: still connected through B. (Before connection leases, A took Dana out
+    // of the room here and this counter never moved.)
+    let deadline = Instant::now() + WAIT;
+    while metric(&a, "citypulse_presence_kept_total").await < 1 {
+        assert!(
+            Instant::now() < deadline,
+            "A never kept Dana in her rooms; log of A:\n{}",
+            a.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for d in [&a, &b] {
+        let who = participant_ids(d, &ev.id).await;
+        assert!(who.contains(&dana), "{} lost Dana: {who:?}", d.url);
+    }
+    // Nobody heard user_left: Olga's socket on A would have had it queued before A
+    // counted the decision, so it would arrive before this pong.
+    olga_ws.send(&ClientMessage::Ping).await.unwrap();
+    let heard = expect(&mut olga_ws, "pong", |m| match m {
+        ServerMessage::UserLeft { user_id, .. } if *user_id == dana => Some(false),
+        ServerMessage::Pong => Some(true),
+        _ => None,
+    })
+    .await;
+    assert!(
+        heard,
+        "Olga heard that Dana left although Dana is still on B"
+    );
+    // Dana is still a participant through B: she may chat, and A's members hear her.
+    dana_on_b
+        .send(&ClientMessage::ChatMessage {
+            event_id: ev.id.clone(),
+            message: "Sigo aquí, desde B".into(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(chat(&mut olga_ws, "Sigo aquí, desde B").await.user_id, dana);
+
+    // Her last socket anywhere closes: she leaves, and the room hears it.
+    dana_on_b.close().await.unwrap();
+    expect(&mut olga_ws, "user_left from B", |m| match m {
+        ServerMessage::UserLeft { user_id, .. } if *user_id == dana => Some(()),
+        _ => None,
+    })
+    .await;
+    for d in [&a, &b] {
+        assert!(!participant_ids(d, &ev.id).await.contains(&dana));
+    }
+    assert_eq!(metric(&b, "citypulse_presence_kept_total").await, 0);
+}
+
+/// Drop rounds run once across daemons: two daemons with a one-second drop interval tick
+/// many times, but only the holder of the drop-round lease runs rounds; when it dies the
+/// other takes over after the lease expires.
+///
+/// Why these assertions and not a count of collectibles per time window: each daemon
+/// counts on `/metrics` the rounds it ran and the ticks it left to the lease holder, so
+/// "only one daemon drops" is a plain fact about counters (one is zero, the other is
+/// not) whatever the machine's speed; without the lease both would run rounds from their
+/// first tick. The waits are bounded but generous and assert nothing about elapsed time.
+/// What could make this test flaky: the holder stalling for longer than the lease's
+/// margin (half an interval + 5 s) so that the other daemon takes over legitimately.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn drop_rounds_run_on_one_daemon_at_a_time() {
+    let Some(url) = mongo::shared_url() else {
+        return;
+    };
+    let name = mongo::unique_database("drops");
+    let _drop = DropDatabase {
+        url: url.clone(),
+        name: name.clone(),
+    };
+    let start = || {
+        Daemon::builder()
+            .env("MONGODB_URL", &url)
+            .env("DATABASE_NAME", &name)
+            .env("CPL_DROP_INTERVAL", "1")
+            // Drops stay claimable (and listed) for the whole test.
+            .env("CPL_DROP_TTL", "600")
+            .start()
+    };
+    let a = start().await;
+    let b = start().await;
+    let (host, _) = a.user("Host").await;
+    let ev = event(&host, "Lluvia de premios", BOGOTA).await;
+    host.join_event(&ev.id).await.unwrap();
+
+    const ROUNDS: &str = "citypulse_drop_rounds_total";
+    const DEFERRED: &str = "citypulse_drop_rounds_deferred_total";
+    const DROPS: &str = "citypulse_drops_total";
+    // Let each daemon tick several times (a tick runs a round or defers it).
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let ticks_a = metric(&a, ROUNDS).await + metric(&a, DEFERRED).await;
+        let ticks_b = metric(&b, ROUNDS).await + metric(&b, DEFERRED).await;
+        if ticks_a >= 5 && ticks_b >= 5 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the daemons did not tick (A {ticks_a} times, B {ticks_b}); log of A:\n{}\nlog of B:\n{}",
+            a.logs(),
+            b.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (rounds_a, rounds_b) = (metric(&a, ROUNDS).await, metric(&b, ROUNDS).await);
+    assert!(
+        (rounds_a == 0) != (rounds_b == 0),
+        "exactly one daemon runs the drop rounds, but A ran {rounds_a} and B ran {rounds_b}"
+    );
+    let (mut holder, other) = if rounds_a > 0 { (a, b) } else { (b, a) };
+    assert!(metric(&other, DEFERRED).await >= 5);
+    assert_eq!(metric(&other, ROUNDS).await, 0);
+    assert_eq!(metric(&other, DROPS).await, 0, "the other daemon dropped");
+    // Every collectible of the event came from the holder's rounds, at most one a round.
+    let dropped_before = metric(&holder, DROPS).await;
+    let listed = other
+        .client()
+        .active_collectibles(&ev.id)
+        .await
+        .unwrap()
+        .len() as u64;
+    let (dropped_after, rounds_after) =
+        (metric(&holder, DROPS).await, metric(&holder, ROUNDS).await);
+    assert!(
+        dropped_before <= listed && listed <= dropped_after && dropped_after <= rounds_after,
+        "{listed} collectibles listed; the holder dropped {dropped_before}..{dropped_after} in {rounds_after} rounds"
+    );
+
+    // The holder dies without a word: the other takes the rounds over once its lease
+    // has expired.
+    holder.kill();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while metric(&other, ROUNDS).await == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "no daemon took the drop rounds over; log of the survivor:\n{}",
+            other.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(other
+        .logs()
+        .contains("this daemon runs the collectible drop rounds now"));
+}

@@ -18,6 +18,7 @@ use citypulse::model::{
     UserCollectible,
 };
 use citypulse::time::Timestamp;
+use std::time::Duration;
 
 /// What a storage operation can fail with. Every variant's sentence is meant for a person.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -123,6 +124,14 @@ pub enum ClaimOutcome {
     Expired,
 }
 
+/// `now + ttl`: when a lease taken at `now` for `ttl` expires (a TTL beyond a year counts
+/// as a year).
+pub fn lease_expiry(now: Timestamp, ttl: Duration) -> Timestamp {
+    let year = chrono::TimeDelta::days(365);
+    let ttl = chrono::TimeDelta::from_std(ttl).map_or(year, |t| t.min(year));
+    now.checked_add_signed(ttl).unwrap_or(now)
+}
+
 /// Every data access of the daemon.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -208,6 +217,59 @@ pub trait Store: Send + Sync + 'static {
     async fn is_participant(&self, event: &EventId, user: &UserId) -> StoreResult<bool>;
     /// Active events whose room has at least one participant (drop candidates).
     async fn active_events_with_participants(&self) -> StoreResult<Vec<EventId>>;
+
+    // ---- leases: several daemons on one database ----
+    //
+    // A lease is live while `now < expires_at`. Expiry is always checked against the
+    // `now` the caller passes (never left to a database's background clean-up), so every
+    // daemon sharing the database must have a clock within a few seconds of the others;
+    // the time-to-live each caller chooses is its margin.
+
+    /// Records that daemon `daemon` has at least one WebSocket of `user` open: creates its
+    /// connection lease of that user, or extends it, to `now + ttl`.
+    async fn hold_connection_lease(
+        &self,
+        user: &UserId,
+        daemon: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> StoreResult<()>;
+    /// Extends to `now + ttl` the connection leases daemon `daemon` holds for every one of
+    /// `users` (those connected to it now), re-creating any that is missing, in one call
+    /// however many users there are. May also delete leases of any daemon that expired
+    /// before `now` (a crashed daemon's).
+    async fn renew_connection_leases(
+        &self,
+        daemon: &str,
+        users: &[UserId],
+        now: Timestamp,
+        ttl: Duration,
+    ) -> StoreResult<()>;
+    /// Deletes daemon `daemon`'s connection lease of `user` (its last WebSocket there
+    /// closed); then whether `user` still has a live connection lease at `now` (another
+    /// daemon's, or this daemon's again after a reconnection), i.e. whether they are still
+    /// connected somewhere and must stay in their rooms. Deleting a lease that is not
+    /// there is not an error.
+    async fn release_connection_lease(
+        &self,
+        user: &UserId,
+        daemon: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool>;
+    /// Takes or keeps the named lease `name` (e.g. `"drop-round"`) for `holder` until
+    /// `now + ttl`: true when it was free, had expired at `now`, or was already held by
+    /// `holder` (then it is extended); false while another holder's lease is live. Atomic:
+    /// of concurrent callers with different holders at most one gets true.
+    async fn try_acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> StoreResult<bool>;
+    /// Gives up the named lease `name` if `holder` holds it (a clean stop), so that another
+    /// holder can take it at once instead of after its expiry. Not holding it is no error.
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()>;
 
     // ---- chat ----
 

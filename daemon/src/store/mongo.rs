@@ -9,8 +9,10 @@
 //! daily_room_url, current_participants}`, `status`, `creator_id`), `collectibles`
 //! (`claimed_by`, `is_active`, `expires_at`), `user_collectibles` and `transcriptions`, plus
 //! `messages`, `participants` (who is in a room now), `attendance` (which events a user
-//! ever joined, so `events_attended` counts each once) and `broadcasts` (the cross-daemon
-//! bus, [`crate::bus`]). `_id` is an ObjectId whose hex is our 24-hex id, references
+//! ever joined, so `events_attended` counts each once), `broadcasts` (the cross-daemon
+//! bus, [`crate::bus`]), `connection_leases` (which daemon has a WebSocket of which user
+//! open: `user_id`, `daemon`, `expires_at`) and `leases` (named job leases such as
+//! `drop-round`: `_id` is the name, `holder`, `expires_at`). `_id` is an ObjectId whose hex is our 24-hex id, references
 //! (`creator_id`, `event_id`, `user_id`, ...) are ObjectIds, times are BSON dates (which
 //! keep milliseconds, like [`citypulse::time`]).
 //!
@@ -48,6 +50,13 @@
 //!   user) decides "already in", the `$inc` is conditional on the event being active (a
 //!   join racing `end_event` takes its row back and answers Conflict), the attendance
 //!   row (unique) decides the once-only `events_attended`.
+//!
+//! * Leases: every query compares `expires_at` with the caller's `now`, so a lease is
+//!   never trusted past its expiry even though the TTL index on
+//!   `connection_leases.expires_at` removes old ones only about once a minute. Taking a
+//!   named lease is one conditional upsert: the filter matches the lease only when it is
+//!   ours or has expired; when it is someone else's, the upsert tries to insert a second
+//!   document with the same `_id` and the duplicate-key error means "not acquired".
 //!
 //! # Nearby
 //! `$geoNear` on the `2dsphere` index of `events.location` (query: active, category)
@@ -97,6 +106,15 @@ pub const BROADCASTS: &str = "broadcasts";
 /// How long bus envelopes are kept (a TTL index removes them; the change stream delivers
 /// them from the oplog, so they are not needed once inserted).
 pub const BROADCAST_TTL: Duration = Duration::from_secs(300);
+
+/// The collection of per-daemon connection leases (presence across daemons).
+pub const CONNECTION_LEASES: &str = "connection_leases";
+
+/// The collection of named job leases (`drop-round`).
+pub const LEASES: &str = "leases";
+
+/// Users per `$in` when connection leases are renewed (keeps each command small).
+const RENEW_CHUNK: usize = 5000;
 
 const DUPLICATE_KEY: i32 = 11000;
 
@@ -450,6 +468,19 @@ fn index_plan() -> Vec<(&'static str, Document, IndexOptions)> {
             plain(),
         ),
         ("attendance", doc! { "event_id": 1, "user_id": 1 }, unique()),
+        // Presence across daemons: one lease per user and daemon, looked up by user.
+        // Queries check expires_at themselves; the TTL index only clears what crashed
+        // daemons left behind.
+        (
+            CONNECTION_LEASES,
+            doc! { "user_id": 1, "daemon": 1 },
+            unique(),
+        ),
+        (
+            CONNECTION_LEASES,
+            doc! { "expires_at": 1 },
+            IndexOptions::builder().expire_after(Duration::ZERO).build(),
+        ),
         // The bus: envelopes expire on their own.
         (
             BROADCASTS,
@@ -939,6 +970,31 @@ impl MongoStore {
         Ok(true)
     }
 
+    /// Creates `daemon`'s connection lease of `user` or moves its expiry. Two creations
+    /// racing (hold and renewal) meet on the unique index: the loser updates instead.
+    async fn upsert_connection_lease(
+        &self,
+        user: ObjectId,
+        daemon: &str,
+        expires: BsonDate,
+    ) -> Step<()> {
+        let leases = self.col(CONNECTION_LEASES);
+        let filter = doc! { "user_id": user, "daemon": daemon };
+        let set = doc! { "$set": { "expires_at": expires } };
+        match leases
+            .update_one(filter.clone(), set.clone())
+            .upsert(true)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(e) if is_duplicate(&e) => {
+                leases.update_one(filter, set).await?;
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     async fn nearby_candidates(
         &self,
         center: Coordinates,
@@ -1057,6 +1113,20 @@ fn duplicate_index(e: &DbError) -> Option<String> {
 
 fn is_duplicate(e: &DbError) -> bool {
     command_code(e) == Some(DUPLICATE_KEY)
+}
+
+/// Whether an unordered `insert_many` failed only because some documents were there
+/// already.
+fn only_duplicates(e: &DbError) -> bool {
+    match e.kind.as_ref() {
+        ErrorKind::InsertMany(m) => {
+            m.write_concern_error.is_none()
+                && m.write_errors
+                    .as_ref()
+                    .is_some_and(|w| w.iter().all(|w| w.code == DUPLICATE_KEY))
+        }
+        _ => is_duplicate(e),
+    }
 }
 
 #[async_trait]
@@ -1675,6 +1745,135 @@ impl Store for MongoStore {
         docs.iter()
             .map(|d| self.reader(d, "events").id("_id"))
             .collect()
+    }
+
+    // ---- leases ----
+
+    async fn hold_connection_lease(
+        &self,
+        user: &UserId,
+        daemon: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> StoreResult<()> {
+        let step = async {
+            let expires = date(&super::lease_expiry(now, ttl));
+            self.upsert_connection_lease(oid(user.as_str())?, daemon, expires)
+                .await
+        };
+        step.await
+            .map_err(|f| self.fail("record a connection lease", f))
+    }
+
+    async fn renew_connection_leases(
+        &self,
+        daemon: &str,
+        users: &[UserId],
+        now: Timestamp,
+        ttl: Duration,
+    ) -> StoreResult<()> {
+        let step = async {
+            let expires = date(&super::lease_expiry(now, ttl));
+            let leases = self.col(CONNECTION_LEASES);
+            for chunk in users.chunks(RENEW_CHUNK) {
+                let ids = chunk
+                    .iter()
+                    .map(|u| oid(u.as_str()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mine = doc! { "daemon": daemon, "user_id": { "$in": ids.clone() } };
+                let renewed = leases
+                    .update_many(mine.clone(), doc! { "$set": { "expires_at": expires } })
+                    .await?;
+                if renewed.matched_count >= ids.len() as u64 {
+                    continue;
+                }
+                // Some are missing: their creation failed (the database was unreachable)
+                // or the TTL monitor removed them after a stall. Re-create those.
+                let have: std::collections::HashSet<ObjectId> = self
+                    .all(leases.find(mine).projection(doc! { "user_id": 1 }).await?)
+                    .await?
+                    .iter()
+                    .filter_map(|d| d.get_object_id("user_id").ok())
+                    .collect();
+                let missing: Vec<Document> = ids
+                    .iter()
+                    .filter(|u| !have.contains(u))
+                    .map(|u| doc! { "user_id": u, "daemon": daemon, "expires_at": expires })
+                    .collect();
+                if missing.is_empty() {
+                    continue;
+                }
+                match leases.insert_many(missing).ordered(false).await {
+                    Ok(_) => {}
+                    // Created meanwhile by hold_connection_lease, with a fresh expiry.
+                    Err(e) if only_duplicates(&e) => {}
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Ok(())
+        };
+        step.await
+            .map_err(|f| self.fail("renew connection leases", f))
+    }
+
+    async fn release_connection_lease(
+        &self,
+        user: &UserId,
+        daemon: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let step = async {
+            let u = oid(user.as_str())?;
+            let leases = self.col(CONNECTION_LEASES);
+            leases
+                .delete_one(doc! { "user_id": u, "daemon": daemon })
+                .await?;
+            Ok(leases
+                .find_one(doc! { "user_id": u, "expires_at": { "$gt": date(&now) } })
+                .projection(doc! { "_id": 1 })
+                .await?
+                .is_some())
+        };
+        step.await
+            .map_err(|f| self.fail("release a connection lease", f))
+    }
+
+    async fn try_acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> StoreResult<bool> {
+        // Matches the lease only when it is ours or has expired; otherwise the upsert
+        // inserts a second `_id: name`, which the unique `_id` refuses.
+        let filter = doc! {
+            "_id": name,
+            "$or": [ { "holder": holder }, { "expires_at": { "$lte": date(&now) } } ],
+        };
+        let take = doc! { "$set": {
+            "holder": holder,
+            "expires_at": date(&super::lease_expiry(now, ttl)),
+        } };
+        match self
+            .col(LEASES)
+            .update_one(filter, take)
+            .upsert(true)
+            .write_concern(WriteConcern::majority())
+            .await
+        {
+            Ok(r) => Ok(r.matched_count > 0 || r.upserted_id.is_some()),
+            Err(e) if is_duplicate(&e) => Ok(false),
+            Err(e) => Err(self.db_error("take a lease", e)),
+        }
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+        self.col(LEASES)
+            .delete_one(doc! { "_id": name, "holder": holder })
+            .await
+            .map(|_| ())
+            .map_err(|e| self.db_error("give up a lease", e))
     }
 
     // ---- chat ----

@@ -23,6 +23,13 @@
 //! [`SqliteStore::open`], each in its own transaction; reopening applies nothing new. Ids
 //! are stored as their 24-hex text, timestamps as INTEGER milliseconds since the epoch.
 //!
+//! # Leases
+//! `connection_leases` has a row per user and daemon with a WebSocket of that user open
+//! (presence across daemons, see [`Store::release_connection_lease`]) and `leases` a row per
+//! named job lease (`drop-round`). Both store `expires_at` in milliseconds and every read
+//! compares it with the caller's `now`. Taking a named lease is one
+//! `INSERT .. ON CONFLICT DO UPDATE .. WHERE` statement, so two callers cannot both win.
+//!
 //! # Locations
 //! `event_locations` is an R*Tree keyed by the `events` table's INTEGER primary key and
 //! holds active events only: `end_event` removes an event's row in the same transaction
@@ -76,10 +83,11 @@ struct Migration {
 }
 
 /// Every schema change, in order. Append only: never edit one that has shipped.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "initial schema",
-    sql: r#"
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "initial schema",
+        sql: r#"
 CREATE TABLE users (
     id                 TEXT PRIMARY KEY NOT NULL,
     phone              TEXT NOT NULL UNIQUE,
@@ -187,7 +195,27 @@ CREATE TABLE transcriptions (
 );
 CREATE INDEX transcriptions_event_time ON transcriptions (event_id, created_at DESC, id DESC);
 "#,
-}];
+    },
+    Migration {
+        version: 2,
+        name: "leases",
+        sql: r#"
+CREATE TABLE connection_leases (
+    user_id    TEXT NOT NULL,
+    daemon     TEXT NOT NULL,
+    expires_at INTEGER NOT NULL,
+    PRIMARY KEY (user_id, daemon)
+) WITHOUT ROWID;
+CREATE INDEX connection_leases_expiry ON connection_leases (expires_at);
+
+CREATE TABLE leases (
+    name       TEXT PRIMARY KEY NOT NULL,
+    holder     TEXT NOT NULL,
+    expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+"#,
+    },
+];
 
 /// The schema version this build writes.
 pub fn schema_version() -> i64 {
@@ -643,6 +671,17 @@ impl SqliteStore {
             )));
         }
         migrate(&mut writer, &shown)?;
+        // An embedded database is served by one daemon at a time, so no lease found at
+        // opening belongs to a live daemon: they are a stopped or crashed one's. Left in
+        // place, its connection leases would keep its users in their rooms after they
+        // disconnect from the new daemon, and its drop-round lease would hold the drop
+        // rounds back, until they expired. (A process opening the file beside a running
+        // daemon, such as `cpld init-db`, costs that daemon nothing lasting: it re-creates
+        // its connection leases at the next renewal and takes the free drop-round lease at
+        // its next tick.)
+        writer
+            .execute_batch("DELETE FROM connection_leases; DELETE FROM leases;")
+            .map_err(|e| open_err("forget the leases of a stopped daemon", e))?;
         let mut readers = Vec::with_capacity(READERS);
         for _ in 0..READERS {
             let reader = Connection::open_with_flags(
@@ -918,6 +957,16 @@ fn insert_event(c: &Connection, event: &NewEvent) -> Step<i64> {
     )?
     .execute(params![seq, event.location.lng(), event.location.lat()])?;
     Ok(seq)
+}
+
+/// Creates `daemon`'s connection lease of `user` or moves its expiry to `expires_ms`.
+fn upsert_connection_lease(c: &Connection, user: &str, daemon: &str, expires_ms: i64) -> Step<()> {
+    c.prepare_cached(
+        "INSERT INTO connection_leases (user_id, daemon, expires_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (user_id, daemon) DO UPDATE SET expires_at = excluded.expires_at",
+    )?
+    .execute(params![user, daemon, expires_ms])?;
+    Ok(())
 }
 
 impl Db {
@@ -1506,6 +1555,100 @@ impl Store for SqliteStore {
         .await
     }
 
+    // ---- leases ----
+
+    async fn hold_connection_lease(
+        &self,
+        user: &UserId,
+        daemon: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> StoreResult<()> {
+        let (user, daemon) = (user.to_string(), daemon.to_string());
+        let expires = ms(&super::lease_expiry(now, ttl));
+        self.write("record a connection lease", move |c| {
+            upsert_connection_lease(c, &user, &daemon, expires)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn renew_connection_leases(
+        &self,
+        daemon: &str,
+        users: &[UserId],
+        now: Timestamp,
+        ttl: Duration,
+    ) -> StoreResult<()> {
+        let users: Vec<String> = users.iter().map(ToString::to_string).collect();
+        let daemon = daemon.to_string();
+        let expires = ms(&super::lease_expiry(now, ttl));
+        self.write("renew connection leases", move |c| {
+            for user in &users {
+                upsert_connection_lease(c, user, &daemon, expires)?;
+            }
+            // A crashed daemon's leases: nobody renews them, nothing reads them any more.
+            c.prepare_cached("DELETE FROM connection_leases WHERE expires_at <= ?1")?
+                .execute([ms(&now)])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn release_connection_lease(
+        &self,
+        user: &UserId,
+        daemon: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let (user, daemon) = (user.to_string(), daemon.to_string());
+        self.write("release a connection lease", move |c| {
+            c.prepare_cached("DELETE FROM connection_leases WHERE user_id = ?1 AND daemon = ?2")?
+                .execute([&user, &daemon])?;
+            Ok(c.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM connection_leases \
+                 WHERE user_id = ?1 AND expires_at > ?2)",
+            )?
+            .query_row(params![user, ms(&now)], |r| r.get(0))?)
+        })
+        .await
+    }
+
+    async fn try_acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> StoreResult<bool> {
+        let (name, holder) = (name.to_string(), holder.to_string());
+        let expires = ms(&super::lease_expiry(now, ttl));
+        self.write("take a lease", move |c| {
+            // One statement: inserted when free; taken over when expired or extended when
+            // ours; otherwise the WHERE leaves the row alone and nothing changes.
+            let changed = c
+                .prepare_cached(
+                    "INSERT INTO leases (name, holder, expires_at) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (name) DO UPDATE \
+                     SET holder = excluded.holder, expires_at = excluded.expires_at \
+                     WHERE leases.holder = excluded.holder OR leases.expires_at <= ?4",
+                )?
+                .execute(params![name, holder, expires, ms(&now)])?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+        let (name, holder) = (name.to_string(), holder.to_string());
+        self.write("give up a lease", move |c| {
+            c.prepare_cached("DELETE FROM leases WHERE name = ?1 AND holder = ?2")?
+                .execute([&name, &holder])?;
+            Ok(())
+        })
+        .await
+    }
+
     // ---- chat ----
 
     async fn add_message(&self, message: &ChatMessage) -> StoreResult<()> {
@@ -1778,6 +1921,6 @@ mod tests {
         for pair in MIGRATIONS.windows(2) {
             assert!(pair[0].version < pair[1].version);
         }
-        assert_eq!(schema_version(), 1);
+        assert_eq!(schema_version(), 2);
     }
 }

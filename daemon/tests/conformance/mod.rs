@@ -86,6 +86,11 @@ macro_rules! conformance_tests {
             claim_after_end_event_is_expired,
             expire_collectibles_counts_deactivated,
             transcriptions_page_and_search,
+            connection_lease_elsewhere_keeps_rooms,
+            expired_connection_lease_is_ignored,
+            renewing_connection_leases_extends_them,
+            named_lease_has_one_holder_until_it_expires,
+            named_lease_race_has_one_winner,
         );
     };
     (@each $make:path; $($check:ident),* $(,)?) => {
@@ -1403,4 +1408,232 @@ pub async fn transcriptions_page_and_search(s: Arc<dyn Store>) {
             .expect("transcriptions"),
         Vec::<Transcription>::new()
     );
+}
+
+// ---- leases ----
+
+const LEASE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// What a daemon does when a user's last WebSocket on it closes: release its lease, and
+/// take the user out of their rooms only when no live lease of theirs remains. The rooms
+/// they left.
+async fn last_socket_closed(
+    s: &Arc<dyn Store>,
+    user: &UserId,
+    daemon: &str,
+    now: Timestamp,
+) -> Vec<EventId> {
+    let connected_elsewhere = s
+        .release_connection_lease(user, daemon, now)
+        .await
+        .expect("release_connection_lease");
+    if connected_elsewhere {
+        Vec::new()
+    } else {
+        s.leave_all_events(user).await.expect("leave_all_events")
+    }
+}
+
+/// A user connected through two daemons: closing on one keeps them in their rooms (the
+/// other's lease is live), closing on the other takes them out.
+pub async fn connection_lease_elsewhere_keeps_rooms(s: Arc<dyn Store>) {
+    let creator = user_n(&s, 1).await;
+    let u = user_n(&s, 2).await;
+    let e = event_at(&s, &creator.id, bogota(), "music").await;
+    s.join_event(&e.id, &u.id, secs(0)).await.expect("join");
+    for daemon in ["daemon-a", "daemon-b"] {
+        s.hold_connection_lease(&u.id, daemon, secs(0), LEASE_TTL)
+            .await
+            .expect("hold_connection_lease");
+    }
+    // Holding again (a second first-socket after a reconnection) is no error.
+    s.hold_connection_lease(&u.id, "daemon-a", secs(1), LEASE_TTL)
+        .await
+        .expect("hold_connection_lease again");
+
+    assert!(last_socket_closed(&s, &u.id, "daemon-a", secs(2))
+        .await
+        .is_empty());
+    assert!(s
+        .is_participant(&e.id, &u.id)
+        .await
+        .expect("is_participant"));
+    assert_eq!(
+        last_socket_closed(&s, &u.id, "daemon-b", secs(3)).await,
+        vec![e.id.clone()]
+    );
+    assert!(!s
+        .is_participant(&e.id, &u.id)
+        .await
+        .expect("is_participant"));
+    // Releasing what is not there: no error, and nobody is connected.
+    assert!(!s
+        .release_connection_lease(&u.id, "daemon-a", secs(4))
+        .await
+        .expect("release again"));
+    // Another user's lease is not this user's.
+    let other = user_n(&s, 3).await;
+    s.hold_connection_lease(&other.id, "daemon-b", secs(5), LEASE_TTL)
+        .await
+        .expect("hold_connection_lease");
+    assert!(!s
+        .release_connection_lease(&u.id, "daemon-a", secs(6))
+        .await
+        .expect("release"));
+}
+
+/// A lease past its expiry (a crashed daemon's) counts for nothing, from its last
+/// millisecond on.
+pub async fn expired_connection_lease_is_ignored(s: Arc<dyn Store>) {
+    let creator = user_n(&s, 1).await;
+    let u = user_n(&s, 2).await;
+    let e = event_at(&s, &creator.id, bogota(), "music").await;
+    s.join_event(&e.id, &u.id, secs(0)).await.expect("join");
+    s.hold_connection_lease(
+        &u.id,
+        "crashed",
+        secs(0),
+        std::time::Duration::from_secs(10),
+    )
+    .await
+    .expect("hold_connection_lease");
+    s.hold_connection_lease(&u.id, "alive", secs(0), LEASE_TTL)
+        .await
+        .expect("hold_connection_lease");
+    // One millisecond before expiry the crashed daemon's lease still counts.
+    assert!(s
+        .release_connection_lease(&u.id, "alive", at(9_999))
+        .await
+        .expect("release"));
+    s.hold_connection_lease(&u.id, "alive", secs(10), LEASE_TTL)
+        .await
+        .expect("hold_connection_lease");
+    // At expiry it does not.
+    assert_eq!(
+        last_socket_closed(&s, &u.id, "alive", secs(10)).await,
+        vec![e.id.clone()]
+    );
+    assert!(!s
+        .is_participant(&e.id, &u.id)
+        .await
+        .expect("is_participant"));
+}
+
+/// Renewal extends the leases of the users named (creating missing ones) and no others.
+pub async fn renewing_connection_leases_extends_them(s: Arc<dyn Store>) {
+    let users = [
+        user_n(&s, 1).await,
+        user_n(&s, 2).await,
+        user_n(&s, 3).await,
+        user_n(&s, 4).await,
+    ];
+    let ttl = std::time::Duration::from_secs(10);
+    for u in &users[..2] {
+        s.hold_connection_lease(&u.id, "b", secs(0), ttl)
+            .await
+            .expect("hold_connection_lease");
+    }
+    // users[3] is connected through "b" too, but is not renewed.
+    s.hold_connection_lease(&users[3].id, "b", secs(0), ttl)
+        .await
+        .expect("hold_connection_lease");
+    s.renew_connection_leases("b", &[], secs(1), ttl)
+        .await
+        .expect("renew nobody");
+    // users[2]'s lease was never recorded (say the database was down): renewal makes it.
+    let renewed: Vec<UserId> = users[..3].iter().map(|u| u.id.clone()).collect();
+    s.renew_connection_leases("b", &renewed, secs(8), ttl)
+        .await
+        .expect("renew_connection_leases");
+    // Another daemon's renewal neither shortens nor extends "b"'s leases.
+    let short = std::time::Duration::from_secs(1);
+    s.renew_connection_leases(
+        "c",
+        &[users[0].id.clone(), users[3].id.clone()],
+        secs(9),
+        short,
+    )
+    .await
+    .expect("renew_connection_leases");
+    for u in &users[..3] {
+        assert!(
+            s.release_connection_lease(&u.id, "a", secs(15))
+                .await
+                .expect("release"),
+            "{} was renewed until 18 s",
+            u.name
+        );
+    }
+    assert!(!s
+        .release_connection_lease(&users[3].id, "a", secs(15))
+        .await
+        .expect("release"));
+    assert!(!s
+        .release_connection_lease(&users[0].id, "a", secs(18))
+        .await
+        .expect("release"));
+}
+
+/// A named lease: one holder at a time; the holder extends it; anyone takes it once it
+/// has expired or its holder gave it up; names are independent.
+pub async fn named_lease_has_one_holder_until_it_expires(s: Arc<dyn Store>) {
+    let ttl = std::time::Duration::from_secs(10);
+    let take = |holder: &'static str, at: Timestamp| {
+        let s = s.clone();
+        async move {
+            s.try_acquire_lease("drop-round", holder, at, ttl)
+                .await
+                .expect("try_acquire_lease")
+        }
+    };
+    assert!(take("a", secs(0)).await, "a free lease is taken");
+    assert!(!take("b", secs(1)).await, "a live lease is someone else's");
+    assert!(take("a", secs(5)).await, "the holder extends it");
+    assert!(!take("b", at(14_999)).await, "extended until 15 s");
+    assert!(take("b", secs(15)).await, "expired: taken over");
+    assert!(!take("a", secs(16)).await, "the old holder lost it");
+    // Giving it up: only the holder can, and then anyone takes it before its expiry.
+    s.release_lease("drop-round", "a")
+        .await
+        .expect("release_lease by a non-holder");
+    assert!(
+        !take("a", secs(17)).await,
+        "b's lease was not given up by a"
+    );
+    s.release_lease("drop-round", "b")
+        .await
+        .expect("release_lease");
+    assert!(
+        take("a", secs(18)).await,
+        "given up: taken before its expiry"
+    );
+    assert!(s
+        .try_acquire_lease("cleanup", "a", secs(16), ttl)
+        .await
+        .expect("another name"));
+}
+
+/// Many daemons asking at once, for a fresh lease and for an expired one: one wins.
+pub async fn named_lease_race_has_one_winner(s: Arc<dyn Store>) {
+    let ttl = std::time::Duration::from_secs(10);
+    for (round, now) in [secs(0), secs(20)].into_iter().enumerate() {
+        let barrier = Arc::new(tokio::sync::Barrier::new(16));
+        let mut tasks = Vec::new();
+        for n in 0..16 {
+            let (s, barrier) = (s.clone(), barrier.clone());
+            tasks.push(tokio::spawn(async move {
+                barrier.wait().await;
+                s.try_acquire_lease("drop-round", &format!("daemon-{round}-{n}"), now, ttl)
+                    .await
+                    .expect("try_acquire_lease")
+            }));
+        }
+        let mut winners = 0;
+        for t in tasks {
+            if t.await.expect("task") {
+                winners += 1;
+            }
+        }
+        assert_eq!(winners, 1, "round {round}: exactly one holder");
+    }
 }
