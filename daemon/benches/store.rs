@@ -17,7 +17,7 @@ use citypulse::ws::ServerMessage;
 use citypulse_daemon::hub::Hub;
 use citypulse_daemon::seed::{self, Scatter};
 use citypulse_daemon::store::sqlite::SqliteStore;
-use citypulse_daemon::store::{NewUser, Store};
+use citypulse_daemon::store::{ClaimOutcome, NewUser, Store};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -114,28 +114,32 @@ fn claims(c: &mut Criterion) {
         .expect("join");
     let mut group = c.benchmark_group("claim_distinct_collectibles");
     group.throughput(Throughput::Elements(1));
-    group.bench_function("sqlite", |b| {
+    // Drops `n` collectibles (untimed, before each timed batch).
+    let drop_n = |n: u64| -> Vec<CollectibleId> {
+        (0..n)
+            .map(|_| {
+                let now = time::now();
+                let col = Collectible {
+                    id: CollectibleId::generate(),
+                    event_id: event.clone(),
+                    name: "Tinto".into(),
+                    rarity: Rarity::Common,
+                    points: 10,
+                    dropped_at: now,
+                    expires_at: now + chrono::Duration::minutes(5),
+                    claimed_by: None,
+                    claimed_at: None,
+                    is_active: true,
+                };
+                rt.block_on(store.drop_collectible(&col)).expect("drop");
+                col.id
+            })
+            .collect()
+    };
+    // One claim after another: the latency of one claim, its own commit each time.
+    group.bench_function("sqlite_sequential", |b| {
         b.iter_custom(|iters| {
-            // Drop `iters` collectibles first (untimed), then time claiming each once.
-            let ids: Vec<CollectibleId> = (0..iters)
-                .map(|_| {
-                    let now = time::now();
-                    let col = Collectible {
-                        id: CollectibleId::generate(),
-                        event_id: event.clone(),
-                        name: "Tinto".into(),
-                        rarity: Rarity::Common,
-                        points: 10,
-                        dropped_at: now,
-                        expires_at: now + chrono::Duration::minutes(5),
-                        claimed_by: None,
-                        claimed_at: None,
-                        is_active: true,
-                    };
-                    rt.block_on(store.drop_collectible(&col)).expect("drop");
-                    col.id
-                })
-                .collect();
+            let ids = drop_n(iters);
             let started = std::time::Instant::now();
             rt.block_on(async {
                 for id in &ids {
@@ -144,6 +148,36 @@ fn claims(c: &mut Criterion) {
                         .await
                         .expect("claim");
                 }
+            });
+            started.elapsed()
+        })
+    });
+    // 64 claims in flight at once (a drop burst, many players): the writer commits them
+    // in groups, so throughput is what this measures.
+    group.bench_function("sqlite_64_in_flight", |b| {
+        b.iter_custom(|iters| {
+            let ids = drop_n(iters);
+            let started = std::time::Instant::now();
+            rt.block_on(async {
+                let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+                let ids = Arc::new(ids);
+                let mut claimers = tokio::task::JoinSet::new();
+                for _ in 0..64 {
+                    let (store, user, ids, next) =
+                        (store.clone(), user.clone(), ids.clone(), next.clone());
+                    claimers.spawn(async move {
+                        loop {
+                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            let Some(id) = ids.get(i) else { return };
+                            let won = store
+                                .claim_collectible(id, &user, time::now())
+                                .await
+                                .expect("claim");
+                            assert!(matches!(won, ClaimOutcome::Won(_)));
+                        }
+                    });
+                }
+                while claimers.join_next().await.is_some() {}
             });
             started.elapsed()
         })

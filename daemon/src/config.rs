@@ -59,6 +59,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { env: "CPL_WS_TIMEOUT", help: "a WebSocket silent this long (no frame, no pong) is closed and its user leaves their rooms", default: Some("45") },
     Setting { env: "CPL_WS_QUEUE", help: "messages queued per WebSocket before a slow client is disconnected", default: Some("256") },
     Setting { env: "CPL_MAX_CONNECTIONS_PER_USER", help: "open WebSockets allowed per user", default: Some("8") },
+    Setting { env: "CPL_MAX_ROOMS_PER_USER", help: "event rooms one user can be in at once", default: Some("50") },
     Setting { env: "CORS_ORIGINS", help: "comma-separated origins allowed by CORS (e.g. http://localhost:5173)", default: None },
     Setting { env: "DAILY_API_KEY", help: "Daily.co API key; unset turns video rooms off", default: None },
     Setting { env: "DAILY_DOMAIN", help: "Daily.co domain (your-domain.daily.co)", default: None },
@@ -250,6 +251,8 @@ pub struct Config {
     pub ws_queue: usize,
     /// Sockets per user.
     pub max_connections_per_user: usize,
+    /// Rooms one user can be in at once.
+    pub max_rooms_per_user: usize,
     /// CORS origins.
     pub cors_origins: Vec<String>,
     /// Daily.co.
@@ -322,6 +325,7 @@ impl Config {
             ws_timeout: r.parse("CPL_WS_TIMEOUT", parse_duration)?,
             ws_queue: r.parse("CPL_WS_QUEUE", |v| positive(v, 1_000_000))?,
             max_connections_per_user: r.parse("CPL_MAX_CONNECTIONS_PER_USER", |v| positive(v, 1000))?,
+            max_rooms_per_user: r.parse("CPL_MAX_ROOMS_PER_USER", |v| positive(v, 100_000))?,
             cors_origins: match r.text("CORS_ORIGINS") {
                 Some(_) => r.parse("CORS_ORIGINS", origins)?,
                 None => Vec::new(),

@@ -13,6 +13,19 @@ use crate::store::JoinOutcome;
 /// Puts `user` in the event's room and tells the room (the joiner included) `user_joined`.
 /// Joining twice changes nothing and announces nothing.
 pub async fn join(state: &State, user: &User, event: &EventId) -> Result<JoinOutcome, ApiError> {
+    // The room limit (CPL_MAX_ROOMS_PER_USER) bounds what one account makes every drop
+    // round and every broadcast do. Counted before joining, not in the join itself: two
+    // joins of one user at the same instant can both pass, so a user may end one or two
+    // rooms over under a race they make themselves; the per-client rate limit bounds it.
+    let max = state.config.max_rooms_per_user;
+    if state.store.rooms_joined(&user.id).await? >= max as u64
+        && !state.store.is_participant(event, &user.id).await?
+    {
+        return Err(ApiError::Conflict(format!(
+            "you are in {max} event rooms already, the most one user can be in at once; \
+             leave one (leave_event or POST /api/events/{{event_id}}/leave) before joining another"
+        )));
+    }
     let outcome = state.store.join_event(event, &user.id, time::now()).await?;
     if let JoinOutcome::Joined { .. } = outcome {
         let msg = ServerMessage::UserJoined {

@@ -247,6 +247,7 @@ mongo_conformance!(
     unknown_ids_are_not_found,
     create_event_counts_for_creator_and_round_trips,
     set_event_room_records_the_room,
+    events_near_answers_the_current_row,
     delete_event_undoes_creation,
     events_near_orders_by_exact_distance,
     events_near_filters_category_and_limit,

@@ -456,3 +456,50 @@ async fn reopening_forgets_connection_leases_of_the_previous_daemon() {
         .await
         .expect("try_acquire_lease"));
 }
+
+/// Group commit: many writes arrive together and share transactions; a write that fails
+/// inside a group (a taken phone) is undone alone, and every write that succeeded is
+/// there after a reopen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn writes_committed_in_groups_fail_alone_and_persist() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("citypulse.db");
+    let s = Arc::new(SqliteStore::open(&path).expect("open"));
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..400u32 {
+        let s = s.clone();
+        // Every fourth registration reuses the phone of the one before it.
+        let n = if i % 4 == 3 { i - 1 } else { i };
+        tasks.spawn(async move {
+            let id = UserId::generate();
+            let made = s
+                .create_user(NewUser {
+                    id: id.clone(),
+                    phone: format!("+5731{n:08}"),
+                    name: format!("u{i}"),
+                    token_hash: format!("{i:064x}"),
+                    created_at: t(i64::from(i)),
+                })
+                .await;
+            (id, made)
+        });
+    }
+    let (mut made, mut refused) = (Vec::new(), 0);
+    while let Some(done) = tasks.join_next().await {
+        match done.expect("task") {
+            (id, Ok(_)) => made.push(id),
+            (_, Err(StoreError::Conflict(_))) => refused += 1,
+            (_, Err(e)) => panic!("unexpected failure: {e}"),
+        }
+    }
+    assert_eq!((made.len(), refused), (300, 100));
+    drop(s);
+    let s = SqliteStore::open(&path).expect("reopen");
+    for id in &made {
+        s.user(id).await.expect("an acknowledged user is there");
+    }
+    let rows: i64 = raw(&path)
+        .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(rows, 300);
+}

@@ -818,6 +818,69 @@ async fn health_metrics_and_docs() {
 }
 
 #[tokio::test]
+async fn rooms_joined_per_user_are_limited() {
+    let d = Daemon::builder()
+        .env("CPL_MAX_ROOMS_PER_USER", "2")
+        .start()
+        .await;
+    let (c, _) = d.user("Joiner").await;
+    let mut events = Vec::new();
+    for i in 0..3 {
+        events.push(
+            create_event(
+                &c,
+                &format!("Feria {i}"),
+                north_of(BOGOTA, 100.0 * i as f64),
+            )
+            .await,
+        );
+    }
+    c.join_event(&events[0].id).await.unwrap();
+    c.join_event(&events[1].id).await.unwrap();
+    let err = c.join_event(&events[2].id).await.unwrap_err();
+    let text = err.to_string();
+    assert_eq!(status(err), 409);
+    assert!(
+        text.contains("2 event rooms") && text.contains("leave one"),
+        "{text}"
+    );
+    assert!(c.participants(&events[2].id).await.unwrap().is_empty());
+    // At the limit, joining a room one is already in is still the no-op it always is.
+    c.join_event(&events[1].id).await.unwrap();
+    c.leave_event(&events[0].id).await.unwrap();
+    c.join_event(&events[2].id).await.unwrap();
+    assert_eq!(c.participants(&events[2].id).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn a_wrong_method_answers_405_naming_the_allowed_ones() {
+    let d = Daemon::start().await;
+    let http = reqwest::Client::new();
+    for (method, path, allow) in [
+        ("DELETE", "/api/events", "POST"),
+        ("POST", "/api/events/nearby", "GET"),
+        ("PUT", "/api/users/register", "POST"),
+        ("DELETE", "/health", "GET"),
+    ] {
+        let resp = http
+            .request(method.parse().unwrap(), format!("{}{path}", d.url))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 405, "{method} {path}");
+        assert_eq!(resp.headers()["allow"], allow, "{method} {path}");
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert!(body["detail"].is_string(), "{method} {path}: {body}");
+    }
+    // Right method: no Allow; unknown path: 404, not 405.
+    let resp = http.get(format!("{}/health", d.url)).send().await.unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    assert!(resp.headers().get("allow").is_none());
+    let (code, _) = raw(&d, "DELETE", "/api/nowhere", None, None).await;
+    assert_eq!(code, 404);
+}
+
+#[tokio::test]
 async fn registration_is_rate_limited_with_retry_after() {
     let d = Daemon::builder().env("CPL_RATE_LIMIT", "1").start().await;
     let mut limited = None;

@@ -868,7 +868,7 @@ fn operations() -> Vec<Op> {
                 ("401", error(E401)),
                 ("403", error("`user_id` is not the token's user, or the admin token was sent.")),
                 ("404", e404("event")),
-                ("409", error("The event has ended.")),
+                ("409", error("The event has ended, or the caller is in `CPL_MAX_ROOMS_PER_USER` rooms already (default 50).")),
                 ("422", e422_id("event")),
                 ("502", error("Video is configured but Daily.co failed to issue a meeting token; the caller was not joined.")),
                 ("503", error(E503)),

@@ -6,6 +6,7 @@
 //! and [`mongo`] (when `MONGODB_URL` is set). One conformance suite (`daemon/tests/`) runs
 //! against every backend: same inputs, same answers.
 
+pub mod compact;
 pub mod mongo;
 pub mod spatial;
 pub mod sqlite;
@@ -215,6 +216,8 @@ pub trait Store: Send + Sync + 'static {
     async fn participants(&self, event: &EventId) -> StoreResult<Vec<Participant>>;
     /// Whether a user is in an event's room.
     async fn is_participant(&self, event: &EventId, user: &UserId) -> StoreResult<bool>;
+    /// How many rooms a user is in now (the per-user room limit counts them).
+    async fn rooms_joined(&self, user: &UserId) -> StoreResult<u64>;
     /// Active events whose room has at least one participant (drop candidates).
     async fn active_events_with_participants(&self) -> StoreResult<Vec<EventId>>;
 

@@ -1732,6 +1732,17 @@ impl Store for MongoStore {
         step.await.map_err(|f| self.fail("check a participant", f))
     }
 
+    async fn rooms_joined(&self, user: &UserId) -> StoreResult<u64> {
+        let step = async {
+            let u = self.user_exists(user.as_str(), None).await?;
+            Ok(self
+                .col("participants")
+                .count_documents(doc! { "user_id": u })
+                .await?)
+        };
+        step.await.map_err(|f| self.fail("count a user's rooms", f))
+    }
+
     async fn active_events_with_participants(&self) -> StoreResult<Vec<EventId>> {
         let op = "list occupied events";
         let cursor = self

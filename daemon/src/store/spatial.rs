@@ -13,7 +13,9 @@
 //! caller, which makes the final cut and order.
 //!
 //! The index holds only active events: the store inserts on create and removes on end or
-//! delete, after the transaction commits, and rebuilds it from the table at open.
+//! delete, after the transaction commits, and rebuilds it from the table at open. Each
+//! entry carries a value of the store's choosing (the embedded store keeps the event's row,
+//! so a near-me query never reads the database).
 
 use std::collections::HashMap;
 
@@ -41,12 +43,22 @@ impl PointDistance for Entry {
     }
 }
 
-/// Active events by position; keys are the events table's integer `seq`.
-#[derive(Default)]
-pub struct SpatialIndex {
+/// Active events by position, each with a value `T`; keys are the events table's integer
+/// `seq`.
+pub struct SpatialIndex<T = ()> {
     tree: RTree<Entry>,
-    by_seq: HashMap<i64, Entry>,
+    by_seq: HashMap<i64, (Entry, T)>,
     categories: HashMap<String, u32>,
+}
+
+impl<T> Default for SpatialIndex<T> {
+    fn default() -> Self {
+        SpatialIndex {
+            tree: RTree::new(),
+            by_seq: HashMap::new(),
+            categories: HashMap::new(),
+        }
+    }
 }
 
 /// The unit-sphere position of a coordinate.
@@ -60,18 +72,19 @@ fn chord2_to_m(chord2: f64) -> f64 {
     2.0 * EARTH_RADIUS_M * (chord2.max(0.0).sqrt() / 2.0).min(1.0).asin()
 }
 
-impl SpatialIndex {
-    /// Builds an index from `(seq, position, category)` in one bulk load (fast at start-up).
-    pub fn bulk(entries: impl IntoIterator<Item = (i64, Coordinates, String)>) -> Self {
+impl<T> SpatialIndex<T> {
+    /// Builds an index from `(seq, position, category, value)` in one bulk load (fast at
+    /// start-up).
+    pub fn bulk(entries: impl IntoIterator<Item = (i64, Coordinates, String, T)>) -> Self {
         let mut index = SpatialIndex::default();
         let mut list = Vec::new();
-        for (seq, at, category) in entries {
+        for (seq, at, category, value) in entries {
             let e = Entry {
                 xyz: xyz(&at),
                 seq,
                 category: index.category_id(&category),
             };
-            index.by_seq.insert(seq, e);
+            index.by_seq.insert(seq, (e, value));
             list.push(e);
         }
         index.tree = RTree::bulk_load(list);
@@ -83,23 +96,35 @@ impl SpatialIndex {
         *self.categories.entry(category.to_string()).or_insert(next)
     }
 
-    /// Adds (or moves) an active event.
-    pub fn insert(&mut self, seq: i64, at: Coordinates, category: &str) {
-        self.remove(seq);
+    /// Adds an active event, or replaces its value (and moves it, when its position or
+    /// category changed).
+    pub fn insert(&mut self, seq: i64, at: Coordinates, category: &str, value: T) {
         let e = Entry {
             xyz: xyz(&at),
             seq,
             category: self.category_id(category),
         };
-        self.tree.insert(e);
-        self.by_seq.insert(seq, e);
+        match self.by_seq.insert(seq, (e, value)) {
+            // Same place: the tree already holds this entry.
+            Some((old, _)) if old == e => {}
+            Some((old, _)) => {
+                self.tree.remove(&old);
+                self.tree.insert(e);
+            }
+            None => self.tree.insert(e),
+        }
     }
 
     /// Removes an event (ended or deleted); a no-op when absent.
     pub fn remove(&mut self, seq: i64) {
-        if let Some(e) = self.by_seq.remove(&seq) {
+        if let Some((e, _)) = self.by_seq.remove(&seq) {
             self.tree.remove(&e);
         }
+    }
+
+    /// The value kept for an event.
+    pub fn get(&self, seq: i64) -> Option<&T> {
+        self.by_seq.get(&seq).map(|(_, v)| v)
     }
 
     /// How many events are indexed.
@@ -180,7 +205,7 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             let lat = 4.45 + (x >> 33) as f64 / (1u64 << 31) as f64 * 0.4;
             let cat = if seq % 3 == 0 { "deporte" } else { "cultura" };
-            pts.push((seq, c(lng, lat), cat.to_string()));
+            pts.push((seq, c(lng, lat), cat.to_string(), ()));
         }
         let index = SpatialIndex::bulk(pts.clone());
         let center = c(-74.07, 4.65);
@@ -191,8 +216,8 @@ mod tests {
         ] {
             let mut want: Vec<(f64, i64)> = pts
                 .iter()
-                .filter(|(_, _, k)| cat.is_none_or(|c| c == k))
-                .map(|(s, p, _)| (center.distance_m(p), *s))
+                .filter(|(_, _, k, _)| cat.is_none_or(|c| c == k))
+                .map(|(s, p, _, _)| (center.distance_m(p), *s))
                 .filter(|(d, _)| *d <= max_m)
                 .collect();
             want.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
@@ -211,9 +236,9 @@ mod tests {
 
     #[test]
     fn insert_remove_and_unknown_category() {
-        let mut index = SpatialIndex::default();
-        index.insert(1, c(-74.0, 4.6), "a");
-        index.insert(2, c(-74.001, 4.6), "b");
+        let mut index = SpatialIndex::<()>::default();
+        index.insert(1, c(-74.0, 4.6), "a", ());
+        index.insert(2, c(-74.001, 4.6), "b", ());
         assert_eq!(index.nearest(&c(-74.0, 4.6), 1000.0, 10, None), vec![1, 2]);
         assert_eq!(
             index.nearest(&c(-74.0, 4.6), 1000.0, 10, Some("b")),
@@ -225,20 +250,27 @@ mod tests {
         index.remove(1);
         index.remove(1);
         assert_eq!(index.len(), 1);
+        // Replacing a value in place, then moving an event, keeps one entry per event.
+        index.insert(2, c(-74.001, 4.6), "b", ());
+        index.insert(2, c(-74.5, 4.9), "b", ());
+        assert_eq!(index.len(), 1);
+        assert!(index.nearest(&c(-74.0, 4.6), 1000.0, 10, None).is_empty());
+        assert_eq!(index.nearest(&c(-74.5, 4.9), 10.0, 10, None), vec![2]);
+        assert!(index.get(2).is_some() && index.get(1).is_none());
         // Across the antimeridian the walk still finds the near point.
-        index.insert(3, c(179.9999, 0.0), "a");
+        index.insert(3, c(179.9999, 0.0), "a", ());
         assert_eq!(index.nearest(&c(-179.9999, 0.0), 100.0, 10, None), vec![3]);
     }
 
     #[test]
     fn ties_at_the_limit_are_all_returned() {
-        let mut index = SpatialIndex::default();
+        let mut index = SpatialIndex::<()>::default();
         let center = c(0.0, 0.0);
         // Four points at the same distance (N, S, E, W of the centre on the equator).
-        index.insert(1, c(0.0, 0.01), "a");
-        index.insert(2, c(0.0, -0.01), "a");
-        index.insert(3, c(0.01, 0.0), "a");
-        index.insert(4, c(-0.01, 0.0), "a");
+        index.insert(1, c(0.0, 0.01), "a", ());
+        index.insert(2, c(0.0, -0.01), "a", ());
+        index.insert(3, c(0.01, 0.0), "a", ());
+        index.insert(4, c(-0.01, 0.0), "a", ());
         let mut got = index.nearest(&center, 5000.0, 2, None);
         got.sort();
         assert_eq!(got, vec![1, 2, 3, 4]);

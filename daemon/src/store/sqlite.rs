@@ -10,12 +10,17 @@
 //! per commit; for chat messages and presence that trade is not worth it.
 //!
 //! # Connections
-//! One writer connection behind a [`std::sync::Mutex`] takes every write, each in one
-//! `BEGIN IMMEDIATE` transaction (so several processes sharing the file also serialise, and
-//! `busy_timeout` makes them wait rather than fail). [`READERS`] reader connections
+//! One writer connection behind a [`std::sync::Mutex`] takes every write, in `BEGIN
+//! IMMEDIATE` transactions (so several processes sharing the file also serialise, and
+//! `busy_timeout` makes them wait rather than fail). Writes go to one writer thread, which
+//! commits them in groups: the writes waiting when a transaction starts (at most
+//! [`MAX_GROUP`]) run in it one after another, each inside a savepoint of its own, so one
+//! write's failure undoes only that write; a single COMMIT then makes the group durable and
+//! each caller is answered after it. Under concurrent load (a drop's claim burst) the cost
+//! of a commit is shared; alone, a write is its own group. [`READERS`] reader connections
 //! (`query_only`) serve reads: a read takes the first free one, starting from a
 //! round-robin position, and only waits when all of them are busy. In WAL mode readers see
-//! the last committed state and never wait for the writer. Every call runs in
+//! the last committed state and never wait for the writer. Reads run in
 //! [`tokio::task::spawn_blocking`], so no async worker thread ever blocks on SQLite.
 //!
 //! # Schema
@@ -41,7 +46,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, TryLockError};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard, RwLock, TryLockError, Weak};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -57,6 +62,7 @@ use rusqlite::{
     params, Connection, ErrorCode, OpenFlags, OptionalExtension, Row, TransactionBehavior,
 };
 
+use super::compact::CompactEvent;
 use super::spatial::SpatialIndex;
 use super::{ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult};
 
@@ -66,11 +72,11 @@ pub const READERS: usize = 4;
 /// How often buffered location updates are written (the most a crash can lose).
 pub const LOCATION_FLUSH: Duration = Duration::from_millis(250);
 
+/// The most writes one commit carries (group commit, see the module documentation).
+pub const MAX_GROUP: usize = 256;
+
 /// How long a statement waits for a lock held by another process before giving up.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// How much of the database file is memory-mapped for reads.
-const MMAP_BYTES: i64 = 1 << 30;
 
 /// Prepared statements kept per connection (`prepare_cached`).
 const STATEMENT_CACHE: usize = 64;
@@ -251,11 +257,22 @@ struct Db {
     next_reader: AtomicUsize,
     /// Active events by position (see [`super::spatial`]); in step with the table after
     /// every committed create, end and delete.
-    spatial: RwLock<SpatialIndex>,
+    spatial: RwLock<SpatialIndex<CompactEvent>>,
     /// Location updates not yet written: user id -> (lng, lat, ms). Positions arrive by the
     /// tens of thousands per second; one transaction per [`LOCATION_FLUSH`] writes them all.
     locations: Mutex<HashMap<String, (f64, f64, i64)>>,
+    /// Writes waiting for the writer thread ([`Db::commit_groups`]).
+    writes: mpsc::Sender<WriteJob>,
 }
+
+/// A queued write. The writer thread runs it inside the group's transaction (or, when the
+/// group could not start, tells it why); it answers whether it succeeded (else its
+/// savepoint is rolled back) and what to do once the group's COMMIT is known.
+type WriteJob = Box<dyn FnOnce(&Db, Result<&Connection, &Fail>) -> (bool, Finish) + Send>;
+
+/// The end of a queued write, given the outcome of its group's COMMIT: applies its index
+/// changes and answers the caller.
+type Finish = Box<dyn FnOnce(&Db, Result<(), &Fail>) + Send>;
 
 /// Why a step inside a blocking closure stopped: a domain answer, or SQLite failing
 /// (turned into a sentence naming the database by the caller, who knows the operation).
@@ -555,6 +572,30 @@ fn load_event(c: &Connection, id: &str) -> Step<Event> {
     found.ok_or_else(|| StoreError::not_found(EventId::KIND, id).into())
 }
 
+/// A change to the in-memory index of active events, made by a write and applied right
+/// after its transaction commits (see [`SqliteStore::write_indexed`]).
+enum IndexChange {
+    /// The event is active with this row (new, or its room or participants changed).
+    Put(i64, Event),
+    /// The event is no longer active (ended or deleted).
+    Remove(i64),
+}
+
+/// The index change that brings event `seq` in step with its row as this transaction
+/// left it.
+fn reindex(c: &Connection, seq: i64) -> Step<IndexChange> {
+    let row = c
+        .prepare_cached(&format!(
+            "SELECT {EVENT_COLS} FROM events AS e WHERE e.seq = ?1"
+        ))?
+        .query_row([seq], event_row)
+        .optional()?;
+    Ok(match row {
+        Some(event) if event.status == EventStatus::Active => IndexChange::Put(seq, event),
+        _ => IndexChange::Remove(seq),
+    })
+}
+
 fn load_collectible(c: &Connection, id: &str) -> Step<Collectible> {
     let found = c
         .prepare_cached(&format!(
@@ -583,11 +624,10 @@ fn like_pattern(query: &str) -> String {
 fn configure(c: &Connection, reader: bool) -> rusqlite::Result<()> {
     c.busy_timeout(BUSY_TIMEOUT)?;
     c.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
+    // No memory map (`mmap_size` stays 0): near-me answers come from the in-memory index,
+    // and a map would count every page read at start-up (the whole events table, about
+    // 300 MB at a million events) in the daemon's resident memory.
     c.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
-    // Reads through a shared memory map instead of a private page cache per connection:
-    // near-me answers touch rows scattered over the whole file (a million events is about
-    // 300 MB), and the map lets every connection share the one copy the OS keeps.
-    c.execute_batch(&format!("PRAGMA mmap_size = {MMAP_BYTES};"))?;
     if reader {
         c.execute_batch("PRAGMA query_only = ON;")?;
     }
@@ -695,6 +735,7 @@ impl SqliteStore {
             readers.push(Mutex::new(reader));
         }
         let spatial = load_spatial(&writer).map_err(|e| open_err("load the event locations", e))?;
+        let (writes, queued) = mpsc::channel();
         let db = Arc::new(Db {
             path: path.to_path_buf(),
             shown,
@@ -703,7 +744,15 @@ impl SqliteStore {
             next_reader: AtomicUsize::new(0),
             spatial: RwLock::new(spatial),
             locations: Mutex::new(HashMap::new()),
+            writes,
         });
+        let committer = Arc::downgrade(&db);
+        std::thread::Builder::new()
+            .name("cpld-writer".into())
+            .spawn(move || Db::commit_groups(&committer, &queued))
+            .map_err(|e| {
+                StoreError::Unavailable(format!("cannot start the database writer thread: {e}"))
+            })?;
         let flusher = Arc::downgrade(&db);
         std::thread::Builder::new()
             .name("cpld-locations".into())
@@ -748,7 +797,7 @@ impl SqliteStore {
             for event in &events {
                 let seq = insert_event(&tx, event)?;
                 *per_creator.entry(event.creator_id.to_string()).or_default() += 1;
-                added.push((seq, event.location, event.category.clone()));
+                added.push(reindex(&tx, seq)?);
             }
             for (creator, n) in per_creator {
                 let counted = tx
@@ -766,27 +815,13 @@ impl SqliteStore {
         tx.commit()
             .map_err(|e| self.db.sql(Access::Write, op, &e))?;
         let n = added.len();
-        let mut index = self
-            .db
-            .spatial
-            .write()
-            .map_err(|_| self.db.poisoned("spatial index"))?;
-        for (seq, at, category) in added {
-            index.insert(seq, at, &category);
-        }
+        self.db.apply(added)?;
         Ok(n)
     }
 
     /// How many active events the in-memory index holds.
     pub fn indexed_events(&self) -> usize {
         self.db.spatial.read().map(|i| i.len()).unwrap_or(0)
-    }
-
-    fn index_write(&self) -> StoreResult<std::sync::RwLockWriteGuard<'_, SpatialIndex>> {
-        self.db
-            .spatial
-            .write()
-            .map_err(|_| self.db.poisoned("spatial index"))
     }
 
     /// The database file.
@@ -858,17 +893,43 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Connection) -> Step<T> + Send + 'static,
     {
-        let db = Arc::clone(&self.db);
-        let task = tokio::task::spawn_blocking(move || {
-            let mut conn = db.writer.lock().map_err(|_| db.poisoned("writer"))?;
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(|e| db.sql(Access::Write, op, &e))?;
-            let out = f(&tx).map_err(|e| db.fail(Access::Write, op, e))?;
-            tx.commit().map_err(|e| db.sql(Access::Write, op, &e))?;
-            Ok(out)
+        self.write_indexed(op, move |c| Ok((f(c)?, Vec::new())))
+            .await
+    }
+
+    // Writes are queued for the writer thread, which runs them in commit groups and
+    // answers each once its group's COMMIT returned (see the module documentation).
+
+    /// [`Self::write`] for writes that change active events: `f` also says how the
+    /// in-memory index must change, which happens once the transaction has committed.
+    async fn write_indexed<T, F>(&self, op: &'static str, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Step<(T, Vec<IndexChange>)> + Send + 'static,
+    {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job: WriteJob = Box::new(move |db: &Db, conn: Result<&Connection, &Fail>| {
+            let ran = match conn {
+                Ok(c) => f(c).map_err(|e| db.fail(Access::Write, op, e)),
+                Err(why) => Err(db.fail_ref(Access::Write, op, why)),
+            };
+            let ok = ran.is_ok();
+            let finish: Finish = Box::new(move |db: &Db, committed: Result<(), &Fail>| {
+                let out = match (ran, committed) {
+                    (Ok((out, changes)), Ok(())) => db.apply(changes).map(|()| out),
+                    (Ok(_), Err(why)) => Err(db.fail_ref(Access::Write, op, why)),
+                    (Err(e), _) => Err(e),
+                };
+                // The caller may have gone (its request was cancelled); the write stands.
+                let _ = reply.send(out);
+            });
+            (ok, finish)
         });
-        task.await.map_err(|e| self.db.join_error(op, &e))?
+        self.db
+            .writes
+            .send(job)
+            .map_err(|_| self.db.write_lost(op))?;
+        answer.await.map_err(|_| self.db.write_lost(op))?
     }
 
     /// Runs `f` in one read transaction (one consistent snapshot) on a reader connection,
@@ -900,22 +961,19 @@ impl Drop for SqliteStore {
     }
 }
 
-/// Reads every active event's position through the R*Tree (which holds only active
-/// events) to build the in-memory index.
-fn load_spatial(c: &Connection) -> rusqlite::Result<SpatialIndex> {
-    let mut stmt = c.prepare(
-        "SELECT e.seq, e.lng, e.lat, e.category FROM event_locations AS r \
-         JOIN events AS e ON e.seq = r.id",
-    )?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                coords_at(r, 1, 2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+/// Reads every active event through the R*Tree (which holds only active events) to build
+/// the in-memory index, rows included.
+fn load_spatial(c: &Connection) -> rusqlite::Result<SpatialIndex<CompactEvent>> {
+    let mut stmt = c.prepare(&format!(
+        "SELECT {EVENT_COLS}, e.seq FROM event_locations AS r JOIN events AS e ON e.seq = r.id"
+    ))?;
+    let mut rows = Vec::new();
+    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(16)?, event_row(r)?)))? {
+        let (seq, event) = row?;
+        if let Some(compact) = CompactEvent::new(&event) {
+            rows.push((seq, event.location.coordinates, event.category, compact));
+        }
+    }
     Ok(SpatialIndex::bulk(rows))
 }
 
@@ -970,6 +1028,104 @@ fn upsert_connection_lease(c: &Connection, user: &str, daemon: &str, expires_ms:
 }
 
 impl Db {
+    /// The writer thread: takes the queued writes in groups of at most [`MAX_GROUP`] and
+    /// commits each group in one transaction. Ends when the store is gone.
+    fn commit_groups(db: &Weak<Db>, queued: &mpsc::Receiver<WriteJob>) {
+        while let Ok(first) = queued.recv() {
+            let mut group = vec![first];
+            while group.len() < MAX_GROUP {
+                match queued.try_recv() {
+                    Ok(job) => group.push(job),
+                    Err(_) => break,
+                }
+            }
+            // Gone: the jobs' answer channels close, their callers hear it.
+            let Some(db) = db.upgrade() else { return };
+            db.commit_group(group);
+        }
+    }
+
+    /// Runs one group: BEGIN IMMEDIATE, each write in its own savepoint, one COMMIT, then
+    /// every write's end in order, still holding the writer (index changes in commit order).
+    fn commit_group(&self, group: Vec<WriteJob>) {
+        let mut conn = match self.writer.lock() {
+            Ok(c) => c,
+            Err(_) => return self.refuse(group, &Fail::Store(self.poisoned("writer"))),
+        };
+        let tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+            Ok(tx) => tx,
+            Err(e) => return self.refuse(group, &Fail::Sql(e)),
+        };
+        let mut ends = Vec::with_capacity(group.len());
+        for job in group {
+            if let Err(e) = tx.execute_batch("SAVEPOINT write") {
+                let why = Fail::Sql(e);
+                let (_, end) = job(self, Err(&why));
+                end(self, Err(&why));
+                continue;
+            }
+            // A panic inside one write (a bug) must not take the writer thread down with
+            // every later write: that write is undone and its caller told (its answer
+            // channel closes); the others go on.
+            let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| job(self, Ok(&tx))));
+            let ok = matches!(ran, Ok((true, _)));
+            let undo = if ok {
+                tx.execute_batch("RELEASE write")
+            } else {
+                tx.execute_batch("ROLLBACK TO write; RELEASE write")
+            };
+            if let Ok((_, end)) = ran {
+                ends.push(end);
+            }
+            if let Err(e) = undo {
+                // The transaction is in an unknown state: give the whole group up.
+                drop(tx);
+                let why = Fail::Sql(e);
+                for end in ends {
+                    end(self, Err(&why));
+                }
+                return;
+            }
+        }
+        let committed = tx.commit().map_err(Fail::Sql);
+        for end in ends {
+            end(self, committed.as_ref().map(|_| ()));
+        }
+    }
+
+    /// Answers every write of a group that could not start with the reason.
+    fn refuse(&self, group: Vec<WriteJob>, why: &Fail) {
+        for job in group {
+            let (_, end) = job(self, Err(why));
+            end(self, Err(why));
+        }
+    }
+
+    /// Applies committed changes to the index of active events. Callers still hold the
+    /// writer, so changes reach the index in commit order (a later row never gets
+    /// overwritten by an earlier one).
+    fn apply(&self, changes: Vec<IndexChange>) -> StoreResult<()> {
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let mut index = self
+            .spatial
+            .write()
+            .map_err(|_| self.poisoned("spatial index"))?;
+        for change in changes {
+            match change {
+                IndexChange::Put(seq, event) => match CompactEvent::new(&event) {
+                    Some(row) => {
+                        index.insert(seq, event.location.coordinates, &event.category, row)
+                    }
+                    None => index.remove(seq),
+                },
+                IndexChange::Remove(seq) => index.remove(seq),
+            }
+        }
+        Ok(())
+    }
+
     /// Writes every buffered location in one transaction. Users deleted meanwhile are
     /// skipped (the UPDATE matches nothing).
     fn flush_locations(&self) -> StoreResult<()> {
@@ -1024,6 +1180,22 @@ impl Db {
         StoreError::Unavailable(format!(
             "the {which} connection to the SQLite database at {} is unusable because an \
              earlier operation panicked while holding it; restart cpld",
+            self.shown
+        ))
+    }
+
+    fn fail_ref(&self, access: Access, op: &str, f: &Fail) -> StoreError {
+        match f {
+            Fail::Store(e) => e.clone(),
+            Fail::Sql(e) => self.sql(access, op, e),
+        }
+    }
+
+    fn write_lost(&self, op: &str) -> StoreError {
+        StoreError::Unavailable(format!(
+            "the SQLite database at {} could not {op}: the write was abandoned inside cpld \
+             (its writer stopped or the write failed unexpectedly); this is a bug in cpld, \
+             please report it",
             self.shown
         ))
     }
@@ -1242,24 +1414,21 @@ impl Store for SqliteStore {
     // ---- events ----
 
     async fn create_event(&self, event: NewEvent) -> StoreResult<Event> {
-        let (seq, created) = self
-            .write("create an event", move |c| {
-                let creator = event.creator_id.to_string();
-                let counted = c
-                    .prepare_cached(
-                        "UPDATE users SET events_created = events_created + 1 WHERE id = ?1",
-                    )?
-                    .execute([&creator])?;
-                if counted == 0 {
-                    return Err(StoreError::not_found(UserId::KIND, &creator).into());
-                }
-                let seq = insert_event(c, &event)?;
-                Ok((seq, load_event(c, event.id.as_str())?))
-            })
-            .await?;
-        self.index_write()?
-            .insert(seq, created.location.coordinates, &created.category);
-        Ok(created)
+        self.write_indexed("create an event", move |c| {
+            let creator = event.creator_id.to_string();
+            let counted = c
+                .prepare_cached(
+                    "UPDATE users SET events_created = events_created + 1 WHERE id = ?1",
+                )?
+                .execute([&creator])?;
+            if counted == 0 {
+                return Err(StoreError::not_found(UserId::KIND, &creator).into());
+            }
+            let seq = insert_event(c, &event)?;
+            let created = load_event(c, event.id.as_str())?;
+            Ok((created.clone(), vec![IndexChange::Put(seq, created)]))
+        })
+        .await
     }
 
     async fn event(&self, id: &EventId) -> StoreResult<Event> {
@@ -1279,61 +1448,52 @@ impl Store for SqliteStore {
             return Ok(Vec::new());
         }
         let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        // The index walk touches only the nearest events (cost grows with the answer);
-        // the rows then give the exact distance, the final cut and the order.
-        let seqs = self
-            .db
-            .spatial
-            .read()
-            .map_err(|_| self.db.poisoned("spatial index"))?
-            .nearest(&center, max_distance_m, limit, category);
-        if seqs.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.read("search nearby events", move |c| {
-            let mut stmt = c.prepare_cached(&format!(
-                "SELECT {EVENT_COLS} FROM events AS e WHERE e.seq = ?1 AND e.status = 'active'"
-            ))?;
-            let mut found = Vec::with_capacity(seqs.len());
-            for seq in seqs {
-                if let Some(event) = stmt.query_row([seq], event_row).optional()? {
-                    let distance_m = center.distance_m(&event.location.coordinates);
-                    if distance_m <= max_distance_m {
-                        found.push(NearbyEvent { event, distance_m });
-                    }
-                }
-            }
-            found.sort_by(|a, b| {
-                a.distance_m
-                    .total_cmp(&b.distance_m)
-                    .then_with(|| a.event.id.cmp(&b.event.id))
-            });
-            found.truncate(limit);
-            Ok(found)
-        })
-        .await
+        // The index walk touches only the nearest events (cost grows with the answer) and
+        // holds their committed rows, so the query never waits for the database; the
+        // exact distance then makes the final cut and order.
+        let mut found: Vec<NearbyEvent> = {
+            let index = self
+                .db
+                .spatial
+                .read()
+                .map_err(|_| self.db.poisoned("spatial index"))?;
+            index
+                .nearest(&center, max_distance_m, limit, category)
+                .into_iter()
+                .filter_map(|seq| index.get(seq)?.to_event())
+                .map(|event| NearbyEvent {
+                    distance_m: center.distance_m(&event.location.coordinates),
+                    event,
+                })
+                .filter(|n| n.distance_m <= max_distance_m)
+                .collect()
+        };
+        found.sort_by(|a, b| {
+            a.distance_m
+                .total_cmp(&b.distance_m)
+                .then_with(|| a.event.id.cmp(&b.event.id))
+        });
+        found.truncate(limit);
+        Ok(found)
     }
 
     async fn set_event_room(&self, id: &EventId, room: &EventRoom) -> StoreResult<()> {
         let id = id.to_string();
         let room = room.clone();
-        self.write("record a video room", move |c| {
-            let changed = c
-                .prepare_cached(
-                    "UPDATE events SET daily_room_name = ?1, daily_room_url = ?2 WHERE id = ?3",
-                )?
-                .execute(params![room.daily_room_name, room.daily_room_url, id])?;
-            if changed == 0 {
-                return Err(StoreError::not_found(EventId::KIND, &id).into());
-            }
-            Ok(())
+        self.write_indexed("record a video room", move |c| {
+            let (seq, _) = event_state(c, &id)?;
+            c.prepare_cached(
+                "UPDATE events SET daily_room_name = ?1, daily_room_url = ?2 WHERE seq = ?3",
+            )?
+            .execute(params![room.daily_room_name, room.daily_room_url, seq])?;
+            Ok(((), vec![reindex(c, seq)?]))
         })
         .await
     }
 
     async fn delete_event(&self, id: &EventId) -> StoreResult<()> {
         let id = id.to_string();
-        self.write("delete an event", move |c| {
+        self.write_indexed("delete an event", move |c| {
             let (seq, _) = event_state(c, &id)?;
             // Undo every counter the event moved, then remove everything that points at it.
             c.prepare_cached(
@@ -1367,18 +1527,14 @@ impl Store for SqliteStore {
                 .execute([seq])?;
             c.prepare_cached("DELETE FROM events WHERE seq = ?1")?
                 .execute([seq])?;
-            Ok(seq)
+            Ok(((), vec![IndexChange::Remove(seq)]))
         })
         .await
-        .and_then(|seq| {
-            self.index_write()?.remove(seq);
-            Ok(())
-        })
     }
 
     async fn end_event(&self, id: &EventId, when: Timestamp) -> StoreResult<(Event, Vec<UserId>)> {
         let id = id.to_string();
-        self.write("end an event", move |c| {
+        self.write_indexed("end an event", move |c| {
             let (seq, active) = event_state(c, &id)?;
             if !active {
                 return Err(StoreError::Conflict(format!("event {id} has already ended")).into());
@@ -1403,13 +1559,9 @@ impl Store for SqliteStore {
                 .execute([&id])?;
             c.prepare_cached("DELETE FROM event_locations WHERE id = ?1")?
                 .execute([seq])?;
-            Ok((seq, load_event(c, &id)?, left))
+            Ok(((load_event(c, &id)?, left), vec![IndexChange::Remove(seq)]))
         })
         .await
-        .and_then(|(seq, event, left)| {
-            self.index_write()?.remove(seq);
-            Ok((event, left))
-        })
     }
 
     // ---- presence ----
@@ -1422,8 +1574,8 @@ impl Store for SqliteStore {
     ) -> StoreResult<JoinOutcome> {
         let event = event.to_string();
         let user = user.to_string();
-        self.write("join an event", move |c| {
-            let (_, active) = event_state(c, &event)?;
+        self.write_indexed("join an event", move |c| {
+            let (seq, active) = event_state(c, &event)?;
             ensure_user(c, &user)?;
             if !active {
                 return Err(StoreError::Conflict(format!(
@@ -1438,7 +1590,7 @@ impl Store for SqliteStore {
                 )?
                 .execute(params![event, user, ms(&when)])?;
             if entered == 0 {
-                return Ok(JoinOutcome::AlreadyIn);
+                return Ok((JoinOutcome::AlreadyIn, Vec::new()));
             }
             c.prepare_cached(
                 "UPDATE events SET current_participants = current_participants + 1 WHERE id = ?1",
@@ -1456,7 +1608,7 @@ impl Store for SqliteStore {
                 )?
                 .execute([&user])?;
             }
-            Ok(JoinOutcome::Joined { first_visit })
+            Ok((JoinOutcome::Joined { first_visit }, vec![reindex(c, seq)?]))
         })
         .await
     }
@@ -1464,28 +1616,28 @@ impl Store for SqliteStore {
     async fn leave_event(&self, event: &EventId, user: &UserId) -> StoreResult<bool> {
         let event = event.to_string();
         let user = user.to_string();
-        self.write("leave an event", move |c| {
-            event_state(c, &event)?;
+        self.write_indexed("leave an event", move |c| {
+            let (seq, _) = event_state(c, &event)?;
             ensure_user(c, &user)?;
             let left = c
                 .prepare_cached("DELETE FROM participants WHERE event_id = ?1 AND user_id = ?2")?
                 .execute([&event, &user])?;
             if left == 0 {
-                return Ok(false);
+                return Ok((false, Vec::new()));
             }
             c.prepare_cached(
                 "UPDATE events SET current_participants = MAX(current_participants - 1, 0) \
-                 WHERE id = ?1",
+                 WHERE seq = ?1",
             )?
-            .execute([&event])?;
-            Ok(true)
+            .execute([seq])?;
+            Ok((true, vec![reindex(c, seq)?]))
         })
         .await
     }
 
     async fn leave_all_events(&self, user: &UserId) -> StoreResult<Vec<EventId>> {
         let user = user.to_string();
-        self.write("leave every event", move |c| {
+        self.write_indexed("leave every event", move |c| {
             ensure_user(c, &user)?;
             let events: Vec<EventId> = c
                 .prepare_cached(
@@ -1494,16 +1646,19 @@ impl Store for SqliteStore {
                 )?
                 .query_map([&user], |r| id_at(r, 0))?
                 .collect::<rusqlite::Result<_>>()?;
+            let mut changes = Vec::with_capacity(events.len());
             for event in &events {
+                let (seq, _) = event_state(c, event.as_str())?;
                 c.prepare_cached(
                     "UPDATE events SET current_participants = MAX(current_participants - 1, 0) \
-                     WHERE id = ?1",
+                     WHERE seq = ?1",
                 )?
-                .execute([event.as_str()])?;
+                .execute([seq])?;
+                changes.push(reindex(c, seq)?);
             }
             c.prepare_cached("DELETE FROM participants WHERE user_id = ?1")?
                 .execute([&user])?;
-            Ok(events)
+            Ok((events, changes))
         })
         .await
     }
@@ -1539,6 +1694,18 @@ impl Store for SqliteStore {
                 "SELECT EXISTS (SELECT 1 FROM participants WHERE event_id = ?1 AND user_id = ?2)",
             )?
             .query_row([&event, &user], |r| r.get(0))?)
+        })
+        .await
+    }
+
+    async fn rooms_joined(&self, user: &UserId) -> StoreResult<u64> {
+        let user = user.to_string();
+        self.read("count a user's rooms", move |c| {
+            ensure_user(c, &user)?;
+            let n: i64 = c
+                .prepare_cached("SELECT COUNT(*) FROM participants WHERE user_id = ?1")?
+                .query_row([&user], |r| r.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
         })
         .await
     }

@@ -67,6 +67,7 @@ macro_rules! conformance_tests {
             unknown_ids_are_not_found,
             create_event_counts_for_creator_and_round_trips,
             set_event_room_records_the_room,
+            events_near_answers_the_current_row,
             delete_event_undoes_creation,
             events_near_orders_by_exact_distance,
             events_near_filters_category_and_limit,
@@ -498,6 +499,49 @@ pub async fn set_event_room_records_the_room(s: Arc<dyn Store>) {
     let read = s.event(&e.id).await.expect("event");
     assert_eq!(read.room, room);
     assert_eq!(read.room_url, room.daily_room_url);
+}
+
+/// Near-me answers carry each event as it is now: after joins, leaves, a user leaving
+/// every room and a video room being recorded, the row found nearby equals `event()`
+/// (the embedded store answers from an in-memory copy that must follow every change).
+pub async fn events_near_answers_the_current_row(s: Arc<dyn Store>) {
+    let host = user_n(&s, 1).await;
+    let (a, b) = (user_n(&s, 2).await, user_n(&s, 3).await);
+    let e = event_at(&s, &host.id, bogota(), "music").await;
+    let near = |s: Arc<dyn Store>| async move {
+        let mut found = s
+            .events_near(bogota(), 100.0, 5, None)
+            .await
+            .expect("events_near");
+        assert_eq!(found.len(), 1);
+        found.remove(0).event
+    };
+    let check = |s: Arc<dyn Store>, want: u64| async move {
+        let nearby = near(s.clone()).await;
+        assert_eq!(nearby.room.current_participants, want);
+        assert_eq!(nearby, s.event(&nearby.id).await.expect("event"));
+    };
+    s.join_event(&e.id, &a.id, secs(1)).await.expect("join a");
+    s.join_event(&e.id, &b.id, secs(2)).await.expect("join b");
+    check(s.clone(), 2).await;
+    s.join_event(&e.id, &b.id, secs(3))
+        .await
+        .expect("join b again");
+    check(s.clone(), 2).await;
+    s.leave_event(&e.id, &a.id).await.expect("leave a");
+    check(s.clone(), 1).await;
+    s.leave_all_events(&b.id).await.expect("b leaves all");
+    check(s.clone(), 0).await;
+    let room = EventRoom {
+        daily_room_name: Some(format!("citypulse-event-{}", e.id)),
+        daily_room_url: Some(format!("https://x.daily.co/citypulse-event-{}", e.id)),
+        current_participants: 0,
+    };
+    s.set_event_room(&e.id, &room)
+        .await
+        .expect("set_event_room");
+    check(s.clone(), 0).await;
+    assert_eq!(near(s.clone()).await.room_url, room.daily_room_url);
 }
 
 /// `delete_event` removes the event everywhere and undoes `events_created`.
