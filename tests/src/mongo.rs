@@ -107,8 +107,13 @@ impl MongoServer {
         let mut child = Command::new("sh")
             .arg("-c")
             .arg(
-                "secantusd-py \"$@\" & p=$!; trap 'kill $p 2>/dev/null' EXIT INT TERM; \
-                 cat >/dev/null; kill $p 2>/dev/null; wait $p",
+                // Asked to stop with TERM; a server that has not stopped 5 s later is
+                // killed (a busy secantusd-py was seen ignoring TERM and spinning on after
+                // its test, slowing every later test on the machine).
+                "secantusd-py \"$@\" & p=$!; trap 'kill -9 $p 2>/dev/null' EXIT INT TERM; \
+                 cat >/dev/null; kill $p 2>/dev/null; \
+                 for _ in $(seq 50); do kill -0 $p 2>/dev/null || break; sleep 0.1; done; \
+                 kill -9 $p 2>/dev/null; wait $p",
             )
             .arg("secantusd")
             .args(["--host", "127.0.0.1", "--port", &port])

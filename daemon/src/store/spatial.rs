@@ -47,7 +47,9 @@ impl PointDistance for Entry {
 /// `seq`.
 pub struct SpatialIndex<T = ()> {
     tree: RTree<Entry>,
-    by_seq: HashMap<i64, (Entry, T)>,
+    /// Boxed: a hash table's slots are sized for up to twice the entries, so a large `T`
+    /// inline would double its memory (a million events: about 500 MB instead of 250).
+    by_seq: HashMap<i64, Box<(Entry, T)>>,
     categories: HashMap<String, u32>,
 }
 
@@ -74,17 +76,21 @@ fn chord2_to_m(chord2: f64) -> f64 {
 
 impl<T> SpatialIndex<T> {
     /// Builds an index from `(seq, position, category, value)` in one bulk load (fast at
-    /// start-up).
-    pub fn bulk(entries: impl IntoIterator<Item = (i64, Coordinates, String, T)>) -> Self {
+    /// start-up); `expected` sizes it (how many entries are coming, roughly).
+    pub fn bulk(
+        entries: impl IntoIterator<Item = (i64, Coordinates, String, T)>,
+        expected: usize,
+    ) -> Self {
         let mut index = SpatialIndex::default();
-        let mut list = Vec::new();
+        index.by_seq.reserve(expected);
+        let mut list = Vec::with_capacity(expected);
         for (seq, at, category, value) in entries {
             let e = Entry {
                 xyz: xyz(&at),
                 seq,
                 category: index.category_id(&category),
             };
-            index.by_seq.insert(seq, (e, value));
+            index.by_seq.insert(seq, Box::new((e, value)));
             list.push(e);
         }
         index.tree = RTree::bulk_load(list);
@@ -104,10 +110,14 @@ impl<T> SpatialIndex<T> {
             seq,
             category: self.category_id(category),
         };
-        match self.by_seq.insert(seq, (e, value)) {
+        match self
+            .by_seq
+            .insert(seq, Box::new((e, value)))
+            .map(|old| old.0)
+        {
             // Same place: the tree already holds this entry.
-            Some((old, _)) if old == e => {}
-            Some((old, _)) => {
+            Some(old) if old == e => {}
+            Some(old) => {
                 self.tree.remove(&old);
                 self.tree.insert(e);
             }
@@ -117,14 +127,14 @@ impl<T> SpatialIndex<T> {
 
     /// Removes an event (ended or deleted); a no-op when absent.
     pub fn remove(&mut self, seq: i64) {
-        if let Some((e, _)) = self.by_seq.remove(&seq) {
-            self.tree.remove(&e);
+        if let Some(old) = self.by_seq.remove(&seq) {
+            self.tree.remove(&old.0);
         }
     }
 
     /// The value kept for an event.
     pub fn get(&self, seq: i64) -> Option<&T> {
-        self.by_seq.get(&seq).map(|(_, v)| v)
+        self.by_seq.get(&seq).map(|entry| &entry.1)
     }
 
     /// How many events are indexed.
@@ -207,7 +217,7 @@ mod tests {
             let cat = if seq % 3 == 0 { "deporte" } else { "cultura" };
             pts.push((seq, c(lng, lat), cat.to_string(), ()));
         }
-        let index = SpatialIndex::bulk(pts.clone());
+        let index = SpatialIndex::bulk(pts.clone(), pts.len());
         let center = c(-74.07, 4.65);
         for (max_m, limit, cat) in [
             (5000.0, 20, None),

@@ -964,17 +964,25 @@ impl Drop for SqliteStore {
 /// Reads every active event through the R*Tree (which holds only active events) to build
 /// the in-memory index, rows included.
 fn load_spatial(c: &Connection) -> rusqlite::Result<SpatialIndex<CompactEvent>> {
+    let expected: i64 = c.query_row("SELECT COUNT(*) FROM event_locations", [], |r| r.get(0))?;
     let mut stmt = c.prepare(&format!(
         "SELECT {EVENT_COLS}, e.seq FROM event_locations AS r JOIN events AS e ON e.seq = r.id"
     ))?;
-    let mut rows = Vec::new();
-    for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(16)?, event_row(r)?)))? {
-        let (seq, event) = row?;
-        if let Some(compact) = CompactEvent::new(&event) {
-            rows.push((seq, event.location.coordinates, event.category, compact));
-        }
+    // Straight from the rows into the index (no list of a million rows in between); the
+    // first error ends the walk and is returned.
+    let mut failed = None;
+    let rows = stmt
+        .query_map([], |r| Ok((r.get::<_, i64>(16)?, event_row(r)?)))?
+        .map_while(|row| row.map_err(|e| failed = Some(e)).ok())
+        .filter_map(|(seq, event)| {
+            let compact = CompactEvent::new(&event)?;
+            Some((seq, event.location.coordinates, event.category, compact))
+        });
+    let index = SpatialIndex::bulk(rows, usize::try_from(expected).unwrap_or(0));
+    match failed {
+        Some(e) => Err(e),
+        None => Ok(index),
     }
-    Ok(SpatialIndex::bulk(rows))
 }
 
 /// Inserts an event row and its R*Tree entry; its `seq`.
