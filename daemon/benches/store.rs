@@ -6,6 +6,10 @@
 //!
 //! Run: `cargo bench -p citypulse-daemon --bench store` (add `-- nearby` for one group).
 //! The 1M case needs ~1 minute to seed; `CPL_BENCH_SIZES=10000,100000` limits it.
+//!
+//! The same near-me and claim benchmarks on MongoDB when `CPL_BENCH_MONGODB_URL` names a
+//! server (a throw-away database is made there and dropped after), at the sizes of
+//! `CPL_BENCH_MONGODB_SIZES` (default 10000,100000).
 
 use std::sync::Arc;
 
@@ -16,6 +20,7 @@ use citypulse::time;
 use citypulse::ws::ServerMessage;
 use citypulse_daemon::hub::Hub;
 use citypulse_daemon::seed::{self, Scatter};
+use citypulse_daemon::store::mongo::MongoStore;
 use citypulse_daemon::store::sqlite::SqliteStore;
 use citypulse_daemon::store::{ClaimOutcome, NewUser, Store};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -28,7 +33,7 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
-async fn creator(store: &SqliteStore) -> UserId {
+async fn creator(store: &dyn Store) -> UserId {
     let id = UserId::generate();
     store
         .create_user(NewUser {
@@ -109,7 +114,7 @@ fn claims(c: &mut Criterion) {
         .remove(0)
         .event
         .id;
-    let user = rt.block_on(creator(&store));
+    let user = rt.block_on(creator(store.as_ref()));
     rt.block_on(store.join_event(&event, &user, time::now()))
         .expect("join");
     let mut group = c.benchmark_group("claim_distinct_collectibles");
@@ -209,5 +214,111 @@ fn encoding(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, nearby, claims, encoding);
+criterion_group!(benches, nearby, claims, encoding, mongodb);
 criterion_main!(benches);
+
+/// The near-me and claim benchmarks on MongoDB (see the module documentation).
+fn mongodb(c: &mut Criterion) {
+    let Ok(url) = std::env::var("CPL_BENCH_MONGODB_URL") else {
+        return;
+    };
+    let rt = runtime();
+    let name = format!("citypulse_bench_{}", rand_digits());
+    let store = Arc::new(
+        rt.block_on(MongoStore::connect(&url, &name))
+            .expect("connect to CPL_BENCH_MONGODB_URL"),
+    );
+    let who = rt.block_on(creator(store.as_ref()));
+    let sizes: Vec<usize> = std::env::var("CPL_BENCH_MONGODB_SIZES")
+        .ok()
+        .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![10_000, 100_000]);
+    let mut group = c.benchmark_group("mongodb_nearby_20_within_5km");
+    group.sample_size(50);
+    let mut have = 0;
+    for n in sizes {
+        // Grow the one database to n events (the scatter's seed differs per batch).
+        while have < n {
+            let batch: Vec<_> =
+                seed::bogota_events((n - have).min(10_000), &who, have as u64).collect();
+            have += rt.block_on(store.import_events(batch)).expect("import");
+        }
+        let mut rng = Scatter::new(99);
+        group.throughput(Throughput::Elements(1));
+        group.bench_with_input(BenchmarkId::from_parameter(n), &n, |b, _| {
+            b.to_async(&rt).iter(|| {
+                let center = rng.point();
+                let store = store.clone();
+                async move {
+                    store
+                        .events_near(center, 5000.0, 20, None)
+                        .await
+                        .expect("nearby")
+                }
+            })
+        });
+    }
+    group.finish();
+    let event = rt
+        .block_on(store.events_near(Scatter::new(10).point(), 50_000.0, 1, None))
+        .expect("an event")
+        .remove(0)
+        .event
+        .id;
+    let user = rt.block_on(creator(store.as_ref()));
+    rt.block_on(store.join_event(&event, &user, time::now()))
+        .expect("join");
+    let mut group = c.benchmark_group("mongodb_claim_distinct_collectibles");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(1));
+    for in_flight in [1usize, 64] {
+        group.bench_function(BenchmarkId::new("in_flight", in_flight), |b| {
+            b.iter_custom(|iters| {
+                let ids: Vec<CollectibleId> = (0..iters)
+                    .map(|_| {
+                        let now = time::now();
+                        let col = Collectible {
+                            id: CollectibleId::generate(),
+                            event_id: event.clone(),
+                            name: "Tinto".into(),
+                            rarity: Rarity::Common,
+                            points: 10,
+                            dropped_at: now,
+                            expires_at: now + chrono::Duration::minutes(5),
+                            claimed_by: None,
+                            claimed_at: None,
+                            is_active: true,
+                        };
+                        rt.block_on(store.drop_collectible(&col)).expect("drop");
+                        col.id
+                    })
+                    .collect();
+                let ids = Arc::new(ids);
+                let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+                let started = std::time::Instant::now();
+                rt.block_on(async {
+                    let mut claimers = tokio::task::JoinSet::new();
+                    for _ in 0..in_flight {
+                        let (store, user, ids, next) =
+                            (store.clone(), user.clone(), ids.clone(), next.clone());
+                        claimers.spawn(async move {
+                            loop {
+                                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                let Some(id) = ids.get(i) else { return };
+                                let won = store
+                                    .claim_collectible(id, &user, time::now())
+                                    .await
+                                    .expect("claim");
+                                assert!(matches!(won, ClaimOutcome::Won(_)));
+                            }
+                        });
+                    }
+                    while claimers.join_next().await.is_some() {}
+                });
+                started.elapsed()
+            })
+        });
+    }
+    group.finish();
+    let _ = rt.block_on(async { store.database().drop().await });
+}

@@ -32,7 +32,7 @@ pub struct Args {
     #[arg(long)]
     pub event: Option<EventId>,
     /// How many users race (each registered for the run)
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=5000))]
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=20_000))]
     pub users: u32,
     /// Wait for the daemon's next scheduled drop in the event instead of dropping one
     /// (no admin token needed)

@@ -32,7 +32,7 @@ pub struct CompactEvent {
 }
 
 /// The 12 bytes of a 24-hex id (ids are checked when made, so every stored id has them).
-fn id_bytes(hex: &str) -> Option<[u8; 12]> {
+pub fn id_bytes(hex: &str) -> Option<[u8; 12]> {
     let mut out = [0u8; 12];
     if hex.len() != 24 {
         return None;
