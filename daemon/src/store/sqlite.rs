@@ -580,7 +580,7 @@ fn load_event(c: &Connection, id: &str) -> Step<Event> {
 /// after its transaction commits (see [`SqliteStore::write_indexed`]).
 enum IndexChange {
     /// The event is active with this row (new, or its room or participants changed).
-    Put(i64, Event),
+    Put(i64, Box<Event>),
     /// The event is no longer active (ended or deleted).
     Remove(i64),
 }
@@ -595,7 +595,9 @@ fn reindex(c: &Connection, seq: i64) -> Step<IndexChange> {
         .query_row([seq], event_row)
         .optional()?;
     Ok(match row {
-        Some(event) if event.status == EventStatus::Active => IndexChange::Put(seq, event),
+        Some(event) if event.status == EventStatus::Active => {
+            IndexChange::Put(seq, Box::new(event))
+        }
         _ => IndexChange::Remove(seq),
     })
 }
@@ -1451,7 +1453,10 @@ impl Store for SqliteStore {
             }
             let seq = insert_event(c, &event)?;
             let created = load_event(c, event.id.as_str())?;
-            Ok((created.clone(), vec![IndexChange::Put(seq, created)]))
+            Ok((
+                created.clone(),
+                vec![IndexChange::Put(seq, Box::new(created))],
+            ))
         })
         .await
     }
