@@ -51,7 +51,13 @@ async fn acknowledged_writes_survive_sigkill_on_sqlite() {
     }
 }
 
+/// Ignored by default: `secantusd-py` 0.7.0b3, the MongoDB-wire server the tests use, was
+/// seen (2 runs of 4) to spin at 100 % CPU and stop answering after a daemon was killed in
+/// the middle of its transactions, which hangs this test; it passed 3 of 3 rounds when the
+/// server held. Run it on purpose, ideally against a real MongoDB:
+/// `CPL_TEST_MONGODB_URL=mongodb://... cargo test -p citypulse-tests --test crash -- --ignored`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "secantusd-py can hang after a client is killed mid-transaction; run with --ignored"]
 async fn acknowledged_writes_survive_sigkill_on_mongodb() {
     let Some(url) = mongo::shared_url() else {
         return;
