@@ -860,6 +860,7 @@ async fn a_wrong_method_answers_405_naming_the_allowed_ones() {
         ("DELETE", "/api/events", "POST"),
         ("POST", "/api/events/nearby", "GET"),
         ("PUT", "/api/users/register", "POST"),
+        ("GET", "/api/users/register", "POST"),
         ("DELETE", "/health", "GET"),
     ] {
         let resp = http

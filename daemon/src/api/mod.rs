@@ -46,10 +46,11 @@ fn rate_limited(state: State) -> impl Filter<Extract = (), Error = warp::Rejecti
         .untuple_one()
 }
 
-/// `/api/users/me` is its own route: when it is refused (401), the refusal must not be
-/// replaced by `/api/users/{id}`'s "me is not an id"; a not-found rejection ranks last.
+/// `/api/users/me` and `/api/users/register` are routes of their own: when one is refused
+/// (401 for `me`, 405 for `GET register`), the refusal must not be replaced by
+/// `/api/users/{id}`'s "not an id" (422); a not-found rejection ranks last.
 async fn not_me(id: String) -> Result<String, warp::Rejection> {
-    if id == "me" {
+    if id == "me" || id == "register" {
         Err(warp::reject::not_found())
     } else {
         Ok(id)
