@@ -119,75 +119,70 @@ fn claims(c: &mut Criterion) {
         .expect("join");
     let mut group = c.benchmark_group("claim_distinct_collectibles");
     group.throughput(Throughput::Elements(1));
-    // Drops `n` collectibles (untimed, before each timed batch).
-    let drop_n = |n: u64| -> Vec<CollectibleId> {
-        (0..n)
-            .map(|_| {
-                let now = time::now();
-                let col = Collectible {
-                    id: CollectibleId::generate(),
-                    event_id: event.clone(),
-                    name: "Tinto".into(),
-                    rarity: Rarity::Common,
-                    points: 10,
-                    dropped_at: now,
-                    expires_at: now + chrono::Duration::minutes(5),
-                    claimed_by: None,
-                    claimed_at: None,
-                    is_active: true,
-                };
-                rt.block_on(store.drop_collectible(&col)).expect("drop");
-                col.id
-            })
-            .collect()
-    };
+    let store: Arc<dyn Store> = store;
     // One claim after another: the latency of one claim, its own commit each time.
     group.bench_function("sqlite_sequential", |b| {
-        b.iter_custom(|iters| {
-            let ids = drop_n(iters);
-            let started = std::time::Instant::now();
-            rt.block_on(async {
-                for id in &ids {
-                    store
-                        .claim_collectible(id, &user, time::now())
-                        .await
-                        .expect("claim");
-                }
-            });
-            started.elapsed()
-        })
+        b.iter_custom(|iters| timed_claims(&rt, &store, &event, &user, iters, 1))
     });
     // 64 claims in flight at once (a drop burst, many players): the writer commits them
     // in groups, so throughput is what this measures.
     group.bench_function("sqlite_64_in_flight", |b| {
-        b.iter_custom(|iters| {
-            let ids = drop_n(iters);
-            let started = std::time::Instant::now();
-            rt.block_on(async {
-                let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-                let ids = Arc::new(ids);
-                let mut claimers = tokio::task::JoinSet::new();
-                for _ in 0..64 {
-                    let (store, user, ids, next) =
-                        (store.clone(), user.clone(), ids.clone(), next.clone());
-                    claimers.spawn(async move {
-                        loop {
-                            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                            let Some(id) = ids.get(i) else { return };
-                            let won = store
-                                .claim_collectible(id, &user, time::now())
-                                .await
-                                .expect("claim");
-                            assert!(matches!(won, ClaimOutcome::Won(_)));
-                        }
-                    });
-                }
-                while claimers.join_next().await.is_some() {}
-            });
-            started.elapsed()
-        })
+        b.iter_custom(|iters| timed_claims(&rt, &store, &event, &user, iters, 64))
     });
     group.finish();
+}
+
+/// Drops `iters` collectibles into `event` (untimed), then times `user` claiming each once
+/// with `in_flight` claims at a time; every claim must win.
+fn timed_claims(
+    rt: &tokio::runtime::Runtime,
+    store: &Arc<dyn Store>,
+    event: &EventId,
+    user: &UserId,
+    iters: u64,
+    in_flight: usize,
+) -> std::time::Duration {
+    let ids: Vec<CollectibleId> = (0..iters)
+        .map(|_| {
+            let now = time::now();
+            let col = Collectible {
+                id: CollectibleId::generate(),
+                event_id: event.clone(),
+                name: "Tinto".into(),
+                rarity: Rarity::Common,
+                points: 10,
+                dropped_at: now,
+                expires_at: now + chrono::Duration::minutes(5),
+                claimed_by: None,
+                claimed_at: None,
+                is_active: true,
+            };
+            rt.block_on(store.drop_collectible(&col)).expect("drop");
+            col.id
+        })
+        .collect();
+    let ids = Arc::new(ids);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let started = std::time::Instant::now();
+    rt.block_on(async {
+        let mut claimers = tokio::task::JoinSet::new();
+        for _ in 0..in_flight {
+            let (store, user, ids, next) = (store.clone(), user.clone(), ids.clone(), next.clone());
+            claimers.spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(id) = ids.get(i) else { return };
+                    let won = store
+                        .claim_collectible(id, &user, time::now())
+                        .await
+                        .expect("claim");
+                    assert!(matches!(won, ClaimOutcome::Won(_)));
+                }
+            });
+        }
+        while claimers.join_next().await.is_some() {}
+    });
+    started.elapsed()
 }
 
 fn encoding(c: &mut Criterion) {
@@ -268,55 +263,13 @@ fn mongodb(c: &mut Criterion) {
     let user = rt.block_on(creator(store.as_ref()));
     rt.block_on(store.join_event(&event, &user, time::now()))
         .expect("join");
+    let dyn_store: Arc<dyn Store> = store.clone();
     let mut group = c.benchmark_group("mongodb_claim_distinct_collectibles");
     group.sample_size(20);
     group.throughput(Throughput::Elements(1));
     for in_flight in [1usize, 64] {
         group.bench_function(BenchmarkId::new("in_flight", in_flight), |b| {
-            b.iter_custom(|iters| {
-                let ids: Vec<CollectibleId> = (0..iters)
-                    .map(|_| {
-                        let now = time::now();
-                        let col = Collectible {
-                            id: CollectibleId::generate(),
-                            event_id: event.clone(),
-                            name: "Tinto".into(),
-                            rarity: Rarity::Common,
-                            points: 10,
-                            dropped_at: now,
-                            expires_at: now + chrono::Duration::minutes(5),
-                            claimed_by: None,
-                            claimed_at: None,
-                            is_active: true,
-                        };
-                        rt.block_on(store.drop_collectible(&col)).expect("drop");
-                        col.id
-                    })
-                    .collect();
-                let ids = Arc::new(ids);
-                let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-                let started = std::time::Instant::now();
-                rt.block_on(async {
-                    let mut claimers = tokio::task::JoinSet::new();
-                    for _ in 0..in_flight {
-                        let (store, user, ids, next) =
-                            (store.clone(), user.clone(), ids.clone(), next.clone());
-                        claimers.spawn(async move {
-                            loop {
-                                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                let Some(id) = ids.get(i) else { return };
-                                let won = store
-                                    .claim_collectible(id, &user, time::now())
-                                    .await
-                                    .expect("claim");
-                                assert!(matches!(won, ClaimOutcome::Won(_)));
-                            }
-                        });
-                    }
-                    while claimers.join_next().await.is_some() {}
-                });
-                started.elapsed()
-            })
+            b.iter_custom(|iters| timed_claims(&rt, &dyn_store, &event, &user, iters, in_flight))
         });
     }
     group.finish();
