@@ -198,6 +198,56 @@ pub fn shared_url() -> Option<String> {
     .clone()
 }
 
+/// A database for a test that leaves its server in a state no other test should share:
+/// clients killed in the middle of their transactions. On `CPL_TEST_MONGODB_URL` it is a
+/// fresh database, dropped afterwards; otherwise a `secantusd-py` of its own, stopped
+/// afterwards without dropping anything. None, after saying why as [`shared_url`] does,
+/// when there is neither.
+///
+/// Why not a database on the shared server: `secantusd-py` 0.7.0b3 keeps a killed client's
+/// transaction open until another transaction statement reaps it (60 s idle), and its
+/// `dropDatabase` spins forever in a WiredTiger remove under the storage lock while that
+/// transaction still holds the rows, so no statement ever gets to reap it (py-spy: the
+/// drop's thread in `__wt_btcur_remove` at 100 % CPU). A real MongoDB lets the drop wait
+/// for the transaction's lifetime and then goes on.
+pub struct IsolatedDatabase {
+    /// Server URL.
+    pub url: String,
+    /// Database name.
+    pub name: String,
+    _drop: Option<DropDatabase>,
+    _server: Option<MongoServer>,
+}
+
+impl IsolatedDatabase {
+    /// A fresh database named after `prefix`.
+    pub fn start(prefix: &str) -> Option<IsolatedDatabase> {
+        let name = unique_database(prefix);
+        if let Some(url) = external_url() {
+            let drop = DropDatabase {
+                url: url.clone(),
+                name: name.clone(),
+            };
+            return Some(IsolatedDatabase {
+                url,
+                name,
+                _drop: Some(drop),
+                _server: None,
+            });
+        }
+        let Some(server) = MongoServer::start_in_memory() else {
+            skipped();
+            return None;
+        };
+        Some(IsolatedDatabase {
+            url: server.url(),
+            name,
+            _drop: None,
+            _server: Some(server),
+        })
+    }
+}
+
 /// Says once that the MongoDB tests were skipped (a failure under `CI=true`).
 pub fn skipped() {
     static ONCE: OnceLock<()> = OnceLock::new();
