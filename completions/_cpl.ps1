@@ -364,7 +364,8 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
         }
         'cpl;events;messages' {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many messages (1 to 200)')
-            [CompletionResult]::new('--before', '--before', [CompletionResultType]::ParameterName, 'Only messages older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z)')
+            [CompletionResult]::new('--before', '--before', [CompletionResultType]::ParameterName, 'Only messages older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the previous page''s last timestamp')
+            [CompletionResult]::new('--before-id', '--before-id', [CompletionResultType]::ParameterName, 'With --before, the previous page''s last message id: the page starts right after it, so messages sharing its millisecond are not skipped')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')

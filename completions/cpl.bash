@@ -1120,7 +1120,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__events__subcmd__messages)
-            opts="-q -v -h -V --limit --before --url --profile --json --format --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --limit --before --before-id --url --profile --json --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1131,6 +1131,10 @@ _cpl() {
                     return 0
                     ;;
                 --before)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --before-id)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -338,7 +338,8 @@ set edit:completion:arg-completer[cpl] = {|@words|
         }
         &'cpl;events;messages'= {
             cand --limit 'At most this many messages (1 to 200)'
-            cand --before 'Only messages older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z)'
+            cand --before 'Only messages older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the previous page''s last timestamp'
+            cand --before-id 'With --before, the previous page''s last message id: the page starts right after it, so messages sharing its millisecond are not skipped'
             cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
             cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
             cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'

@@ -281,7 +281,8 @@ complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcomma
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -s V -l version -d 'Print version'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l limit -d 'At most this many messages (1 to 200)' -r
-complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l before -d 'Only messages older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l before -d 'Only messages older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the previous page\'s last timestamp' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l before-id -d 'With --before, the previous page\'s last message id: the page starts right after it, so messages sharing its millisecond are not skipped' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'

@@ -88,6 +88,11 @@ pub struct PageQuery {
     /// Only entries strictly older than this time (the previous page's last timestamp).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub before: Option<Timestamp>,
+    /// With `before`: the previous page's last id, so that entries sharing its timestamp
+    /// (several in one millisecond) are neither skipped nor repeated: the page then starts
+    /// right after that entry in the newest-first order (timestamp, then id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before_id: Option<String>,
     /// Text search (transcriptions only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,

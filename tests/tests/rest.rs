@@ -519,21 +519,49 @@ async fn messages_history_pages_newest_first() {
             &PageQuery {
                 limit: Some(2),
                 before: Some(page1[1].timestamp),
-                q: None,
+                ..Default::default()
             },
         )
         .await
         .unwrap();
     assert!(page2.iter().all(|m| m.timestamp < page1[1].timestamp));
-    let (code, _) = raw(
-        &d,
-        "GET",
-        &format!("/api/events/{}/messages?limit=201", ev.id),
-        None,
-        None,
-    )
-    .await;
-    assert_eq!(code, 422);
+    // With the last id as well, the pages hold every message once, even those that share
+    // a millisecond.
+    let mut paged = Vec::new();
+    let mut q = PageQuery {
+        limit: Some(2),
+        ..Default::default()
+    };
+    loop {
+        let page = d.client().messages(&ev.id, &q).await.unwrap();
+        let Some(last) = page.last() else { break };
+        q.before = Some(last.timestamp);
+        q.before_id = Some(last.id.to_string());
+        paged.extend(page);
+    }
+    assert_eq!(paged, all);
+    for (query, says) in [
+        ("limit=201", "limit"),
+        (
+            "before_id=6745a1b2c3d4e5f601234567",
+            "before_id needs before",
+        ),
+        (
+            "before=2026-11-25T10:00:00Z&before_id=nope",
+            "before_id: message id",
+        ),
+    ] {
+        let (code, body) = raw(
+            &d,
+            "GET",
+            &format!("/api/events/{}/messages?{query}", ev.id),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(code, 422, "{query}");
+        assert!(body.to_string().contains(says), "{query}: {body}");
+    }
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! `cpl events ...`: create, find, join, leave and end events; participants and messages.
 
 use citypulse::api::{CreateEventRequest, NearbyQuery, PageQuery};
+use citypulse::ids::MessageId;
 use citypulse::time::Timestamp;
 use citypulse::EventId;
 use clap::Subcommand;
@@ -47,9 +48,14 @@ pub enum Command {
         /// At most this many messages (1 to 200)
         #[arg(long, default_value_t = 50)]
         limit: u32,
-        /// Only messages older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z)
+        /// Only messages older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the
+        /// previous page's last timestamp
         #[arg(long, value_name = "TIME")]
         before: Option<Timestamp>,
+        /// With --before, the previous page's last message id: the page starts right after
+        /// it, so messages sharing its millisecond are not skipped
+        #[arg(long, value_name = "ID", requires = "before")]
+        before_id: Option<MessageId>,
     },
 }
 
@@ -154,10 +160,16 @@ pub async fn run(ctx: &Context, cmd: Command) -> anyhow::Result<()> {
             let list = ctx.client()?.participants(&id).await?;
             ctx.out.list(&list)?;
         }
-        Command::Messages { id, limit, before } => {
+        Command::Messages {
+            id,
+            limit,
+            before,
+            before_id,
+        } => {
             let q = PageQuery {
                 limit: Some(limit),
                 before,
+                before_id: before_id.map(|m| m.to_string()),
                 q: None,
             };
             let list = ctx.client()?.messages(&id, &q).await?;

@@ -5,7 +5,7 @@ use citypulse::api::{
     PageQuery,
 };
 use citypulse::geo::Coordinates;
-use citypulse::ids::EventId;
+use citypulse::ids::{EventId, InvalidId, MessageId, TranscriptId};
 use citypulse::model::{EventStatus, User};
 use citypulse::{time, validate};
 use serde::Deserialize;
@@ -18,7 +18,7 @@ use super::input;
 use super::users::created;
 use crate::daily::TokenProperties;
 use crate::state::State;
-use crate::store::NewEvent;
+use crate::store::{Before, NewEvent};
 use crate::{drops, rooms};
 
 /// The original's optional `?creator_id=` / `?user_id=`.
@@ -222,19 +222,41 @@ pub async fn participants(state: State, id: String) -> Result<Response, ApiError
     Ok(warp::reply::json(&list).into_response())
 }
 
-fn page_limit(q: &PageQuery) -> Result<u32, ApiError> {
+/// The size of the page a history query asks for, and where it starts; `Id` is the kind of
+/// id its entries have (`before_id`).
+fn page<Id>(q: &PageQuery) -> Result<(u32, Option<Before>), ApiError>
+where
+    Id: std::str::FromStr<Err = InvalidId> + std::fmt::Display,
+{
     let limit = q.limit.unwrap_or(page::DEFAULT_LIMIT);
     validate::in_range("limit", limit as i64, 1, page::MAX_LIMIT as i64)?;
-    Ok(limit)
+    let before = match (q.before, q.before_id.as_deref()) {
+        (None, None) => None,
+        (Some(at), None) => Some(Before::at(at)),
+        (Some(at), Some(id)) => {
+            let id: Id = id
+                .parse()
+                .map_err(|e| ApiError::Validation(format!("before_id: {e}")))?;
+            Some(Before::entry(at, &id.to_string()))
+        }
+        (None, Some(_)) => {
+            return Err(ApiError::Validation(
+                "before_id needs before: pass the previous page's last timestamp as before \
+                 and its id as before_id"
+                    .into(),
+            ))
+        }
+    };
+    Ok((limit, before))
 }
 
 /// `GET /api/events/{id}/messages`, newest first.
 pub async fn messages(state: State, id: String, query: String) -> Result<Response, ApiError> {
     let id: EventId = input::id(&id)?;
     let q: PageQuery = input::parse_query(&query)?;
-    let limit = page_limit(&q)?;
+    let (limit, before) = page::<MessageId>(&q)?;
     state.store.event(&id).await?;
-    let list = state.store.messages(&id, limit, q.before).await?;
+    let list = state.store.messages(&id, limit, before).await?;
     Ok(warp::reply::json(&list).into_response())
 }
 
@@ -242,7 +264,7 @@ pub async fn messages(state: State, id: String, query: String) -> Result<Respons
 pub async fn transcriptions(state: State, id: String, query: String) -> Result<Response, ApiError> {
     let id: EventId = input::id(&id)?;
     let q: PageQuery = input::parse_query(&query)?;
-    let limit = page_limit(&q)?;
+    let (limit, before) = page::<TranscriptId>(&q)?;
     let search =
         q.q.as_deref()
             .map(|s| validate::text("q", s, 1, 200))
@@ -250,7 +272,7 @@ pub async fn transcriptions(state: State, id: String, query: String) -> Result<R
     state.store.event(&id).await?;
     let list = state
         .store
-        .transcriptions(&id, limit, q.before, search.as_deref())
+        .transcriptions(&id, limit, before, search.as_deref())
         .await?;
     Ok(warp::reply::json(&list).into_response())
 }

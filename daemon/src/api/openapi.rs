@@ -626,6 +626,12 @@ fn paging() -> Vec<Value> {
             json!({ "type": "string", "format": "date-time" }),
             "Only entries strictly older than this time (exclusive): pass the last timestamp of the previous page to get the next one.",
         ),
+        query_param(
+            "before_id",
+            false,
+            json!({ "type": "string", "pattern": "^[0-9a-fA-F]{24}$" }),
+            "With `before`: the id of the previous page's last entry. The page then starts right after that entry (newest first by timestamp, then id), so entries sharing its millisecond are neither skipped nor repeated. Without `before`: 422.",
+        ),
     ]
 }
 
@@ -938,7 +944,7 @@ fn operations() -> Vec<Op> {
             id: "listMessages",
             tag: "events",
             summary: "Chat history, newest first",
-            description: "Paged by `limit` and the exclusive `before` timestamp.",
+            description: "Paged by `limit` and `before` (plus `before_id`, the previous page's last id, so that no message sharing its millisecond is skipped).",
             auth: Auth::None,
             params: {
                 let mut p = vec![path_param("event_id", "event")];

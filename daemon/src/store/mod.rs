@@ -56,6 +56,32 @@ impl StoreError {
 /// Result of a storage operation.
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Where a page of a history (chat, transcript) starts, in its newest-first order of
+/// timestamp, then id: strictly after the entry at `at` whose id is `id`. Without an id,
+/// strictly before `at`, which skips the rest of a millisecond that a page ended in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Before {
+    /// The previous page's last timestamp.
+    pub at: Timestamp,
+    /// The previous page's last id (24 lower-case hex digits).
+    pub id: Option<String>,
+}
+
+impl Before {
+    /// Everything strictly older than `at`.
+    pub fn at(at: Timestamp) -> Before {
+        Before { at, id: None }
+    }
+
+    /// Everything after the entry `id` stored at `at`.
+    pub fn entry(at: Timestamp, id: &str) -> Before {
+        Before {
+            at,
+            id: Some(id.to_string()),
+        }
+    }
+}
+
 /// A user to insert. `token_hash` is the SHA-256 (hex) of the bearer token; the token
 /// itself is never stored.
 #[derive(Debug, Clone)]
@@ -278,12 +304,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// Stores a chat message.
     async fn add_message(&self, message: &ChatMessage) -> StoreResult<()>;
-    /// An event's messages strictly before `before` (all when None), newest first.
+    /// An event's messages after `before` (all when None), newest first.
     async fn messages(
         &self,
         event: &EventId,
         limit: u32,
-        before: Option<Timestamp>,
+        before: Option<Before>,
     ) -> StoreResult<Vec<ChatMessage>>;
 
     // ---- collectibles ----
@@ -314,13 +340,13 @@ pub trait Store: Send + Sync + 'static {
 
     /// Stores a final transcript segment.
     async fn add_transcription(&self, segment: &Transcription) -> StoreResult<()>;
-    /// An event's stored segments strictly before `before`, newest first, optionally only
-    /// those whose text contains `query` (case-insensitive).
+    /// An event's stored segments after `before`, newest first, optionally only those
+    /// whose text contains `query` (case-insensitive).
     async fn transcriptions(
         &self,
         event: &EventId,
         limit: u32,
-        before: Option<Timestamp>,
+        before: Option<Before>,
         query: Option<&str>,
     ) -> StoreResult<Vec<Transcription>>;
 }

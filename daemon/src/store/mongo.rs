@@ -89,7 +89,7 @@ use mongodb::error::{Error as DbError, ErrorKind, WriteFailure};
 use mongodb::options::{ClientOptions, IndexOptions, ReturnDocument, WriteConcern};
 use mongodb::{ClientSession, Collection, Database, IndexModel};
 
-use super::{ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult};
+use super::{Before, ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult};
 
 /// How long an operation waits for a server to answer before it fails (503).
 pub const SELECTION_TIMEOUT: Duration = Duration::from_secs(3);
@@ -240,6 +240,19 @@ fn limit_of(limit: u32) -> i64 {
 }
 
 /// A regular expression that matches `text` literally (PCRE and Python `re` alike).
+/// The filter of a history page starting after `before` in the newest-first order of
+/// `field`, then `_id` (the order both history reads sort by).
+fn page_start(field: &str, before: Before) -> Result<Document, StoreError> {
+    let at = date(&before.at);
+    Ok(match before.id {
+        None => doc! { field: { "$lt": at } },
+        Some(id) => doc! { "$or": [
+            { field: { "$lt": at } },
+            { field: at, "_id": { "$lt": oid(&id)? } },
+        ] },
+    })
+}
+
 fn literal_regex(text: &str) -> String {
     let mut out = String::with_capacity(text.len() * 2);
     for ch in text.chars() {
@@ -1957,7 +1970,7 @@ impl Store for MongoStore {
         &self,
         event: &EventId,
         limit: u32,
-        before: Option<Timestamp>,
+        before: Option<Before>,
     ) -> StoreResult<Vec<ChatMessage>> {
         let step = async {
             let (e, _) = self.event_state(event.as_str(), None).await?;
@@ -1965,8 +1978,8 @@ impl Store for MongoStore {
                 return Ok(Vec::new());
             }
             let mut filter = doc! { "event_id": e };
-            if let Some(b) = &before {
-                filter.insert("timestamp", doc! { "$lt": date(b) });
+            if let Some(b) = before {
+                filter.extend(page_start("timestamp", b)?);
             }
             let docs = self
                 .all(
@@ -2238,7 +2251,7 @@ impl Store for MongoStore {
         &self,
         event: &EventId,
         limit: u32,
-        before: Option<Timestamp>,
+        before: Option<Before>,
         query: Option<&str>,
     ) -> StoreResult<Vec<Transcription>> {
         let step = async {
@@ -2247,8 +2260,8 @@ impl Store for MongoStore {
                 return Ok(Vec::new());
             }
             let mut filter = doc! { "event_id": e };
-            if let Some(b) = &before {
-                filter.insert("created_at", doc! { "$lt": date(b) });
+            if let Some(b) = before {
+                filter.extend(page_start("created_at", b)?);
             }
             // Case-insensitive beyond ASCII, like SQLite: both sides lower-cased by Rust,
             // the query matched literally.

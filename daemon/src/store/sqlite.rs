@@ -64,7 +64,7 @@ use rusqlite::{
 
 use super::compact::CompactEvent;
 use super::spatial::SpatialIndex;
-use super::{ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult};
+use super::{Before, ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult};
 
 /// How many reader connections serve reads.
 pub const READERS: usize = 4;
@@ -613,6 +613,16 @@ fn load_collectible(c: &Connection, id: &str) -> Step<Collectible> {
 }
 
 /// `%query%` for LIKE, with `%`, `_` and the escape character itself taken literally.
+/// The bounds of `(timestamp, id) < (?, ?)` for a page starting after `before`: the empty
+/// id sorts before every id, so without one the page holds what is strictly older than
+/// the time, and without a `before` everything.
+fn page_start(before: Option<Before>) -> (i64, String) {
+    match before {
+        Some(b) => (ms(&b.at), b.id.unwrap_or_default()),
+        None => (i64::MAX, String::new()),
+    }
+}
+
 fn like_pattern(query: &str) -> String {
     let mut pattern = String::with_capacity(query.len() + 2);
     pattern.push('%');
@@ -1881,23 +1891,18 @@ impl Store for SqliteStore {
         &self,
         event: &EventId,
         limit: u32,
-        before: Option<Timestamp>,
+        before: Option<Before>,
     ) -> StoreResult<Vec<ChatMessage>> {
         let event = event.to_string();
+        let (at, id) = page_start(before);
         self.read("read chat messages", move |c| {
             event_state(c, &event)?;
             Ok(c.prepare_cached(&format!(
-                "SELECT {MESSAGE_COLS} FROM messages WHERE event_id = ?1 AND timestamp < ?2 \
-                 ORDER BY timestamp DESC, id DESC LIMIT ?3"
+                "SELECT {MESSAGE_COLS} FROM messages WHERE event_id = ?1 \
+                 AND (timestamp, id) < (?2, ?3) \
+                 ORDER BY timestamp DESC, id DESC LIMIT ?4"
             ))?
-            .query_map(
-                params![
-                    event,
-                    before.as_ref().map_or(i64::MAX, ms),
-                    i64::from(limit)
-                ],
-                message_row,
-            )?
+            .query_map(params![event, at, id, i64::from(limit)], message_row)?
             .collect::<rusqlite::Result<_>>()?)
         })
         .await
@@ -2075,26 +2080,22 @@ impl Store for SqliteStore {
         &self,
         event: &EventId,
         limit: u32,
-        before: Option<Timestamp>,
+        before: Option<Before>,
         query: Option<&str>,
     ) -> StoreResult<Vec<Transcription>> {
         let event = event.to_string();
         let pattern = query.map(like_pattern);
+        let (at, id) = page_start(before);
         self.read("read transcript segments", move |c| {
             event_state(c, &event)?;
             Ok(c.prepare_cached(&format!(
                 "SELECT {TRANSCRIPTION_COLS} FROM transcriptions \
-                 WHERE event_id = ?1 AND created_at < ?2 \
-                   AND (?3 IS NULL OR text_folded LIKE ?3 ESCAPE '\\') \
-                 ORDER BY created_at DESC, id DESC LIMIT ?4"
+                 WHERE event_id = ?1 AND (created_at, id) < (?2, ?3) \
+                   AND (?4 IS NULL OR text_folded LIKE ?4 ESCAPE '\\') \
+                 ORDER BY created_at DESC, id DESC LIMIT ?5"
             ))?
             .query_map(
-                params![
-                    event,
-                    before.as_ref().map_or(i64::MAX, ms),
-                    pattern,
-                    i64::from(limit)
-                ],
+                params![event, at, id, pattern, i64::from(limit)],
                 transcription_row,
             )?
             .collect::<rusqlite::Result<_>>()?)

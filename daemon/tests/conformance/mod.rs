@@ -28,7 +28,7 @@ use citypulse::model::{
 };
 use citypulse::time::Timestamp;
 use citypulse_daemon::store::{
-    ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult,
+    Before, ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult,
 };
 
 /// A fresh store and what must outlive it.
@@ -79,6 +79,7 @@ macro_rules! conformance_tests {
             leave_all_events_empties_every_room,
             active_events_with_participants_lists_occupied_rooms,
             messages_page_newest_first,
+            history_pages_split_a_millisecond,
             collectibles_drop_and_list_active,
             drop_into_ended_event_conflicts,
             claim_wins_once_then_already_claimed,
@@ -1011,15 +1012,19 @@ pub async fn messages_page_newest_first(s: Arc<dyn Store>) {
     );
     let before = sent[1].timestamp;
     assert_eq!(
-        s.messages(&e.id, 50, Some(before)).await.expect("messages"),
+        s.messages(&e.id, 50, Some(Before::at(before)))
+            .await
+            .expect("messages"),
         sent[2..].to_vec()
     );
     assert_eq!(
-        s.messages(&e.id, 1, Some(before)).await.expect("messages"),
+        s.messages(&e.id, 1, Some(Before::at(before)))
+            .await
+            .expect("messages"),
         sent[2..3].to_vec()
     );
     assert!(s
-        .messages(&e.id, 50, Some(sent[4].timestamp))
+        .messages(&e.id, 50, Some(Before::at(sent[4].timestamp)))
         .await
         .expect("messages")
         .is_empty());
@@ -1034,6 +1039,102 @@ pub async fn messages_page_newest_first(s: Arc<dyn Store>) {
             .expect("messages")
             .len(),
         1
+    );
+}
+
+/// Seven messages and seven segments in one millisecond, paged three at a time with the
+/// previous page's last timestamp and id: every entry exactly once, in the first page's
+/// order; with the timestamp alone the rest of the millisecond is skipped.
+pub async fn history_pages_split_a_millisecond(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let e = event_at(&s, &u.id, bogota(), "music").await;
+    let same = at(5000);
+    for i in 0..7 {
+        s.add_message(&ChatMessage {
+            id: MessageId::generate(),
+            event_id: e.id.clone(),
+            user_id: u.id.clone(),
+            name: u.name.clone(),
+            message: format!("m{i}"),
+            timestamp: same,
+        })
+        .await
+        .expect("add_message");
+        s.add_transcription(&Transcription {
+            id: TranscriptId::generate(),
+            event_id: e.id.clone(),
+            speaker_id: u.id.clone(),
+            text: format!("t{i}"),
+            confidence: 0.5,
+            start: 0.0,
+            duration: 0.5,
+            words: Vec::new(),
+            created_at: same,
+        })
+        .await
+        .expect("add_transcription");
+    }
+    s.add_message(&ChatMessage {
+        id: MessageId::generate(),
+        event_id: e.id.clone(),
+        user_id: u.id.clone(),
+        name: u.name.clone(),
+        message: "older".into(),
+        timestamp: at(4999),
+    })
+    .await
+    .expect("add_message");
+
+    let all = s.messages(&e.id, 50, None).await.expect("messages");
+    assert_eq!(all.len(), 8);
+    let mut paged = Vec::new();
+    let mut before = None;
+    loop {
+        let page = s
+            .messages(&e.id, 3, before.clone())
+            .await
+            .expect("messages");
+        let Some(last) = page.last() else { break };
+        before = Some(Before::entry(last.timestamp, last.id.as_str()));
+        paged.extend(page);
+    }
+    assert_eq!(
+        paged, all,
+        "pages by timestamp and id hold every message once"
+    );
+    let first = s.messages(&e.id, 3, None).await.expect("messages");
+    let by_time_only = s
+        .messages(&e.id, 50, Some(Before::at(first[2].timestamp)))
+        .await
+        .expect("messages");
+    assert_eq!(
+        by_time_only
+            .iter()
+            .map(|m| m.message.as_str())
+            .collect::<Vec<_>>(),
+        vec!["older"],
+        "`before` alone stays exclusive of its whole millisecond"
+    );
+
+    let all = s
+        .transcriptions(&e.id, 50, None, None)
+        .await
+        .expect("transcriptions");
+    assert_eq!(all.len(), 7);
+    let mut paged = Vec::new();
+    let mut before = None;
+    loop {
+        let page = s
+            .transcriptions(&e.id, 3, before.clone(), Some("t"))
+            .await
+            .expect("transcriptions");
+        let Some(last) = page.last() else { break };
+        before = Some(Before::entry(last.created_at, last.id.as_str()));
+        paged.extend(page);
+    }
+    assert_eq!(
+        paged, all,
+        "pages by timestamp and id hold every segment once"
     );
 }
 
@@ -1414,7 +1515,7 @@ pub async fn transcriptions_page_and_search(s: Arc<dyn Store>) {
     );
     let before = stored[1].created_at;
     assert_eq!(
-        s.transcriptions(&e.id, 50, Some(before), None)
+        s.transcriptions(&e.id, 50, Some(Before::at(before)), None)
             .await
             .expect("transcriptions"),
         stored[2..].to_vec()
@@ -1441,15 +1542,20 @@ pub async fn transcriptions_page_and_search(s: Arc<dyn Store>) {
     assert_eq!(find("").await.len(), 4);
     // Query and paging combine; `before` excludes the segment at that very instant.
     assert_eq!(
-        s.transcriptions(&e.id, 50, Some(before), Some("PARQUE"))
+        s.transcriptions(&e.id, 50, Some(Before::at(before)), Some("PARQUE"))
             .await
             .expect("transcriptions"),
         stored[2..3].to_vec()
     );
     assert_eq!(
-        s.transcriptions(&e.id, 50, Some(stored[2].created_at), Some("PARQUE"))
-            .await
-            .expect("transcriptions"),
+        s.transcriptions(
+            &e.id,
+            50,
+            Some(Before::at(stored[2].created_at)),
+            Some("PARQUE")
+        )
+        .await
+        .expect("transcriptions"),
         Vec::<Transcription>::new()
     );
 }
