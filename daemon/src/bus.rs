@@ -81,6 +81,8 @@ pub enum Outgoing {
     },
     /// A new event: each daemon runs its own geofence for `event_nearby`.
     NewEvent(Box<Event>),
+    /// A user's token was reset: each daemon closes that user's sockets.
+    Revoked(UserId),
 }
 
 /// The sending side, held by the hub.
@@ -171,6 +173,12 @@ fn envelope(origin: &str, out: Outgoing) -> Document {
             "created_at": now,
             "kind": "new_event",
             "event": serde_json::to_string(&event).unwrap_or_default(),
+        },
+        Outgoing::Revoked(user) => doc! {
+            "origin": origin,
+            "created_at": now,
+            "kind": "revoked",
+            "user": user.to_string(),
         },
     }
 }
@@ -367,6 +375,10 @@ fn deliver(state: &State, origin: &str, doc: &Document) {
                 Err(e) => tracing::debug!("ignoring an unreadable new_event envelope: {e}"),
             }
         }
+        Some("revoked") => match doc.get_str("user").map(str::parse::<UserId>) {
+            Ok(Ok(user)) => state.hub.revoke_local(&user),
+            _ => tracing::debug!("ignoring a revoked envelope without a user id"),
+        },
         other => tracing::debug!("ignoring a bus envelope of kind {other:?}"),
     }
 }

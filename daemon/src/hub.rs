@@ -114,9 +114,39 @@ struct Geofence {
     next_key: u64,
 }
 
+/// Open transcription streams by user: each only a kill switch (they take no room frames).
+type Streams = Arc<Mutex<HashMap<UserId, Vec<(u64, Arc<KillSwitch>)>>>>;
+
+/// A transcription stream's place among its user's connections, given back when dropped.
+pub struct StreamSlot {
+    streams: Streams,
+    user: UserId,
+    id: u64,
+    /// Set when the hub wants the stream closed (its user's token was reset).
+    pub kill: Arc<KillSwitch>,
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        if let Ok(mut streams) = self.streams.lock() {
+            if let Some(list) = streams.get_mut(&self.user) {
+                list.retain(|(id, _)| *id != self.id);
+                if list.is_empty() {
+                    streams.remove(&self.user);
+                }
+            }
+        }
+    }
+}
+
+/// Why [`Hub::revoke`] closes a user's sockets.
+pub const REVOKED_REASON: &str = "this user's token was reset; connect again with the new token";
+
 /// Connections of this daemon.
 pub struct Hub {
     conns: RwLock<HashMap<UserId, Vec<Conn>>>,
+    /// Counted with `conns` against the per-user limit; locked after `conns` only.
+    streams: Streams,
     geofence: RwLock<Geofence>,
     next_id: AtomicU64,
     queue: usize,
@@ -131,6 +161,7 @@ impl Hub {
     pub fn new(queue: usize, max_per_user: usize, metrics: Arc<Metrics>) -> Self {
         Hub {
             conns: RwLock::default(),
+            streams: Streams::default(),
             geofence: RwLock::default(),
             next_id: AtomicU64::new(1),
             queue,
@@ -150,11 +181,13 @@ impl Hub {
         self.bus.get()
     }
 
-    /// Adds a connection of `user`; `None` when they already have the maximum open.
+    /// Adds a connection of `user`; `None` when they already have the maximum open (room
+    /// sockets and transcription streams together).
     pub fn register(&self, user: &UserId) -> Option<Registration> {
         let mut conns = self.conns.write().ok()?;
+        let streams = self.streams_of(user);
         let list = conns.entry(user.clone()).or_default();
-        if list.len() >= self.max_per_user {
+        if list.len() + streams >= self.max_per_user {
             return None;
         }
         let (tx, rx) = mpsc::channel(self.queue);
@@ -173,6 +206,62 @@ impl Hub {
             kill,
             first,
         })
+    }
+
+    /// Takes a place for a transcription stream of `user`; `None` when they already have
+    /// the maximum open (room sockets and transcription streams together: each stream is a
+    /// Deepgram stream the operator pays for).
+    pub fn reserve_stream(&self, user: &UserId) -> Option<StreamSlot> {
+        let conns = self.conns.read().ok()?;
+        let mut streams = self.streams.lock().ok()?;
+        let open = conns.get(user).map_or(0, Vec::len) + streams.get(user).map_or(0, Vec::len);
+        if open >= self.max_per_user {
+            return None;
+        }
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let kill = Arc::new(KillSwitch::default());
+        streams
+            .entry(user.clone())
+            .or_default()
+            .push((id, kill.clone()));
+        Some(StreamSlot {
+            streams: self.streams.clone(),
+            user: user.clone(),
+            id,
+            kill,
+        })
+    }
+
+    fn streams_of(&self, user: &UserId) -> usize {
+        self.streams
+            .lock()
+            .map(|s| s.get(user).map_or(0, Vec::len))
+            .unwrap_or(0)
+    }
+
+    /// Closes every socket of `user` (room sockets and transcription streams), here and
+    /// (with the bus) on the other daemons: their token was reset, and a socket opened
+    /// with the old one must not outlive it.
+    pub fn revoke(&self, user: &UserId) {
+        self.revoke_local(user);
+        if let Some(bus) = self.bus.get() {
+            bus.publish(Outgoing::Revoked(user.clone()));
+        }
+    }
+
+    /// [`Hub::revoke`] for the sockets on this daemon only (the bus hands other daemons'
+    /// revocations to this).
+    pub fn revoke_local(&self, user: &UserId) {
+        if let Ok(conns) = self.conns.read() {
+            for c in conns.get(user).into_iter().flatten() {
+                c.kill.kill(1008, REVOKED_REASON);
+            }
+        }
+        if let Ok(streams) = self.streams.lock() {
+            for (_, kill) in streams.get(user).into_iter().flatten() {
+                kill.kill(1008, REVOKED_REASON);
+            }
+        }
     }
 
     /// Removes a connection; true when it was the user's last one here.
@@ -463,6 +552,37 @@ mod tests {
         assert!(hub.register(&u).is_none());
         assert!(!hub.unregister(&u, a.conn_id));
         assert!(hub.register(&u).is_some());
+    }
+
+    #[test]
+    fn transcription_streams_count_against_the_per_user_limit() {
+        let hub = Hub::new(4, 2, Arc::new(Metrics::default()));
+        let u = uid();
+        let _room = hub.register(&u).unwrap();
+        let stream = hub.reserve_stream(&u).unwrap();
+        assert!(hub.reserve_stream(&u).is_none());
+        assert!(hub.register(&u).is_none());
+        // Another user is not affected.
+        assert!(hub.reserve_stream(&uid()).is_some());
+        drop(stream);
+        assert!(hub.reserve_stream(&u).is_some());
+    }
+
+    #[tokio::test]
+    async fn revoking_a_user_closes_all_their_sockets_and_nobody_elses() {
+        let hub = Hub::new(4, 8, Arc::new(Metrics::default()));
+        let (u, other) = (uid(), uid());
+        let a = hub.register(&u).unwrap();
+        let b = hub.register(&u).unwrap();
+        let stream = hub.reserve_stream(&u).unwrap();
+        let theirs = hub.register(&other).unwrap();
+        hub.revoke(&u);
+        for kill in [&a.kill, &b.kill, &stream.kill] {
+            assert_eq!(kill.killed().await, (1008, REVOKED_REASON.to_string()));
+        }
+        let untouched =
+            tokio::time::timeout(std::time::Duration::from_millis(50), theirs.kill.killed()).await;
+        assert!(untouched.is_err(), "another user's socket was closed");
     }
 
     #[test]

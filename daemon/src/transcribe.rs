@@ -45,6 +45,7 @@ use crate::api::auth::{self, Caller};
 use crate::api::error::ApiError;
 use crate::api::input;
 use crate::config::DeepgramConfig;
+use crate::hub::StreamSlot;
 use crate::state::State;
 
 /// Largest audio frame accepted from a speaker (a third of a second at 48 kHz stereo).
@@ -84,11 +85,18 @@ pub fn routes(state: State, shutdown: watch::Receiver<bool>) -> BoxedFilter<(Res
                 let state = state.clone();
                 let shutdown = shutdown.clone();
                 async move {
-                    match authorize(&state, &event, &query, header.as_deref()).await {
-                        Ok(stream) => ws
+                    let opened = authorize(&state, &event, &query, header.as_deref())
+                        .await
+                        .and_then(|stream| Ok((reserve(&state, &stream)?, stream)));
+                    match opened {
+                        // The slot moves into the upgrade: given back when the stream
+                        // ends, or at once if the upgrade never completes.
+                        Ok((slot, stream)) => ws
                             .max_frame_size(MAX_FRAME)
                             .max_message_size(MAX_FRAME)
-                            .on_upgrade(move |socket| session(state, stream, socket, shutdown))
+                            .on_upgrade(move |socket| {
+                                session(state, stream, slot, socket, shutdown)
+                            })
                             .into_response(),
                         Err(e) => e.into_response(),
                     }
@@ -193,6 +201,17 @@ pub async fn authorize(
     })
 }
 
+/// The speaker's place among their open sockets (CPL_MAX_CONNECTIONS_PER_USER counts room
+/// sockets and transcription streams together); 409 when they have them all open.
+fn reserve(state: &State, req: &StreamRequest) -> Result<StreamSlot, ApiError> {
+    state.hub.reserve_stream(&req.speaker.id).ok_or_else(|| {
+        ApiError::Conflict(format!(
+            "user {} already has {} sockets open (room sockets and transcription streams, CPL_MAX_CONNECTIONS_PER_USER); close one first",
+            req.speaker.id, state.config.max_connections_per_user
+        ))
+    })
+}
+
 /// A BCP-47-ish language tag as Deepgram takes it: `es`, `es-419`, `en-US`, `multi`.
 fn language(l: &str) -> Result<String, ApiError> {
     let mut parts = l.split('-');
@@ -256,6 +275,7 @@ impl End {
 async fn session(
     state: State,
     req: StreamRequest,
+    slot: StreamSlot,
     socket: WebSocket,
     shutdown: watch::Receiver<bool>,
 ) {
@@ -269,6 +289,7 @@ async fn session(
             relay(
                 &state,
                 &req,
+                &slot,
                 &mut to_speaker,
                 &mut from_speaker,
                 dg,
@@ -519,6 +540,7 @@ struct Control {
 async fn relay(
     state: &State,
     req: &StreamRequest,
+    slot: &StreamSlot,
     to_speaker: &mut SplitSink<WebSocket, Message>,
     from_speaker: &mut SplitStream<WebSocket>,
     dg: DgStream,
@@ -680,8 +702,9 @@ async fn relay(
                 match msg {
                     DgMessage::Text(text) => match serde_json::from_str::<Incoming>(&text) {
                         Ok(Incoming::Results(r)) => {
-                            if let Some(fin) = result(state, req, r, to_speaker, &mut speaker_open).await {
-                                finals += fin as u64;
+                            match result(state, req, r, to_speaker, &mut speaker_open).await {
+                                Ok(fin) => finals += fin.unwrap_or(false) as u64,
+                                Err(end) => break end,
                             }
                         }
                         Ok(Incoming::Metadata(m)) => {
@@ -692,8 +715,23 @@ async fn relay(
                             }
                         }
                         Ok(Incoming::Other) => {}
-                        Err(e) => tracing::warn!(event = %req.event_id, "ignoring a Deepgram message that does not parse ({e}): {}", text.chars().take(200).collect::<String>()),
+                        Err(e) => {
+                            // Not Deepgram's protocol (a proxy's page, a broken upstream):
+                            // nothing it says can be trusted, and waiting would only keep
+                            // the speaker talking into a void.
+                            tracing::warn!(event = %req.event_id, "Deepgram message that does not parse ({e}): {}", text.chars().take(200).collect::<String>());
+                            break End::upstream(
+                                "Deepgram answered something that is not its live protocol",
+                                format!("Deepgram answered with a message that is not its live protocol ({e}); check DEEPGRAM_API_URL, then reconnect"),
+                            );
+                        }
                     },
+                    DgMessage::Binary(_) => {
+                        break End::upstream(
+                            "Deepgram answered something that is not its live protocol",
+                            "Deepgram sent a binary frame, which its live protocol never does; check DEEPGRAM_API_URL, then reconnect",
+                        );
+                    }
                     DgMessage::Close(frame) => {
                         let (code, reason) = frame
                             .map(|f| (u16::from(f.code), f.reason.to_string()))
@@ -704,7 +742,7 @@ async fn relay(
                         let why = describe_deepgram_close(code, &reason);
                         break End::upstream(why.clone(), format!("{why}; the stream is over, reconnect to go on"));
                     }
-                    _ => {} // pings are answered by tungstenite; binary is not in the protocol
+                    _ => {} // pings are answered by tungstenite
                 }
             }
             _ = tick.tick() => {
@@ -750,6 +788,10 @@ async fn relay(
                     last_to_dg = now;
                 }
             }
+            (code, reason) = slot.kill.killed() => {
+                // The speaker's token was reset: nothing more from this socket, at once.
+                break End::Fail { code, reason: reason.clone(), detail: reason };
+            }
             _ = shutdown.changed(), if !shutdown_seen => {
                 shutdown_seen = true;
                 close_with = End::Close { code: close::GOING_AWAY, reason: "server shutting down".into() };
@@ -777,20 +819,24 @@ async fn relay(
 }
 
 /// Acts on one `Results`: the caption to the speaker and the room, and a final one stored.
-/// Returns whether it was a stored final (None when empty).
+/// Returns whether it was a stored final (None when empty), or how the stream ends when
+/// the speaker may no longer speak into the room.
 async fn result(
     state: &State,
     req: &StreamRequest,
     r: DgResults,
     to_speaker: &mut SplitSink<WebSocket, Message>,
     speaker_open: &mut bool,
-) -> Option<bool> {
-    let alt = r.channel.alternatives.into_iter().next()?;
+) -> Result<Option<bool>, End> {
+    let Some(alt) = r.channel.alternatives.into_iter().next() else {
+        return Ok(None);
+    };
     let text = alt.transcript.trim().to_string();
     // deepgram.md §3.1: empty results are normal (silence); nobody needs them.
     if text.is_empty() {
-        return None;
+        return Ok(None);
     }
+    still_allowed(state, req).await?;
     if r.is_final {
         let segment = Transcription {
             id: TranscriptId::generate(),
@@ -827,7 +873,44 @@ async fn result(
     {
         tracing::warn!(event = %req.event_id, "a transcript did not reach the room: {e}");
     }
-    Some(r.is_final)
+    Ok(Some(r.is_final))
+}
+
+/// What [`authorize`] checked at the upgrade, checked again before each caption: a speaker
+/// who has left the room, or whose event has ended, speaks into it no more. A store that
+/// cannot answer does not end the stream (it cannot store or broadcast either).
+async fn still_allowed(state: &State, req: &StreamRequest) -> Result<(), End> {
+    let (event, speaker) = (&req.event_id, &req.speaker.id);
+    let ev = match state.store.event(event).await {
+        Ok(ev) => ev,
+        Err(e) => {
+            tracing::warn!(%event, "could not re-check a speaker's event: {e}");
+            return Ok(());
+        }
+    };
+    if ev.status == EventStatus::Ended {
+        return Err(End::Close {
+            code: close::NORMAL,
+            reason: format!("event {event} has ended"),
+        });
+    }
+    if ev.creator_id == *speaker {
+        return Ok(());
+    }
+    match state.store.is_participant(event, speaker).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(End::Fail {
+            code: close::POLICY,
+            reason: format!("you left event {event}"),
+            detail: format!(
+                "you are no longer in event {event}'s room, so your words no longer reach it; join again (POST /api/events/{event}/join) and reconnect"
+            ),
+        }),
+        Err(e) => {
+            tracing::warn!(%event, "could not re-check a speaker's place in the room: {e}");
+            Ok(())
+        }
+    }
 }
 
 /// Writes one frame to the speaker; false when the speaker is gone or stopped reading.

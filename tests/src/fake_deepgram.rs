@@ -69,6 +69,15 @@ pub enum Behaviour {
     /// Accept the stream, read everything, send nothing (not even after `CloseStream`);
     /// only the idle timeout still closes it.
     Silent,
+    /// Once this many audio bytes have arrived, send the results due and then one text
+    /// frame that is not Deepgram's protocol (a broken proxy's page, say), then go on as
+    /// if nothing happened.
+    GarbageAfter {
+        /// Audio bytes received before the garbage.
+        bytes: usize,
+        /// The text frame sent.
+        text: String,
+    },
 }
 
 /// How a fake behaves.
@@ -127,6 +136,8 @@ pub enum Sent {
     Json(Value),
     /// The close frame.
     Close(u16, String),
+    /// A text frame outside the protocol ([`Behaviour::GarbageAfter`]).
+    Garbage(String),
 }
 
 /// One connection attempt, as the fake saw it.
@@ -400,6 +411,7 @@ struct Stream {
     /// Segments finalised so far.
     segments: usize,
     interim_sent: bool,
+    garbage_sent: bool,
 }
 
 impl Stream {
@@ -575,6 +587,7 @@ async fn serve(tcp: TcpStream, options: FakeOptions, record: Arc<Mutex<Connectio
         seg_start: 0,
         segments: 0,
         interim_sent: false,
+        garbage_sent: false,
     };
     let silent = stream.options.behaviour == Behaviour::Silent;
     let idle = stream.options.idle_timeout;
@@ -614,6 +627,20 @@ async fn serve(tcp: TcpStream, options: FakeOptions, record: Arc<Mutex<Connectio
                             unreachable!()
                         };
                         break Some((code, reason));
+                    }
+                }
+                if let Behaviour::GarbageAfter { bytes, text } = stream.options.behaviour.clone() {
+                    if total >= bytes && !stream.garbage_sent {
+                        replies.extend(stream.due(bytes));
+                        send_all(&mut sink, &record, replies).await;
+                        record
+                            .lock()
+                            .unwrap()
+                            .sent
+                            .push(Sent::Garbage(text.clone()));
+                        let _ = sink.send(Message::Text(text)).await;
+                        stream.garbage_sent = true;
+                        continue;
                     }
                 }
                 replies.extend(stream.due(total));

@@ -1237,3 +1237,249 @@ async fn cpl_transcribe_captures_from_an_alsa_device() {
         "no final transcript from the microphone: {stderr}"
     );
 }
+
+/// Sends `seconds` of tone in 100 ms chunks, 20 ms apart, until the socket closes; the
+/// speaker's frames and close come back from [`until_close`] on the reading half.
+fn keep_talking(
+    mut sink: futures_util::stream::SplitSink<Ws, Message>,
+    seconds: f64,
+) -> tokio::task::JoinHandle<()> {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("tone.wav");
+    write_wav(&wav, RATE, 1, 0.0, seconds);
+    let pcm = read_pcm(&wav);
+    tokio::spawn(async move {
+        let chunk = (RATE as usize / 10) * 2;
+        for c in pcm.chunks(chunk) {
+            if sink.send(Message::Binary(c.to_vec())).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    })
+}
+
+/// Reads the speaker until the first final caption; every frame read.
+async fn until_first_final(
+    source: &mut futures_util::stream::SplitStream<Ws>,
+) -> Vec<ServerMessage> {
+    let mut frames = Vec::new();
+    loop {
+        let next = tokio::time::timeout(WAIT, source.next())
+            .await
+            .expect("a final caption within the wait");
+        match next {
+            Some(Ok(Message::Text(t))) => {
+                let m: ServerMessage = serde_json::from_str(&t).unwrap();
+                let fin = matches!(m, ServerMessage::Transcript { is_final: true, .. });
+                frames.push(m);
+                if fin {
+                    return frames;
+                }
+            }
+            Some(Ok(Message::Close(f))) => {
+                panic!("closed before a final caption: {f:?} {frames:?}")
+            }
+            Some(Ok(_)) => {}
+            None | Some(Err(_)) => panic!("dropped before a final caption: {frames:?}"),
+        }
+    }
+}
+
+/// The speaker's close, read from the reading half (frames before it are returned).
+async fn close_of(
+    source: &mut futures_util::stream::SplitStream<Ws>,
+) -> (Vec<ServerMessage>, (u16, String)) {
+    let mut frames = Vec::new();
+    loop {
+        let next = tokio::time::timeout(WAIT, source.next())
+            .await
+            .expect("a close within the wait");
+        match next {
+            Some(Ok(Message::Text(t))) => frames.push(serde_json::from_str(&t).unwrap()),
+            Some(Ok(Message::Close(f))) => {
+                let c = f
+                    .map(|f| (u16::from(f.code), f.reason.to_string()))
+                    .unwrap_or((1005, String::new()));
+                return (frames, c);
+            }
+            Some(Ok(_)) => {}
+            None | Some(Err(_)) => return (frames, (1006, "dropped without a close frame".into())),
+        }
+    }
+}
+
+#[tokio::test]
+async fn garbage_from_deepgram_ends_the_stream_with_a_sentence_and_the_next_one_works() {
+    let fake = FakeDeepgram::with(FakeOptions {
+        // 1.25 s of audio: one final segment first, then a proxy's error page.
+        behaviour: Behaviour::GarbageAfter {
+            bytes: 40000,
+            text: "<html><body><h1>502 Bad Gateway</h1></body></html>".into(),
+        },
+        ..FakeOptions::default()
+    })
+    .await;
+    let mut r = room(builder(&fake, FAKE_KEY).start().await).await;
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("tone.wav");
+    write_wav(&wav, RATE, 1, 0.0, 3.0);
+    let ws = speak(&r, "sample_rate=16000").await;
+    let (frames, (code, reason)) =
+        stream_and_collect(ws, read_pcm(&wav), Some(Duration::from_millis(20)), false).await;
+    assert_eq!(code, 1011, "{reason}");
+    assert!(reason.contains("not its live protocol"), "{reason}");
+    match frames.last() {
+        Some(ServerMessage::Error { code, message }) => {
+            assert_eq!(code, "unavailable");
+            assert!(message.contains("DEEPGRAM_API_URL"), "{message}");
+        }
+        other => panic!("expected an error frame last, got {other:?}"),
+    }
+    assert!(fake
+        .last()
+        .unwrap()
+        .sent
+        .iter()
+        .any(|s| matches!(s, Sent::Garbage(_))));
+    // What Deepgram said before the garbage reached the room; the failure did not.
+    let heard = room_transcripts(&mut r.bob_ws, 1).await;
+    assert_eq!(heard.last().unwrap().0, scripted_text(&script(), 0));
+    room_undisturbed(&mut r.bob_ws).await;
+
+    // Recovery needs nothing but a new stream once Deepgram behaves.
+    fake.set_behaviour(Behaviour::Normal);
+    let ws = speak(&r, "sample_rate=16000").await;
+    let (frames, close) = stream_and_collect(ws, read_pcm(&wav), None, true).await;
+    assert_eq!(close, (1000, "stream closed".to_string()), "{frames:?}");
+    assert!(
+        transcripts(&frames).iter().any(|(_, f, _)| *f),
+        "{frames:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_speaker_who_leaves_or_whose_event_ends_is_heard_no_more() {
+    let fake = FakeDeepgram::start().await;
+    let mut r = room(builder(&fake, FAKE_KEY).start().await).await;
+    // Carol joins, speaks, then leaves the room mid-sentence.
+    let (carol, c) = r.d.user("Carol").await;
+    carol.join_event(&r.event).await.unwrap();
+    let ws = open(&r.d, Some(&c.token), r.event.as_str(), "sample_rate=16000")
+        .await
+        .unwrap();
+    let (sink, mut source) = ws.split();
+    let talking = keep_talking(sink, 8.0);
+    until_first_final(&mut source).await;
+    room_transcripts(&mut r.bob_ws, 1).await;
+    carol.leave_event(&r.event).await.unwrap();
+    let (frames, (code, reason)) = close_of(&mut source).await;
+    talking.abort();
+    assert_eq!(code, 1008, "{reason} {frames:?}");
+    assert!(reason.contains("you left event"), "{reason}");
+    match frames.last() {
+        Some(ServerMessage::Error { message, .. }) => {
+            assert!(message.contains("join again"), "{message}")
+        }
+        other => panic!("expected an error frame last, got {other:?}"),
+    }
+    let stored = r
+        .alice
+        .transcriptions(&r.event, &PageQuery::default())
+        .await
+        .unwrap();
+    let carol_finals = transcripts(&frames).iter().filter(|(_, f, _)| *f).count() + 1;
+    assert_eq!(
+        stored.len(),
+        carol_finals,
+        "segments stored after Carol left: {stored:?}"
+    );
+    // Bob may still hear what was said before the leave, never an error.
+    let _ = r
+        .bob_ws
+        .recv_until(Duration::from_millis(500), |m| match m {
+            ServerMessage::Error { message, .. } => panic!("the room got an error: {message}"),
+            _ => None::<()>,
+        })
+        .await;
+
+    // The creator may always speak, until the event ends.
+    let ws = speak(&r, "sample_rate=16000").await;
+    let (sink, mut source) = ws.split();
+    let talking = keep_talking(sink, 8.0);
+    until_first_final(&mut source).await;
+    r.alice.end_event(&r.event).await.unwrap();
+    let (frames, (code, reason)) = close_of(&mut source).await;
+    talking.abort();
+    assert_eq!(code, 1000, "{reason} {frames:?}");
+    assert!(reason.contains("has ended"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_token_reset_closes_every_socket_the_old_token_opened() {
+    let fake = FakeDeepgram::start().await;
+    let mut r = room(builder(&fake, FAKE_KEY).start().await).await;
+    let mut room_ws = r.alice.connect(&r.a.user.id).await.unwrap();
+    let mut stream = speak(&r, "sample_rate=16000").await;
+    stream
+        .send(Message::Text(r#"{"type":"KeepAlive"}"#.into()))
+        .await
+        .unwrap();
+    let fresh = r.alice.reset_token(&r.a.user.id).await.unwrap().token;
+
+    let closed = room_ws
+        .recv_until(WAIT, |_| None::<()>)
+        .await
+        .expect_err("the room socket stays closed");
+    match closed {
+        citypulse::client::WsError::Closed { code, reason } => {
+            assert_eq!(code, 1008, "{reason}");
+            assert!(reason.contains("token was reset"), "{reason}");
+        }
+        other => panic!("expected a close, got {other}"),
+    }
+    let (frames, (code, reason)) = until_close(&mut stream).await;
+    assert_eq!(code, 1008, "{reason} {frames:?}");
+    assert!(reason.contains("token was reset"), "{reason}");
+    // Nobody else was cut off.
+    room_undisturbed(&mut r.bob_ws).await;
+    // The old token opens nothing; the new one everything.
+    let (status, _) = open(&r.d, Some(&r.a.token), r.event.as_str(), "")
+        .await
+        .unwrap_err();
+    assert_eq!(status, 401);
+    let alice = r.d.client().with_token(&fresh);
+    alice.connect(&r.a.user.id).await.unwrap();
+    open(&r.d, Some(&fresh), r.event.as_str(), "sample_rate=16000")
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn transcription_streams_count_against_the_per_user_socket_limit() {
+    let fake = FakeDeepgram::start().await;
+    let d = builder(&fake, FAKE_KEY)
+        .env("CPL_MAX_CONNECTIONS_PER_USER", "2")
+        .start()
+        .await;
+    let r = room(d).await;
+    let _room_ws = r.alice.connect(&r.a.user.id).await.unwrap();
+    let first = speak(&r, "sample_rate=16000").await;
+    let (status, detail) = open(&r.d, Some(&r.a.token), r.event.as_str(), "")
+        .await
+        .unwrap_err();
+    assert_eq!(status, 409, "{detail}");
+    assert!(detail.contains("close one first"), "{detail}");
+    // A closed stream gives its place back.
+    drop(first);
+    let deadline = Instant::now() + WAIT;
+    loop {
+        match open(&r.d, Some(&r.a.token), r.event.as_str(), "").await {
+            Ok(_) => break,
+            Err((409, _)) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await
+            }
+            Err(e) => panic!("the place was not given back: {e:?}"),
+        }
+    }
+}

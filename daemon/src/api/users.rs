@@ -68,24 +68,17 @@ pub async fn reset_token(
     id: String,
     caller: Option<Caller>,
 ) -> Result<Response, ApiError> {
-    if caller.is_none() {
+    // Authentication before the id: an anonymous caller learns nothing about ids.
+    let Some(caller) = caller else {
         return Err(ApiError::Unauthorized(
             "resetting a token needs the user's current token or the admin token".into(),
         ));
-    }
+    };
     let id: UserId = input::id(&id)?;
-    match &caller {
-        None => {
-            return Err(ApiError::Unauthorized(
-                "resetting a token needs the user's current token or the admin token".into(),
-            ))
-        }
-        Some(c) if !c.may_read_private(&id) => {
-            return Err(ApiError::Forbidden(
-                "you can reset only your own token (admins can reset anyone's)".into(),
-            ))
-        }
-        Some(_) => {}
+    if !caller.may_read_private(&id) {
+        return Err(ApiError::Forbidden(
+            "you can reset only your own token (admins can reset anyone's)".into(),
+        ));
     }
     state.store.user(&id).await?;
     let token = auth::new_token();
@@ -93,6 +86,8 @@ pub async fn reset_token(
         .store
         .set_token_hash(&id, &auth::hash_token(&token))
         .await?;
+    // The old token is refused from now on; sockets it opened must not outlive it.
+    state.hub.revoke(&id);
     Ok(warp::reply::json(&TokenResponse { token }).into_response())
 }
 

@@ -94,6 +94,16 @@ use super::{Before, ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreEr
 /// How long an operation waits for a server to answer before it fails (503).
 pub const SELECTION_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// The write concern of every write unless `MONGODB_URL` sets one: acknowledged by a
+/// majority of the replica set and written to its journal (on a standalone server: to
+/// that server's journal).
+fn durable_write_concern() -> WriteConcern {
+    WriteConcern::builder()
+        .w(mongodb::options::Acknowledgment::Majority)
+        .journal(true)
+        .build()
+}
+
 /// How many times a transaction that lost a write conflict is tried in all.
 pub const TXN_ATTEMPTS: u32 = 60;
 
@@ -546,6 +556,12 @@ impl MongoStore {
             .server_selection_timeout
             .get_or_insert(SELECTION_TIMEOUT);
         options.connect_timeout.get_or_insert(SELECTION_TIMEOUT);
+        // An acknowledged write must survive the loss of the primary and of its process:
+        // majority and journaled, unless MONGODB_URL asks for something else (`w=`,
+        // `journal=`), which the operator then owns.
+        options
+            .write_concern
+            .get_or_insert_with(durable_write_concern);
         options.app_name.get_or_insert_with(|| "cpld".to_string());
         let hosts = options
             .hosts
@@ -769,7 +785,7 @@ impl MongoStore {
             if self.transactions {
                 session
                     .start_transaction()
-                    .write_concern(WriteConcern::majority())
+                    .write_concern(durable_write_concern())
                     .await
                     .map_err(|e| self.db_error(op, e))?;
             }
@@ -1923,7 +1939,7 @@ impl Store for MongoStore {
             .col(LEASES)
             .update_one(filter, take)
             .upsert(true)
-            .write_concern(WriteConcern::majority())
+            .write_concern(durable_write_concern())
             .await
         {
             Ok(r) => Ok(r.matched_count > 0 || r.upserted_id.is_some()),
@@ -2128,7 +2144,7 @@ impl Store for MongoStore {
                 .col("collectibles")
                 .find_one_and_update(filter, doc! { "$set": set })
                 .return_document(ReturnDocument::After)
-                .write_concern(WriteConcern::majority())
+                .write_concern(durable_write_concern())
                 .await
                 .map_err(|e| self.db_error(op, e))?;
             return match won {
