@@ -58,7 +58,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { env: "CPL_WS_HEARTBEAT", help: "time between WebSocket pings the daemon sends", default: Some("15") },
     Setting { env: "CPL_WS_TIMEOUT", help: "a WebSocket silent this long (no frame, no pong) is closed and its user leaves their rooms", default: Some("45") },
     Setting { env: "CPL_WS_QUEUE", help: "messages queued per WebSocket before a slow client is disconnected", default: Some("256") },
-    Setting { env: "CPL_MAX_CONNECTIONS_PER_USER", help: "open WebSockets allowed per user", default: Some("8") },
+    Setting { env: "CPL_MAX_CONNECTIONS_PER_USER", help: "open WebSockets allowed per user (room sockets and transcription streams together)", default: Some("8") },
     Setting { env: "CPL_MAX_ROOMS_PER_USER", help: "event rooms one user can be in at once", default: Some("50") },
     Setting { env: "CORS_ORIGINS", help: "comma-separated origins allowed by CORS (e.g. http://localhost:5173)", default: None },
     Setting { env: "DAILY_API_KEY", help: "Daily.co API key; unset turns video rooms off", default: None },

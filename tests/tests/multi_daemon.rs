@@ -677,3 +677,40 @@ async fn drop_rounds_run_on_one_daemon_at_a_time() {
         .logs()
         .contains("this daemon runs the collectible drop rounds now"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_token_reset_on_one_daemon_closes_the_users_sockets_on_the_other() {
+    let Some(url) = mongo::shared_url() else {
+        return;
+    };
+    let name = mongo::unique_database("revoke");
+    let _drop = DropDatabase {
+        url: url.clone(),
+        name: name.clone(),
+    };
+    let a = daemon(&url, &name).await;
+    let b = daemon(&url, &name).await;
+    let (alice, ra) = a.user("Alice").await;
+    let (bob, rb) = b.user("Bob").await;
+    let alice_on_b = b.client().with_token(ra.token.clone());
+    let mut alice_ws = connect(&alice_on_b, &ra).await;
+    let mut bob_ws = connect(&bob, &rb).await;
+    pong(&mut alice_ws).await;
+
+    let fresh = alice.reset_token(&ra.user.id).await.unwrap().token;
+
+    match alice_ws.recv_until(WAIT, |_| None::<()>).await {
+        Err(citypulse::client::WsError::Closed { code, reason }) => {
+            assert_eq!(code, 1008, "{reason}");
+            assert!(reason.contains("token was reset"), "{reason}");
+        }
+        other => panic!("Alice's socket on B outlived her old token: {other:?}"),
+    }
+    // Nobody else's socket is touched, and the new token works on both daemons.
+    pong(&mut bob_ws).await;
+    for d in [&a, &b] {
+        let client = d.client().with_token(fresh.clone());
+        assert_eq!(client.me().await.unwrap().id, ra.user.id);
+        connect(&client, &ra).await;
+    }
+}

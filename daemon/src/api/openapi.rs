@@ -777,7 +777,7 @@ fn operations() -> Vec<Op> {
             id: "resetToken",
             tag: "users",
             summary: "Replace a user's token (self or admin)",
-            description: "Issues a new token and revokes the old one at once. The user themselves (e.g. after a leak, with their current token) or an admin (a user who lost theirs). Rate limited. No body.",
+            description: "Issues a new token and revokes the old one at once, and closes every socket the user has open (1008): a socket must not outlive the token that opened it. The user themselves (e.g. after a leak, with their current token) or an admin (a user who lost theirs). Rate limited. No body.",
             auth: Auth::SelfOrAdmin,
             params: vec![path_param("user_id", "user")],
             body: None,
@@ -1184,12 +1184,12 @@ fn websocket_doc() -> Value {
             "close_codes": {
                 "1000": "Normal close.",
                 "1001": "Server shutting down, or no frame or pong for CPL_WS_TIMEOUT seconds.",
-                "1008": "Rate limit exceeded, too many connections for this user (CPL_MAX_CONNECTIONS_PER_USER), or a client too slow to read its queue (CPL_WS_QUEUE).",
+                "1008": "Rate limit exceeded, too many sockets for this user (CPL_MAX_CONNECTIONS_PER_USER, room sockets and transcription streams together), a client too slow to read its queue (CPL_WS_QUEUE), or the user's token was reset.",
                 "1009": "A frame larger than 64 KiB."
             }
         },
         "/ws/transcribe/{event_id}": {
-            "description": "Live transcription into an event's room. Only the event's participants may open it (its creator always may). Binary frames are 16-bit little-endian PCM at `sample_rate` with `channels`; the text frame `{\"type\":\"CloseStream\"}` ends the stream and `{\"type\":\"KeepAlive\"}` keeps it open while no audio is sent. The daemon relays the audio to Deepgram with the key only it holds, stores every final segment (GET /api/events/{event_id}/transcriptions), and sends every result, interim and final, back on this socket and to the room as `transcript`. The upgrade is refused with the REST error body, checked in this order: 401 no or invalid token (403 the admin token), 422 a malformed event id or query parameter, 503 no DEEPGRAM_API_KEY configured, 404 unknown event, 409 ended event, 403 neither a participant nor the creator.",
+            "description": "Live transcription into an event's room. Only the event's participants may open it (its creator always may). Binary frames are 16-bit little-endian PCM at `sample_rate` with `channels`; the text frame `{\"type\":\"CloseStream\"}` ends the stream and `{\"type\":\"KeepAlive\"}` keeps it open while no audio is sent. The daemon relays the audio to Deepgram with the key only it holds, stores every final segment (GET /api/events/{event_id}/transcriptions), and sends every result, interim and final, back on this socket and to the room as `transcript`. The upgrade is refused with the REST error body, checked in this order: 401 no or invalid token (403 the admin token), 422 a malformed event id or query parameter, 503 no DEEPGRAM_API_KEY configured, 404 unknown event, 409 ended event, 403 neither a participant nor the creator, 409 the user already has CPL_MAX_CONNECTIONS_PER_USER sockets open (room sockets and transcription streams together). Checked again before each caption: a speaker who left the room is closed with 1008, an ended event closes the stream with 1000.",
             "query": {
                 "token": "The speaker's bearer token (or `Authorization: Bearer <token>`).",
                 "language": "Deepgram language tag such as `es`, `es-419`, `en-US`, `multi` (default CPL_DEEPGRAM_LANGUAGE, `es`).",
@@ -1206,11 +1206,11 @@ fn websocket_doc() -> Value {
                 "error": { "fields": { "code": { "type": "string" }, "message": { "type": "string" } }, "description": "A text frame that is not JSON (`invalid_json`) or not a known control message (`unknown_type`); the stream stays open. Also sent, with code `unavailable` and the details, before a close for a failure." }
             },
             "close_codes": {
-                "1000": "The stream was closed (CloseStream answered).",
+                "1000": "The stream was closed (CloseStream answered), or the event has ended.",
                 "1001": "The daemon is shutting down.",
-                "1008": "No audio or KeepAlive for too long.",
+                "1008": "No audio or KeepAlive for too long, the speaker left the event's room, or the speaker's token was reset.",
                 "1009": "An audio frame too large; send smaller chunks.",
-                "1011": "Deepgram failed or refused the stream, or could not be reached (the reason says why; an `error` frame with code `unavailable` comes first)."
+                "1011": "Deepgram failed or refused the stream, could not be reached, or answered something that is not its live protocol (the reason says why; an `error` frame with code `unavailable` comes first)."
             }
         }
     })

@@ -1329,6 +1329,15 @@ impl Store for MongoStore {
                 doc! { "_id": oid(id.as_str())? },
                 doc! { "$set": { "current_location": point(&at), "location_at": date(&when) } },
             )
+            // A position is replaced seconds later; waiting for a majority's journal
+            // would cost each of thousands of updates a second for nothing (the embedded
+            // store buffers them for 250 ms for the same reason).
+            .write_concern(
+                WriteConcern::builder()
+                    .w(mongodb::options::Acknowledgment::Nodes(1))
+                    .journal(false)
+                    .build(),
+            )
             .await
             .map_err(|e| self.db_error("store a location", e))?;
         if r.matched_count == 0 {
