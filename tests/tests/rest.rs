@@ -62,6 +62,47 @@ async fn raw(
     )
 }
 
+/// POSTs `body` with `Transfer-Encoding: chunked` (no Content-Length) in 8 KiB chunks over
+/// a plain socket; the status and the whole answer. Writing stops if the daemon answers
+/// and closes first.
+async fn chunked_post(d: &Daemon, path: &str, body: &[u8]) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = d.url.trim_start_matches("http://").to_string();
+    let sock = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (mut rd, mut wr) = sock.into_split();
+    let mut out = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+    )
+    .into_bytes();
+    for chunk in body.chunks(8192) {
+        out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+        out.extend_from_slice(chunk);
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"0\r\n\r\n");
+    let writer = tokio::spawn(async move {
+        for part in out.chunks(8192) {
+            if wr.write_all(part).await.is_err() {
+                return;
+            }
+        }
+    });
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(
+        std::time::Duration::from_secs(15),
+        rd.read_to_end(&mut answer),
+    )
+    .await;
+    writer.abort();
+    let answer = String::from_utf8_lossy(&answer).into_owned();
+    let code = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {answer:?}"));
+    (code, answer)
+}
+
 #[tokio::test]
 async fn registration_profile_and_phone_privacy() {
     let d = Daemon::start().await;
@@ -161,6 +202,10 @@ async fn registration_validation() {
     let (code, body) = raw(&d, "POST", "/api/users/register", None, Some(&big)).await;
     assert_eq!(code, 413);
     assert!(body["detail"].as_str().unwrap().contains("64 KiB"));
+    // Without a Content-Length (chunked), the limit holds as the body arrives.
+    let (code, answer) = chunked_post(&d, "/api/users/register", big.as_bytes()).await;
+    assert_eq!(code, 413, "{answer}");
+    assert!(answer.contains("64 KiB"), "{answer}");
     // Nothing was stored by any of those.
     assert!(d.admin().users().await.unwrap().is_empty());
 }

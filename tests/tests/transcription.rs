@@ -1483,3 +1483,17 @@ async fn transcription_streams_count_against_the_per_user_socket_limit() {
         }
     }
 }
+
+#[tokio::test]
+async fn an_audio_frame_over_64_kib_closes_the_stream_with_1009() {
+    let fake = FakeDeepgram::start().await;
+    let mut r = room(builder(&fake, FAKE_KEY).start().await).await;
+    let mut ws = speak(&r, "sample_rate=16000").await;
+    ws.send(Message::Binary(vec![0; 70_000])).await.unwrap();
+    let (frames, (code, reason)) = until_close(&mut ws).await;
+    assert_eq!(code, 1009, "{reason} {frames:?}");
+    assert!(reason.contains("64 KiB"), "{reason}");
+    // Nothing of it reached Deepgram, and the room did not hear of it.
+    assert!(fake.connections().iter().all(|c| c.audio.is_empty()));
+    room_undisturbed(&mut r.bob_ws).await;
+}
