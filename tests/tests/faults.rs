@@ -167,3 +167,71 @@ async fn a_mongodb_that_stops_answering_is_a_503_within_a_bound_and_recovers_by_
     assert_eq!(host.me().await.unwrap().id, reg.user.id);
     pong(&mut ws).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sqlite_file_locked_by_another_process_refuses_writes_with_a_sentence_and_recovers() {
+    let d = Daemon::start().await;
+    let (host, reg) = d.user("Host").await;
+    let ev = event(&host, "Bloqueado").await;
+
+    // Another program takes the file's write lock and keeps it longer than the daemon's
+    // busy timeout (5 s). In WAL mode EXCLUSIVE blocks writers only; readers go on.
+    let other = rusqlite::Connection::open(d.dir.join("citypulse.db")).unwrap();
+    other.busy_timeout(Duration::from_secs(30)).unwrap();
+    other.execute_batch("BEGIN EXCLUSIVE").unwrap();
+
+    let started = Instant::now();
+    let err = d
+        .client()
+        .register(&RegisterRequest {
+            phone: unique_phone(),
+            name: "Durante".into(),
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        started.elapsed() < SANE,
+        "the 503 took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(err.status(), Some(503), "{err}; log:\n{}", d.logs());
+    let why = err.to_string();
+    assert!(why.contains("SQLite"), "{why}");
+    assert!(why.contains("locked by another process"), "{why}");
+    assert!(why.contains("no other program holds the file"), "{why}");
+    // A write of a signed-in user too (chat, events, claims share the one writer).
+    let err = host.create_event(&new_event("Durante")).await.unwrap_err();
+    assert_eq!(err.status(), Some(503), "{err}");
+    assert!(err.to_string().contains("locked"), "{err}");
+
+    // Reads need no lock: the event, nearby (from memory), the user, /health (it checks
+    // that the database answers; the writes say what is wrong themselves).
+    assert_eq!(host.event(&ev.id).await.unwrap().title, "Bloqueado");
+    let near = d
+        .client()
+        .nearby(&citypulse::api::NearbyQuery {
+            lng: BOGOTA.0,
+            lat: BOGOTA.1,
+            max_distance: None,
+            limit: None,
+            category: None,
+        })
+        .await
+        .unwrap();
+    assert!(near.iter().any(|n| n.event.id == ev.id), "{near:?}");
+    assert_eq!(host.me().await.unwrap().id, reg.user.id);
+    let health = d.client().health().await.unwrap();
+    assert_eq!(health.status, "ok");
+    static_pages_answer(&d).await;
+
+    // The other program lets go: writes succeed again, by themselves, and nothing that
+    // was stored before is lost.
+    other.execute_batch("ROLLBACK").unwrap();
+    drop(other);
+    let (late, late_reg) = d.user("Después").await;
+    let after = event(&late, "Después").await;
+    assert_eq!(host.event(&ev.id).await.unwrap().title, "Bloqueado");
+    assert_eq!(host.event(&after.id).await.unwrap().title, "Después");
+    assert_eq!(host.me().await.unwrap().stats.events_created, 1);
+    assert_eq!(late.me().await.unwrap().id, late_reg.user.id);
+}
