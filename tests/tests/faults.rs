@@ -13,8 +13,9 @@ use citypulse::geo::Coordinates;
 use citypulse::model::Event;
 use citypulse::ws::{ClientMessage, ServerMessage};
 use citypulse::Client;
+use citypulse_tests::fake_daily::{Endpoint, FakeDaily, Fault, FAKE_KEY};
 use citypulse_tests::mongo::{self, MongoServer};
-use citypulse_tests::{unique_phone, Daemon, BOGOTA};
+use citypulse_tests::{unique_phone, Daemon, DaemonBuilder, BOGOTA};
 
 /// A generous sanity bound on how long a fault may take to answer; the daemon's own
 /// bounds are shorter.
@@ -38,6 +39,40 @@ fn new_event(title: &str) -> CreateEventRequest {
 
 async fn event(c: &Client, title: &str) -> Event {
     c.create_event(&new_event(title)).await.unwrap()
+}
+
+/// How many active events are near Bogotá.
+async fn nearby_count(c: &Client) -> usize {
+    c.nearby(&citypulse::api::NearbyQuery {
+        lng: BOGOTA.0,
+        lat: BOGOTA.1,
+        max_distance: None,
+        limit: None,
+        category: None,
+    })
+    .await
+    .unwrap()
+    .len()
+}
+
+/// A daemon whose Daily.co is at `api_url`, with short timeouts and waits.
+fn with_daily(api_url: &str, domain: &str) -> DaemonBuilder {
+    Daemon::builder()
+        .env("DAILY_API_URL", api_url)
+        .env("DAILY_API_KEY", FAKE_KEY)
+        .env("DAILY_DOMAIN", domain)
+        .env("CPL_DAILY_TIMEOUT", "2s")
+        .env("CPL_DAILY_ATTEMPTS", "3")
+        .env("CPL_DAILY_BACKOFF", "50ms")
+        .env("CPL_DAILY_RETRY_BUDGET", "20s")
+}
+
+/// The status and sentence of a failed call.
+fn api_error(e: citypulse::ClientError) -> (u16, String) {
+    match e {
+        citypulse::ClientError::Api { status, detail } => (status, detail),
+        other => panic!("not an API error: {other}"),
+    }
 }
 
 async fn pong(ws: &mut WsConnection) {
@@ -234,4 +269,81 @@ async fn a_sqlite_file_locked_by_another_process_refuses_writes_with_a_sentence_
     assert_eq!(host.event(&after.id).await.unwrap().title, "Después");
     assert_eq!(host.me().await.unwrap().stats.events_created, 1);
     assert_eq!(late.me().await.unwrap().id, late_reg.user.id);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn daily_unreachable_is_a_502_naming_daily_and_stores_no_event() {
+    // A loopback port nothing listens on: every connection is refused at once.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let d = with_daily(&format!("http://127.0.0.1:{port}/v1"), "citypulse-test")
+        .start()
+        .await;
+    let (ana, reg) = d.user("Ana").await;
+    let mut ws = ana.connect(&reg.user.id).await.unwrap();
+
+    let started = Instant::now();
+    let (status, detail) = api_error(ana.create_event(&new_event("Sin video")).await.unwrap_err());
+    assert!(
+        started.elapsed() < SANE,
+        "the 502 took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(status, 502, "{detail}");
+    assert!(detail.contains("the event was not created"), "{detail}");
+    assert!(detail.contains("cannot reach Daily.co"), "{detail}");
+    assert!(detail.contains(&port.to_string()), "{detail}");
+    assert!(detail.contains("check DAILY_API_URL"), "{detail}");
+    assert!(!detail.contains(FAKE_KEY), "{detail}");
+    // No event: none nearby, none counted.
+    assert_eq!(nearby_count(&ana).await, 0);
+    assert_eq!(ana.me().await.unwrap().stats.events_created, 0);
+
+    // Everything else keeps answering.
+    let health = d.client().health().await.unwrap();
+    assert_eq!(health.status, "ok");
+    let (other, _) = d.user("Otra").await;
+    assert_eq!(other.me().await.unwrap().name, "Otra");
+    static_pages_answer(&d).await;
+    pong(&mut ws).await;
+    assert!(
+        !d.logs().contains(FAKE_KEY),
+        "the Daily key leaked into the log"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn daily_timing_out_once_fails_that_create_and_the_next_one_succeeds() {
+    let fake = FakeDaily::start().await;
+    // One try per creation, so one late answer fails one creation; the fake makes the
+    // room, then answers only after the daemon gave up.
+    fake.fault(Endpoint::CreateRoom, Fault::Slow(Duration::from_secs(5)));
+    let d = with_daily(&fake.url, &fake.domain)
+        .env("CPL_DAILY_TIMEOUT", "300ms")
+        .env("CPL_DAILY_ATTEMPTS", "1")
+        .start()
+        .await;
+    let (ana, _) = d.user("Ana").await;
+
+    let (status, detail) = api_error(ana.create_event(&new_event("Tarde")).await.unwrap_err());
+    assert_eq!(status, 502, "{detail}");
+    assert!(detail.contains("the event was not created"), "{detail}");
+    assert!(
+        detail.contains("Daily.co did not answer within 300ms"),
+        "{detail}"
+    );
+    assert_eq!(nearby_count(&ana).await, 0);
+    // The room the late try made was deleted again.
+    assert!(fake.room_names().is_empty(), "{:?}", fake.room_names());
+
+    // Recovery by itself: the next creation gets its room and its event.
+    let ev = ana.create_event(&new_event("A tiempo")).await.unwrap();
+    let name = format!("citypulse-event-{}", ev.id);
+    assert_eq!(ev.room.daily_room_name.as_deref(), Some(name.as_str()));
+    assert_eq!(fake.room_names(), vec![name]);
+    assert_eq!(nearby_count(&ana).await, 1);
+    assert_eq!(ana.me().await.unwrap().stats.events_created, 1);
 }
