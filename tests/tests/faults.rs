@@ -347,3 +347,132 @@ async fn daily_timing_out_once_fails_that_create_and_the_next_one_succeeds() {
     assert_eq!(nearby_count(&ana).await, 1);
     assert_eq!(ana.me().await.unwrap().stats.events_created, 1);
 }
+
+/// `call`, again after its `Retry-After` while it answers 429 (for the set-up of the rate
+/// limit test, whose calls share the one per-address allowance).
+async fn patiently<T, F, Fut>(mut call: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, citypulse::ClientError>>,
+{
+    for _ in 0..30 {
+        match call().await {
+            Err(e) if e.status() == Some(429) => tokio::time::sleep(Duration::from_secs(1)).await,
+            other => return other.unwrap(),
+        }
+    }
+    panic!("still rate limited after 30 s");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn too_many_claims_from_one_client_are_a_429_with_retry_after() {
+    let d = Daemon::builder().env("CPL_RATE_LIMIT", "1").start().await;
+    let register = RegisterRequest {
+        phone: unique_phone(),
+        name: "Ana".into(),
+    };
+    let anonymous = d.client();
+    let reg = patiently(|| anonymous.register(&register)).await;
+    let ana = d.client().with_token(reg.token.clone());
+    let req = new_event("Botín");
+    let ev = patiently(|| ana.create_event(&req)).await;
+    patiently(|| ana.join_event(&ev.id)).await;
+    let admin = d.admin();
+    let drop = citypulse::api::DropRequest::default();
+    let c = patiently(|| admin.drop_collectible(&ev.id, &drop)).await;
+
+    // Claims in a row: the allowance is 5 seconds' worth at 1/s, so the 7th is over it
+    // however fast the machine is (the first wins, the others find it taken).
+    let claim = || {
+        reqwest::Client::new()
+            .post(format!("{}/api/collectibles/claim", d.url))
+            .query(&[("collectible_id", c.id.as_str())])
+            .bearer_auth(&reg.token)
+            .send()
+    };
+    let mut limited = None;
+    for _ in 0..7 {
+        let resp = claim().await.unwrap();
+        if resp.status().as_u16() == 429 {
+            limited = Some(resp);
+            break;
+        }
+    }
+    let resp = limited.expect("a 429 within 7 rapid claims at 1/s");
+    let retry: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=5).contains(&retry), "Retry-After: {retry}");
+    let body: serde_json::Value = resp.json().await.unwrap();
+    let why = body["detail"].as_str().unwrap_or_default();
+    assert!(why.contains("retry after"), "{body}");
+
+    // After the wait it asked for, the client is served again (the collectible is taken,
+    // which is an answer, not a 429); reads were never limited.
+    assert_eq!(ana.event(&ev.id).await.unwrap().title, "Botín");
+    tokio::time::sleep(Duration::from_secs(retry)).await;
+    let resp = claim().await.unwrap();
+    assert_ne!(
+        resp.status().as_u16(),
+        429,
+        "still limited after Retry-After"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_websocket_over_the_per_user_limit_is_closed_with_a_reason() {
+    let d = Daemon::builder()
+        .env("CPL_MAX_CONNECTIONS_PER_USER", "2")
+        .start()
+        .await;
+    let (ana, reg) = d.user("Ana").await;
+    let mut first = ana.connect(&reg.user.id).await.unwrap();
+    let mut second = ana.connect(&reg.user.id).await.unwrap();
+    // Answered pings: both are registered before the third arrives.
+    pong(&mut first).await;
+    pong(&mut second).await;
+
+    let mut third = ana.connect(&reg.user.id).await.unwrap();
+    match third.recv().await {
+        Err(citypulse::client::WsError::Closed { code, reason }) => {
+            assert_eq!(code, 1008, "{reason}");
+            assert!(
+                reason.contains("too many open connections for this user")
+                    && reason.contains("at most 2")
+                    && reason.contains("close another first"),
+                "{reason}"
+            );
+        }
+        other => panic!("the third WebSocket was not closed: {other:?}"),
+    }
+    // The two within the limit are untouched; another user is not affected.
+    pong(&mut first).await;
+    pong(&mut second).await;
+    let (luis, luis_reg) = d.user("Luis").await;
+    let mut other = luis.connect(&luis_reg.user.id).await.unwrap();
+    pong(&mut other).await;
+
+    // Closing one makes room again.
+    first.close().await.unwrap();
+    let deadline = Instant::now() + SANE;
+    loop {
+        let mut again = ana.connect(&reg.user.id).await.unwrap();
+        again.send(&ClientMessage::Ping).await.unwrap();
+        let answered = again
+            .recv_until(Duration::from_secs(15), |m| {
+                matches!(m, ServerMessage::Pong).then_some(())
+            })
+            .await;
+        match answered {
+            Ok(()) => break,
+            // The daemon may not have seen the close yet: this one was refused too.
+            Err(citypulse::client::WsError::Closed { .. }) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("no room after closing a connection: {e}"),
+        }
+    }
+    pong(&mut second).await;
+}
