@@ -26,6 +26,9 @@ pub const SERVER: &str = "secantusd-py";
 pub struct MongoServer {
     child: Option<Child>,
     stdin: Option<ChildStdin>,
+    /// The `secantusd-py` process itself (its shell's child), for [`MongoServer::pause`].
+    pid: Option<u32>,
+    paused: bool,
     port: u16,
     storage: String,
     _dir: Option<tempfile::TempDir>,
@@ -66,6 +69,8 @@ impl MongoServer {
         let mut s = MongoServer {
             child: None,
             stdin: None,
+            pid: None,
+            paused: false,
             port: free_port(),
             storage: ":memory:".into(),
             _dir: None,
@@ -84,6 +89,8 @@ impl MongoServer {
         let mut s = MongoServer {
             child: None,
             stdin: None,
+            pid: None,
+            paused: false,
             port: free_port(),
             storage,
             _dir: Some(dir),
@@ -110,7 +117,8 @@ impl MongoServer {
                 // Asked to stop with TERM; a server that has not stopped 5 s later is
                 // killed (a busy secantusd-py was seen ignoring TERM and spinning on after
                 // its test, slowing every later test on the machine).
-                "secantusd-py \"$@\" & p=$!; trap 'kill -9 $p 2>/dev/null' EXIT INT TERM; \
+                // It prints the server's pid first, for pause and resume.
+                "secantusd-py \"$@\" >/dev/null & p=$!; echo $p; trap 'kill -9 $p 2>/dev/null' EXIT INT TERM; \
                  cat >/dev/null; kill $p 2>/dev/null; \
                  for _ in $(seq 50); do kill -0 $p 2>/dev/null || break; sleep 0.1; done; \
                  kill -9 $p 2>/dev/null; wait $p",
@@ -119,11 +127,17 @@ impl MongoServer {
             .args(["--host", "127.0.0.1", "--port", &port])
             .args(["--storage-path", &self.storage])
             .stdin(Stdio::piped())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .expect("sh starts secantusd-py");
         self.stdin = child.stdin.take();
+        self.pid = child.stdout.take().and_then(|out| {
+            let mut line = String::new();
+            BufReader::new(out).read_line(&mut line).ok()?;
+            line.trim().parse().ok()
+        });
+        self.paused = false;
         if let Some(err) = child.stderr.take() {
             // Keep its log flowing so it never blocks on a full pipe.
             std::thread::spawn(move || {
@@ -146,8 +160,37 @@ impl MongoServer {
         }
     }
 
+    /// Freezes the server with SIGSTOP: it keeps its port and connections (the kernel
+    /// still accepts and acknowledges) but answers nothing, like an overloaded or hung
+    /// server, until [`MongoServer::resume`].
+    pub fn pause(&mut self) {
+        self.signal("STOP");
+        self.paused = true;
+    }
+
+    /// Lets a paused server go on (SIGCONT); it answers what it was sent meanwhile.
+    pub fn resume(&mut self) {
+        self.signal("CONT");
+        self.paused = false;
+    }
+
+    fn signal(&self, name: &str) {
+        let pid = self
+            .pid
+            .unwrap_or_else(|| panic!("the shell around {SERVER} did not print its pid"));
+        let status = Command::new("kill")
+            .args([format!("-{name}"), pid.to_string()])
+            .status()
+            .expect("the kill command runs");
+        assert!(status.success(), "kill -{name} {pid} failed: {status}");
+    }
+
     /// Stops the server and waits until its port is closed.
     pub fn stop(&mut self) {
+        if self.paused {
+            // A stopped process would keep TERM pending until the shell's KILL, 5 s on.
+            self.resume();
+        }
         self.stdin.take();
         if let Some(mut c) = self.child.take() {
             let _ = c.wait();

@@ -68,7 +68,10 @@
 //! # Failures
 //! Short server-selection and connect timeouts ([`SELECTION_TIMEOUT`]) make an outage
 //! answer 503 within seconds; every driver error becomes a sentence naming the database
-//! and its hosts, never the credentials of `MONGODB_URL`.
+//! and its hosts, never the credentials of `MONGODB_URL`. A server that is reachable but
+//! does not answer (overloaded, stuck, frozen) is bounded by [`Bounded`], the store the
+//! daemon serves from: every operation answers within [`OPERATION_TIMEOUT`] (transactions
+//! within [`LONG_OPERATION_TIMEOUT`]) or fails with a 503 saying so.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -109,6 +112,18 @@ pub const TXN_ATTEMPTS: u32 = 60;
 
 /// How long a transaction keeps retrying write conflicts before it answers 503.
 pub const TXN_DEADLINE: Duration = Duration::from_secs(15);
+
+/// The longest a store operation waits for the server, in all ([`Bounded`]); past it the
+/// operation answers 503. Shorter than the driver's own detection of a server that stopped
+/// answering (a missed heartbeat: [`SELECTION_TIMEOUT`] after the 10 s heartbeat), so a
+/// stuck server is a 503 in 10 s however it is stuck.
+pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The limit of operations that may legitimately take longer: transactions, which retry
+/// write conflicts for up to [`TXN_DEADLINE`] and then get one more full attempt, and
+/// batches of many commands.
+pub const LONG_OPERATION_TIMEOUT: Duration =
+    Duration::from_secs(TXN_DEADLINE.as_secs() + OPERATION_TIMEOUT.as_secs());
 
 /// The collection of the cross-daemon bus ([`crate::bus`]).
 pub const BROADCASTS: &str = "broadcasts";
@@ -583,10 +598,14 @@ impl MongoStore {
             transactions: false,
         };
         let hello = store
-            .db
-            .run_command(doc! { "hello": 1 })
-            .await
-            .map_err(|e| store.db_error("connect", e))?;
+            .bounded("connect", Effect::Read, async {
+                store
+                    .db
+                    .run_command(doc! { "hello": 1 })
+                    .await
+                    .map_err(|e| store.db_error("connect", e))
+            })
+            .await?;
         store.transactions =
             hello.get_str("setName").is_ok() || hello.get_str("msg").ok() == Some("isdbgrid");
         if !store.transactions {
@@ -2312,6 +2331,460 @@ impl Store for MongoStore {
         };
         step.await
             .map_err(|f| self.fail("read transcript segments", f))
+    }
+}
+
+/// What a bounded operation is, for its limit and for what its timeout means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Effect {
+    /// Changes nothing: cut off, it simply did not happen.
+    Read,
+    /// One write (or a few idempotent ones): cut off, it may still be applied.
+    Write,
+    /// A transaction that may retry write conflicts for up to [`TXN_DEADLINE`], or a batch
+    /// of many writes: the long limit, [`LONG_OPERATION_TIMEOUT`].
+    Long,
+}
+
+/// Why every operation is bounded here rather than by the driver: the `mongodb` crate
+/// (3.x) has no socket timeout (`socketTimeoutMS` is refused) and no client-side operation
+/// timeout, and [`SELECTION_TIMEOUT`] only covers finding a server. A server that accepts
+/// connections but does not answer (overloaded, stuck on a lock, frozen) would hold a
+/// request until the driver's heartbeat gives up on the server, and for ever if its
+/// heartbeats are still answered. The limit is taken over the whole operation (every
+/// round trip and retry of it), so a caller waits at most that long.
+///
+/// Cutting an operation off drops the driver's future, which is safe: a connection
+/// returned to the pool in the middle of a command is closed, not reused, and a session
+/// dropped in the middle of a transaction is aborted by the driver (and by the server
+/// after its transaction lifetime).
+impl MongoStore {
+    /// Runs `work` (the operation `op`, words for a sentence) within its limit; past it,
+    /// `Unavailable` with a sentence naming the database, the limit and, for a write,
+    /// that it may still be applied.
+    async fn bounded<T>(
+        &self,
+        op: &str,
+        effect: Effect,
+        work: impl std::future::Future<Output = StoreResult<T>>,
+    ) -> StoreResult<T> {
+        let limit = match effect {
+            Effect::Read | Effect::Write => OPERATION_TIMEOUT,
+            Effect::Long => LONG_OPERATION_TIMEOUT,
+        };
+        match tokio::time::timeout(limit, work).await {
+            Ok(out) => out,
+            Err(_) => {
+                // A write sent before the cut-off reaches the server anyway and is
+                // applied when the server catches up; a transaction whose commit was
+                // sent may commit. Nothing here can tell, so the sentence says so.
+                let after = match effect {
+                    Effect::Read => "",
+                    Effect::Write | Effect::Long => {
+                        ", and whether the change was made after all before repeating it (a \
+                         write cut off this way may still be applied)"
+                    }
+                };
+                tracing::warn!(
+                    "the MongoDB {} did not answer within {} s while trying to {op}",
+                    self.shown,
+                    limit.as_secs()
+                );
+                Err(StoreError::Unavailable(format!(
+                    "the MongoDB {} did not answer within {} s (while trying to {op}); check \
+                     that the server is healthy and not overloaded{after}",
+                    self.shown,
+                    limit.as_secs()
+                )))
+            }
+        }
+    }
+
+    /// This store with every operation bounded ([`Bounded`]): the one the daemon serves.
+    pub fn bounded_store(self) -> Bounded {
+        Bounded(self)
+    }
+}
+
+/// The MongoDB [`Store`] the daemon serves from: every operation of [`MongoStore`] within
+/// [`OPERATION_TIMEOUT`] (or [`LONG_OPERATION_TIMEOUT`] for transactions and batches), so
+/// a server that stops answering costs a request at most that long and a 503 saying why,
+/// never a request held for ever. The bound is here, once, rather than at each of the
+/// store's many driver calls.
+#[derive(Debug, Clone)]
+pub struct Bounded(MongoStore);
+
+#[async_trait]
+impl Store for Bounded {
+    fn backend(&self) -> &'static str {
+        self.0.backend()
+    }
+
+    fn as_mongo(&self) -> Option<&MongoStore> {
+        Some(&self.0)
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        let s = &self.0;
+        s.bounded("answer a ping", Effect::Read, s.ping()).await
+    }
+
+    async fn flush(&self) -> StoreResult<()> {
+        let s = &self.0;
+        s.bounded("write what is buffered", Effect::Write, s.flush())
+            .await
+    }
+
+    async fn create_user(&self, user: NewUser) -> StoreResult<User> {
+        let s = &self.0;
+        s.bounded("register a user", Effect::Write, s.create_user(user))
+            .await
+    }
+
+    async fn user(&self, id: &UserId) -> StoreResult<User> {
+        let s = &self.0;
+        s.bounded("read a user", Effect::Read, s.user(id)).await
+    }
+
+    async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>> {
+        let s = &self.0;
+        s.bounded(
+            "look up a token",
+            Effect::Read,
+            s.user_by_token_hash(token_hash),
+        )
+        .await
+    }
+
+    async fn list_users(&self, limit: u32) -> StoreResult<Vec<User>> {
+        let s = &self.0;
+        s.bounded("list users", Effect::Read, s.list_users(limit))
+            .await
+    }
+
+    async fn set_token_hash(&self, id: &UserId, token_hash: &str) -> StoreResult<()> {
+        let s = &self.0;
+        s.bounded(
+            "replace a token",
+            Effect::Write,
+            s.set_token_hash(id, token_hash),
+        )
+        .await
+    }
+
+    async fn set_location(&self, id: &UserId, at: Coordinates, when: Timestamp) -> StoreResult<()> {
+        let s = &self.0;
+        s.bounded(
+            "store a location",
+            Effect::Write,
+            s.set_location(id, at, when),
+        )
+        .await
+    }
+
+    async fn user_location(&self, id: &UserId) -> StoreResult<Option<Coordinates>> {
+        let s = &self.0;
+        s.bounded("read a location", Effect::Read, s.user_location(id))
+            .await
+    }
+
+    async fn user_collectibles(&self, id: &UserId) -> StoreResult<Vec<UserCollectible>> {
+        let s = &self.0;
+        s.bounded(
+            "read a user's collectibles",
+            Effect::Read,
+            s.user_collectibles(id),
+        )
+        .await
+    }
+
+    async fn create_event(&self, event: NewEvent) -> StoreResult<Event> {
+        let s = &self.0;
+        s.bounded("create an event", Effect::Long, s.create_event(event))
+            .await
+    }
+
+    async fn event(&self, id: &EventId) -> StoreResult<Event> {
+        let s = &self.0;
+        s.bounded("read an event", Effect::Read, s.event(id)).await
+    }
+
+    async fn events_near(
+        &self,
+        center: Coordinates,
+        max_distance_m: f64,
+        limit: u32,
+        category: Option<&str>,
+    ) -> StoreResult<Vec<NearbyEvent>> {
+        let s = &self.0;
+        s.bounded(
+            "find events nearby",
+            Effect::Read,
+            s.events_near(center, max_distance_m, limit, category),
+        )
+        .await
+    }
+
+    async fn set_event_room(&self, id: &EventId, room: &EventRoom) -> StoreResult<()> {
+        let s = &self.0;
+        s.bounded(
+            "record a video room",
+            Effect::Write,
+            s.set_event_room(id, room),
+        )
+        .await
+    }
+
+    async fn delete_event(&self, id: &EventId) -> StoreResult<()> {
+        let s = &self.0;
+        s.bounded("delete an event", Effect::Long, s.delete_event(id))
+            .await
+    }
+
+    async fn end_event(&self, id: &EventId, when: Timestamp) -> StoreResult<(Event, Vec<UserId>)> {
+        let s = &self.0;
+        s.bounded("end an event", Effect::Long, s.end_event(id, when))
+            .await
+    }
+
+    async fn join_event(
+        &self,
+        event: &EventId,
+        user: &UserId,
+        when: Timestamp,
+    ) -> StoreResult<JoinOutcome> {
+        let s = &self.0;
+        s.bounded(
+            "join an event",
+            Effect::Write,
+            s.join_event(event, user, when),
+        )
+        .await
+    }
+
+    async fn leave_event(&self, event: &EventId, user: &UserId) -> StoreResult<bool> {
+        let s = &self.0;
+        s.bounded("leave an event", Effect::Write, s.leave_event(event, user))
+            .await
+    }
+
+    async fn leave_all_events(&self, user: &UserId) -> StoreResult<Vec<EventId>> {
+        let s = &self.0;
+        s.bounded("leave every event", Effect::Write, s.leave_all_events(user))
+            .await
+    }
+
+    async fn participants(&self, event: &EventId) -> StoreResult<Vec<Participant>> {
+        let s = &self.0;
+        s.bounded("list participants", Effect::Read, s.participants(event))
+            .await
+    }
+
+    async fn is_participant(&self, event: &EventId, user: &UserId) -> StoreResult<bool> {
+        let s = &self.0;
+        s.bounded(
+            "check a participant",
+            Effect::Read,
+            s.is_participant(event, user),
+        )
+        .await
+    }
+
+    async fn rooms_joined(&self, user: &UserId) -> StoreResult<u64> {
+        let s = &self.0;
+        s.bounded("count a user's rooms", Effect::Read, s.rooms_joined(user))
+            .await
+    }
+
+    async fn active_events_with_participants(&self) -> StoreResult<Vec<EventId>> {
+        let s = &self.0;
+        s.bounded(
+            "list events with participants",
+            Effect::Read,
+            s.active_events_with_participants(),
+        )
+        .await
+    }
+
+    async fn hold_connection_lease(
+        &self,
+        user: &UserId,
+        daemon: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> StoreResult<()> {
+        let s = &self.0;
+        s.bounded(
+            "hold a connection lease",
+            Effect::Write,
+            s.hold_connection_lease(user, daemon, now, ttl),
+        )
+        .await
+    }
+
+    async fn renew_connection_leases(
+        &self,
+        daemon: &str,
+        users: &[UserId],
+        now: Timestamp,
+        ttl: Duration,
+    ) -> StoreResult<()> {
+        // Many users make many commands ([`RENEW_CHUNK`] each): the long limit.
+        let s = &self.0;
+        s.bounded(
+            "renew connection leases",
+            Effect::Long,
+            s.renew_connection_leases(daemon, users, now, ttl),
+        )
+        .await
+    }
+
+    async fn release_connection_lease(
+        &self,
+        user: &UserId,
+        daemon: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let s = &self.0;
+        s.bounded(
+            "release a connection lease",
+            Effect::Write,
+            s.release_connection_lease(user, daemon, now),
+        )
+        .await
+    }
+
+    async fn try_acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> StoreResult<bool> {
+        let s = &self.0;
+        s.bounded(
+            "take a lease",
+            Effect::Write,
+            s.try_acquire_lease(name, holder, now, ttl),
+        )
+        .await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+        let s = &self.0;
+        s.bounded(
+            "give up a lease",
+            Effect::Write,
+            s.release_lease(name, holder),
+        )
+        .await
+    }
+
+    async fn add_message(&self, message: &ChatMessage) -> StoreResult<()> {
+        let s = &self.0;
+        s.bounded(
+            "store a chat message",
+            Effect::Write,
+            s.add_message(message),
+        )
+        .await
+    }
+
+    async fn messages(
+        &self,
+        event: &EventId,
+        limit: u32,
+        before: Option<Before>,
+    ) -> StoreResult<Vec<ChatMessage>> {
+        let s = &self.0;
+        s.bounded(
+            "read chat messages",
+            Effect::Read,
+            s.messages(event, limit, before),
+        )
+        .await
+    }
+
+    async fn drop_collectible(&self, collectible: &Collectible) -> StoreResult<()> {
+        let s = &self.0;
+        s.bounded(
+            "drop a collectible",
+            Effect::Long,
+            s.drop_collectible(collectible),
+        )
+        .await
+    }
+
+    async fn collectible(&self, id: &CollectibleId) -> StoreResult<Collectible> {
+        let s = &self.0;
+        s.bounded("read a collectible", Effect::Read, s.collectible(id))
+            .await
+    }
+
+    async fn active_collectibles(
+        &self,
+        event: &EventId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<Collectible>> {
+        let s = &self.0;
+        s.bounded(
+            "list active collectibles",
+            Effect::Read,
+            s.active_collectibles(event, now),
+        )
+        .await
+    }
+
+    async fn claim_collectible(
+        &self,
+        id: &CollectibleId,
+        user: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<ClaimOutcome> {
+        let s = &self.0;
+        s.bounded(
+            "claim a collectible",
+            Effect::Long,
+            s.claim_collectible(id, user, now),
+        )
+        .await
+    }
+
+    async fn expire_collectibles(&self, now: Timestamp) -> StoreResult<u64> {
+        // Without transactions it also finishes half-done claims: the long limit.
+        let s = &self.0;
+        s.bounded(
+            "expire collectibles",
+            Effect::Long,
+            s.expire_collectibles(now),
+        )
+        .await
+    }
+
+    async fn add_transcription(&self, segment: &Transcription) -> StoreResult<()> {
+        let s = &self.0;
+        s.bounded(
+            "store a transcript segment",
+            Effect::Write,
+            s.add_transcription(segment),
+        )
+        .await
+    }
+
+    async fn transcriptions(
+        &self,
+        event: &EventId,
+        limit: u32,
+        before: Option<Before>,
+        query: Option<&str>,
+    ) -> StoreResult<Vec<Transcription>> {
+        let s = &self.0;
+        s.bounded(
+            "read transcript segments",
+            Effect::Read,
+            s.transcriptions(event, limit, before, query),
+        )
+        .await
     }
 }
 
