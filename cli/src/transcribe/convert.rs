@@ -96,7 +96,10 @@ impl Converter {
             return Ok(Vec::new());
         };
         let mut raw = Vec::new();
-        let mut rest = Some(std::mem::take(&mut self.pending));
+        // rubato takes an empty channel as "no input" and refuses it, so an input that
+        // ended on a chunk boundary flushes with `None` (silence) from the first call.
+        let pending = std::mem::take(&mut self.pending);
+        let mut rest = (!pending.is_empty()).then_some(pending);
         // Each partial call pads with silence, which pushes the delayed tail out.
         for _ in 0..64 {
             let ready = self.out_frames + raw.len().saturating_sub(self.delay_left) as u64;
@@ -197,6 +200,19 @@ mod tests {
                     .unwrap();
                 assert!((7000..9500).contains(&peak), "{rate} Hz: peak {peak}");
             }
+        }
+    }
+
+    /// A microphone delivers whole buffers, so the input often ends exactly on a resampler
+    /// chunk, leaving nothing pending at the end; the flush must still work.
+    #[test]
+    fn input_ending_on_a_chunk_boundary_flushes() {
+        for rate in [48000, 44100] {
+            let input = tone(rate, 2, 1.0, 440.0);
+            let input = &input[..CHUNK_IN * 20 * 2];
+            let out = convert(rate, 2, input, CHUNK_IN);
+            let expected = (CHUNK_IN as u64 * 20 * 16000 + rate as u64 / 2) / rate as u64;
+            assert_eq!(out.len() as u64, expected, "{rate} Hz");
         }
     }
 
