@@ -423,7 +423,8 @@ async fn connect(config: &DeepgramConfig, req: &StreamRequest) -> Result<DgStrea
         Ok(Err(e)) => Err(End::upstream(
             "cannot reach Deepgram",
             format!(
-                "cannot reach Deepgram at {}: {e}",
+                "cannot reach Deepgram at {}: {e}; try again later (the daemon's admin can \
+                 check DEEPGRAM_API_URL and the network)",
                 url.host_str().unwrap_or("?")
             ),
         )),

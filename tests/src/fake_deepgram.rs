@@ -69,6 +69,12 @@ pub enum Behaviour {
     /// Accept the stream, read everything, send nothing (not even after `CloseStream`);
     /// only the idle timeout still closes it.
     Silent,
+    /// Accept the TCP connection and never answer the WebSocket handshake (an overloaded
+    /// Deepgram, or a firewall that swallows packets): only the client's timeout ends it.
+    Hang,
+    /// Accept the TCP connection and close it at once, before the handshake (a proxy in
+    /// front of Deepgram with nothing behind it).
+    Reset,
     /// Once this many audio bytes have arrived, send the results due and then one text
     /// frame that is not Deepgram's protocol (a broken proxy's page, say), then go on as
     /// if nothing happened.
@@ -553,6 +559,24 @@ fn hex(b: &[u8]) -> String {
 }
 
 async fn serve(tcp: TcpStream, options: FakeOptions, record: Arc<Mutex<Connection>>) {
+    match options.behaviour {
+        Behaviour::Hang => {
+            // Read and discard the request until the client gives up.
+            let mut tcp = tcp;
+            let mut buf = [0u8; 4096];
+            while matches!(tokio::io::AsyncReadExt::read(&mut tcp, &mut buf).await, Ok(n) if n > 0)
+            {
+            }
+            record.lock().unwrap().ended = true;
+            return;
+        }
+        Behaviour::Reset => {
+            drop(tcp);
+            record.lock().unwrap().ended = true;
+            return;
+        }
+        _ => {}
+    }
     let mut rec = Connection::default();
     let key = options.key.clone();
     #[allow(clippy::result_large_err)]

@@ -2,8 +2,8 @@
 //! `/ws/transcribe/{event_id}` to the local fake Deepgram (`citypulse_tests::fake_deepgram`);
 //! the captions reach the speaker, another room member on `/ws/{user_id}` and the REST
 //! history, and the fake received exactly the audio sent. Then the faults: a refused key,
-//! Deepgram closing mid-stream, Deepgram going silent, every refusal at the upgrade, and
-//! no key at all. The last group checks the fake itself against deepgram.md.
+//! Deepgram closing mid-stream, going silent, answering garbage, dropping the connection
+//! or hanging at the handshake, every refusal at the upgrade, and no key at all. The last group checks the fake itself against deepgram.md.
 
 #![allow(clippy::unwrap_used)]
 
@@ -160,8 +160,12 @@ fn read_pcm(path: &Path) -> Vec<u8> {
         .collect()
 }
 
-/// Every frame the speaker gets until the close, and the close.
-async fn until_close(ws: &mut Ws) -> (Vec<ServerMessage>, (u16, String)) {
+/// Every frame the speaker gets until the close, and the close; `ws` is the whole socket
+/// or its reading half.
+async fn until_close<S>(ws: &mut S) -> (Vec<ServerMessage>, (u16, String))
+where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>> + Unpin,
+{
     let mut frames = Vec::new();
     loop {
         let next = tokio::time::timeout(WAIT, ws.next())
@@ -1286,29 +1290,6 @@ async fn until_first_final(
     }
 }
 
-/// The speaker's close, read from the reading half (frames before it are returned).
-async fn close_of(
-    source: &mut futures_util::stream::SplitStream<Ws>,
-) -> (Vec<ServerMessage>, (u16, String)) {
-    let mut frames = Vec::new();
-    loop {
-        let next = tokio::time::timeout(WAIT, source.next())
-            .await
-            .expect("a close within the wait");
-        match next {
-            Some(Ok(Message::Text(t))) => frames.push(serde_json::from_str(&t).unwrap()),
-            Some(Ok(Message::Close(f))) => {
-                let c = f
-                    .map(|f| (u16::from(f.code), f.reason.to_string()))
-                    .unwrap_or((1005, String::new()));
-                return (frames, c);
-            }
-            Some(Ok(_)) => {}
-            None | Some(Err(_)) => return (frames, (1006, "dropped without a close frame".into())),
-        }
-    }
-}
-
 #[tokio::test]
 async fn garbage_from_deepgram_ends_the_stream_with_a_sentence_and_the_next_one_works() {
     let fake = FakeDeepgram::with(FakeOptions {
@@ -1347,9 +1328,17 @@ async fn garbage_from_deepgram_ends_the_stream_with_a_sentence_and_the_next_one_
     assert_eq!(heard.last().unwrap().0, scripted_text(&script(), 0));
     room_undisturbed(&mut r.bob_ws).await;
 
-    // Recovery needs nothing but a new stream once Deepgram behaves.
+    recovers(&fake, &r).await;
+}
+
+/// Recovery needs nothing but a new stream once Deepgram behaves: 2 s of speech through
+/// it closes normally with a final caption.
+async fn recovers(fake: &FakeDeepgram, r: &Room) {
     fake.set_behaviour(Behaviour::Normal);
-    let ws = speak(&r, "sample_rate=16000").await;
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("tone.wav");
+    write_wav(&wav, RATE, 1, 0.0, 2.0);
+    let ws = speak(r, "sample_rate=16000").await;
     let (frames, close) = stream_and_collect(ws, read_pcm(&wav), None, true).await;
     assert_eq!(close, (1000, "stream closed".to_string()), "{frames:?}");
     assert!(
@@ -1373,7 +1362,7 @@ async fn a_speaker_who_leaves_or_whose_event_ends_is_heard_no_more() {
     until_first_final(&mut source).await;
     room_transcripts(&mut r.bob_ws, 1).await;
     carol.leave_event(&r.event).await.unwrap();
-    let (frames, (code, reason)) = close_of(&mut source).await;
+    let (frames, (code, reason)) = until_close(&mut source).await;
     talking.abort();
     assert_eq!(code, 1008, "{reason} {frames:?}");
     assert!(reason.contains("you left event"), "{reason}");
@@ -1409,7 +1398,7 @@ async fn a_speaker_who_leaves_or_whose_event_ends_is_heard_no_more() {
     let talking = keep_talking(sink, 8.0);
     until_first_final(&mut source).await;
     r.alice.end_event(&r.event).await.unwrap();
-    let (frames, (code, reason)) = close_of(&mut source).await;
+    let (frames, (code, reason)) = until_close(&mut source).await;
     talking.abort();
     assert_eq!(code, 1000, "{reason} {frames:?}");
     assert!(reason.contains("has ended"), "{reason}");
@@ -1496,4 +1485,45 @@ async fn an_audio_frame_over_64_kib_closes_the_stream_with_1009() {
     // Nothing of it reached Deepgram, and the room did not hear of it.
     assert!(fake.connections().iter().all(|c| c.audio.is_empty()));
     room_undisturbed(&mut r.bob_ws).await;
+}
+
+/// Deepgram dropping the connection, then hanging at the handshake, then healthy again:
+/// each failed stream ends with a sentence for the speaker while the room goes on, and the
+/// next stream works without a restart.
+#[tokio::test]
+async fn an_unreachable_or_hanging_deepgram_fails_one_stream_and_the_next_one_works() {
+    let fake = FakeDeepgram::start().await;
+    fake.set_behaviour(Behaviour::Reset);
+    let mut r = room(builder(&fake, FAKE_KEY).start().await).await;
+    let failure = |frames: &[ServerMessage]| match frames {
+        [ServerMessage::Error { code, message }] => {
+            assert_eq!(code, "unavailable");
+            message.clone()
+        }
+        other => panic!("expected one error frame, got {other:?}"),
+    };
+
+    let mut ws = speak(&r, "sample_rate=16000").await;
+    let (frames, (code, reason)) = until_close(&mut ws).await;
+    assert_eq!((code, reason.as_str()), (1011, "cannot reach Deepgram"));
+    let message = failure(&frames);
+    assert!(
+        message.contains("cannot reach Deepgram at 127.0.0.1") && message.contains("try again"),
+        "{message}"
+    );
+    room_undisturbed(&mut r.bob_ws).await;
+
+    fake.set_behaviour(Behaviour::Hang);
+    let mut ws = speak(&r, "sample_rate=16000").await;
+    // While the daemon waits on Deepgram, the room is served.
+    room_undisturbed(&mut r.bob_ws).await;
+    let (frames, (code, reason)) = until_close(&mut ws).await;
+    assert_eq!(code, 1011, "{reason}");
+    assert!(reason.contains("did not answer within 10s"), "{reason}");
+    let message = failure(&frames);
+    assert!(message.contains("try again later"), "{message}");
+    // The daemon let go of the hung connection.
+    fake.wait_ended(WAIT).await;
+
+    recovers(&fake, &r).await;
 }
