@@ -85,9 +85,7 @@ pub fn routes(state: State, shutdown: watch::Receiver<bool>) -> BoxedFilter<(Res
                 let state = state.clone();
                 let shutdown = shutdown.clone();
                 async move {
-                    let opened = authorize(&state, &event, &query, header.as_deref())
-                        .await
-                        .and_then(|stream| Ok((reserve(&state, &stream)?, stream)));
+                    let opened = open(&state, &event, &query, header.as_deref()).await;
                     match opened {
                         // The slot moves into the upgrade: given back when the stream
                         // ends, or at once if the upgrade never completes.
@@ -106,6 +104,23 @@ pub fn routes(state: State, shutdown: watch::Receiver<bool>) -> BoxedFilter<(Res
         .boxed()
 }
 
+/// [`authorize`], then the speaker's [`reserve`]d slot. The token is asked about again
+/// once the hub knows the slot: a reset that landed in between revoked nothing, and a
+/// reset after it finds the slot.
+async fn open(
+    state: &State,
+    event: &str,
+    query: &str,
+    header: Option<&str>,
+) -> Result<(StreamSlot, StreamRequest), ApiError> {
+    let stream = authorize(state, event, query, header).await?;
+    let slot = reserve(state, &stream)?;
+    if !auth::still_holds(state, &stream.speaker.id, &stream.token_hash).await? {
+        return Err(auth::invalid_token());
+    }
+    Ok((slot, stream))
+}
+
 /// What a stream was opened for, checked before the upgrade.
 #[derive(Debug, Clone)]
 pub struct StreamRequest {
@@ -113,6 +128,8 @@ pub struct StreamRequest {
     pub event_id: EventId,
     /// Who speaks.
     pub speaker: User,
+    /// The hash of the token the stream was opened with.
+    pub token_hash: String,
     /// Deepgram `language`.
     pub language: String,
     /// Hz of the PCM the speaker sends.
@@ -195,6 +212,8 @@ pub async fn authorize(
     Ok(StreamRequest {
         event_id,
         speaker,
+        // `authenticate` accepted the token, so there is one.
+        token_hash: auth::hash_token(token.unwrap_or_default()),
         language,
         sample_rate,
         channels,

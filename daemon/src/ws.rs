@@ -23,7 +23,7 @@ use warp::{Filter, Reply};
 
 use crate::api::auth::{self, Caller};
 use crate::api::error::ApiError;
-use crate::hub::{Frame, KillSwitch};
+use crate::hub::{Frame, KillSwitch, REVOKED_REASON};
 use crate::ratelimit::Bucket;
 use crate::state::State;
 use crate::{claims, presence, rooms};
@@ -36,6 +36,7 @@ mod close {
     pub const GOING_AWAY: u16 = 1001;
     pub const POLICY: u16 = 1008;
     pub const TOO_BIG: u16 = 1009;
+    pub const INTERNAL: u16 = 1011;
 }
 
 /// The WebSocket routes.
@@ -51,11 +52,13 @@ pub fn routes(state: State, shutdown: watch::Receiver<bool>) -> BoxedFilter<(Res
                 let shutdown = shutdown.clone();
                 async move {
                     match authorize(&state, &path_user, &query, header.as_deref()).await {
-                        Ok(user) => {
+                        Ok((user, token_hash)) => {
                             let max = citypulse::MAX_BODY_BYTES as usize;
                             ws.max_frame_size(max)
                                 .max_message_size(max)
-                                .on_upgrade(move |socket| connection(state, user, socket, shutdown))
+                                .on_upgrade(move |socket| {
+                                    connection(state, user, token_hash, socket, shutdown)
+                                })
                                 .into_response()
                         }
                         Err(e) => e.into_response(),
@@ -72,13 +75,13 @@ struct TokenQuery {
 }
 
 /// Checks the token (query `?token=` or `Authorization`) before the upgrade:
-/// 401 missing or wrong, 403 another user's.
+/// 401 missing or wrong, 403 another user's. The user and the token's hash.
 pub async fn authorize(
     state: &State,
     path_user: &str,
     query: &str,
     header: Option<&str>,
-) -> Result<User, ApiError> {
+) -> Result<(User, String), ApiError> {
     let q: TokenQuery = crate::api::input::parse_query(query)?;
     let token = match q.token.as_deref() {
         Some(t) => Some(t),
@@ -104,10 +107,17 @@ pub async fn authorize(
             user.id, user.id
         )));
     }
-    Ok(user)
+    // `authenticate` accepted the token, so there is one.
+    Ok((user, auth::hash_token(token.unwrap_or_default())))
 }
 
-async fn connection(state: State, user: User, socket: WebSocket, shutdown: watch::Receiver<bool>) {
+async fn connection(
+    state: State,
+    user: User,
+    token_hash: String,
+    socket: WebSocket,
+    shutdown: watch::Receiver<bool>,
+) {
     let (mut sink, stream) = socket.split();
     let Some(reg) = state.hub.register(&user.id) else {
         let reason = format!(
@@ -124,11 +134,13 @@ async fn connection(state: State, user: User, socket: WebSocket, shutdown: watch
         reg.kill.clone(),
         state.config.ws_heartbeat,
     ));
-    if reg.first {
-        presence::connected(&state, &user.id).await;
-    }
     let mut stream = stream;
-    read_loop(&state, &user, reg.conn_id, &mut stream, &reg.kill, shutdown).await;
+    if holds_token(&state, &user, &token_hash, reg.conn_id, &reg.kill).await {
+        if reg.first {
+            presence::connected(&state, &user.id).await;
+        }
+        read_loop(&state, &user, reg.conn_id, &mut stream, &reg.kill, shutdown).await;
+    }
     reg.kill.kill(1000, "bye");
     if state.hub.unregister(&user.id, reg.conn_id) {
         // Presence rule: when a user's last connection goes (closed, dropped, cut off or
@@ -146,6 +158,31 @@ async fn connection(state: State, user: User, socket: WebSocket, shutdown: watch
     })
     .await;
     tracing::debug!(user = %user.id, conn = reg.conn_id, "websocket closed");
+}
+
+/// [`auth::still_holds`] for a socket just registered; when the token was reset (or the
+/// store cannot say), the socket is closed with the reason before it reads anything.
+async fn holds_token(
+    state: &State,
+    user: &User,
+    token_hash: &str,
+    conn: u64,
+    kill: &KillSwitch,
+) -> bool {
+    match auth::still_holds(state, &user.id, token_hash).await {
+        Ok(true) => true,
+        Ok(false) => {
+            kill.kill(close::POLICY, REVOKED_REASON);
+            false
+        }
+        Err(e) => {
+            // The whole sentence in a frame: a close reason is cut at 123 bytes.
+            let m = ServerMessage::error(error_code::UNAVAILABLE, e.detail());
+            state.hub.send_to_conn(&user.id, conn, &m);
+            kill.kill(close::INTERNAL, e.detail());
+            false
+        }
+    }
 }
 
 async fn write_loop(

@@ -915,3 +915,64 @@ async fn docs_page_and_api_answers_carry_security_headers() {
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
     }
 }
+
+/// A reset racing the opening of sockets on the old token: whichever gets there first,
+/// once the reset has answered no socket is open on the old token. Sockets the reset did
+/// not see yet (checked before it, registered after it) are closed by the second look
+/// the daemon takes at the token once a socket is registered. Bounded: 30 rounds of 12.
+#[tokio::test]
+async fn no_socket_outlives_a_token_reset_that_raced_its_opening() {
+    let d = Daemon::builder()
+        .env("CPL_RATE_LIMIT", "0")
+        .env("CPL_MAX_CONNECTIONS_PER_USER", "100")
+        .start()
+        .await;
+    let (mut client, a) = d.user("Ana").await;
+    let id = a.user.id.clone();
+    let (mut opened, mut refused) = (0, 0);
+    for round in 0..30u64 {
+        let opens: Vec<_> = (0..12u64)
+            .map(|i| {
+                let (c, id) = (client.clone(), id.clone());
+                tokio::spawn(async move {
+                    // Spread over the reset's round trip: some before, some during, some after.
+                    tokio::time::sleep(Duration::from_micros(i * 250)).await;
+                    c.connect(&id).await
+                })
+            })
+            .collect();
+        tokio::time::sleep(Duration::from_micros(500 + round * 61 % 1500)).await;
+        let fresh = client.reset_token(&id).await.unwrap().token;
+        for open in opens {
+            match open.await.unwrap() {
+                Ok(mut ws) => {
+                    opened += 1;
+                    let end = ws
+                        .recv_until(WAIT, |_| None::<()>)
+                        .await
+                        .expect_err("recv_until never matches");
+                    match end {
+                        citypulse::client::WsError::Closed { code, reason } => {
+                            assert_eq!(code, 1008, "round {round}: {reason}");
+                            assert!(reason.contains("token was reset"), "{reason}");
+                        }
+                        other => panic!(
+                            "round {round}: a socket on the old token outlived the reset ({other})"
+                        ),
+                    }
+                }
+                Err(e) => {
+                    refused += 1;
+                    assert_eq!(status(e), 401, "round {round}");
+                }
+            }
+        }
+        client = client.with_token(&fresh);
+    }
+    println!("{opened} sockets opened and closed by the reset, {refused} refused");
+    // Both sides of the race happened, or the test proved nothing.
+    assert!(
+        opened > 0 && refused > 0,
+        "{opened} opened, {refused} refused"
+    );
+}

@@ -9,6 +9,7 @@ use subtle::ConstantTimeEq;
 use warp::Filter;
 
 use citypulse::model::User;
+use citypulse::UserId;
 
 use super::error::ApiError;
 use crate::state::State;
@@ -76,7 +77,19 @@ pub async fn authenticate(state: &State, token: Option<&str>) -> Result<Option<C
     }
 }
 
-fn invalid_token() -> ApiError {
+/// Whether the token hashed to `token_hash` still belongs to `user`. A socket asks again
+/// once the hub knows it: a reset that landed between the first check and the
+/// registration revoked nothing, and would otherwise leave the socket open on the old
+/// token. A reset after the registration finds the socket and closes it.
+pub async fn still_holds(state: &State, user: &UserId, token_hash: &str) -> Result<bool, ApiError> {
+    Ok(state
+        .store
+        .user_by_token_hash(token_hash)
+        .await?
+        .is_some_and(|u| u.id == *user))
+}
+
+pub(crate) fn invalid_token() -> ApiError {
     ApiError::Unauthorized(
         "the token is not valid (revoked, mistyped or from another daemon); register again or ask an admin to reset it".into(),
     )
