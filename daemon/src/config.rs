@@ -13,6 +13,8 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::client_addr::TrustedProxies;
+
 /// A value that must never be printed: API keys, tokens, database URLs with passwords.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
@@ -60,6 +62,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { env: "CPL_WS_QUEUE", help: "messages queued per WebSocket before a slow client is disconnected", default: Some("256") },
     Setting { env: "CPL_MAX_CONNECTIONS_PER_USER", help: "open WebSockets allowed per user (room sockets and transcription streams together)", default: Some("8") },
     Setting { env: "CPL_MAX_ROOMS_PER_USER", help: "event rooms one user can be in at once", default: Some("50") },
+    Setting { env: "CPL_TRUSTED_PROXIES", help: "comma-separated addresses or CIDR ranges of your reverse proxies / load balancers; their X-Forwarded-For names the client, so rate limits count per client instead of per proxy", default: None },
     Setting { env: "CORS_ORIGINS", help: "comma-separated origins allowed by CORS (e.g. http://localhost:5173)", default: None },
     Setting { env: "DAILY_API_KEY", help: "Daily.co API key; unset turns video rooms off", default: None },
     Setting { env: "DAILY_DOMAIN", help: "Daily.co domain (your-domain.daily.co)", default: None },
@@ -253,6 +256,8 @@ pub struct Config {
     pub max_connections_per_user: usize,
     /// Rooms one user can be in at once.
     pub max_rooms_per_user: usize,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: TrustedProxies,
     /// CORS origins.
     pub cors_origins: Vec<String>,
     /// Daily.co.
@@ -326,6 +331,10 @@ impl Config {
             ws_queue: r.parse("CPL_WS_QUEUE", |v| positive(v, 1_000_000))?,
             max_connections_per_user: r.parse("CPL_MAX_CONNECTIONS_PER_USER", |v| positive(v, 1000))?,
             max_rooms_per_user: r.parse("CPL_MAX_ROOMS_PER_USER", |v| positive(v, 100_000))?,
+            trusted_proxies: match r.text("CPL_TRUSTED_PROXIES") {
+                Some(_) => r.parse("CPL_TRUSTED_PROXIES", TrustedProxies::parse)?,
+                None => TrustedProxies::default(),
+            },
             cors_origins: match r.text("CORS_ORIGINS") {
                 Some(_) => r.parse("CORS_ORIGINS", origins)?,
                 None => Vec::new(),

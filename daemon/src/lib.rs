@@ -6,6 +6,7 @@
 pub mod api;
 pub mod bus;
 pub mod claims;
+pub mod client_addr;
 pub mod config;
 pub mod daily;
 pub mod drops;

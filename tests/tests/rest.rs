@@ -984,3 +984,49 @@ async fn registration_is_rate_limited_with_retry_after() {
     let body: serde_json::Value = resp.json().await.unwrap();
     assert!(body["detail"].as_str().unwrap().contains("retry after"));
 }
+
+/// Registers with `X-Forwarded-For: forwarded_for`; the status.
+async fn register_via(d: &Daemon, forwarded_for: &str) -> u16 {
+    reqwest::Client::new()
+        .post(format!("{}/api/users/register", d.url))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&RegisterRequest {
+            phone: unique_phone(),
+            name: "R".into(),
+        })
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// Behind a proxy listed in CPL_TRUSTED_PROXIES each client it names in X-Forwarded-For
+/// has a bucket of its own; from any other peer the header is ignored, so a client cannot
+/// pick a fresh bucket by sending one. 7 requests at 1/s (burst 5) are over any one bucket.
+#[tokio::test]
+async fn the_rate_limit_counts_clients_behind_a_trusted_proxy_and_ignores_the_header_otherwise() {
+    let behind = Daemon::builder()
+        .env("CPL_RATE_LIMIT", "1")
+        .env("CPL_TRUSTED_PROXIES", "127.0.0.1, 10.0.0.0/8")
+        .start()
+        .await;
+    // Seven clients behind the proxy (through an inner one): seven fresh buckets.
+    for i in 1..=7 {
+        let status = register_via(&behind, &format!("198.51.100.{i}, 10.1.1.1")).await;
+        assert_eq!(status, 201, "client {i}");
+    }
+    // One client, whatever it writes in front of what the proxy saw: one bucket.
+    let mut statuses = Vec::new();
+    for i in 1..=7 {
+        statuses.push(register_via(&behind, &format!("192.0.2.{i}, 203.0.113.9")).await);
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+
+    let direct = Daemon::builder().env("CPL_RATE_LIMIT", "1").start().await;
+    let mut statuses = Vec::new();
+    for i in 1..=7 {
+        statuses.push(register_via(&direct, &format!("198.51.100.{i}")).await);
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+}

@@ -24,25 +24,36 @@ fn with_state(state: State) -> impl Filter<Extract = (State,), Error = Infallibl
     warp::any().map(move || state.clone())
 }
 
-/// Per-address limit on REST writes (registration, event creation, claims, ...): 429 with
-/// `Retry-After` past `CPL_RATE_LIMIT` per second.
+/// Per-client limit on REST writes (registration, event creation, claims, ...): 429 with
+/// `Retry-After` past `CPL_RATE_LIMIT` per second. The client is the peer, or whom a
+/// trusted proxy names ([`crate::client_addr`]).
 fn rate_limited(state: State) -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
     warp::addr::remote()
-        .and_then(move |addr: Option<SocketAddr>| {
-            let state = state.clone();
-            async move {
-                state
-                    .rest_limit
-                    .check(addr.map(|a| a.ip()))
-                    .map_err(|retry_after| {
+        .and(warp::header::headers_cloned())
+        .and_then(
+            move |addr: Option<SocketAddr>, headers: warp::http::HeaderMap| {
+                let state = state.clone();
+                async move {
+                    let forwarded = headers
+                        .get_all("x-forwarded-for")
+                        .iter()
+                        // Not text: no address, which ends the walk there.
+                        .map(|v| v.to_str().unwrap_or("?"))
+                        .collect::<Vec<_>>();
+                    let client = state
+                        .config
+                        .trusted_proxies
+                        .client(addr.map(|a| a.ip()), forwarded.into_iter());
+                    state.rest_limit.check(client).map_err(|retry_after| {
                         state
                             .metrics
                             .rate_limited
                             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         warp::Rejection::from(ApiError::RateLimited { retry_after })
                     })
-            }
-        })
+                }
+            },
+        )
         .untuple_one()
 }
 
