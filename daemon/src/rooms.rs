@@ -1,7 +1,7 @@
 //! Event rooms: joining, leaving, chatting and ending, the same whether a client comes over
 //! REST or WebSocket. The store records membership; the hub tells the room.
 
-use citypulse::ids::{EventId, MessageId};
+use citypulse::ids::{EventId, MessageId, UserId};
 use citypulse::model::{ChatMessage, EventStatus, User};
 use citypulse::time;
 use citypulse::ws::ServerMessage;
@@ -14,19 +14,23 @@ use crate::store::JoinOutcome;
 /// Joining twice changes nothing and announces nothing.
 pub async fn join(state: &State, user: &User, event: &EventId) -> Result<JoinOutcome, ApiError> {
     // The room limit (CPL_MAX_ROOMS_PER_USER) bounds what one account makes every drop
-    // round and every broadcast do. Counted before joining, not in the join itself: two
-    // joins of one user at the same instant can both pass, so a user may end one or two
-    // rooms over under a race they make themselves; the per-client rate limit bounds it.
-    let max = state.config.max_rooms_per_user;
-    if state.store.rooms_joined(&user.id).await? >= max as u64
-        && !state.store.is_participant(event, &user.id).await?
-    {
-        return Err(ApiError::Conflict(format!(
-            "you are in {max} event rooms already, the most one user can be in at once; \
-             leave one (leave_event or POST /api/events/{{event_id}}/leave) before joining another"
-        )));
-    }
-    let outcome = state.store.join_event(event, &user.id, time::now()).await?;
+    // round and every broadcast do. Counted before joining, so one user's joins take turns
+    // on this daemon: two at the same instant would both pass the count. Daemons sharing
+    // a database do not take turns with each other, so a user joining through several at
+    // once may end a room or two over; the per-client rate limit bounds that.
+    let outcome = {
+        let _turn = state.join_turns.take(&user.id).await;
+        let max = state.config.max_rooms_per_user;
+        if state.store.rooms_joined(&user.id).await? >= max as u64
+            && !state.store.is_participant(event, &user.id).await?
+        {
+            return Err(ApiError::Conflict(format!(
+                "you are in {max} event rooms already, the most one user can be in at once; \
+                 leave one (leave_event or POST /api/events/{{event_id}}/leave) before joining another"
+            )));
+        }
+        state.store.join_event(event, &user.id, time::now()).await?
+    };
     if let JoinOutcome::Joined { .. } = outcome {
         let msg = ServerMessage::UserJoined {
             event_id: event.clone(),
@@ -147,4 +151,27 @@ pub async fn end(state: &State, user: &User, event: &EventId) -> Result<(), ApiE
         }
     }
     Ok(())
+}
+
+/// One user's joins, one at a time on this daemon. Striped: users share a fixed set of
+/// locks by the hash of their id, so nothing grows with the number of users, and two
+/// users rarely wait for each other (a join holds its stripe for two reads and a write).
+pub struct JoinTurns([tokio::sync::Mutex<()>; 64]);
+
+impl Default for JoinTurns {
+    fn default() -> Self {
+        JoinTurns(std::array::from_fn(|_| tokio::sync::Mutex::new(())))
+    }
+}
+
+impl JoinTurns {
+    /// Waits for `user`'s turn; it lasts as long as the guard.
+    pub async fn take(&self, user: &UserId) -> tokio::sync::MutexGuard<'_, ()> {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        user.hash(&mut h);
+        self.0[(h.finish() % self.0.len() as u64) as usize]
+            .lock()
+            .await
+    }
 }

@@ -27,6 +27,8 @@ pub struct AppState {
     pub instance_id: String,
     /// Orders this daemon's connection-lease writes ([`crate::presence`]).
     pub lease_gate: crate::presence::LeaseGate,
+    /// One user's room joins, one at a time ([`crate::rooms::join`]).
+    pub join_turns: crate::rooms::JoinTurns,
 }
 
 /// A handle handlers clone.
@@ -51,6 +53,7 @@ impl AppState {
             metrics,
             instance_id,
             lease_gate: crate::presence::LeaseGate::default(),
+            join_turns: crate::rooms::JoinTurns::default(),
         })
     }
 }

@@ -925,6 +925,42 @@ async fn rooms_joined_per_user_are_limited() {
     assert_eq!(c.participants(&events[2].id).await.unwrap().len(), 1);
 }
 
+/// Twelve joins of one user at the same instant, three allowed: exactly three rooms, the
+/// other nine a 409, whatever order they land in.
+#[tokio::test]
+async fn simultaneous_joins_cannot_pass_the_room_limit_together() {
+    let d = Daemon::builder()
+        .env("CPL_MAX_ROOMS_PER_USER", "3")
+        .start()
+        .await;
+    let (c, _) = d.user("Joiner").await;
+    let mut events = Vec::new();
+    for i in 0..12 {
+        let at = north_of(BOGOTA, 100.0 * i as f64);
+        events.push(create_event(&c, &format!("Feria {i}"), at).await);
+    }
+    let joins: Vec<_> = events
+        .iter()
+        .map(|e| {
+            let (c, id) = (c.clone(), e.id.clone());
+            tokio::spawn(async move { c.join_event(&id).await })
+        })
+        .collect();
+    let mut joined = 0;
+    for j in joins {
+        match j.await.unwrap() {
+            Ok(_) => joined += 1,
+            Err(e) => assert_eq!(status(e), 409),
+        }
+    }
+    assert_eq!(joined, 3);
+    let mut members = 0;
+    for e in &events {
+        members += c.participants(&e.id).await.unwrap().len();
+    }
+    assert_eq!(members, 3, "the store holds what the answers said");
+}
+
 #[tokio::test]
 async fn a_wrong_method_answers_405_naming_the_allowed_ones() {
     let d = Daemon::start().await;
