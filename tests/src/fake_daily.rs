@@ -38,6 +38,19 @@ use warp::Filter;
 /// The key a fake accepts unless told otherwise.
 pub const FAKE_KEY: &str = "fake-daily-key-0123456789abcdef";
 
+/// A daemon whose Daily.co is at `api_url` with `key`, with short timeouts and waits
+/// (2 s a call, 3 tries 50 ms apart at first, 20 s in all).
+pub fn daemon_with_daily(api_url: &str, domain: &str, key: &str) -> crate::DaemonBuilder {
+    crate::Daemon::builder()
+        .env("DAILY_API_URL", api_url)
+        .env("DAILY_API_KEY", key)
+        .env("DAILY_DOMAIN", domain)
+        .env("CPL_DAILY_TIMEOUT", "2s")
+        .env("CPL_DAILY_ATTEMPTS", "3")
+        .env("CPL_DAILY_BACKOFF", "50ms")
+        .env("CPL_DAILY_RETRY_BUDGET", "20s")
+}
+
 /// The Daily domain a fake's room URLs are on (`https://citypulse-test.daily.co/<name>`).
 pub const FAKE_DOMAIN: &str = "citypulse-test";
 

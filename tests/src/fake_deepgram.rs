@@ -563,10 +563,7 @@ async fn serve(tcp: TcpStream, options: FakeOptions, record: Arc<Mutex<Connectio
         Behaviour::Hang => {
             // Read and discard the request until the client gives up.
             let mut tcp = tcp;
-            let mut buf = [0u8; 4096];
-            while matches!(tokio::io::AsyncReadExt::read(&mut tcp, &mut buf).await, Ok(n) if n > 0)
-            {
-            }
+            let _ = tokio::io::copy(&mut tcp, &mut tokio::io::sink()).await;
             record.lock().unwrap().ended = true;
             return;
         }

@@ -14,9 +14,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use citypulse::api::RegisterRequest;
+use citypulse::api::{NearbyQuery, RegisterRequest};
 use citypulse::model::RegisteredUser;
-use citypulse::Client;
+use citypulse::{Client, ClientError};
 
 /// The admin token every test daemon is started with.
 pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
@@ -278,6 +278,30 @@ pub fn unique_phone() -> String {
 
 /// Bogotá, Plaza de Bolívar, `[lng, lat]`.
 pub const BOGOTA: (f64, f64) = (-74.0761, 4.5981);
+
+/// Nearby events around [`BOGOTA`] with the default distance and limit.
+pub fn near_bogota() -> NearbyQuery {
+    NearbyQuery {
+        lng: BOGOTA.0,
+        lat: BOGOTA.1,
+        max_distance: None,
+        limit: None,
+        category: None,
+    }
+}
+
+/// How many active events are near [`BOGOTA`].
+pub async fn nearby_count(c: &Client) -> usize {
+    c.nearby(&near_bogota()).await.unwrap().len()
+}
+
+/// The status and sentence of a failed call.
+pub fn api_error(e: ClientError) -> (u16, String) {
+    match e {
+        ClientError::Api { status, detail } => (status, detail),
+        other => panic!("not an API error: {other}"),
+    }
+}
 
 /// A point `metres` north of `(lng, lat)`.
 pub fn north_of((lng, lat): (f64, f64), metres: f64) -> (f64, f64) {

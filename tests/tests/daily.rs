@@ -7,12 +7,11 @@
 use std::time::Duration;
 
 use chrono::{DurationRound, TimeDelta, Utc};
-use citypulse::api::{CreateEventRequest, NearbyQuery};
+use citypulse::api::CreateEventRequest;
 use citypulse::geo::Coordinates;
 use citypulse::model::{Event, EventStatus};
-use citypulse::{Client, ClientError};
-use citypulse_tests::fake_daily::{Endpoint, FakeDaily, Fault, FAKE_KEY};
-use citypulse_tests::{Daemon, DaemonBuilder, BOGOTA};
+use citypulse_tests::fake_daily::{daemon_with_daily, Endpoint, FakeDaily, Fault, FAKE_KEY};
+use citypulse_tests::{api_error, nearby_count, Daemon, DaemonBuilder, BOGOTA};
 use serde_json::json;
 
 fn event_req(title: &str) -> CreateEventRequest {
@@ -29,39 +28,11 @@ fn event_req(title: &str) -> CreateEventRequest {
 
 /// A daemon talking to `fake` with `key`, with short timeouts and waits.
 fn builder(fake: &FakeDaily, key: &str) -> DaemonBuilder {
-    Daemon::builder()
-        .env("DAILY_API_URL", &fake.url)
-        .env("DAILY_API_KEY", key)
-        .env("DAILY_DOMAIN", &fake.domain)
-        .env("CPL_DAILY_TIMEOUT", "2s")
-        .env("CPL_DAILY_ATTEMPTS", "3")
-        .env("CPL_DAILY_BACKOFF", "50ms")
-        .env("CPL_DAILY_RETRY_BUDGET", "20s")
+    daemon_with_daily(&fake.url, &fake.domain, key)
 }
 
 async fn daemon(fake: &FakeDaily) -> Daemon {
     builder(fake, FAKE_KEY).start().await
-}
-
-/// The status and sentence of a failed call.
-fn api_error(e: ClientError) -> (u16, String) {
-    match e {
-        ClientError::Api { status, detail } => (status, detail),
-        other => panic!("not an API error: {other}"),
-    }
-}
-
-async fn nearby_count(c: &Client) -> usize {
-    c.nearby(&NearbyQuery {
-        lng: BOGOTA.0,
-        lat: BOGOTA.1,
-        max_distance: None,
-        limit: None,
-        category: None,
-    })
-    .await
-    .unwrap()
-    .len()
 }
 
 fn paths(fake: &FakeDaily) -> Vec<String> {

@@ -13,9 +13,11 @@ use citypulse::geo::Coordinates;
 use citypulse::model::Event;
 use citypulse::ws::{ClientMessage, ServerMessage};
 use citypulse::Client;
-use citypulse_tests::fake_daily::{Endpoint, FakeDaily, Fault, FAKE_KEY};
+use citypulse_tests::fake_daily::{daemon_with_daily, Endpoint, FakeDaily, Fault, FAKE_KEY};
 use citypulse_tests::mongo::{self, MongoServer};
-use citypulse_tests::{unique_phone, Daemon, DaemonBuilder, BOGOTA};
+use citypulse_tests::{
+    api_error, near_bogota, nearby_count, unique_phone, Daemon, DaemonBuilder, BOGOTA,
+};
 
 /// A generous sanity bound on how long a fault may take to answer; the daemon's own
 /// bounds are shorter.
@@ -41,38 +43,9 @@ async fn event(c: &Client, title: &str) -> Event {
     c.create_event(&new_event(title)).await.unwrap()
 }
 
-/// How many active events are near Bogotá.
-async fn nearby_count(c: &Client) -> usize {
-    c.nearby(&citypulse::api::NearbyQuery {
-        lng: BOGOTA.0,
-        lat: BOGOTA.1,
-        max_distance: None,
-        limit: None,
-        category: None,
-    })
-    .await
-    .unwrap()
-    .len()
-}
-
 /// A daemon whose Daily.co is at `api_url`, with short timeouts and waits.
 fn with_daily(api_url: &str, domain: &str) -> DaemonBuilder {
-    Daemon::builder()
-        .env("DAILY_API_URL", api_url)
-        .env("DAILY_API_KEY", FAKE_KEY)
-        .env("DAILY_DOMAIN", domain)
-        .env("CPL_DAILY_TIMEOUT", "2s")
-        .env("CPL_DAILY_ATTEMPTS", "3")
-        .env("CPL_DAILY_BACKOFF", "50ms")
-        .env("CPL_DAILY_RETRY_BUDGET", "20s")
-}
-
-/// The status and sentence of a failed call.
-fn api_error(e: citypulse::ClientError) -> (u16, String) {
-    match e {
-        citypulse::ClientError::Api { status, detail } => (status, detail),
-        other => panic!("not an API error: {other}"),
-    }
+    daemon_with_daily(api_url, domain, FAKE_KEY)
 }
 
 async fn pong(ws: &mut WsConnection) {
@@ -242,17 +215,7 @@ async fn a_sqlite_file_locked_by_another_process_refuses_writes_with_a_sentence_
     // Reads need no lock: the event, nearby (from memory), the user, /health (it checks
     // that the database answers; the writes say what is wrong themselves).
     assert_eq!(host.event(&ev.id).await.unwrap().title, "Bloqueado");
-    let near = d
-        .client()
-        .nearby(&citypulse::api::NearbyQuery {
-            lng: BOGOTA.0,
-            lat: BOGOTA.1,
-            max_distance: None,
-            limit: None,
-            category: None,
-        })
-        .await
-        .unwrap();
+    let near = d.client().nearby(&near_bogota()).await.unwrap();
     assert!(near.iter().any(|n| n.event.id == ev.id), "{near:?}");
     assert_eq!(host.me().await.unwrap().id, reg.user.id);
     let health = d.client().health().await.unwrap();

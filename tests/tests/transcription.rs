@@ -3,7 +3,8 @@
 //! the captions reach the speaker, another room member on `/ws/{user_id}` and the REST
 //! history, and the fake received exactly the audio sent. Then the faults: a refused key,
 //! Deepgram closing mid-stream, going silent, answering garbage, dropping the connection
-//! or hanging at the handshake, every refusal at the upgrade, and no key at all. The last group checks the fake itself against deepgram.md.
+//! or hanging at the handshake, every refusal at the upgrade, and no key at all. The last
+//! group checks the fake itself against deepgram.md.
 
 #![allow(clippy::unwrap_used)]
 

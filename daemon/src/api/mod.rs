@@ -38,12 +38,11 @@ fn rate_limited(state: State) -> impl Filter<Extract = (), Error = warp::Rejecti
                         .get_all("x-forwarded-for")
                         .iter()
                         // Not text: no address, which ends the walk there.
-                        .map(|v| v.to_str().unwrap_or("?"))
-                        .collect::<Vec<_>>();
+                        .map(|v| v.to_str().unwrap_or("?"));
                     let client = state
                         .config
                         .trusted_proxies
-                        .client(addr.map(|a| a.ip()), forwarded.into_iter());
+                        .client(addr.map(|a| a.ip()), forwarded);
                     state.rest_limit.check(client).map_err(|retry_after| {
                         state
                             .metrics
