@@ -345,7 +345,9 @@ impl Client {
     /// Opens `/ws/{user_id}` with this client's token.
     pub async fn connect(&self, user: &UserId) -> Result<WsConnection, ClientError> {
         let url = self.ws_url(&format!("ws/{user}"))?;
-        let (stream, _) = tokio_tungstenite::connect_async(url.as_str())
+        // Nagle off: frames are small and latency is the point (a claim frame held back
+        // 40 ms behind a delayed ACK loses races it should win).
+        let (stream, _) = tokio_tungstenite::connect_async_with_config(url.as_str(), None, true)
             .await
             .map_err(|e| ws_connect_error(&self.base, e))?;
         Ok(WsConnection { stream })

@@ -419,7 +419,13 @@ async fn a_slow_consumer_is_cut_off_and_others_get_everything_in_order() {
     let mut ws_slow = connect_never_reading(&d, &s).await;
 
     // Alice talks until Bob hears that the slow user was cut off (bounded), then says "fin".
+    // She sends in windows of WINDOW messages and waits until both she and Bob have read the
+    // whole window before sending more, so neither of their daemon queues can ever hold more
+    // than WINDOW frames however the machine schedules things: only the client that never
+    // reads can overflow its queue of 16.
+    const WINDOW: usize = 8;
     let slow_gone = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (bob_read, mut bob_has_read) = tokio::sync::watch::channel(0usize);
     let slow_id = s.user.id.clone();
     let flag = slow_gone.clone();
     let reader = tokio::spawn(async move {
@@ -427,11 +433,14 @@ async fn a_slow_consumer_is_cut_off_and_others_get_everything_in_order() {
         loop {
             match tokio::time::timeout(Duration::from_secs(60), wb.recv())
                 .await
-                .unwrap()
-                .unwrap()
+                .expect("Bob hears something within a minute")
+                .expect("Bob's socket stays open")
             {
                 ServerMessage::ChatMessage(c) if c.message == "fin" => return got,
-                ServerMessage::ChatMessage(c) => got.push(c.message),
+                ServerMessage::ChatMessage(c) => {
+                    got.push(c.message);
+                    bob_read.send_replace(got.len());
+                }
                 ServerMessage::UserLeft { user_id, .. } if user_id == slow_id => {
                     flag.store(true, std::sync::atomic::Ordering::SeqCst)
                 }
@@ -453,14 +462,18 @@ async fn a_slow_consumer_is_cut_off_and_others_get_everything_in_order() {
         .await
         .unwrap();
         sent.push(text);
-        // Wait for our own echo now and then so the sender never outruns the daemon by much.
-        if i % 50 == 49 {
+        if sent.len() % WINDOW == 0 {
             let want = sent.last().cloned().unwrap();
             expect(&mut wa, "own echo", |m| match m {
                 ServerMessage::ChatMessage(c) if c.message == want => Some(()),
                 _ => None,
             })
             .await;
+            let sent_so_far = sent.len();
+            tokio::time::timeout(WAIT, bob_has_read.wait_for(|n| *n >= sent_so_far))
+                .await
+                .expect("Bob reads the window within the wait")
+                .expect("Bob's reader is still running");
         }
     }
     assert!(

@@ -267,7 +267,8 @@ async fn connect(
             q.append_pair("language", l);
         }
     }
-    match tokio_tungstenite::connect_async(url.as_str()).await {
+    // Nagle off: audio goes out as it is captured, not held back behind a delayed ACK.
+    match tokio_tungstenite::connect_async_with_config(url.as_str(), None, true).await {
         Ok((ws, _)) => Ok(ws),
         Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
             let body = resp.body().as_deref().unwrap_or_default();
