@@ -1038,6 +1038,20 @@ async fn register_via(d: &Daemon, forwarded_for: &str) -> u16 {
         .as_u16()
 }
 
+/// Registers with `X-Forwarded-For: forwarded_for(i)` for i = 1, 2, ... until the first
+/// 429 (at most 60 requests); every status, in order.
+async fn register_until_limited(d: &Daemon, forwarded_for: impl Fn(u32) -> String) -> Vec<u16> {
+    let mut statuses = Vec::new();
+    for i in 1..=60 {
+        let status = register_via(d, &forwarded_for(i)).await;
+        statuses.push(status);
+        if status == 429 {
+            break;
+        }
+    }
+    statuses
+}
+
 /// Behind a proxy listed in CPL_TRUSTED_PROXIES each client it names in X-Forwarded-For
 /// has a bucket of its own; from any other peer the header is ignored, so a client cannot
 /// pick a fresh bucket by sending one. At 1/s with a burst of 5, requests in a row reach a
@@ -1055,22 +1069,10 @@ async fn the_rate_limit_counts_clients_behind_a_trusted_proxy_and_ignores_the_he
         assert_eq!(status, 201, "client {i}");
     }
     // One client, whatever it writes in front of what the proxy saw: one bucket.
-    let mut statuses = Vec::new();
-    for i in 1..=60 {
-        statuses.push(register_via(&behind, &format!("192.0.2.{i}, 203.0.113.9")).await);
-        if statuses.contains(&429) {
-            break;
-        }
-    }
+    let statuses = register_until_limited(&behind, |i| format!("192.0.2.{i}, 203.0.113.9")).await;
     assert!(statuses.contains(&429), "{statuses:?}");
 
     let direct = Daemon::builder().env("CPL_RATE_LIMIT", "1").start().await;
-    let mut statuses = Vec::new();
-    for i in 1..=60 {
-        statuses.push(register_via(&direct, &format!("198.51.100.{i}")).await);
-        if statuses.contains(&429) {
-            break;
-        }
-    }
+    let statuses = register_until_limited(&direct, |i| format!("198.51.100.{i}")).await;
     assert!(statuses.contains(&429), "{statuses:?}");
 }
