@@ -47,6 +47,24 @@ pub fn binary(name: &str) -> PathBuf {
         let mut cmd = Command::new(env!("CARGO"));
         cmd.args(["build", "-q", "-p", package, "--bin", name])
             .current_dir(workspace_root());
+        // Without what `cargo test` sets for this test process (its package's CARGO_PKG_*,
+        // CARGO_MANIFEST_DIR, ...): some build scripts (ring's) track those variables, so
+        // the inner build and the next outer one would each rebuild the TLS stack and cpld.
+        for (var, _) in std::env::vars_os() {
+            let Some(var) = var.to_str() else { continue };
+            if var.starts_with("CARGO_PKG_")
+                || matches!(
+                    var,
+                    "CARGO_MANIFEST_DIR"
+                        | "CARGO_MANIFEST_PATH"
+                        | "CARGO_CRATE_NAME"
+                        | "CARGO_PRIMARY_PACKAGE"
+                        | "CARGO_TARGET_TMPDIR"
+                )
+            {
+                cmd.env_remove(var);
+            }
+        }
         if profile == "release" {
             cmd.arg("--release");
         }
