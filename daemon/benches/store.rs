@@ -18,7 +18,7 @@ use citypulse::ids::{CollectibleId, EventId, MessageId, UserId};
 use citypulse::model::{ChatMessage, Collectible, Rarity};
 use citypulse::time;
 use citypulse::ws::ServerMessage;
-use citypulse_daemon::hub::Hub;
+use citypulse_daemon::realtime::hub::Hub;
 use citypulse_daemon::seed::{self, Scatter};
 use citypulse_daemon::store::mongo::MongoStore;
 use citypulse_daemon::store::sqlite::SqliteStore;

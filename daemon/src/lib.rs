@@ -1,24 +1,27 @@
 //! `cpld`, the CityPulse Live daemon: the REST + WebSocket API over a [`store::Store`].
 //!
+//! The folders are layers, and a request reads top-down through them; imports point down
+//! only:
+//!
+//! - [`server`] wires everything together and serves; [`jobs`] run in the background.
+//! - [`http`]: routes, handlers, authentication, the WebSocket endpoints, HTTP errors.
+//! - [`domain`]: the operations (rooms, claims, drops, presence) and the shared [`domain::state::State`].
+//! - [`realtime`]: the hub of open sockets and the cross-daemon bus.
+//! - [`clients`]: the cloud APIs (Daily.co).
+//! - [`store`]: the [`store::Store`] trait and its SQLite and MongoDB backends.
+//! - Leaves any layer may use: [`config`], [`metrics`], [`ratelimit`].
+//!
 //! [`server::bind`] takes the configuration and a shutdown future and returns the bound
 //! address, so tests start daemons on free ports (port 0) and stop them explicitly.
 
-pub mod api;
-pub mod bus;
-pub mod claims;
-pub mod client_addr;
+pub mod clients;
 pub mod config;
-pub mod daily;
-pub mod drops;
-pub mod hub;
+pub mod domain;
+pub mod http;
+pub mod jobs;
 pub mod metrics;
-pub mod presence;
 pub mod ratelimit;
-pub mod rooms;
-pub mod scheduler;
+pub mod realtime;
 pub mod seed;
 pub mod server;
-pub mod state;
 pub mod store;
-pub mod transcribe;
-pub mod ws;

@@ -264,8 +264,8 @@ async fn seed_events(config: &Config, events: usize, seed: u64) -> Result<usize,
             id: creator.clone(),
             phone: format!("+5799{:09}", seed % 1_000_000_000),
             name: "Seed".into(),
-            token_hash: citypulse_daemon::api::auth::hash_token(
-                &citypulse_daemon::api::auth::new_token(),
+            token_hash: citypulse_daemon::http::auth::hash_token(
+                &citypulse_daemon::http::auth::new_token(),
             ),
             created_at: citypulse::time::now(),
         })

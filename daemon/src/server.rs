@@ -10,11 +10,13 @@ use tokio::sync::watch;
 use warp::Filter;
 
 use crate::config::Config;
-use crate::state::{AppState, State};
+use crate::domain::state::{AppState, State};
+use crate::http::{self, transcribe, ws};
+use crate::jobs::scheduler;
+use crate::realtime::bus;
 use crate::store::mongo::MongoStore;
 use crate::store::sqlite::SqliteStore;
 use crate::store::{Store, StoreError};
-use crate::{api, bus, scheduler, transcribe, ws};
 
 /// Opens the store the configuration names: MongoDB when `MONGODB_URL` is set (its
 /// indexes created at start-up), else the embedded SQLite file.
@@ -50,7 +52,11 @@ pub fn bind(
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut jobs = scheduler::start(state.clone(), stop_rx.clone());
     // Several daemons on one MongoDB: room broadcasts reach the other daemons' connections.
-    jobs.extend(bus::start(&state, stop_rx.clone()));
+    jobs.extend(bus::start(
+        state.store.as_ref(),
+        &state.hub,
+        stop_rx.clone(),
+    ));
     let metrics = state.metrics.clone();
     let log = warp::log::custom(move |info| {
         metrics.observe_request(info.elapsed(), info.status().as_u16());
@@ -59,14 +65,14 @@ pub fn bind(
     let app = ws::routes(state.clone(), stop_rx.clone())
         .or(transcribe::routes(state.clone(), stop_rx))
         .unify()
-        .or(api::routes(state.clone()))
+        .or(http::routes(state.clone()))
         .unify()
-        .recover(api::error::recover)
+        .recover(http::error::recover)
         .unify();
     // A 405 must name the allowed methods (RFC 9110); only the path knows them.
     let routes = warp::path::full()
         .and(app)
-        .map(api::error::with_allow)
+        .map(http::error::with_allow)
         .with(log)
         .with(cors)
         .with(warp::reply::with::header(

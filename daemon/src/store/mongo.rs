@@ -10,7 +10,7 @@
 //! (`claimed_by`, `is_active`, `expires_at`), `user_collectibles` and `transcriptions`, plus
 //! `messages`, `participants` (who is in a room now), `attendance` (which events a user
 //! ever joined, so `events_attended` counts each once), `broadcasts` (the cross-daemon
-//! bus, [`crate::bus`]), `connection_leases` (which daemon has a WebSocket of which user
+//! bus, [`crate::realtime::bus`]), `connection_leases` (which daemon has a WebSocket of which user
 //! open: `user_id`, `daemon`, `expires_at`) and `leases` (named job leases such as
 //! `drop-round`: `_id` is the name, `holder`, `expires_at`). `_id` is an ObjectId whose hex is our 24-hex id, references
 //! (`creator_id`, `event_id`, `user_id`, ...) are ObjectIds, times are BSON dates (which
@@ -125,7 +125,7 @@ pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
 pub const LONG_OPERATION_TIMEOUT: Duration =
     Duration::from_secs(TXN_DEADLINE.as_secs() + OPERATION_TIMEOUT.as_secs());
 
-/// The collection of the cross-daemon bus ([`crate::bus`]).
+/// The collection of the cross-daemon bus ([`crate::realtime::bus`]).
 pub const BROADCASTS: &str = "broadcasts";
 
 /// How long bus envelopes are kept (a TTL index removes them; the change stream delivers

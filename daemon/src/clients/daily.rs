@@ -24,8 +24,8 @@ use reqwest::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::api::error::ApiError;
 use crate::config::{DailyConfig, Secret};
+use crate::http::error::ApiError;
 
 /// Every room this daemon creates is named `citypulse-event-<event id>` (40 characters,
 /// only `[a-z0-9-]`, so Daily accepts it: daily.md §2.1).

@@ -9,8 +9,8 @@ use citypulse::model::User;
 use citypulse::time;
 use citypulse::ws::ServerMessage;
 
-use crate::api::error::ApiError;
-use crate::state::State;
+use crate::domain::state::State;
+use crate::http::error::ApiError;
 use crate::store::ClaimOutcome;
 
 /// Tries to win `id` for `user`. 404 unknown, 403 when not in the event's room.

@@ -21,12 +21,12 @@ use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
-use crate::api::auth::{self, Caller};
-use crate::api::error::ApiError;
-use crate::hub::{Frame, KillSwitch, REVOKED_REASON};
+use crate::domain::state::State;
+use crate::domain::{claims, presence, rooms};
+use crate::http::auth::{self, Caller};
+use crate::http::error::ApiError;
 use crate::ratelimit::Bucket;
-use crate::state::State;
-use crate::{claims, presence, rooms};
+use crate::realtime::hub::{Frame, KillSwitch, REVOKED_REASON};
 
 /// How long a closing connection may take to deliver what was queued and its close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(10);
@@ -44,7 +44,7 @@ pub fn routes(state: State, shutdown: watch::Receiver<bool>) -> BoxedFilter<(Res
     let st = state.clone();
     warp::path!("ws" / String)
         .and(warp::ws())
-        .and(crate::api::input::raw_query())
+        .and(crate::http::input::raw_query())
         .and(warp::header::optional::<String>("authorization"))
         .then(
             move |path_user: String, ws: Ws, query: String, header: Option<String>| {
@@ -82,7 +82,7 @@ pub async fn authorize(
     query: &str,
     header: Option<&str>,
 ) -> Result<(User, String), ApiError> {
-    let q: TokenQuery = crate::api::input::parse_query(query)?;
+    let q: TokenQuery = crate::http::input::parse_query(query)?;
     let token = match q.token.as_deref() {
         Some(t) => Some(t),
         None => auth::bearer(header)?,

@@ -13,7 +13,9 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::client_addr::TrustedProxies;
+pub mod client_addr;
+
+use client_addr::TrustedProxies;
 
 /// A value that must never be printed: API keys, tokens, database URLs with passwords.
 #[derive(Clone, PartialEq, Eq)]

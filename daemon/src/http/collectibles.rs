@@ -10,8 +10,8 @@ use warp::Reply;
 use super::auth::check_acting_as;
 use super::error::ApiError;
 use super::input;
-use crate::claims;
-use crate::state::State;
+use crate::domain::claims;
+use crate::domain::state::State;
 
 #[derive(Debug, Deserialize)]
 struct ClaimQuery {

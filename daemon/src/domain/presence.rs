@@ -1,7 +1,7 @@
 //! Presence across daemons: a user is in their rooms until their last WebSocket closes,
 //! their last one on any daemon sharing the database, not just on this one.
 //!
-//! Each daemon has a random instance id ([`crate::state::AppState::instance_id`]). While
+//! Each daemon has a random instance id ([`crate::domain::state::AppState::instance_id`]). While
 //! it has a WebSocket of a user open it keeps a connection lease of that user in the store
 //! (user, instance id, expiry [`LEASE_TTL`] ahead): recorded when the user's first socket
 //! here opens ([`connected`]), extended for every user connected here in one store call
@@ -41,8 +41,8 @@ use citypulse::time;
 use tokio::sync::{watch, RwLock};
 use tokio::time::MissedTickBehavior;
 
-use crate::rooms;
-use crate::state::State;
+use crate::domain::rooms;
+use crate::domain::state::State;
 
 /// How often a daemon extends the connection leases of the users connected to it.
 pub const RENEW_EVERY: Duration = Duration::from_secs(10);

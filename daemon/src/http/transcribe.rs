@@ -41,12 +41,12 @@ use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
-use crate::api::auth::{self, Caller};
-use crate::api::error::ApiError;
-use crate::api::input;
 use crate::config::DeepgramConfig;
-use crate::hub::StreamSlot;
-use crate::state::State;
+use crate::domain::state::State;
+use crate::http::auth::{self, Caller};
+use crate::http::error::ApiError;
+use crate::http::input;
+use crate::realtime::hub::StreamSlot;
 
 /// Largest audio frame accepted from a speaker (a third of a second at 48 kHz stereo).
 const MAX_FRAME: usize = citypulse::MAX_BODY_BYTES as usize;

@@ -16,10 +16,10 @@ use super::auth::check_acting_as;
 use super::error::ApiError;
 use super::input;
 use super::users::created;
-use crate::daily::TokenProperties;
-use crate::state::State;
+use crate::clients::daily::TokenProperties;
+use crate::domain::state::State;
+use crate::domain::{drops, rooms};
 use crate::store::{Before, NewEvent};
-use crate::{drops, rooms};
 
 /// The original's optional `?creator_id=` / `?user_id=`.
 #[derive(Debug, Default, Deserialize)]

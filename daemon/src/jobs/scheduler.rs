@@ -1,5 +1,5 @@
 //! Background jobs: collectible drops, the expiry sweep and the renewal of this daemon's
-//! connection leases ([`crate::presence`]), each a tokio task that stops with the daemon.
+//! connection leases ([`crate::domain::presence`]), each a tokio task that stops with the daemon.
 //!
 //! Several daemons on one database drop as one: every daemon ticks, but a tick runs a
 //! round only on the daemon holding the named lease [`DROP_LEASE`] in the store. The
@@ -15,8 +15,8 @@ use rand::Rng;
 use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
 
-use crate::state::State;
-use crate::{drops, presence};
+use crate::domain::state::State;
+use crate::domain::{drops, presence};
 
 /// Chance that an eligible event gets a drop in a round (API.md: each event "may get a drop").
 const DROP_CHANCE: f64 = 0.7;

@@ -6,8 +6,8 @@ use citypulse::model::{ChatMessage, EventStatus, User};
 use citypulse::time;
 use citypulse::ws::ServerMessage;
 
-use crate::api::error::ApiError;
-use crate::state::State;
+use crate::domain::state::State;
+use crate::http::error::ApiError;
 use crate::store::JoinOutcome;
 
 /// Puts `user` in the event's room and tells the room (the joiner included) `user_joined`.

@@ -12,7 +12,7 @@ use citypulse::model::User;
 use citypulse::UserId;
 
 use super::error::ApiError;
-use crate::state::State;
+use crate::domain::state::State;
 
 /// Who is calling.
 #[derive(Debug, Clone)]

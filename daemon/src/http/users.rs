@@ -11,7 +11,7 @@ use warp::Reply;
 use super::auth::{self, Caller};
 use super::error::ApiError;
 use super::input;
-use crate::state::State;
+use crate::domain::state::State;
 use crate::store::NewUser;
 
 /// `POST /api/users/register`: validates, stores the token's hash, returns the token once.

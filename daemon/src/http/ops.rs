@@ -6,7 +6,7 @@ use warp::reply::Response;
 use warp::Reply;
 
 use super::openapi;
-use crate::state::State;
+use crate::domain::state::State;
 
 /// `GET /health`: 200 when the store answers, 503 with the store's sentence when not.
 pub async fn health(state: State) -> Response {

@@ -11,8 +11,8 @@ use citypulse::validate;
 use citypulse::ws::ServerMessage;
 use rand::Rng;
 
-use crate::api::error::ApiError;
-use crate::state::State;
+use crate::domain::state::State;
+use crate::http::error::ApiError;
 
 /// What can drop, by rarity: landmarks, food and symbols of Bogotá.
 pub const CATALOGUE: &[(Rarity, &[&str])] = &[

@@ -1,5 +1,5 @@
 //! The cross-daemon bus: several `cpld` sharing one MongoDB behave as one. Every frame the
-//! hub fans out to users ([`crate::hub::Hub::send_to_users`], which every room broadcast
+//! hub fans out to users ([`crate::realtime::hub::Hub::send_to_users`], which every room broadcast
 //! goes through: `chat_message`, `collectible_drop`, `collectible_claimed`, `user_joined`,
 //! `user_left`, `event_ended`, `transcript`) and every new event for the `event_nearby`
 //! geofence is also written as one envelope to the `broadcasts` collection; every other
@@ -50,9 +50,10 @@ use mongodb::Collection;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use crate::hub::Frame;
-use crate::state::State;
+use crate::realtime::hub::Hub;
+use crate::realtime::outgoing::{Frame, Outgoing, Publisher};
 use crate::store::mongo::BROADCASTS;
+use crate::store::Store;
 
 /// Envelopes waiting to be written; past this they are dropped (fan-out never waits).
 pub const QUEUE: usize = 4096;
@@ -69,52 +70,15 @@ const WARN_EVERY: Duration = Duration::from_secs(30);
 /// Server codes that mean the resume token cannot be used any more.
 const RESUME_LOST: [i32; 3] = [260, 280, 286];
 
-/// Something to tell the other daemons.
-#[derive(Debug, Clone)]
-pub enum Outgoing {
-    /// An encoded frame for these users (each daemon delivers to those connected to it).
-    Users {
-        /// Recipients.
-        users: Vec<UserId>,
-        /// The encoded frame.
-        frame: Frame,
-    },
-    /// A new event: each daemon runs its own geofence for `event_nearby`.
-    NewEvent(Box<Event>),
-    /// A user's token was reset: each daemon closes that user's sockets.
-    Revoked(UserId),
-}
-
-/// The sending side, held by the hub.
-pub struct Publisher {
-    tx: mpsc::Sender<Outgoing>,
-    dropped: Arc<AtomicU64>,
-    ready: watch::Receiver<bool>,
-}
-
-impl Publisher {
-    /// Queues an envelope for the other daemons; never waits.
-    pub fn publish(&self, out: Outgoing) {
-        if self.tx.try_send(out).is_err() {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    /// Waits until the watcher has its change stream open (or `limit` passes); true
-    /// when it does. Until then envelopes from other daemons are not seen.
-    pub async fn wait_ready(&self, limit: Duration) -> bool {
-        let mut ready = self.ready.clone();
-        tokio::time::timeout(limit, ready.wait_for(|r| *r))
-            .await
-            .is_ok_and(|r| r.is_ok())
-    }
-}
-
 /// Starts the bus when the store is a MongoDB replica set or cluster: attaches a
 /// [`Publisher`] to the hub and returns the publisher and watcher tasks, which end when
 /// `shutdown` turns true. Nothing for SQLite (one daemon) or a standalone server.
-pub fn start(state: &State, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<()>> {
-    let Some(mongo) = state.store.as_mongo() else {
+pub fn start(
+    store: &dyn Store,
+    hub: &Arc<Hub>,
+    shutdown: watch::Receiver<bool>,
+) -> Vec<JoinHandle<()>> {
+    let Some(mongo) = store.as_mongo() else {
         return Vec::new();
     };
     if !mongo.has_transactions() {
@@ -130,12 +94,8 @@ pub fn start(state: &State, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<(
     let (tx, rx) = mpsc::channel(QUEUE);
     let (ready_tx, ready_rx) = watch::channel(false);
     let dropped = Arc::new(AtomicU64::new(0));
-    let publisher = Publisher {
-        tx,
-        dropped: dropped.clone(),
-        ready: ready_rx,
-    };
-    if !state.hub.attach_bus(publisher) {
+    let publisher = Publisher::new(tx, dropped.clone(), ready_rx);
+    if !hub.attach_bus(publisher) {
         tracing::warn!("the cross-daemon bus was already started; not starting it twice");
         return Vec::new();
     }
@@ -151,7 +111,7 @@ pub fn start(state: &State, shutdown: watch::Receiver<bool>) -> Vec<JoinHandle<(
         tokio::spawn(watch_loop(
             collection,
             origin,
-            state.clone(),
+            hub.clone(),
             ready_tx,
             shutdown,
         )),
@@ -268,7 +228,7 @@ fn resume_lost(e: &mongodb::error::Error) -> bool {
 async fn watch_loop(
     collection: Collection<Document>,
     origin: String,
-    state: State,
+    hub: Arc<Hub>,
     ready: watch::Sender<bool>,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -325,7 +285,7 @@ async fn watch_loop(
                 Some(Ok(change)) => {
                     token = stream.resume_token().or(token);
                     if let Some(doc) = change.full_document {
-                        deliver(&state, &origin, &doc);
+                        deliver(&hub, &origin, &doc);
                     }
                 }
                 Some(Err(e)) => {
@@ -347,7 +307,7 @@ async fn watch_loop(
 }
 
 /// Hands another daemon's envelope to this daemon's connections.
-fn deliver(state: &State, origin: &str, doc: &Document) {
+fn deliver(hub: &Hub, origin: &str, doc: &Document) {
     if doc.get_str("origin").ok() == Some(origin) {
         return;
     }
@@ -364,19 +324,19 @@ fn deliver(state: &State, origin: &str, doc: &Document) {
                         .collect()
                 })
                 .unwrap_or_default();
-            state.hub.deliver_local(users.iter(), &Frame::from(frame));
+            hub.deliver_local(users.iter(), &Frame::from(frame));
         }
         Some("new_event") => {
             let Ok(json) = doc.get_str("event") else {
                 return;
             };
             match serde_json::from_str::<Event>(json) {
-                Ok(event) => state.hub.notify_new_event_local(&event),
+                Ok(event) => hub.notify_new_event_local(&event),
                 Err(e) => tracing::debug!("ignoring an unreadable new_event envelope: {e}"),
             }
         }
         Some("revoked") => match doc.get_str("user").map(str::parse::<UserId>) {
-            Ok(Ok(user)) => state.hub.revoke_local(&user),
+            Ok(Ok(user)) => hub.revoke_local(&user),
             _ => tracing::debug!("ignoring a revoked envelope without a user id"),
         },
         other => tracing::debug!("ignoring a bus envelope of kind {other:?}"),

@@ -1,14 +1,5 @@
-//! The REST API: one route table ([`routes`]), thin handlers per resource, authentication
-//! in filters ([`auth`]), and errors mapped to statuses in one place ([`error`]).
-
-pub mod auth;
-pub mod collectibles;
-pub mod error;
-pub mod events;
-pub mod input;
-pub mod openapi;
-pub mod ops;
-pub mod users;
+//! The REST route table: which path and method reach which handler, behind which
+//! filters (authentication, rate limit, body parsing).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -17,8 +8,9 @@ use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::Filter;
 
-use self::error::ApiError;
-use crate::state::State;
+use super::error::ApiError;
+use super::{auth, collectibles, events, input, ops, users};
+use crate::domain::state::State;
 
 fn with_state(state: State) -> impl Filter<Extract = (State,), Error = Infallible> + Clone {
     warp::any().map(move || state.clone())
@@ -26,7 +18,7 @@ fn with_state(state: State) -> impl Filter<Extract = (State,), Error = Infallibl
 
 /// Per-client limit on REST writes (registration, event creation, claims, ...): 429 with
 /// `Retry-After` past `CPL_RATE_LIMIT` per second. The client is the peer, or whom a
-/// trusted proxy names ([`crate::client_addr`]).
+/// trusted proxy names ([`crate::config::client_addr`]).
 fn rate_limited(state: State) -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
     warp::addr::remote()
         .and(warp::header::headers_cloned())

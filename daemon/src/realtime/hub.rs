@@ -9,7 +9,7 @@
 //!
 //! Several daemons on one MongoDB: [`Hub::send_to_users`] (every room broadcast goes through
 //! it) and [`Hub::notify_new_event`] also hand what they deliver here to the cross-daemon
-//! bus ([`crate::bus`]), and the bus hands other daemons' envelopes to
+//! bus ([`crate::realtime::bus`]), and the bus hands other daemons' envelopes to
 //! [`Hub::deliver_local`] / [`Hub::notify_new_event_local`], which deliver here only.
 
 use std::collections::HashMap;
@@ -23,15 +23,13 @@ use citypulse::ws::ServerMessage;
 use rstar::{PointDistance, RTree, RTreeObject, AABB};
 use tokio::sync::{mpsc, Notify};
 
-use crate::bus::{Outgoing, Publisher};
 use crate::metrics::Metrics;
+pub use crate::realtime::outgoing::Frame;
+use crate::realtime::outgoing::{Outgoing, Publisher};
 use crate::store::{Store, StoreResult};
 
 /// Radius of the `event_nearby` geofence (API.md: "within 5 km").
 pub const GEOFENCE_RADIUS_M: f64 = 5000.0;
-
-/// An encoded frame shared by every queue it is sent to.
-pub type Frame = Arc<str>;
 
 /// Tells a connection's task to close, with a code and reason.
 #[derive(Default)]
@@ -592,7 +590,7 @@ mod tests {
         let mut rn = hub.register(&near).unwrap();
         let mut rf = hub.register(&far).unwrap();
         let centre = Coordinates::new(-74.0761, 4.5981).unwrap();
-        let deg = |m: f64| (m / crate::hub::tests::R).to_degrees();
+        let deg = |m: f64| (m / crate::realtime::hub::tests::R).to_degrees();
         hub.set_position(
             &near,
             Coordinates::new(-74.0761, 4.5981 + deg(4900.0)).unwrap(),

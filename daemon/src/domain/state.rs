@@ -3,9 +3,9 @@
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::hub::Hub;
 use crate::metrics::Metrics;
 use crate::ratelimit::RateLimiter;
+use crate::realtime::hub::Hub;
 use crate::store::Store;
 
 /// Shared daemon state.
@@ -15,20 +15,20 @@ pub struct AppState {
     /// Resolved configuration.
     pub config: Config,
     /// Open WebSockets.
-    pub hub: Hub,
+    pub hub: Arc<Hub>,
     /// `/metrics` counters.
     pub metrics: Arc<Metrics>,
     /// Per-address limit on REST writes.
     pub rest_limit: RateLimiter,
     /// The Daily.co client; None when no `DAILY_API_KEY` is set (video off).
-    pub daily: Option<crate::daily::Daily>,
+    pub daily: Option<crate::clients::daily::Daily>,
     /// This daemon's random id, new at every start: it names the leases this daemon holds
     /// in a database that several daemons share (connections, the drop round).
     pub instance_id: String,
-    /// Orders this daemon's connection-lease writes ([`crate::presence`]).
-    pub lease_gate: crate::presence::LeaseGate,
-    /// One user's room joins, one at a time ([`crate::rooms::join`]).
-    pub join_turns: crate::rooms::JoinTurns,
+    /// Orders this daemon's connection-lease writes ([`crate::domain::presence`]).
+    pub lease_gate: crate::domain::presence::LeaseGate,
+    /// One user's room joins, one at a time ([`crate::domain::rooms::join`]).
+    pub join_turns: crate::domain::rooms::JoinTurns,
 }
 
 /// A handle handlers clone.
@@ -41,19 +41,19 @@ impl AppState {
         let instance_id = format!("{:016x}", rand::random::<u64>());
         tracing::debug!("this daemon's instance id (it names its leases) is {instance_id}");
         Arc::new(AppState {
-            hub: Hub::new(
+            hub: Arc::new(Hub::new(
                 config.ws_queue,
                 config.max_connections_per_user,
                 metrics.clone(),
-            ),
+            )),
             rest_limit: RateLimiter::new(config.rate_limit),
-            daily: crate::daily::Daily::from_config(&config.daily),
+            daily: crate::clients::daily::Daily::from_config(&config.daily),
             store,
             config,
             metrics,
             instance_id,
-            lease_gate: crate::presence::LeaseGate::default(),
-            join_turns: crate::rooms::JoinTurns::default(),
+            lease_gate: crate::domain::presence::LeaseGate::default(),
+            join_turns: crate::domain::rooms::JoinTurns::default(),
         })
     }
 }

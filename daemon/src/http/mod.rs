@@ -1,0 +1,20 @@
+//! The HTTP layer: everything that speaks HTTP or WebSocket. The route table
+//! ([`routes`]), thin handlers per resource ([`users`], [`events`], [`collectibles`],
+//! [`ops`]), the two WebSocket endpoints ([`ws`], [`transcribe`]), authentication
+//! ([`auth`]), request parsing ([`input`]), the OpenAPI document ([`openapi`]) and the one
+//! place errors become statuses ([`error`]). Handlers call [`crate::domain`]; nothing
+//! below this layer knows about HTTP.
+
+pub mod auth;
+pub mod collectibles;
+pub mod error;
+pub mod events;
+pub mod input;
+pub mod openapi;
+pub mod ops;
+pub mod routes;
+pub mod transcribe;
+pub mod users;
+pub mod ws;
+
+pub use routes::routes;

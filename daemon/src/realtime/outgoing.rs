@@ -1,0 +1,65 @@
+//! What the hub hands the cross-daemon bus ([`crate::realtime::bus`]): encoded frames and
+//! the envelopes for other daemons. Its own module so that the hub and the bus both
+//! depend on it and not on each other's internals.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use citypulse::ids::UserId;
+use citypulse::model::Event;
+use tokio::sync::{mpsc, watch};
+
+/// An encoded text frame, shared by every connection it is queued on.
+pub type Frame = Arc<str>;
+
+/// Something to tell the other daemons.
+#[derive(Debug, Clone)]
+pub enum Outgoing {
+    /// An encoded frame for these users (each daemon delivers to those connected to it).
+    Users {
+        /// Recipients.
+        users: Vec<UserId>,
+        /// The encoded frame.
+        frame: Frame,
+    },
+    /// A new event: each daemon runs its own geofence for `event_nearby`.
+    NewEvent(Box<Event>),
+    /// A user's token was reset: each daemon closes that user's sockets.
+    Revoked(UserId),
+}
+
+/// The sending side, held by the hub.
+pub struct Publisher {
+    tx: mpsc::Sender<Outgoing>,
+    dropped: Arc<AtomicU64>,
+    ready: watch::Receiver<bool>,
+}
+
+impl Publisher {
+    /// A publisher feeding `tx`, counting what it drops into `dropped`; `ready` turns true
+    /// once the bus sees the other daemons' envelopes.
+    pub fn new(
+        tx: mpsc::Sender<Outgoing>,
+        dropped: Arc<AtomicU64>,
+        ready: watch::Receiver<bool>,
+    ) -> Self {
+        Publisher { tx, dropped, ready }
+    }
+
+    /// Queues an envelope for the other daemons; never waits.
+    pub fn publish(&self, out: Outgoing) {
+        if self.tx.try_send(out).is_err() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Waits until the watcher has its change stream open (or `limit` passes); true
+    /// when it does. Until then envelopes from other daemons are not seen.
+    pub async fn wait_ready(&self, limit: Duration) -> bool {
+        let mut ready = self.ready.clone();
+        tokio::time::timeout(limit, ready.wait_for(|r| *r))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+}
