@@ -25,7 +25,6 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{DailyConfig, Secret};
-use crate::http::error::ApiError;
 
 /// Every room this daemon creates is named `citypulse-event-<event id>` (40 characters,
 /// only `[a-z0-9-]`, so Daily accepts it: daily.md §2.1).
@@ -227,7 +226,7 @@ pub enum Failure {
 }
 
 /// A failed Daily call: what we were doing and why it failed. Its `Display` is the
-/// sentence a client gets in a 502 (key scrubbed).
+/// sentence a client is given (key scrubbed).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DailyError {
     /// What we were doing ("creating video room citypulse-event-...").
@@ -298,12 +297,6 @@ impl fmt::Display for DailyError {
 }
 
 impl std::error::Error for DailyError {}
-
-impl From<DailyError> for ApiError {
-    fn from(e: DailyError) -> Self {
-        ApiError::BadGateway(e.to_string())
-    }
-}
 
 /// A Daily.co client for one API key.
 #[derive(Clone)]

@@ -2,7 +2,8 @@
 //!
 //! Every failure of a handler or filter is an [`ApiError`]; [`ApiError::status`] maps each
 //! variant with no wildcard arm (a new variant cannot ship unmapped) and [`recover`] turns
-//! warp's own rejections into the same `{"detail": ...}` body (API.md conventions).
+//! warp's own rejections into the same `{"detail": ...}` body (API.md conventions). A
+//! [`DomainError`] becomes an [`ApiError`] here and nowhere else, also with no wildcard arm.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -12,6 +13,7 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Rejection, Reply};
 
+use crate::domain::error::DomainError;
 use crate::store::StoreError;
 
 /// A failed request, with the sentence its client gets.
@@ -124,6 +126,24 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(s) => ApiError::Conflict(s),
             StoreError::Unavailable(s) => ApiError::Unavailable(s),
             StoreError::Corrupt(s) => ApiError::Internal(format!("stored data is damaged: {s}")),
+        }
+    }
+}
+
+/// The status of each domain failure; the sentence is the error's own.
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        let detail = e.to_string();
+        match e {
+            DomainError::RoomLimit { .. }
+            | DomainError::RoomClosed { .. }
+            | DomainError::DropsClosed { .. } => ApiError::Conflict(detail),
+            DomainError::NotInRoom { .. }
+            | DomainError::NotInRoomToClaim { .. }
+            | DomainError::NotCreator { .. } => ApiError::Forbidden(detail),
+            DomainError::Invalid(e) => e.into(),
+            DomainError::Store(e) => e.into(),
+            DomainError::Video { .. } => ApiError::BadGateway(detail),
         }
     }
 }
