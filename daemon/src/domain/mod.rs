@@ -8,3 +8,4 @@ pub mod error;
 pub mod presence;
 pub mod rooms;
 pub mod state;
+pub mod transcription;
