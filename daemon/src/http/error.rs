@@ -254,6 +254,62 @@ mod tests {
     use super::*;
     use warp::Filter;
 
+    #[test]
+    fn domain_errors_keep_their_sentence_and_get_one_status_and_one_frame_code() {
+        use citypulse::ids::EventId;
+        use citypulse::ws::error_code;
+        let event = EventId::generate();
+        let cases = [
+            (
+                DomainError::RoomLimit { max: 3 },
+                StatusCode::CONFLICT,
+                error_code::CONFLICT,
+            ),
+            (
+                DomainError::RoomClosed {
+                    event: event.clone(),
+                },
+                StatusCode::CONFLICT,
+                error_code::CONFLICT,
+            ),
+            (
+                DomainError::NotCreator {
+                    event: event.clone(),
+                },
+                StatusCode::FORBIDDEN,
+                error_code::FORBIDDEN,
+            ),
+            (
+                DomainError::Invalid(citypulse::validate::ValidationError::new("too long")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                error_code::INVALID_MESSAGE,
+            ),
+            (
+                DomainError::Store(StoreError::not_found("event", &event)),
+                StatusCode::NOT_FOUND,
+                error_code::NOT_FOUND,
+            ),
+            (
+                DomainError::Store(StoreError::Corrupt("x".into())),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                error_code::UNAVAILABLE,
+            ),
+        ];
+        assert_eq!(
+            cases[1].0.to_string(),
+            format!("event {event} has ended; its room is closed")
+        );
+        for (e, status, code) in cases {
+            let sentence = e.to_string();
+            let frame = serde_json::to_value(crate::http::ws::error_frame(&e)).unwrap();
+            assert_eq!(frame["code"], code, "{sentence}");
+            assert_eq!(frame["message"], sentence.as_str());
+            let api = ApiError::from(e);
+            assert_eq!(api.status(), status, "{sentence}");
+            assert_eq!(api.detail(), sentence);
+        }
+    }
+
     #[tokio::test]
     async fn a_405_names_the_allowed_methods() {
         let routes = warp::path!("api" / "events" / String / "join")
