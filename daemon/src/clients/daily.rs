@@ -1,12 +1,13 @@
 //! A small Daily.co REST client: create, read and delete a room, mint a meeting token.
 //!
-//! The protocol is `shared/protocols/daily.md`. Every call has a time limit
+//! The protocol is Daily's REST API (<https://docs.daily.co/reference/rest-api>: bearer
+//! key, `{"error", "info"}` error bodies, 429 when rate limited). Every call has a time limit
 //! (`CPL_DAILY_TIMEOUT`). A 429, a 5xx, a time-out or a failed connection is retried with
 //! exponential backoff and jitter, a `Retry-After` header winning over the computed wait,
 //! up to `CPL_DAILY_ATTEMPTS` tries inside `CPL_DAILY_RETRY_BUDGET`; any other 4xx is final
-//! (Daily's advice: retry 429s with exponential backoff). Statuses are read before bodies
-//! (daily.md: "the client must key on HTTP status first") and Daily's `info` text is only
-//! ever quoted, never parsed.
+//! (Daily's advice: retry 429s with exponential backoff). Statuses are read before bodies,
+//! and Daily's `info` text is only ever quoted, never parsed: only the status and the
+//! `error` kind are stable.
 //!
 //! The API key is written into the `Authorization` header and nowhere else: [`Daily`]'s
 //! `Debug` hides it, no log line carries it, and every error sentence is scrubbed of it in
@@ -25,10 +26,10 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::config::{DailyConfig, Secret};
-use crate::http::error::ApiError;
 
 /// Every room this daemon creates is named `citypulse-event-<event id>` (40 characters,
-/// only `[a-z0-9-]`, so Daily accepts it: daily.md §2.1).
+/// only `[a-z0-9-]`, so Daily accepts it:
+/// <https://docs.daily.co/reference/rest-api/rooms/create-room>).
 pub const ROOM_PREFIX: &str = "citypulse-event-";
 
 /// A room stays open this long after the event's start (or its creation, when it has no
@@ -97,7 +98,8 @@ impl RetryPolicy {
     }
 }
 
-/// A room as Daily describes it (daily.md §2.2); only what we use is required.
+/// A room as Daily describes it (<https://docs.daily.co/reference/rest-api/rooms>); only
+/// what we use is required.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Room {
     /// Daily's id of the room.
@@ -124,7 +126,8 @@ pub struct CreateRoom {
     pub properties: RoomProperties,
 }
 
-/// The room properties we set (daily.md §2.1); everything else keeps Daily's default.
+/// The room properties we set (<https://docs.daily.co/reference/rest-api/rooms/create-room>);
+/// everything else keeps Daily's default.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RoomProperties {
     /// Unix seconds after which nobody can join and the room counts as deleted.
@@ -133,7 +136,8 @@ pub struct RoomProperties {
     pub eject_at_room_exp: bool,
 }
 
-/// The properties of a meeting token (daily.md §3.1).
+/// The properties of a meeting token
+/// (<https://docs.daily.co/reference/rest-api/meeting-tokens/create-meeting-token>).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TokenProperties {
     /// The one room the token opens (unset would open every room of the domain).
@@ -171,7 +175,8 @@ struct TokenAnswer {
     token: String,
 }
 
-/// Daily's error body: `{"error": "<stable kind>", "info": "<free text>"}` (daily.md §1).
+/// Daily's error body: `{"error": "<stable kind>", "info": "<free text>"}`
+/// (<https://docs.daily.co/reference/rest-api>).
 #[derive(Deserialize, Default)]
 struct ErrorBody {
     #[serde(default)]
@@ -227,7 +232,7 @@ pub enum Failure {
 }
 
 /// A failed Daily call: what we were doing and why it failed. Its `Display` is the
-/// sentence a client gets in a 502 (key scrubbed).
+/// sentence a client is given (key scrubbed).
 #[derive(Debug, Clone, PartialEq)]
 pub struct DailyError {
     /// What we were doing ("creating video room citypulse-event-...").
@@ -299,12 +304,6 @@ impl fmt::Display for DailyError {
 
 impl std::error::Error for DailyError {}
 
-impl From<DailyError> for ApiError {
-    fn from(e: DailyError) -> Self {
-        ApiError::BadGateway(e.to_string())
-    }
-}
-
 /// A Daily.co client for one API key.
 #[derive(Clone)]
 pub struct Daily {
@@ -375,7 +374,7 @@ impl Daily {
     }
 
     /// Creates the private room `name` expiring at `exp`. A 400 can mean the room exists
-    /// (daily.md §4: duplicate names are undocumented): then the room is read back, and
+    /// (what Daily answers to a duplicate name is not relied on): then the room is read back, and
     /// since room names carry a fresh event id, a room of that name can only come from an
     /// earlier try of this same creation whose answer was lost, so it is used.
     pub async fn create_room(&self, name: &str, exp: i64) -> Result<Room, DailyError> {
@@ -469,7 +468,7 @@ impl Daily {
     }
 
     /// Deletes room `name`. A room Daily does not know (already deleted or expired,
-    /// daily.md §2.5) counts as deleted.
+    /// <https://docs.daily.co/reference/rest-api/rooms/delete-room>) counts as deleted.
     pub async fn delete_room(&self, name: &str) -> Result<(), DailyError> {
         let op = format!("deleting video room {name}");
         let (status, bytes) = self
@@ -530,6 +529,11 @@ impl Daily {
 
     /// One call, with the retry policy. Returns a 2xx or a final 4xx; retryable failures
     /// that outlast the attempts or the budget become errors, as do 401s.
+    ///
+    /// Written out rather than built on a retry crate (`backon`): its jitter adds up to a
+    /// whole delay on top (ours is "equal jitter", half fixed, half random), its total-delay
+    /// cap counts only the waits (our budget counts the tries too), and a `Retry-After`, the
+    /// try count in the sentence and "stopped by the budget" would all still be computed here.
     async fn call(
         &self,
         op: &str,
@@ -743,8 +747,8 @@ fn with_attempts(f: Failure, n: u32) -> Failure {
     }
 }
 
-/// `Retry-After` as seconds or as an HTTP date (RFC 9110 §10.2.3); daily.md marks the
-/// header UNCONFIRMED, so its absence is normal.
+/// `Retry-After` as seconds or as an HTTP date (RFC 9110 §10.2.3). Daily's answers are not
+/// relied on to carry it: without it the computed backoff applies.
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let v = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(secs) = v.parse::<f64>() {

@@ -9,26 +9,25 @@ use citypulse::model::User;
 use citypulse::time;
 use citypulse::ws::ServerMessage;
 
+use crate::domain::error::DomainError;
 use crate::domain::state::State;
-use crate::http::error::ApiError;
 use crate::store::ClaimOutcome;
 
-/// Tries to win `id` for `user`. 404 unknown, 403 when not in the event's room.
+/// Tries to win `id` for `user`, who must be in the room of its event.
 pub async fn claim(
     state: &State,
     user: &User,
     id: &CollectibleId,
-) -> Result<ClaimResult, ApiError> {
+) -> Result<ClaimResult, DomainError> {
     let collectible = state.store.collectible(id).await?;
     if !state
         .store
         .is_participant(&collectible.event_id, &user.id)
         .await?
     {
-        return Err(ApiError::Forbidden(format!(
-            "only participants of event {} can claim its collectibles; join the event first",
-            collectible.event_id
-        )));
+        return Err(DomainError::NotInRoomToClaim {
+            event: collectible.event_id,
+        });
     }
     // The single-winner rule lives in the store operation (one conditional update in one
     // transaction); here we only report its outcome.

@@ -11,8 +11,8 @@ use citypulse::validate;
 use citypulse::ws::ServerMessage;
 use rand::Rng;
 
+use crate::domain::error::DomainError;
 use crate::domain::state::State;
-use crate::http::error::ApiError;
 
 /// What can drop, by rarity: landmarks, food and symbols of Bogotá.
 pub const CATALOGUE: &[(Rarity, &[&str])] = &[
@@ -87,12 +87,12 @@ pub async fn drop_into(
     event: &EventId,
     req: DropRequest,
     default_ttl: Duration,
-) -> Result<Collectible, ApiError> {
+) -> Result<Collectible, DomainError> {
     let ev = state.store.event(event).await?;
     if ev.status == EventStatus::Ended {
-        return Err(ApiError::Conflict(format!(
-            "event {event} has ended; collectibles drop only into active events"
-        )));
+        return Err(DomainError::DropsClosed {
+            event: event.clone(),
+        });
     }
     let (rarity, name) = {
         let mut rng = rand::thread_rng();

@@ -4,6 +4,8 @@
 
 pub mod claims;
 pub mod drops;
+pub mod error;
 pub mod presence;
 pub mod rooms;
 pub mod state;
+pub mod transcription;

@@ -119,7 +119,7 @@ pub async fn disconnected(state: &State, user: &UserId) {
         Ok(events) => {
             for e in events {
                 if let Err(err) = rooms::announce_left(state, user, &e).await {
-                    tracing::warn!("announcing that {user} left {e} failed: {}", err.detail());
+                    tracing::warn!("announcing that {user} left {e} failed: {err}");
                 }
             }
         }

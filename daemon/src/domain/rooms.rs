@@ -6,13 +6,13 @@ use citypulse::model::{ChatMessage, EventStatus, User};
 use citypulse::time;
 use citypulse::ws::ServerMessage;
 
+use crate::domain::error::DomainError;
 use crate::domain::state::State;
-use crate::http::error::ApiError;
 use crate::store::JoinOutcome;
 
 /// Puts `user` in the event's room and tells the room (the joiner included) `user_joined`.
 /// Joining twice changes nothing and announces nothing.
-pub async fn join(state: &State, user: &User, event: &EventId) -> Result<JoinOutcome, ApiError> {
+pub async fn join(state: &State, user: &User, event: &EventId) -> Result<JoinOutcome, DomainError> {
     // The room limit (CPL_MAX_ROOMS_PER_USER) bounds what one account makes every drop
     // round and every broadcast do. Counted before joining, so one user's joins take turns
     // on this daemon: two at the same instant would both pass the count. Daemons sharing
@@ -24,10 +24,7 @@ pub async fn join(state: &State, user: &User, event: &EventId) -> Result<JoinOut
         if state.store.rooms_joined(&user.id).await? >= max as u64
             && !state.store.is_participant(event, &user.id).await?
         {
-            return Err(ApiError::Conflict(format!(
-                "you are in {max} event rooms already, the most one user can be in at once; \
-                 leave one (leave_event or POST /api/events/{{event_id}}/leave) before joining another"
-            )));
+            return Err(DomainError::RoomLimit { max });
         }
         state.store.join_event(event, &user.id, time::now()).await?
     };
@@ -46,8 +43,8 @@ pub async fn join(state: &State, user: &User, event: &EventId) -> Result<JoinOut
 }
 
 /// Takes `user` out of the room; the room and the leaver hear `user_left`.
-/// 404 for an unknown event; leaving a room one is not in is a no-op.
-pub async fn leave(state: &State, user: &User, event: &EventId) -> Result<bool, ApiError> {
+/// The event must exist; leaving a room one is not in is a no-op.
+pub async fn leave(state: &State, user: &User, event: &EventId) -> Result<bool, DomainError> {
     state.store.event(event).await?;
     let was_in = state.store.leave_event(event, &user.id).await?;
     if was_in {
@@ -61,7 +58,7 @@ pub async fn announce_left(
     state: &State,
     user: &citypulse::UserId,
     event: &EventId,
-) -> Result<(), ApiError> {
+) -> Result<(), DomainError> {
     let msg = ServerMessage::UserLeft {
         event_id: event.clone(),
         user_id: user.clone(),
@@ -81,18 +78,18 @@ pub async fn chat(
     user: &User,
     event: &EventId,
     text: &str,
-) -> Result<ChatMessage, ApiError> {
+) -> Result<ChatMessage, DomainError> {
     let text = citypulse::validate::chat_message(text)?;
     let ev = state.store.event(event).await?;
     if ev.status == EventStatus::Ended {
-        return Err(ApiError::Conflict(format!(
-            "event {event} has ended; its room is closed"
-        )));
+        return Err(DomainError::RoomClosed {
+            event: event.clone(),
+        });
     }
     if !state.store.is_participant(event, &user.id).await? {
-        return Err(ApiError::Forbidden(format!(
-            "you are not in the room of event {event}; join it first (join_event or POST /api/events/{event}/join)"
-        )));
+        return Err(DomainError::NotInRoom {
+            event: event.clone(),
+        });
     }
     let message = ChatMessage {
         id: MessageId::generate(),
@@ -120,12 +117,12 @@ pub async fn chat(
 
 /// Ends an event (creator only): the store ends it and empties its room, then everyone who
 /// was in the room hears `event_ended`.
-pub async fn end(state: &State, user: &User, event: &EventId) -> Result<(), ApiError> {
+pub async fn end(state: &State, user: &User, event: &EventId) -> Result<(), DomainError> {
     let ev = state.store.event(event).await?;
     if ev.creator_id != user.id {
-        return Err(ApiError::Forbidden(format!(
-            "only the creator of event {event} can end it"
-        )));
+        return Err(DomainError::NotCreator {
+            event: event.clone(),
+        });
     }
     let (_, members) = state.store.end_event(event, time::now()).await?;
     state.hub.send_to_users(

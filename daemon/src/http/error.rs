@@ -2,7 +2,8 @@
 //!
 //! Every failure of a handler or filter is an [`ApiError`]; [`ApiError::status`] maps each
 //! variant with no wildcard arm (a new variant cannot ship unmapped) and [`recover`] turns
-//! warp's own rejections into the same `{"detail": ...}` body (API.md conventions).
+//! warp's own rejections into the same `{"detail": ...}` body (API.md conventions). A
+//! [`DomainError`] becomes an [`ApiError`] here and nowhere else, also with no wildcard arm.
 
 use std::convert::Infallible;
 use std::time::Duration;
@@ -12,6 +13,7 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Rejection, Reply};
 
+use crate::domain::error::DomainError;
 use crate::store::StoreError;
 
 /// A failed request, with the sentence its client gets.
@@ -128,6 +130,24 @@ impl From<StoreError> for ApiError {
     }
 }
 
+/// The status of each domain failure; the sentence is the error's own.
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
+        let detail = e.to_string();
+        match e {
+            DomainError::RoomLimit { .. }
+            | DomainError::RoomClosed { .. }
+            | DomainError::DropsClosed { .. } => ApiError::Conflict(detail),
+            DomainError::NotInRoom { .. }
+            | DomainError::NotInRoomToClaim { .. }
+            | DomainError::NotCreator { .. } => ApiError::Forbidden(detail),
+            DomainError::Invalid(e) => e.into(),
+            DomainError::Store(e) => e.into(),
+            DomainError::Video { .. } => ApiError::BadGateway(detail),
+        }
+    }
+}
+
 impl From<citypulse::validate::ValidationError> for ApiError {
     fn from(e: citypulse::validate::ValidationError) -> Self {
         ApiError::Validation(e.0)
@@ -233,6 +253,62 @@ pub fn too_large() -> String {
 mod tests {
     use super::*;
     use warp::Filter;
+
+    #[test]
+    fn domain_errors_keep_their_sentence_and_get_one_status_and_one_frame_code() {
+        use citypulse::ids::EventId;
+        use citypulse::ws::error_code;
+        let event = EventId::generate();
+        let cases = [
+            (
+                DomainError::RoomLimit { max: 3 },
+                StatusCode::CONFLICT,
+                error_code::CONFLICT,
+            ),
+            (
+                DomainError::RoomClosed {
+                    event: event.clone(),
+                },
+                StatusCode::CONFLICT,
+                error_code::CONFLICT,
+            ),
+            (
+                DomainError::NotCreator {
+                    event: event.clone(),
+                },
+                StatusCode::FORBIDDEN,
+                error_code::FORBIDDEN,
+            ),
+            (
+                DomainError::Invalid(citypulse::validate::ValidationError::new("too long")),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                error_code::INVALID_MESSAGE,
+            ),
+            (
+                DomainError::Store(StoreError::not_found("event", &event)),
+                StatusCode::NOT_FOUND,
+                error_code::NOT_FOUND,
+            ),
+            (
+                DomainError::Store(StoreError::Corrupt("x".into())),
+                StatusCode::INTERNAL_SERVER_ERROR,
+                error_code::UNAVAILABLE,
+            ),
+        ];
+        assert_eq!(
+            cases[1].0.to_string(),
+            format!("event {event} has ended; its room is closed")
+        );
+        for (e, status, code) in cases {
+            let sentence = e.to_string();
+            let frame = serde_json::to_value(crate::http::ws::error_frame(&e)).unwrap();
+            assert_eq!(frame["code"], code, "{sentence}");
+            assert_eq!(frame["message"], sentence.as_str());
+            let api = ApiError::from(e);
+            assert_eq!(api.status(), status, "{sentence}");
+            assert_eq!(api.detail(), sentence);
+        }
+    }
 
     #[tokio::test]
     async fn a_405_names_the_allowed_methods() {

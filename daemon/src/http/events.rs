@@ -17,6 +17,7 @@ use super::error::ApiError;
 use super::input;
 use super::users::created;
 use crate::clients::daily::TokenProperties;
+use crate::domain::error::DomainError;
 use crate::domain::state::State;
 use crate::domain::{drops, rooms};
 use crate::store::{Before, NewEvent};
@@ -72,7 +73,10 @@ pub async fn create(
             daily
                 .create_event_room(&id, starts_at, ends_at, created_at)
                 .await
-                .map_err(|e| ApiError::BadGateway(format!("the event was not created: {e}")))?,
+                .map_err(|source| DomainError::Video {
+                    outcome: "the event was not created".into(),
+                    source,
+                })?,
         ),
         None => None,
     };
@@ -160,7 +164,10 @@ pub async fn join(
             let token = daily
                 .meeting_token(&props)
                 .await
-                .map_err(|e| ApiError::BadGateway(format!("could not join event {id}: {e}")))?;
+                .map_err(|source| DomainError::Video {
+                    outcome: format!("could not join event {id}"),
+                    source,
+                })?;
             Some((url.clone(), token))
         }
         _ => None,

@@ -21,12 +21,14 @@ use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::{Filter, Reply};
 
+use crate::domain::error::DomainError;
 use crate::domain::state::State;
 use crate::domain::{claims, presence, rooms};
 use crate::http::auth::{self, Caller};
 use crate::http::error::ApiError;
 use crate::ratelimit::Bucket;
 use crate::realtime::hub::{Frame, KillSwitch, REVOKED_REASON};
+use crate::store::StoreError;
 
 /// How long a closing connection may take to deliver what was queued and its close frame.
 const CLOSE_GRACE: Duration = Duration::from_secs(10);
@@ -319,7 +321,7 @@ async fn handle(state: &State, user: &User, msg: ClientMessage) -> Option<Server
                 .set_location(&user.id, coordinates, time::now())
                 .await;
             match stored {
-                Err(e) => Err(ApiError::from(e)),
+                Err(e) => Err(DomainError::from(e)),
                 Ok(()) => {
                     state.hub.set_position(&user.id, coordinates);
                     state
@@ -337,7 +339,7 @@ async fn handle(state: &State, user: &User, msg: ClientMessage) -> Option<Server
                                 timestamp: time::now(),
                             })
                         })
-                        .map_err(ApiError::from)
+                        .map_err(DomainError::from)
                 }
             }
         }
@@ -361,21 +363,23 @@ async fn handle(state: &State, user: &User, msg: ClientMessage) -> Option<Server
     result.unwrap_or_else(|e| Some(error_frame(&e)))
 }
 
-/// The `error` frame for a failed operation.
-pub fn error_frame(e: &ApiError) -> ServerMessage {
+/// The `error` frame for a failed operation: the code of each domain failure, with no
+/// wildcard arm (a new variant cannot ship unmapped); the sentence is the error's own.
+pub fn error_frame(e: &DomainError) -> ServerMessage {
     let code = match e {
-        ApiError::NotFound(_) => error_code::NOT_FOUND,
-        ApiError::Forbidden(_) | ApiError::Unauthorized(_) => error_code::FORBIDDEN,
-        ApiError::Conflict(_) => error_code::CONFLICT,
-        ApiError::RateLimited { .. } => error_code::RATE_LIMITED,
-        ApiError::Validation(_)
-        | ApiError::BadRequest(_)
-        | ApiError::PayloadTooLarge(_)
-        | ApiError::UnsupportedMediaType(_)
-        | ApiError::MethodNotAllowed(_) => error_code::INVALID_MESSAGE,
-        ApiError::BadGateway(_) | ApiError::Unavailable(_) | ApiError::Internal(_) => {
+        DomainError::Store(StoreError::NotFound { .. }) => error_code::NOT_FOUND,
+        DomainError::NotInRoom { .. }
+        | DomainError::NotInRoomToClaim { .. }
+        | DomainError::NotCreator { .. } => error_code::FORBIDDEN,
+        DomainError::RoomLimit { .. }
+        | DomainError::RoomClosed { .. }
+        | DomainError::DropsClosed { .. }
+        | DomainError::Store(StoreError::Conflict(_)) => error_code::CONFLICT,
+        DomainError::Invalid(_) => error_code::INVALID_MESSAGE,
+        DomainError::Video { .. }
+        | DomainError::Store(StoreError::Unavailable(_) | StoreError::Corrupt(_)) => {
             error_code::UNAVAILABLE
         }
     };
-    ServerMessage::error(code, e.detail())
+    ServerMessage::error(code, e.to_string())
 }

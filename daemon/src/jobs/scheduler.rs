@@ -138,7 +138,7 @@ pub async fn drop_round(state: &State) {
             Ok(c) => {
                 tracing::info!(event = %event, collectible = %c.id, rarity = c.rarity.as_str(), "dropped {}", c.name)
             }
-            Err(e) => tracing::warn!(event = %event, "drop failed: {}", e.detail()),
+            Err(e) => tracing::warn!(event = %event, "drop failed: {e}"),
         }
     }
 }
