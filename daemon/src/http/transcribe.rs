@@ -675,7 +675,7 @@ async fn relay(
                     Ok(kind) if kind == "KeepAlive" || kind == "Finalize" => {
                         // Forwarded as Deepgram's own control messages (always text frames).
                         let frame = format!(r#"{{"type":"{kind}"}}"#);
-                        if to_dg.send(DgMessage::Text(frame)).await.is_err() {
+                        if to_dg.send(DgMessage::Text(frame.into())).await.is_err() {
                             break End::upstream("connection to Deepgram lost", "the connection to Deepgram was lost");
                         }
                         last_to_dg = Instant::now();
