@@ -427,7 +427,7 @@ impl WsConnection {
     /// Sends one frame.
     pub async fn send(&mut self, msg: &ClientMessage) -> Result<(), WsError> {
         let text = serde_json::to_string(msg).map_err(|e| WsError::Protocol(e.to_string()))?;
-        self.send_raw(Message::Text(text)).await
+        self.send_raw(Message::text(text)).await
     }
 
     /// Sends any frame (tests use this for malformed input).

@@ -27,6 +27,10 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // Built with the workspace, rustls has two crypto providers (reqwest's aws-lc-rs, the
+    // daemon's MongoDB driver's ring) and cannot pick one itself: a wss:// connect through
+    // tungstenite would panic. ring is the one cpl always used.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = cli::Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -125,6 +125,10 @@ impl Cli {
 }
 
 fn main() -> ExitCode {
+    // The build links rustls with two crypto providers (reqwest's aws-lc-rs, the MongoDB
+    // driver's ring), so rustls cannot pick one itself and a wss:// connect through
+    // tungstenite would panic. ring is the one cpld always used.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     let cli = Cli::parse();
     if let Some(Command::Man { dir }) = &cli.command {
         // Before any configuration is read: the page documents the flags, not this host.
@@ -219,7 +223,7 @@ async fn run(command: Command, config: Config) -> ExitCode {
         config.database_name.clone()
     };
     let state = server::state(store, config);
-    let (addr, serve) = match server::bind(state.clone(), shutdown_signal()) {
+    let (addr, serve) = match server::bind(state.clone(), shutdown_signal()).await {
         Ok(x) => x,
         Err(e) => {
             eprintln!("cpld: {e}");

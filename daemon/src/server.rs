@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::watch;
 use warp::Filter;
 
@@ -45,10 +46,15 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StoreError> {
 
 /// Binds `config.listen` and serves until `shutdown` resolves. Returns the bound address
 /// (useful with port 0) and the future that runs the daemon.
-pub fn bind(
+pub async fn bind(
     state: State,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(SocketAddr, impl Future<Output = ()>), String> {
+    let listen = state.config.listen;
+    // Bound here rather than by warp, whose own bind panics on a busy address.
+    let (listener, addr) = listen_on(listen).map_err(|e| {
+        format!("cannot listen on {listen}: {e}; is another cpld running there? set CPL_LISTEN or --listen to another address")
+    })?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let mut jobs = scheduler::start(state.clone(), stop_rx.clone());
     // Several daemons on one MongoDB: room broadcasts reach the other daemons' connections.
@@ -79,15 +85,15 @@ pub fn bind(
             "x-content-type-options",
             "nosniff",
         ));
-    let listen = state.config.listen;
-    let (addr, server) = warp::serve(routes)
-        .try_bind_with_graceful_shutdown(listen, async move {
+    // warp's own serve, not a hand-made hyper loop: it is what hands each request its
+    // peer address (warp::addr::remote, which the rate limit keys on).
+    let server = warp::serve(routes)
+        .incoming(listener)
+        .graceful(async move {
             shutdown.await;
             let _ = stop_tx.send(true);
         })
-        .map_err(|e| {
-            format!("cannot listen on {listen}: {e}; is another cpld running there? set CPL_LISTEN or --listen to another address")
-        })?;
+        .run();
     Ok((addr, async move {
         server.await;
         for j in jobs {
@@ -95,6 +101,30 @@ pub fn bind(
         }
     }))
 }
+
+/// A listening socket whose connections start with Nagle's algorithm off, as warp 0.3
+/// set them: warp 0.4 accepts with no hook per connection, and Linux hands an accepted
+/// socket the listener's TCP_NODELAY. Without it small WebSocket frames wait for the
+/// peer's delayed ACK (tens of milliseconds each).
+fn listen_on(addr: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)> {
+    let socket = if addr.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    // As std's and tokio's own bind do on Unix: a restarted daemon can take its port back
+    // while the old connections linger in TIME_WAIT.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.set_nodelay(true)?;
+    socket.bind(addr)?;
+    let listener = socket.listen(LISTEN_BACKLOG)?;
+    let bound = listener.local_addr()?;
+    Ok((listener, bound))
+}
+
+/// tokio's TcpListener::bind backlog.
+const LISTEN_BACKLOG: u32 = 1024;
 
 /// Waits (at most `limit`) until the cross-daemon bus watches the database, so that a
 /// daemon announced as listening already receives the other daemons' room broadcasts.
@@ -119,4 +149,28 @@ fn cors(origins: &[String]) -> warp::filters::cors::Builder {
 /// Builds the state for a store and configuration.
 pub fn state(store: Arc<dyn Store>, config: Config) -> State {
     AppState::new(store, config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn accepted_connections_have_nagle_off() {
+        let (listener, addr) = listen_on(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
+        let (client, accepted) =
+            tokio::join!(tokio::net::TcpStream::connect(addr), listener.accept());
+        let _client = client.unwrap();
+        let (accepted, _) = accepted.unwrap();
+        assert!(
+            accepted.nodelay().unwrap(),
+            "an accepted socket must not wait on Nagle"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_busy_address_is_an_error_not_a_panic() {
+        let (_first, addr) = listen_on(SocketAddr::from(([127, 0, 0, 1], 0))).unwrap();
+        assert!(listen_on(addr).is_err());
+    }
 }

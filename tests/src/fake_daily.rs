@@ -183,8 +183,11 @@ impl FakeDaily {
                     }
                 },
             );
-        let (addr, server) = warp::serve(routes).bind_ephemeral(([127, 0, 0, 1], 0));
-        let task = tokio::spawn(server);
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(warp::serve(routes).incoming(listener).run());
         FakeDaily {
             url: format!("http://{addr}/v1"),
             key: key.to_string(),

@@ -659,7 +659,7 @@ async fn serve(tcp: TcpStream, options: FakeOptions, record: Arc<Mutex<Connectio
                             .unwrap()
                             .sent
                             .push(Sent::Garbage(text.clone()));
-                        let _ = sink.send(Message::Text(text)).await;
+                        let _ = sink.send(Message::Text(text.into())).await;
                         stream.garbage_sent = true;
                         continue;
                     }
@@ -667,7 +667,7 @@ async fn serve(tcp: TcpStream, options: FakeOptions, record: Arc<Mutex<Connectio
                 replies.extend(stream.due(total));
             }
             Message::Text(t) => {
-                record.lock().unwrap().controls.push(t.clone());
+                record.lock().unwrap().controls.push(t.to_string());
                 let kind = serde_json::from_str::<Value>(&t)
                     .ok()
                     .and_then(|v| v.get("type").and_then(Value::as_str).map(str::to_string));
@@ -728,7 +728,11 @@ where
 {
     for m in messages {
         record.lock().unwrap().sent.push(Sent::Json(m.clone()));
-        if sink.send(Message::Text(m.to_string())).await.is_err() {
+        if sink
+            .send(Message::Text(m.to_string().into()))
+            .await
+            .is_err()
+        {
             return;
         }
     }

@@ -379,7 +379,7 @@ async fn sockets_and_room_messages_belong_to_their_users() {
 
     let ev = event(&alice, "Sala de Alice").await;
     let mut wa = alice.connect(&a.user.id).await.unwrap();
-    wa.send_raw(Message::Text(
+    wa.send_raw(Message::text(
         json!({"type": "join_event", "event_id": ev.id}).to_string(),
     ))
     .await
@@ -393,7 +393,7 @@ async fn sockets_and_room_messages_belong_to_their_users() {
 
     // B, in no room, posts into A's room: forbidden, and A hears nothing.
     let mut wb = bob.connect(&b.user.id).await.unwrap();
-    wb.send_raw(Message::Text(
+    wb.send_raw(Message::text(
         json!({"type": "chat_message", "event_id": ev.id, "message": "hola"}).to_string(),
     ))
     .await
@@ -401,14 +401,14 @@ async fn sockets_and_room_messages_belong_to_their_users() {
     let why = expect_error(&mut wb, "forbidden").await;
     assert!(!why.is_empty());
     // B claims from the room: forbidden, still unclaimed.
-    wb.send_raw(Message::Text(
+    wb.send_raw(Message::text(
         json!({"type": "claim_collectible", "collectible_id": c.id}).to_string(),
     ))
     .await
     .unwrap();
     expect_error(&mut wb, "forbidden").await;
     // B "leaves" the room it is not in: nothing happens to A.
-    wb.send_raw(Message::Text(
+    wb.send_raw(Message::text(
         json!({"type": "leave_event", "event_id": ev.id}).to_string(),
     ))
     .await
@@ -654,7 +654,7 @@ async fn no_mass_assignment_through_bodies_queries_or_frames() {
 
     // Frames: extra fields cannot name another author, id or time.
     let mut wb = bob.connect(&b.user.id).await.unwrap();
-    wb.send_raw(Message::Text(
+    wb.send_raw(Message::text(
         json!({
             "type": "chat_message", "event_id": ev.id, "message": "hola",
             "user_id": a.user.id, "name": "Alice", "id": forged_id, "timestamp": "2000-01-01T00:00:00Z"
@@ -680,14 +680,14 @@ async fn no_mass_assignment_through_bodies_queries_or_frames() {
         .unwrap();
     assert_eq!(stored, [sent]);
     // A join frame naming A joins B, the sender.
-    wb.send_raw(Message::Text(
+    wb.send_raw(Message::text(
         json!({"type": "leave_event", "event_id": ev.id, "user_id": a.user.id}).to_string(),
     ))
     .await
     .unwrap();
     let _ = frames_until_pong(&mut wb).await;
     assert!(d.client().participants(&ev.id).await.unwrap().is_empty());
-    wb.send_raw(Message::Text(
+    wb.send_raw(Message::text(
         json!({"type": "join_event", "event_id": ev.id, "user_id": a.user.id}).to_string(),
     ))
     .await

@@ -221,7 +221,7 @@ async fn stream_and_collect(
     });
     let chunk = (RATE as usize / 10) * 2;
     for c in pcm.chunks(chunk) {
-        if reader.is_finished() || sink.send(Message::Binary(c.to_vec())).await.is_err() {
+        if reader.is_finished() || sink.send(Message::binary(c.to_vec())).await.is_err() {
             break;
         }
         if let Some(p) = pace {
@@ -416,7 +416,7 @@ async fn other_rates_languages_and_stereo_are_passed_on() {
     let mut ws = speak(&r, "language=en-US&sample_rate=44100&channels=2").await;
     // 100 ms per frame at 44.1 kHz stereo.
     for c in pcm.chunks(17640) {
-        ws.send(Message::Binary(c.to_vec())).await.unwrap();
+        ws.send(Message::binary(c.to_vec())).await.unwrap();
     }
     ws.send(Message::Text(r#"{"type":"CloseStream"}"#.into()))
         .await
@@ -446,11 +446,11 @@ async fn the_daemon_keeps_deepgram_alive_while_the_speaker_pauses() {
     write_wav(&wav, RATE, 1, 0.0, 1.5);
     let pcm = read_pcm(&wav);
     let mut ws = speak(&r, "sample_rate=16000").await;
-    ws.send(Message::Binary(pcm[..16000].to_vec()))
+    ws.send(Message::binary(pcm[..16000].to_vec()))
         .await
         .unwrap();
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    ws.send(Message::Binary(pcm[16000..].to_vec()))
+    ws.send(Message::binary(pcm[16000..].to_vec()))
         .await
         .unwrap();
     ws.send(Message::Text(r#"{"type":"CloseStream"}"#.into()))
@@ -606,7 +606,7 @@ async fn a_silent_deepgram_is_given_up_after_the_bound() {
 
     // After CloseStream too, the wait for the final results is bounded.
     let mut ws = speak(&r, "sample_rate=16000").await;
-    ws.send(Message::Binary(vec![0; 3200])).await.unwrap();
+    ws.send(Message::binary(vec![0; 3200])).await.unwrap();
     ws.send(Message::Text(r#"{"type":"CloseStream"}"#.into()))
         .await
         .unwrap();
@@ -809,13 +809,13 @@ async fn the_fake_speaks_the_documented_protocol() {
 
     // Interim at half a segment, then the final, in the documented shape.
     let (mut ws, _) = fake_client(&fake, PCM_QUERY, Some(&auth)).await.unwrap();
-    ws.send(Message::Binary(tone[..16000].to_vec()))
+    ws.send(Message::binary(tone[..16000].to_vec()))
         .await
         .unwrap();
     let interim = next_json(&mut ws).await;
     assert_eq!(interim["type"], "Results");
     assert_eq!(interim["is_final"], false);
-    ws.send(Message::Binary(tone[16000..].to_vec()))
+    ws.send(Message::binary(tone[16000..].to_vec()))
         .await
         .unwrap();
     let fin = next_json(&mut ws).await;
@@ -845,7 +845,7 @@ async fn the_fake_speaks_the_documented_protocol() {
     assert!(tokio::time::timeout(Duration::from_millis(300), ws.next())
         .await
         .is_err());
-    ws.send(Message::Binary(tone[..8000].to_vec()))
+    ws.send(Message::binary(tone[..8000].to_vec()))
         .await
         .unwrap();
     ws.send(Message::Text(r#"{"type":"Finalize"}"#.into()))
@@ -859,7 +859,7 @@ async fn the_fake_speaks_the_documented_protocol() {
         ),
         (Value::Bool(true), Value::Bool(true))
     );
-    ws.send(Message::Binary(tone[..3200].to_vec()))
+    ws.send(Message::binary(tone[..3200].to_vec()))
         .await
         .unwrap();
     ws.send(Message::Text(r#"{"type":"CloseStream"}"#.into()))
@@ -884,14 +884,14 @@ async fn the_fake_speaks_the_documented_protocol() {
 
     // A zero-length binary frame is the deprecated CloseStream.
     let (mut ws, _) = fake_client(&fake, PCM_QUERY, Some(&auth)).await.unwrap();
-    ws.send(Message::Binary(Vec::new())).await.unwrap();
+    ws.send(Message::binary(Vec::new())).await.unwrap();
     assert_eq!(next_json(&mut ws).await["type"], "Metadata");
     assert_eq!(next_close(&mut ws).await.0, 1000);
 
     // Silence: empty transcripts.
     let (mut ws, _) = fake_client(&fake, PCM_QUERY, Some(&auth)).await.unwrap();
     for _ in 0..2 {
-        ws.send(Message::Binary(vec![0; 16000])).await.unwrap();
+        ws.send(Message::binary(vec![0; 16000])).await.unwrap();
         let empty = next_json(&mut ws).await;
         assert_eq!(empty["channel"]["alternatives"][0]["transcript"], "");
         assert_eq!(
@@ -907,7 +907,7 @@ async fn the_fake_speaks_the_documented_protocol() {
     let (mut ws, _) = fake_client(&fake, "model=nova-2", Some(&auth))
         .await
         .unwrap();
-    ws.send(Message::Binary(tone[..3200].to_vec()))
+    ws.send(Message::binary(tone[..3200].to_vec()))
         .await
         .unwrap();
     assert_eq!(next_close(&mut ws).await, (1008, "DATA-0000".to_string()));
@@ -1256,7 +1256,7 @@ fn keep_talking(
     tokio::spawn(async move {
         let chunk = (RATE as usize / 10) * 2;
         for c in pcm.chunks(chunk) {
-            if sink.send(Message::Binary(c.to_vec())).await.is_err() {
+            if sink.send(Message::binary(c.to_vec())).await.is_err() {
                 return;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -1479,7 +1479,7 @@ async fn an_audio_frame_over_64_kib_closes_the_stream_with_1009() {
     let fake = FakeDeepgram::start().await;
     let mut r = room(builder(&fake, FAKE_KEY).start().await).await;
     let mut ws = speak(&r, "sample_rate=16000").await;
-    ws.send(Message::Binary(vec![0; 70_000])).await.unwrap();
+    ws.send(Message::binary(vec![0; 70_000])).await.unwrap();
     let (frames, (code, reason)) = until_close(&mut ws).await;
     assert_eq!(code, 1009, "{reason} {frames:?}");
     assert!(reason.contains("64 KiB"), "{reason}");

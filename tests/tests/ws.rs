@@ -146,7 +146,7 @@ async fn ping_location_and_bad_frames() {
     .unwrap();
     let msg = expect_error(&mut ws, "invalid_message").await;
     assert!(msg.contains("[longitude, latitude]"), "{msg}");
-    ws.send_raw(Message::Binary(vec![1, 2, 3])).await.unwrap();
+    ws.send_raw(Message::binary(vec![1, 2, 3])).await.unwrap();
     expect_error(&mut ws, "invalid_json").await;
     ws.send(&ClientMessage::JoinEvent {
         event_id: "0123456789abcdef01234567".parse().unwrap(),
@@ -176,7 +176,7 @@ async fn oversized_frames_close_with_1009() {
         "{{\"type\":\"ping\",\"pad\":\"{}\"}}",
         "x".repeat(70 * 1024)
     );
-    ws.send_raw(Message::Text(big)).await.unwrap();
+    ws.send_raw(Message::text(big)).await.unwrap();
     let (code, _) = expect_close(&mut ws).await;
     assert_eq!(code, 1009);
 }

@@ -300,7 +300,7 @@ async fn send_frames(
         let n = pending.len().min(FRAME_SAMPLES);
         let frame: Vec<i16> = pending.drain(..n).collect();
         if sink
-            .send(Message::Binary(convert::to_le_bytes(&frame)))
+            .send(Message::Binary(convert::to_le_bytes(&frame).into()))
             .await
             .is_err()
         {

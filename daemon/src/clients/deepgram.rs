@@ -174,7 +174,7 @@ pub struct Sender(SplitSink<Socket, Message>);
 
 impl Sender {
     /// Sends one frame of audio.
-    pub async fn audio(&mut self, pcm: Vec<u8>) -> Result<(), DeepgramError> {
+    pub async fn audio(&mut self, pcm: bytes::Bytes) -> Result<(), DeepgramError> {
         self.0
             .send(Message::Binary(pcm))
             .await
@@ -185,7 +185,7 @@ impl Sender {
     pub async fn control(&mut self, control: Control) -> Result<(), DeepgramError> {
         let frame = format!(r#"{{"type":"{}"}}"#, control.kind());
         self.0
-            .send(Message::Text(frame))
+            .send(Message::text(frame))
             .await
             .map_err(|_| match control {
                 Control::CloseStream => DeepgramError::LostWhileClosing,

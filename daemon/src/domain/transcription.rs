@@ -110,7 +110,7 @@ impl From<DeepgramError> for End {
 #[derive(Debug)]
 pub enum FromSpeaker {
     /// A binary frame: PCM audio (empty is the deprecated way to say CloseStream).
-    Audio(Vec<u8>),
+    Audio(bytes::Bytes),
     /// A text frame: a control message.
     Text(String),
     /// The speaker's close frame.
@@ -352,7 +352,7 @@ where
         }
     }
 
-    async fn on_audio(&mut self, audio: Vec<u8>) -> Step {
+    async fn on_audio(&mut self, audio: bytes::Bytes) -> Step {
         if audio.is_empty() {
             // A zero-length binary frame is Deepgram's deprecated CloseStream; never
             // forward one, treat it as ours.
