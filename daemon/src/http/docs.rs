@@ -81,6 +81,9 @@ function fmt(s, ind, top) {
   if (s.$ref && !top) return refName(s.$ref);
   if (s.$ref) return fmt(deref(s), ind, false);
   if (s.allOf) return s.allOf.map(function (x) { return fmt(x, ind); }).join(" & ");
+  if (s.oneOf || s.anyOf) return (s.oneOf || s.anyOf).map(function (x) { return fmt(x, ind); }).join(" | ");
+  if (Array.isArray(s.type)) return s.type.map(function (t) { return t === "null" ? "null" : fmt(Object.assign({}, s, { type: t }), ind); }).join(" | ");
+  if (s.type === "array" && s.prefixItems) return "[" + s.prefixItems.map(function (x) { return fmt(x, ind); }).join(", ") + "]" + constraints(s);
   if (s.type === "array") return "array of " + fmt(s.items, ind) + constraints(s);
   if (s.type === "object" || s.properties) {
     var props = s.properties || {}, req = s.required || [], keys = Object.keys(props);
@@ -92,7 +95,7 @@ function fmt(s, ind, top) {
     });
     return "{" + (s.nullable ? " // nullable" : "") + "\n" + lines.join("\n") + "\n" + ind + "}";
   }
-  return (s.type || "any") + constraints(s);
+  return (s.type === "null" ? "null" : (s.type || "any") + constraints(s));
 }
 function schemaBlock(s) { return el("pre", { text: fmt(s, "", true) }); }
 function securityText(sec) {

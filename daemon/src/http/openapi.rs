@@ -296,7 +296,48 @@ fn build() -> Value {
         }
     });
     doc["x-websocket"] = websocket_doc();
+    for item in doc["paths"]
+        .as_object_mut()
+        .into_iter()
+        .flat_map(|p| p.values_mut())
+    {
+        for op in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|i| i.values_mut())
+        {
+            if let Some(body) = op.get_mut("requestBody") {
+                absent_not_null(body);
+            }
+        }
+    }
     doc
+}
+
+/// utoipa writes an optional body (`Option<T>`, `required: false`) as "T or null"; the
+/// daemon takes an empty body for T's defaults and refuses a JSON `null` like any other
+/// body that is not a T (422), so the schema is T alone and `required: false` says the
+/// body may be left out.
+fn absent_not_null(body: &mut Value) {
+    let Some(content) = body.get_mut("content").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for media in content.values_mut() {
+        let Some(schema) = media.get_mut("schema") else {
+            continue;
+        };
+        let not_null: Vec<Value> = match schema["oneOf"].as_array() {
+            Some(branches) => branches
+                .iter()
+                .filter(|b| b["type"] != "null")
+                .cloned()
+                .collect(),
+            None => continue,
+        };
+        if let [only] = not_null.as_slice() {
+            *schema = only.clone();
+        }
+    }
 }
 
 #[cfg(test)]
