@@ -91,43 +91,43 @@ struct Table {
 impl Table {
     /// Operation `P`'s path, which has no parameter, and its method.
     fn at<P: utoipa::Path>(&mut self) -> BoxedFilter<()> {
-        let (literals, params) = self.record::<P>(0);
-        let mut path = warp::any().boxed();
-        for l in literals.into_iter().flatten() {
-            path = path.and(warp::path(l)).boxed();
-        }
-        path.and(warp::path::end())
+        let Some(literals) = self.record::<P>(0) else {
+            return refuse_all().untuple_one().boxed();
+        };
+        literals
+            .into_iter()
+            .flatten()
+            .fold(warp::any().boxed(), |path, l| {
+                path.and(warp::path(l)).boxed()
+            })
+            .and(warp::path::end())
             .and(method_of::<P>())
-            .boxed()
-            .and(reject_if(params != 0))
             .boxed()
     }
 
     /// Operation `P`'s path, with its one `{name}` segment extracted, and its method.
     fn at_id<P: utoipa::Path>(&mut self) -> BoxedFilter<(String,)> {
-        let (mut literals, params) = self.record::<P>(1);
-        let after = literals.pop().unwrap_or_default();
-        let before = literals.into_iter().flatten();
-        let mut prefix = warp::any().boxed();
-        for l in before {
-            prefix = prefix.and(warp::path(l)).boxed();
-        }
-        let mut suffix = warp::any().boxed();
-        for l in after {
-            suffix = suffix.and(warp::path(l)).boxed();
-        }
-        prefix
+        let Some([before, after]) = self.record::<P>(1).and_then(|l| <[_; 2]>::try_from(l).ok())
+        else {
+            return refuse_all().map(|()| String::new()).boxed();
+        };
+        let literals = |segments: Vec<String>| {
+            segments.into_iter().fold(warp::any().boxed(), |path, l| {
+                path.and(warp::path(l)).boxed()
+            })
+        };
+        literals(before)
             .and(warp::path::param::<String>())
-            .and(suffix)
+            .and(literals(after))
             .and(warp::path::end())
             .and(method_of::<P>())
-            .and(reject_if(params != 1))
             .boxed()
     }
 
     /// Records `P` and splits its path at its parameters: the literal segments before the
-    /// first, between, and after the last, and how many parameters there are.
-    fn record<P: utoipa::Path>(&mut self, expected_params: usize) -> (Vec<Vec<String>>, usize) {
+    /// first, between, and after the last. `None` (a misfit, served nowhere) when it does
+    /// not have `params` parameters or does not document exactly one method.
+    fn record<P: utoipa::Path>(&mut self, params: usize) -> Option<Vec<Vec<String>>> {
         let template = P::path();
         let mut literals = vec![Vec::new()];
         for segment in template.split('/').filter(|s| !s.is_empty()) {
@@ -137,18 +137,18 @@ impl Table {
                 last.push(segment.to_string());
             }
         }
-        let params = literals.len() - 1;
         let methods = P::methods();
-        if params != expected_params || methods.len() != 1 {
-            self.misfits.push(template.clone());
-        }
-        for m in methods {
+        for m in &methods {
             self.served.push(Served {
-                method: method_name(&m).to_string(),
+                method: method_name(m).to_string(),
                 path: template.clone(),
             });
         }
-        (literals, params)
+        if literals.len() != params + 1 || methods.len() != 1 {
+            self.misfits.push(template);
+            return None;
+        }
+        Some(literals)
     }
 }
 
@@ -177,23 +177,14 @@ fn method_of<P: utoipa::Path>() -> BoxedFilter<()> {
         Some(HttpMethod::Patch) => warp::patch().boxed(),
         Some(HttpMethod::Head) => warp::head().boxed(),
         Some(HttpMethod::Options) => warp::options().boxed(),
-        _ => reject_if(true),
+        _ => refuse_all().untuple_one().boxed(),
     }
 }
 
-/// Refuses every request when `refuse`: a row that does not fit its template serves
-/// nothing (the route-table test names it).
-fn reject_if(refuse: bool) -> BoxedFilter<()> {
-    warp::any()
-        .and_then(move || async move {
-            if refuse {
-                Err(warp::reject::not_found())
-            } else {
-                Ok(())
-            }
-        })
-        .untuple_one()
-        .boxed()
+/// Refuses every request with a not-found: what a row that does not fit its template
+/// serves (the route-table test names it).
+fn refuse_all() -> impl Filter<Extract = ((),), Error = warp::Rejection> + Clone {
+    warp::any().and_then(|| async { Err::<(), _>(warp::reject::not_found()) })
 }
 
 /// The route tree and the rows it serves.
