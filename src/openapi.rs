@@ -1,8 +1,8 @@
 //! OpenAPI schemas of the wire types whose serde form a derive cannot see (feature
 //! `openapi`, for the daemon's `/openapi.json`): the id newtypes carry a pattern, and
 //! [`Coordinates`](crate::geo::Coordinates) is a `[longitude, latitude]` pair with a range per
-//! position (OpenAPI 3.1's `prefixItems`; 3.0 could give both the longitude's range).
-//! Everything else derives `utoipa::ToSchema` where it is defined.
+//! position (OpenAPI 3.1's `prefixItems`; 3.0 could only give both numbers the longitude's
+//! range). Everything else derives `utoipa::ToSchema` where it is defined.
 
 use serde_json::json;
 use utoipa::openapi::schema::{ArrayBuilder, ArrayItems, ObjectBuilder, Schema, Type};
