@@ -9,6 +9,7 @@ use crate::time::Timestamp;
 
 /// The error body every failing call answers with (FastAPI's shape).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// A sentence that says what was wrong and what to do.
     pub detail: String,
@@ -17,35 +18,84 @@ pub struct ErrorBody {
 /// `POST /api/users/register`. Unknown fields are refused (422), as on every body, so a
 /// client cannot believe it set something it did not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// Phone number; normalised to E.164.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            pattern = r"^[ \t\u00A0().\-]*(\+|0[ \t\u00A0().\-]*0)[ \t\u00A0().\-]*[1-9]([ \t\u00A0().\-]*[0-9]){7,14}[ \t\u00A0().\-]*$",
+            example = "+573001234567"
+        )
+    )]
     pub phone: String,
     /// Display name, 1 to 80 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 80,
+            pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+        )
+    )]
     pub name: String,
 }
 
 /// `POST /api/events`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CreateEventRequest {
     /// 1 to 120 characters.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 120,
+            pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+        )
+    )]
     pub title: String,
     /// Up to 2000 characters.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 2000,
+            pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+        )
+    )]
     pub description: Option<String>,
     /// 1 to 40 characters; stored lower-case.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 40,
+            pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+        )
+    )]
     pub category: String,
     /// `[longitude, latitude]`.
     pub coordinates: Coordinates,
     /// Free text, up to 300 characters.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            max_length = 300,
+            pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+        )
+    )]
     pub address: Option<String>,
     /// Planned start.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, example = "2026-11-25T14:03:00Z"))]
     pub starts_at: Option<Timestamp>,
     /// Planned end; after `starts_at`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, example = "2026-11-25T16:00:00Z"))]
     pub ends_at: Option<Timestamp>,
 }
 
@@ -108,17 +158,21 @@ pub mod page {
 
 /// `POST /api/events/{id}/join` answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JoinResponse {
     /// The event joined.
     pub event_id: EventId,
     /// Daily room URL; null when video is off.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub room_url: Option<String>,
     /// Daily meeting token; null when video is off.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub token: Option<String>,
 }
 
 /// A plain acknowledgement, `{"message": "Event ended"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MessageResponse {
     /// What happened.
     pub message: String,
@@ -126,10 +180,12 @@ pub struct MessageResponse {
 
 /// The outcome of a claim. Exactly one claimer of a collectible gets `success: true`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ClaimResult {
     /// Whether this caller won.
     pub success: bool,
     /// `"claimed"`, `"already claimed"`, `"expired"`, ...
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::claim_message))]
     pub message: String,
     /// The collectible won (winner only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -148,36 +204,52 @@ pub mod claim_message {
 
 /// `POST /api/events/{id}/collectibles` (admin): a manual drop; every field optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct DropRequest {
     /// 1 to 80 characters; a catalogue name when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            min_length = 1,
+            max_length = 80,
+            pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+        )
+    )]
     pub name: Option<String>,
     /// Rarity; drawn from the catalogue's odds when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rarity: Option<Rarity>,
     /// 1 to 10000; the rarity's default when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 10000))]
     pub points: Option<u32>,
     /// Seconds claimable, 1 to 86400; the daemon's drop TTL when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 86400))]
     pub expires_in: Option<u64>,
 }
 
 /// `GET /health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Health {
     /// `"ok"`, or `"unavailable"` with a 503.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::health_status))]
     pub status: String,
     /// `"sqlite"` or `"mongodb"`.
+    #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::store_backend))]
     pub store: String,
     /// Daemon version.
     pub version: String,
     /// Whether Daily.co video is configured, and how to enable it if not.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub video: Option<FeatureStatus>,
     /// Whether Deepgram transcription is configured, and how to enable it if not.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub transcription: Option<FeatureStatus>,
     /// What is wrong, when `status` is not ok.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -186,6 +258,7 @@ pub struct Health {
 
 /// An optional integration's state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FeatureStatus {
     /// On or off.
     pub enabled: bool,
@@ -195,6 +268,7 @@ pub struct FeatureStatus {
 
 /// `POST /api/users/{id}/token` (the user themselves or admin): a new token, the old one revoked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenResponse {
     /// The new bearer token.
     pub token: String,

@@ -128,6 +128,7 @@ impl<'de> Deserialize<'de> for Coordinates {
 
 /// A GeoJSON point, the `location` of events and users.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GeoPoint {
     /// Always `"Point"`.
     #[serde(rename = "type")]
@@ -138,6 +139,7 @@ pub struct GeoPoint {
 
 /// The only GeoJSON geometry CityPulse uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum PointKind {
     /// A single position.
     Point,

@@ -13,6 +13,8 @@ pub mod client;
 pub mod geo;
 pub mod ids;
 pub mod model;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 #[cfg(test)]
 mod props;
 pub mod time;

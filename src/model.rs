@@ -12,6 +12,7 @@ use crate::time::Timestamp;
 
 /// A user's counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserStats {
     /// Events this user created.
     pub events_created: u64,
@@ -23,32 +24,42 @@ pub struct UserStats {
 
 /// A user's profile. `phone` is present only for the user themselves and admins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     /// The user's id.
     pub id: UserId,
     /// Display name.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 80))]
     pub name: String,
     /// E.164 phone number; private.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(example = "+573001234567"))]
     pub phone: Option<String>,
     /// Counters.
     pub stats: UserStats,
     /// Registration time.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00Z"))]
     pub created_at: Timestamp,
 }
 
 /// The answer to a registration: the profile and the bearer token, shown this once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegisteredUser {
     /// The new profile (phone included).
     #[serde(flatten)]
     pub user: User,
     /// Bearer token for `Authorization: Bearer <token>`; the daemon keeps only its hash.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(example = "cpl_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")
+    )]
     pub token: String,
 }
 
 /// One entry of a user's inventory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserCollectible {
     /// The collectible won.
     pub collectible_id: CollectibleId,
@@ -61,11 +72,13 @@ pub struct UserCollectible {
     /// The event it dropped into.
     pub event_id: EventId,
     /// When it was won.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00Z"))]
     pub claimed_at: Timestamp,
 }
 
 /// Whether an event is still running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum EventStatus {
     /// Open: it can be joined and gets drops.
@@ -86,10 +99,13 @@ impl EventStatus {
 
 /// An event's video room (Daily.co) and how many people are in the event's room now.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventRoom {
     /// Daily room name (`citypulse-event-<event id>`); null when video is off.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub daily_room_name: Option<String>,
     /// Daily room URL; null when video is off.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub daily_room_url: Option<String>,
     /// Participants in the event's room now.
     pub current_participants: u64,
@@ -97,62 +113,77 @@ pub struct EventRoom {
 
 /// A civic event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Event {
     /// The event's id.
     pub id: EventId,
     /// Title, 1 to 120 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 120))]
     pub title: String,
     /// Description, up to 2000 characters.
+    #[cfg_attr(feature = "openapi", schema(required = true, max_length = 2000))]
     pub description: Option<String>,
     /// Category, lower-case.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 40))]
     pub category: String,
     /// Who created it.
     pub creator_id: UserId,
     /// Where it is.
     pub location: GeoPoint,
     /// Street address, free text.
+    #[cfg_attr(feature = "openapi", schema(required = true, max_length = 300))]
     pub address: Option<String>,
     /// Active or ended.
     pub status: EventStatus,
     /// Video room and presence count.
     pub room: EventRoom,
     /// The video room's URL (the original's create answer carried it at the top level).
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub room_url: Option<String>,
     /// Planned start, if given.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<String>, format = DateTime, example = "2026-11-25T14:03:00Z"))]
     pub starts_at: Option<Timestamp>,
     /// Planned end, if given.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<String>, format = DateTime, example = "2026-11-25T14:03:00Z"))]
     pub ends_at: Option<Timestamp>,
     /// Creation time.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00Z"))]
     pub created_at: Timestamp,
     /// When it was ended.
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<String>, format = DateTime, example = "2026-11-25T14:03:00Z"))]
     pub ended_at: Option<Timestamp>,
 }
 
 /// An event in a nearby search, with its distance from the search centre.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NearbyEvent {
     /// The event.
     #[serde(flatten)]
     pub event: Event,
     /// Great-circle distance from the search centre, metres.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub distance_m: f64,
 }
 
 /// Someone in an event's room now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Participant {
     /// The user.
     pub user_id: UserId,
     /// Their display name.
     pub name: String,
     /// When they joined.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00Z"))]
     pub joined_at: Timestamp,
 }
 
 /// How rare a collectible is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Rarity {
     /// Most drops.
@@ -202,24 +233,30 @@ impl Rarity {
 
 /// A collectible dropped into an event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Collectible {
     /// Its id.
     pub id: CollectibleId,
     /// The event it dropped into.
     pub event_id: EventId,
     /// Its name.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 80))]
     pub name: String,
     /// Its rarity.
     pub rarity: Rarity,
     /// Its points.
     pub points: u32,
     /// When it dropped.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00Z"))]
     pub dropped_at: Timestamp,
     /// When it stops being claimable.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00Z"))]
     pub expires_at: Timestamp,
     /// The winner, once claimed.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub claimed_by: Option<UserId>,
     /// When it was won.
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<String>, format = DateTime, example = "2026-11-25T14:03:00Z"))]
     pub claimed_at: Option<Timestamp>,
     /// Claimable: not claimed, not expired, its event not ended.
     pub is_active: bool,
@@ -227,6 +264,7 @@ pub struct Collectible {
 
 /// A chat message in an event's room.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChatMessage {
     /// Its id.
     pub id: MessageId,
@@ -237,13 +275,16 @@ pub struct ChatMessage {
     /// The author's display name.
     pub name: String,
     /// The text, 1 to 500 characters.
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub message: String,
     /// When it was sent.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00Z"))]
     pub timestamp: Timestamp,
 }
 
 /// A word of a transcript, with timing, as Deepgram gives it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TranscriptWord {
     /// The word.
     pub word: String,
@@ -252,6 +293,7 @@ pub struct TranscriptWord {
     /// End, seconds from the stream's start.
     pub end: f64,
     /// Confidence 0 to 1.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1))]
     pub confidence: f64,
     /// The word as punctuated/formatted, when Deepgram gives it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -260,6 +302,7 @@ pub struct TranscriptWord {
 
 /// A stored final transcript segment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Transcription {
     /// Its id.
     pub id: TranscriptId,
@@ -270,14 +313,17 @@ pub struct Transcription {
     /// The text.
     pub text: String,
     /// Confidence 0 to 1.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1))]
     pub confidence: f64,
     /// Start, seconds from the speaker's stream start.
     pub start: f64,
     /// Duration, seconds.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0))]
     pub duration: f64,
     /// Word timings, when given.
     #[serde(default)]
     pub words: Vec<TranscriptWord>,
     /// When it was stored.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00Z"))]
     pub created_at: Timestamp,
 }

@@ -12,7 +12,7 @@ use citypulse::ws::{ClientMessage, ServerMessage};
 use citypulse_tests::{unique_phone, workspace_root, Daemon, ADMIN_TOKEN, BOGOTA};
 use serde_json::{json, Value};
 
-/// Every REST path the daemon serves (daemon/src/api/mod.rs), as OpenAPI templates.
+/// Every REST path the daemon serves (daemon/src/http/routes.rs), as OpenAPI templates.
 const PATHS: &[&str] = &[
     "/api/users/register",
     "/api/users/me",
@@ -48,7 +48,7 @@ async fn fetch_doc(d: &Daemon) -> Value {
     serde_json::from_str(&resp.text().await.unwrap()).unwrap()
 }
 
-// ---- a small JSON Schema (OpenAPI 3.0 subset) checker ----
+// ---- a small JSON Schema (OpenAPI 3.1 subset) checker ----
 
 fn resolve<'a>(doc: &'a Value, s: &'a Value) -> &'a Value {
     match s.get("$ref").and_then(Value::as_str) {
@@ -62,28 +62,90 @@ fn resolve<'a>(doc: &'a Value, s: &'a Value) -> &'a Value {
     }
 }
 
+/// A schema with its `allOf` parts (serde's `flatten`) merged into one object schema: the
+/// union of their properties and required fields, so that a field one part describes is
+/// not "not in the schema" for another.
+fn merged(doc: &Value, schema: &Value) -> Value {
+    let s = resolve(doc, schema);
+    let Some(parts) = s.get("allOf").and_then(Value::as_array) else {
+        return s.clone();
+    };
+    let mut own = s.clone();
+    if let Some(m) = own.as_object_mut() {
+        m.remove("allOf");
+    }
+    let mut out = json!({ "type": "object", "properties": {}, "required": [] });
+    for part in parts.iter().map(|p| merged(doc, p)).chain([own]) {
+        for (k, x) in part["properties"].as_object().into_iter().flatten() {
+            out["properties"][k] = x.clone();
+        }
+        for r in part["required"].as_array().into_iter().flatten() {
+            out["required"].as_array_mut().unwrap().push(r.clone());
+        }
+    }
+    out
+}
+
+/// Whether a schema admits null: OpenAPI 3.1 names `"null"` among its types, or in a
+/// `oneOf`/`anyOf` branch (an optional `$ref`).
+fn admits_null(doc: &Value, schema: &Value) -> bool {
+    let s = resolve(doc, schema);
+    let typed_null = match &s["type"] {
+        Value::String(t) => t == "null",
+        Value::Array(ts) => ts.iter().any(|t| t == "null"),
+        _ => false,
+    };
+    typed_null
+        || ["oneOf", "anyOf"].iter().any(|k| {
+            s[*k]
+                .as_array()
+                .is_some_and(|bs| bs.iter().any(|b| admits_null(doc, b)))
+        })
+}
+
 /// Checks `v` against `schema`; collects every mismatch with its JSON path. Fields the
 /// schema does not list count as mismatches: the document must describe every field.
 fn check(doc: &Value, schema: &Value, v: &Value, at: &str, errs: &mut Vec<String>) {
-    let s = resolve(doc, schema);
-    if let Some(all) = s.get("allOf").and_then(Value::as_array) {
-        for sub in all {
-            check(doc, sub, v, at, errs);
-        }
-    }
+    let s = &merged(doc, schema);
     if v.is_null() {
-        if s["nullable"] != true {
+        if !admits_null(doc, s) {
             errs.push(format!("{at}: null but not nullable"));
         }
         return;
+    }
+    // A value matches at least one branch that is not the null type.
+    if let Some(branches) = s
+        .get("oneOf")
+        .or_else(|| s.get("anyOf"))
+        .and_then(Value::as_array)
+    {
+        let mut tried = Vec::new();
+        for b in branches
+            .iter()
+            .filter(|b| resolve(doc, b)["type"] != "null")
+        {
+            let mut e = Vec::new();
+            check(doc, b, v, at, &mut e);
+            if e.is_empty() {
+                tried.clear();
+                break;
+            }
+            tried.extend(e);
+        }
+        errs.extend(tried);
     }
     if let Some(allowed) = s.get("enum").and_then(Value::as_array) {
         if !allowed.contains(v) {
             errs.push(format!("{at}: {v} not in {allowed:?}"));
         }
     }
-    let Some(ty) = s.get("type").and_then(Value::as_str) else {
-        return;
+    let ty = match &s["type"] {
+        Value::String(t) => t.as_str(),
+        Value::Array(ts) => match ts.iter().filter_map(Value::as_str).find(|t| *t != "null") {
+            Some(t) => t,
+            None => return,
+        },
+        _ => return,
     };
     let num_bounds = |x: f64, errs: &mut Vec<String>| {
         if let Some(min) = s["minimum"].as_f64() {
@@ -132,8 +194,18 @@ fn check(doc: &Value, schema: &Value, v: &Value, at: &str, errs: &mut Vec<String
                     errs.push(format!("{at}: more than {max} items"));
                 }
             }
+            // A tuple (`prefixItems`) gives each position its own schema.
+            let prefix = s["prefixItems"].as_array();
             for (i, x) in arr.iter().enumerate() {
-                check(doc, &s["items"], x, &format!("{at}[{i}]"), errs);
+                let item = match prefix.and_then(|p| p.get(i)) {
+                    Some(p) => p,
+                    None if s["items"].is_object() => &s["items"],
+                    None => {
+                        errs.push(format!("{at}[{i}]: no schema for this item"));
+                        continue;
+                    }
+                };
+                check(doc, item, x, &format!("{at}[{i}]"), errs);
             }
         }
         "string" => {
@@ -291,7 +363,9 @@ impl Api {
 async fn openapi_json_documents_every_path() {
     let d = Daemon::start().await;
     let doc = fetch_doc(&d).await;
-    assert_eq!(doc["openapi"], "3.0.3");
+    // 3.1 (JSON Schema 2020-12), as utoipa writes it: it can give a coordinate pair's
+    // latitude its own range, which 3.0 could not.
+    assert_eq!(doc["openapi"], "3.1.0");
     let paths = doc["paths"].as_object().unwrap();
     for p in PATHS {
         assert!(paths.contains_key(*p), "{p} is not in /openapi.json");

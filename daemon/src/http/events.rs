@@ -1,12 +1,14 @@
 //! `/api/events/...` handlers.
 
 use citypulse::api::{
-    nearby, page, CreateEventRequest, DropRequest, JoinResponse, MessageResponse, NearbyQuery,
-    PageQuery,
+    nearby, page, CreateEventRequest, DropRequest, ErrorBody, JoinResponse, MessageResponse,
+    NearbyQuery, PageQuery,
 };
 use citypulse::geo::Coordinates;
 use citypulse::ids::{EventId, InvalidId, MessageId, TranscriptId};
-use citypulse::model::{EventStatus, User};
+use citypulse::model::{
+    ChatMessage, Collectible, Event, EventStatus, NearbyEvent, Participant, Transcription, User,
+};
 use citypulse::{time, validate};
 use serde::Deserialize;
 use warp::reply::Response;
@@ -14,8 +16,8 @@ use warp::Reply;
 
 use super::auth::check_acting_as;
 use super::error::ApiError;
-use super::input;
 use super::users::created;
+use super::{input, openapi};
 use crate::clients::daily::TokenProperties;
 use crate::domain::error::DomainError;
 use crate::domain::state::State;
@@ -32,6 +34,30 @@ pub struct ActingAs {
 }
 
 /// `POST /api/events`.
+#[utoipa::path(
+    post,
+    path = "/api/events",
+    operation_id = "createEvent",
+    tag = "events",
+    summary = "Create an event",
+    description = "The caller becomes its creator (counted in `stats.events_created`) but not a participant; joining does that. Connected users whose last location is within 5 km hear `event_nearby`. Rate limited.",
+    security(("userToken" = [])),
+    params(
+        ("creator_id" = Option<String>, Query, description = "The original backend's `creator_id`; kept for compatibility. When present it must be the token's own user id (compared case-insensitively), else 403. Absent means the token's user.", pattern = "^[0-9a-fA-F]{24}$"),
+    ),
+    request_body(content = CreateEventRequest, description = "The event."),
+    responses(
+        (status = 201, description = "Created; `room_url` is null when video is not configured.", body = Event),
+        (status = 400, description = openapi::E400_BODY, body = ErrorBody),
+        (status = 401, description = openapi::E401, body = ErrorBody),
+        (status = 403, description = "`creator_id` is not the token's user, or the admin token was sent (it is not a user).", body = ErrorBody),
+        (status = 413, description = openapi::E413, body = ErrorBody),
+        (status = 422, description = "A field breaks a rule: coordinates not `[longitude, latitude]` in range, title/category empty or too long, `ends_at` not after `starts_at`, an unknown field, a wrong type.", body = ErrorBody),
+        (status = 429, description = openapi::E429, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 502, description = "Video is configured but Daily.co failed to create the event's room; the event was not created.", body = ErrorBody),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
 pub async fn create(
     state: State,
     user: User,
@@ -111,6 +137,27 @@ pub async fn create(
 }
 
 /// `GET /api/events/nearby`.
+#[utoipa::path(
+    get,
+    path = "/api/events/nearby",
+    operation_id = "nearbyEvents",
+    tag = "events",
+    summary = "Active events near a point, nearest first",
+    description = "Exact great-circle distance (sphere of radius 6378.1 km, as MongoDB's 2dsphere); ended events never appear.",
+    security(),
+    params(
+        ("lng" = f64, Query, description = "Longitude of the centre, -180 to 180.", minimum = -180, maximum = 180),
+        ("lat" = f64, Query, description = "Latitude of the centre, -90 to 90.", minimum = -90, maximum = 90),
+        ("max_distance" = Option<f64>, Query, description = "Radius in metres, 1 to 50000 (default 5000).", minimum = 1, maximum = 50000),
+        ("limit" = Option<u32>, Query, description = "At most this many events, 1 to 100 (default 20).", minimum = 1, maximum = 100),
+        ("category" = Option<String>, Query, description = "Only events of this category (case-insensitive).", min_length = 1, max_length = 40, pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"),
+    ),
+    responses(
+        (status = 200, description = "The events, each with `distance_m`.", body = Vec<NearbyEvent>),
+        (status = 422, description = "`lng`/`lat` missing, not numbers or out of range, or `max_distance`, `limit` or `category` out of range.", body = ErrorBody),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
 pub async fn nearby(state: State, query: String) -> Result<Response, ApiError> {
     let q: NearbyQuery = input::parse_query(&query)?;
     let center = Coordinates::new(q.lng, q.lat)?;
@@ -132,6 +179,24 @@ pub async fn nearby(state: State, query: String) -> Result<Response, ApiError> {
 }
 
 /// `GET /api/events/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/events/{event_id}",
+    operation_id = "getEvent",
+    tag = "events",
+    summary = "An event",
+    description = "",
+    security(),
+    params(
+        ("event_id" = String, Path, description = "The event's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
+    ),
+    responses(
+        (status = 200, description = "The event.", body = Event),
+        (status = 404, description = "No event has this id (the id is well-formed but unknown).", body = ErrorBody),
+        (status = 422, description = "The event id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
 pub async fn get(state: State, id: String) -> Result<Response, ApiError> {
     let id: EventId = input::id(&id)?;
     let event = state.store.event(&id).await?;
@@ -139,6 +204,30 @@ pub async fn get(state: State, id: String) -> Result<Response, ApiError> {
 }
 
 /// `POST /api/events/{id}/join`.
+#[utoipa::path(
+    post,
+    path = "/api/events/{event_id}/join",
+    operation_id = "joinEvent",
+    tag = "events",
+    summary = "Enter an event's room",
+    description = "The caller becomes a participant until they leave, the event ends, or their last WebSocket closes or times out. Joining twice changes nothing; `stats.events_attended` counts an event once per user. The room (the joiner included) hears `user_joined`. No body.",
+    security(("userToken" = [])),
+    params(
+        ("event_id" = String, Path, description = "The event's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
+        ("user_id" = Option<String>, Query, description = "The original backend's `user_id`; kept for compatibility. When present it must be the token's own user id (compared case-insensitively), else 403. Absent means the token's user.", pattern = "^[0-9a-fA-F]{24}$"),
+    ),
+    responses(
+        (status = 200, description = "Joined; the Daily.co room URL and meeting token, both null when video is not configured.", body = JoinResponse),
+        (status = 400, description = openapi::E400_HEADER, body = ErrorBody),
+        (status = 401, description = openapi::E401, body = ErrorBody),
+        (status = 403, description = "`user_id` is not the token's user, or the admin token was sent.", body = ErrorBody),
+        (status = 404, description = "No event has this id (the id is well-formed but unknown).", body = ErrorBody),
+        (status = 409, description = "The event has ended, or the caller is in `CPL_MAX_ROOMS_PER_USER` rooms already (default 50).", body = ErrorBody),
+        (status = 422, description = "The event id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
+        (status = 502, description = "Video is configured but Daily.co failed to issue a meeting token; the caller was not joined.", body = ErrorBody),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
 pub async fn join(
     state: State,
     id: String,
@@ -183,6 +272,28 @@ pub async fn join(
 }
 
 /// `POST /api/events/{id}/leave`.
+#[utoipa::path(
+    post,
+    path = "/api/events/{event_id}/leave",
+    operation_id = "leaveEvent",
+    tag = "events",
+    summary = "Leave an event's room",
+    description = "Leaving a room one is not in is a no-op (200, message `You were not in this event's room`); otherwise the message is `Left event` and the room and the leaver hear `user_left`. No body.",
+    security(("userToken" = [])),
+    params(
+        ("event_id" = String, Path, description = "The event's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
+        ("user_id" = Option<String>, Query, description = "The original backend's `user_id`; kept for compatibility. When present it must be the token's own user id (compared case-insensitively), else 403. Absent means the token's user.", pattern = "^[0-9a-fA-F]{24}$"),
+    ),
+    responses(
+        (status = 200, description = "Left (or was not in the room).", body = MessageResponse),
+        (status = 400, description = openapi::E400_HEADER, body = ErrorBody),
+        (status = 401, description = openapi::E401, body = ErrorBody),
+        (status = 403, description = "`user_id` is not the token's user, or the admin token was sent.", body = ErrorBody),
+        (status = 404, description = "No event has this id (the id is well-formed but unknown).", body = ErrorBody),
+        (status = 422, description = "The event id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
 pub async fn leave(
     state: State,
     id: String,
@@ -205,6 +316,29 @@ pub async fn leave(
 }
 
 /// `POST /api/events/{id}/end` (creator only).
+#[utoipa::path(
+    post,
+    path = "/api/events/{event_id}/end",
+    operation_id = "endEvent",
+    tag = "events",
+    summary = "End an event (creator only)",
+    description = "Sets status `ended` and `ended_at`, deactivates its collectibles, empties its room and tells everyone who was in it `event_ended`. No body.",
+    security(("userToken" = [])),
+    params(
+        ("event_id" = String, Path, description = "The event's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
+        ("creator_id" = Option<String>, Query, description = "The original backend's `creator_id`; kept for compatibility. When present it must be the token's own user id (compared case-insensitively), else 403. Absent means the token's user.", pattern = "^[0-9a-fA-F]{24}$"),
+    ),
+    responses(
+        (status = 200, description = "`{\"message\": \"Event ended\"}`.", body = MessageResponse),
+        (status = 400, description = openapi::E400_HEADER, body = ErrorBody),
+        (status = 401, description = openapi::E401, body = ErrorBody),
+        (status = 403, description = "The caller is not the event's creator, `creator_id` is not the token's user, or the admin token was sent.", body = ErrorBody),
+        (status = 404, description = "No event has this id (the id is well-formed but unknown).", body = ErrorBody),
+        (status = 409, description = "The event has already ended.", body = ErrorBody),
+        (status = 422, description = "The event id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
 pub async fn end(
     state: State,
     id: String,
@@ -222,6 +356,24 @@ pub async fn end(
 }
 
 /// `GET /api/events/{id}/participants`.
+#[utoipa::path(
+    get,
+    path = "/api/events/{event_id}/participants",
+    operation_id = "listParticipants",
+    tag = "events",
+    summary = "Who is in the event's room now, earliest first",
+    description = "",
+    security(),
+    params(
+        ("event_id" = String, Path, description = "The event's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
+    ),
+    responses(
+        (status = 200, description = "The participants.", body = Vec<Participant>),
+        (status = 404, description = "No event has this id (the id is well-formed but unknown).", body = ErrorBody),
+        (status = 422, description = "The event id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
 pub async fn participants(state: State, id: String) -> Result<Response, ApiError> {
     let id: EventId = input::id(&id)?;
     state.store.event(&id).await?;
@@ -258,6 +410,27 @@ where
 }
 
 /// `GET /api/events/{id}/messages`, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/events/{event_id}/messages",
+    operation_id = "listMessages",
+    tag = "events",
+    summary = "Chat history, newest first",
+    description = "Paged by `limit` and `before` (plus `before_id`, the previous page's last id, so that no message sharing its millisecond is skipped).",
+    security(),
+    params(
+        ("event_id" = String, Path, description = "The event's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 200 (default 50); outside: 422.", minimum = 1, maximum = 200),
+        ("before" = Option<String>, Query, format = DateTime, description = "Only entries strictly older than this time (exclusive): pass the last timestamp of the previous page to get the next one."),
+        ("before_id" = Option<String>, Query, pattern = "^[0-9a-fA-F]{24}$", description = "With `before`: the id of the previous page's last entry. The page then starts right after that entry (newest first by timestamp, then id), so entries sharing its millisecond are neither skipped nor repeated. Without `before`: 422."),
+    ),
+    responses(
+        (status = 200, description = "The messages.", body = Vec<ChatMessage>),
+        (status = 404, description = "No event has this id (the id is well-formed but unknown).", body = ErrorBody),
+        (status = 422, description = "The event id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
 pub async fn messages(state: State, id: String, query: String) -> Result<Response, ApiError> {
     let id: EventId = input::id(&id)?;
     let q: PageQuery = input::parse_query(&query)?;
@@ -268,6 +441,28 @@ pub async fn messages(state: State, id: String, query: String) -> Result<Respons
 }
 
 /// `GET /api/events/{id}/transcriptions`, newest first, `?q=` searches the text.
+#[utoipa::path(
+    get,
+    path = "/api/events/{event_id}/transcriptions",
+    operation_id = "listTranscriptions",
+    tag = "events",
+    summary = "Stored final transcript segments, newest first",
+    description = "Paged like messages; `q` keeps only segments whose text contains it (case-insensitive).",
+    security(),
+    params(
+        ("event_id" = String, Path, description = "The event's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 200 (default 50); outside: 422.", minimum = 1, maximum = 200),
+        ("before" = Option<String>, Query, format = DateTime, description = "Only entries strictly older than this time (exclusive): pass the last timestamp of the previous page to get the next one."),
+        ("before_id" = Option<String>, Query, pattern = "^[0-9a-fA-F]{24}$", description = "With `before`: the id of the previous page's last entry. The page then starts right after that entry (newest first by timestamp, then id), so entries sharing its millisecond are neither skipped nor repeated. Without `before`: 422."),
+        ("q" = Option<String>, Query, description = "Text search, 1 to 200 characters.", min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"),
+    ),
+    responses(
+        (status = 200, description = "The segments.", body = Vec<Transcription>),
+        (status = 404, description = "No event has this id (the id is well-formed but unknown).", body = ErrorBody),
+        (status = 422, description = "The event id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
 pub async fn transcriptions(state: State, id: String, query: String) -> Result<Response, ApiError> {
     let id: EventId = input::id(&id)?;
     let q: PageQuery = input::parse_query(&query)?;
@@ -285,6 +480,30 @@ pub async fn transcriptions(state: State, id: String, query: String) -> Result<R
 }
 
 /// `POST /api/events/{id}/collectibles` (admin): a manual drop.
+#[utoipa::path(
+    post,
+    path = "/api/events/{event_id}/collectibles",
+    operation_id = "dropCollectible",
+    tag = "collectibles",
+    summary = "Drop a collectible into an event (admin)",
+    description = "A manual drop; the room hears `collectible_drop`. The body is optional: an empty body (or `{}`) drops a catalogue collectible of a random rarity that expires after CPL_DROP_TTL.",
+    security(("adminToken" = [])),
+    params(
+        ("event_id" = String, Path, description = "The event's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
+    ),
+    request_body(content = Option<DropRequest>, description = "What to drop; every field optional."),
+    responses(
+        (status = 201, description = "The dropped collectible.", body = Collectible),
+        (status = 400, description = openapi::E400_BODY, body = ErrorBody),
+        (status = 401, description = "No token, or a token nobody holds.", body = ErrorBody),
+        (status = 403, description = openapi::E403_ADMIN, body = ErrorBody),
+        (status = 404, description = "No event has this id (the id is well-formed but unknown).", body = ErrorBody),
+        (status = 409, description = "The event has ended; collectibles drop only into active events.", body = ErrorBody),
+        (status = 413, description = openapi::E413, body = ErrorBody),
+        (status = 422, description = "The event id is malformed, or a field is out of range (name 1-80 characters, points 1-10000, expires_in 1-86400), of the wrong type, or unknown.", body = ErrorBody),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
 pub async fn drop_collectible(
     state: State,
     id: String,

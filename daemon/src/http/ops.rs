@@ -9,6 +9,19 @@ use super::openapi;
 use crate::domain::state::State;
 
 /// `GET /health`: 200 when the store answers, 503 with the store's sentence when not.
+#[utoipa::path(
+    get,
+    path = "/health",
+    operation_id = "health",
+    tag = "operations",
+    summary = "Liveness and configuration",
+    description = "Which store the daemon uses and whether video and transcription are configured (and how to enable them).",
+    security(),
+    responses(
+        (status = 200, description = "The store answers.", body = Health),
+        (status = 503, description = "The store does not answer; `status` is `unavailable` and `detail` says why.", body = Health),
+    )
+)]
 pub async fn health(state: State) -> Response {
     let (status, code, detail) = match state.store.ping().await {
         Ok(()) => ("ok", StatusCode::OK, None),
@@ -59,6 +72,18 @@ fn transcription_status(state: &State) -> FeatureStatus {
 }
 
 /// `GET /metrics`: Prometheus text.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "operations",
+    summary = "Prometheus metrics",
+    description = "Connections, rooms, messages, claims won and lost, drops, rate-limited requests, request latency.",
+    security(),
+    responses(
+        (status = 200, description = "Prometheus text exposition format 0.0.4.", body = String, content_type = "text/plain"),
+    )
+)]
 pub async fn metrics(state: State) -> Response {
     let body = state.metrics.render(state.hub.user_count());
     let mut resp = Response::new(body.into());
@@ -70,14 +95,38 @@ pub async fn metrics(state: State) -> Response {
 }
 
 /// `GET /openapi.json`.
+#[utoipa::path(
+    get,
+    path = "/openapi.json",
+    operation_id = "openapi",
+    tag = "operations",
+    summary = "This OpenAPI document",
+    description = "",
+    security(),
+    responses(
+        (status = 200, description = "The OpenAPI 3.1 document.", body = Object),
+    )
+)]
 pub async fn openapi_json() -> Response {
     warp::reply::json(&openapi::document()).into_response()
 }
 
 /// `GET /docs`: a self-contained page that renders `/openapi.json` (no CDN: it works
 /// offline), with security headers.
+#[utoipa::path(
+    get,
+    path = "/docs",
+    operation_id = "docs",
+    tag = "operations",
+    summary = "A page that renders this document",
+    description = "Self-contained (no external resources), served with a strict Content-Security-Policy.",
+    security(),
+    responses(
+        (status = 200, description = "HTML.", body = String, content_type = "text/html"),
+    )
+)]
 pub async fn docs() -> Response {
-    let mut resp = warp::reply::html(openapi::DOCS_HTML).into_response();
+    let mut resp = warp::reply::html(super::docs::DOCS_HTML).into_response();
     let h = resp.headers_mut();
     for (k, v) in [
         ("content-security-policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"),

@@ -65,35 +65,162 @@ fn finish(r: Result<Response, ApiError>) -> Response {
 
 /// Every REST route.
 pub fn routes(state: State) -> BoxedFilter<(Response,)> {
-    use warp::{get, path, post};
+    table(state).0
+}
+
+/// One operation the route table serves: its method (upper-case) and OpenAPI path.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Served {
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// The path template, `{name}` for a path parameter.
+    pub path: String,
+}
+
+/// The route table's rows as it builds them. A row is made from a handler's
+/// `#[utoipa::path]` item (`__path_<handler>`): the path and the method it matches are
+/// the documented ones, so no route is served without a documented path, and the rows
+/// are recorded so that a test can hold them to the document's operations.
+struct Table {
+    served: Vec<Served>,
+    /// Rows whose template does not fit the filter asked for (a row of [`Table::at`]
+    /// with a `{name}`, of [`Table::at_id`] without exactly one).
+    misfits: Vec<String>,
+}
+
+impl Table {
+    /// Operation `P`'s path, which has no parameter, and its method.
+    fn at<P: utoipa::Path>(&mut self) -> BoxedFilter<()> {
+        let Some(literals) = self.record::<P>(0) else {
+            return refuse_all().untuple_one().boxed();
+        };
+        literals
+            .into_iter()
+            .flatten()
+            .fold(warp::any().boxed(), |path, l| {
+                path.and(warp::path(l)).boxed()
+            })
+            .and(warp::path::end())
+            .and(method_of::<P>())
+            .boxed()
+    }
+
+    /// Operation `P`'s path, with its one `{name}` segment extracted, and its method.
+    fn at_id<P: utoipa::Path>(&mut self) -> BoxedFilter<(String,)> {
+        let Some([before, after]) = self.record::<P>(1).and_then(|l| <[_; 2]>::try_from(l).ok())
+        else {
+            return refuse_all().map(|()| String::new()).boxed();
+        };
+        let literals = |segments: Vec<String>| {
+            segments.into_iter().fold(warp::any().boxed(), |path, l| {
+                path.and(warp::path(l)).boxed()
+            })
+        };
+        literals(before)
+            .and(warp::path::param::<String>())
+            .and(literals(after))
+            .and(warp::path::end())
+            .and(method_of::<P>())
+            .boxed()
+    }
+
+    /// Records `P` and splits its path at its parameters: the literal segments before the
+    /// first, between, and after the last. `None` (a misfit, served nowhere) when it does
+    /// not have `params` parameters or does not document exactly one method.
+    fn record<P: utoipa::Path>(&mut self, params: usize) -> Option<Vec<Vec<String>>> {
+        let template = P::path();
+        let mut literals = vec![Vec::new()];
+        for segment in template.split('/').filter(|s| !s.is_empty()) {
+            if segment.starts_with('{') && segment.ends_with('}') {
+                literals.push(Vec::new());
+            } else if let Some(last) = literals.last_mut() {
+                last.push(segment.to_string());
+            }
+        }
+        let methods = P::methods();
+        for m in &methods {
+            self.served.push(Served {
+                method: method_name(m).to_string(),
+                path: template.clone(),
+            });
+        }
+        if literals.len() != params + 1 || methods.len() != 1 {
+            self.misfits.push(template);
+            return None;
+        }
+        Some(literals)
+    }
+}
+
+fn method_name(m: &utoipa::openapi::HttpMethod) -> &'static str {
+    use utoipa::openapi::HttpMethod;
+    match m {
+        HttpMethod::Get => "GET",
+        HttpMethod::Post => "POST",
+        HttpMethod::Put => "PUT",
+        HttpMethod::Delete => "DELETE",
+        HttpMethod::Options => "OPTIONS",
+        HttpMethod::Head => "HEAD",
+        HttpMethod::Patch => "PATCH",
+        HttpMethod::Trace => "TRACE",
+    }
+}
+
+/// The method filter of operation `P` (its first method; a row documents one).
+fn method_of<P: utoipa::Path>() -> BoxedFilter<()> {
+    use utoipa::openapi::HttpMethod;
+    match P::methods().first() {
+        Some(HttpMethod::Get) => warp::get().boxed(),
+        Some(HttpMethod::Post) => warp::post().boxed(),
+        Some(HttpMethod::Put) => warp::put().boxed(),
+        Some(HttpMethod::Delete) => warp::delete().boxed(),
+        Some(HttpMethod::Patch) => warp::patch().boxed(),
+        Some(HttpMethod::Head) => warp::head().boxed(),
+        Some(HttpMethod::Options) => warp::options().boxed(),
+        _ => refuse_all().untuple_one().boxed(),
+    }
+}
+
+/// Refuses every request with a not-found: what a row that does not fit its template
+/// serves (the route-table test names it).
+fn refuse_all() -> impl Filter<Extract = ((),), Error = warp::Rejection> + Clone {
+    warp::any().and_then(|| async { Err::<(), _>(warp::reject::not_found()) })
+}
+
+/// The route tree and the rows it serves.
+fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
+    let mut t = Table {
+        served: Vec::new(),
+        misfits: Vec::new(),
+    };
     let s = || with_state(state.clone());
     let user = || auth::user(state.clone());
     let caller = || auth::optional_caller(state.clone());
     let limit = || rate_limited(state.clone());
     let q = input::raw_query;
 
-    let users = path!("api" / "users" / "register")
-        .and(post())
+    let users = t
+        .at::<users::__path_register>()
         .and(limit())
         .and(s())
         .and(input::json_body())
         .then(users::register)
         .map(finish)
-        .or(path!("api" / "users" / "me")
-            .and(get())
+        .or(t
+            .at::<users::__path_me>()
             .and(user())
             .then(users::me)
             .map(finish))
         .unify()
-        .or(path!("api" / "users")
-            .and(get())
+        .or(t
+            .at::<users::__path_list>()
             .and(auth::admin(state.clone()))
             .and(s())
             .then(|(), st| users::list(st))
             .map(finish))
         .unify()
-        .or(path!("api" / "users" / String)
-            .and(get())
+        .or(t
+            .at_id::<users::__path_get>()
             .and_then(not_me)
             .and(caller())
             .then({
@@ -102,16 +229,16 @@ pub fn routes(state: State) -> BoxedFilter<(Response,)> {
             })
             .map(finish))
         .unify()
-        .or(path!("api" / "users" / String / "collectibles")
-            .and(get())
+        .or(t
+            .at_id::<users::__path_collectibles>()
             .then({
                 let st = state.clone();
                 move |id| users::collectibles(st.clone(), id)
             })
             .map(finish))
         .unify()
-        .or(path!("api" / "users" / String / "token")
-            .and(post())
+        .or(t
+            .at_id::<users::__path_reset_token>()
             .and(limit())
             .and(caller())
             .then({
@@ -122,8 +249,8 @@ pub fn routes(state: State) -> BoxedFilter<(Response,)> {
         .unify()
         .boxed();
 
-    let events = path!("api" / "events")
-        .and(post())
+    let events = t
+        .at::<events::__path_create>()
         .and(limit())
         .and(s())
         .and(user())
@@ -131,23 +258,23 @@ pub fn routes(state: State) -> BoxedFilter<(Response,)> {
         .and(input::json_body())
         .then(events::create)
         .map(finish)
-        .or(path!("api" / "events" / "nearby")
-            .and(get())
+        .or(t
+            .at::<events::__path_nearby>()
             .and(s())
             .and(q())
             .then(events::nearby)
             .map(finish))
         .unify()
-        .or(path!("api" / "events" / String)
-            .and(get())
+        .or(t
+            .at_id::<events::__path_get>()
             .then({
                 let st = state.clone();
                 move |id| events::get(st.clone(), id)
             })
             .map(finish))
         .unify()
-        .or(path!("api" / "events" / String / "join")
-            .and(post())
+        .or(t
+            .at_id::<events::__path_join>()
             .and(user())
             .and(q())
             .then({
@@ -156,8 +283,8 @@ pub fn routes(state: State) -> BoxedFilter<(Response,)> {
             })
             .map(finish))
         .unify()
-        .or(path!("api" / "events" / String / "leave")
-            .and(post())
+        .or(t
+            .at_id::<events::__path_leave>()
             .and(user())
             .and(q())
             .then({
@@ -166,8 +293,8 @@ pub fn routes(state: State) -> BoxedFilter<(Response,)> {
             })
             .map(finish))
         .unify()
-        .or(path!("api" / "events" / String / "end")
-            .and(post())
+        .or(t
+            .at_id::<events::__path_end>()
             .and(user())
             .and(q())
             .then({
@@ -176,16 +303,16 @@ pub fn routes(state: State) -> BoxedFilter<(Response,)> {
             })
             .map(finish))
         .unify()
-        .or(path!("api" / "events" / String / "participants")
-            .and(get())
+        .or(t
+            .at_id::<events::__path_participants>()
             .then({
                 let st = state.clone();
                 move |id| events::participants(st.clone(), id)
             })
             .map(finish))
         .unify()
-        .or(path!("api" / "events" / String / "messages")
-            .and(get())
+        .or(t
+            .at_id::<events::__path_messages>()
             .and(q())
             .then({
                 let st = state.clone();
@@ -193,8 +320,8 @@ pub fn routes(state: State) -> BoxedFilter<(Response,)> {
             })
             .map(finish))
         .unify()
-        .or(path!("api" / "events" / String / "transcriptions")
-            .and(get())
+        .or(t
+            .at_id::<events::__path_transcriptions>()
             .and(q())
             .then({
                 let st = state.clone();
@@ -202,8 +329,8 @@ pub fn routes(state: State) -> BoxedFilter<(Response,)> {
             })
             .map(finish))
         .unify()
-        .or(path!("api" / "events" / String / "collectibles")
-            .and(post())
+        .or(t
+            .at_id::<events::__path_drop_collectible>()
             .and(auth::admin(state.clone()))
             .and(input::optional_json_body())
             .then({
@@ -214,16 +341,16 @@ pub fn routes(state: State) -> BoxedFilter<(Response,)> {
         .unify()
         .boxed();
 
-    let collectibles = path!("api" / "collectibles" / "claim")
-        .and(post())
+    let collectibles = t
+        .at::<collectibles::__path_claim>()
         .and(limit())
         .and(s())
         .and(user())
         .and(q())
         .then(collectibles::claim)
         .map(finish)
-        .or(path!("api" / "collectibles" / "active" / String)
-            .and(get())
+        .or(t
+            .at_id::<collectibles::__path_active>()
             .then({
                 let st = state.clone();
                 move |id| collectibles::active(st.clone(), id)
@@ -232,24 +359,101 @@ pub fn routes(state: State) -> BoxedFilter<(Response,)> {
         .unify()
         .boxed();
 
-    let ops = path!("health")
-        .and(get())
+    let ops = t
+        .at::<ops::__path_health>()
         .and(s())
         .then(ops::health)
-        .or(path!("metrics").and(get()).and(s()).then(ops::metrics))
+        .or(t.at::<ops::__path_metrics>().and(s()).then(ops::metrics))
         .unify()
-        .or(path!("openapi.json").and(get()).then(ops::openapi_json))
+        .or(t.at::<ops::__path_openapi_json>().then(ops::openapi_json))
         .unify()
-        .or(path!("docs").and(get()).then(ops::docs))
+        .or(t.at::<ops::__path_docs>().then(ops::docs))
         .unify()
         .boxed();
 
-    users
+    let all = users
         .or(events)
         .unify()
         .or(collectibles)
         .unify()
         .or(ops)
         .unify()
-        .boxed()
+        .boxed();
+    (all, t)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::collections::BTreeSet;
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::domain::state::AppState;
+    use crate::http::{error, openapi};
+    use crate::store::sqlite::SqliteStore;
+
+    /// The one route table: every served route is a documented operation and every
+    /// documented operation is served, and a request for each documented operation at its
+    /// documented path reaches its route (not the "no such route" 404, not a 405).
+    #[tokio::test]
+    async fn served_routes_are_exactly_the_documented_operations() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("citypulse.db");
+        let config = Config::for_test(&[("CPL_DB", db.to_str().unwrap())]).unwrap();
+        let store = SqliteStore::open(&db).unwrap();
+        let state = AppState::new(Arc::new(store), config);
+        let (filter, t) = table(state);
+        assert!(
+            t.misfits.is_empty(),
+            "rows that do not fit: {:?}",
+            t.misfits
+        );
+
+        let served: BTreeSet<Served> = t.served.iter().cloned().collect();
+        assert_eq!(served.len(), t.served.len(), "a route is served twice");
+        let documented: BTreeSet<Served> = openapi::operations()
+            .into_iter()
+            .map(|(method, path)| Served {
+                method: method.to_ascii_uppercase(),
+                path,
+            })
+            .collect();
+        let undocumented: Vec<_> = served.difference(&documented).collect();
+        let unserved: Vec<_> = documented.difference(&served).collect();
+        assert!(
+            undocumented.is_empty() && unserved.is_empty(),
+            "served but not in the OpenAPI document: {undocumented:?}; \
+             documented but not served: {unserved:?}"
+        );
+
+        let app = filter.recover(error::recover).unify();
+        for op in &documented {
+            let path: String = op
+                .path
+                .split('/')
+                .map(|s| {
+                    if s.starts_with('{') {
+                        "6745a1b2c3d4e5f601234567"
+                    } else {
+                        s
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            let resp = warp::test::request()
+                .method(&op.method)
+                .path(&path)
+                .reply(&app)
+                .await;
+            let body = String::from_utf8_lossy(resp.body());
+            assert_ne!(resp.status(), 405, "{op:?}: {body}");
+            assert!(
+                !(resp.status() == 404 && body.contains("no such route")),
+                "{op:?} is documented but no route serves {path}"
+            );
+        }
+    }
 }

@@ -1,8 +1,8 @@
 //! `/api/users/...` handlers.
 
-use citypulse::api::{RegisterRequest, TokenResponse};
+use citypulse::api::{ErrorBody, RegisterRequest, TokenResponse};
 use citypulse::ids::UserId;
-use citypulse::model::{RegisteredUser, User};
+use citypulse::model::{RegisteredUser, User, UserCollectible};
 use citypulse::{time, validate};
 use warp::http::StatusCode;
 use warp::reply::Response;
@@ -10,11 +10,30 @@ use warp::Reply;
 
 use super::auth::{self, Caller};
 use super::error::ApiError;
-use super::input;
+use super::{input, openapi};
 use crate::domain::state::State;
 use crate::store::NewUser;
 
 /// `POST /api/users/register`: validates, stores the token's hash, returns the token once.
+#[utoipa::path(
+    post,
+    path = "/api/users/register",
+    operation_id = "registerUser",
+    tag = "users",
+    summary = "Register a user and get their bearer token",
+    description = "Normalises the phone to E.164 and trims the name. The answer carries the bearer token this once; the daemon stores only its SHA-256. Rate limited.",
+    security(),
+    request_body(content = RegisterRequest, description = "The phone and display name."),
+    responses(
+        (status = 201, description = "Registered; the profile (phone included) and the token.", body = RegisteredUser),
+        (status = 400, description = openapi::E400_BODY, body = ErrorBody),
+        (status = 409, description = "The phone number is already registered.", body = ErrorBody),
+        (status = 413, description = openapi::E413, body = ErrorBody),
+        (status = 422, description = "The phone is not E.164, the name is empty, too long or holds control characters, or a field is missing or of the wrong type.", body = ErrorBody),
+        (status = 429, description = openapi::E429, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
 pub async fn register(state: State, req: RegisterRequest) -> Result<Response, ApiError> {
     let phone = validate::phone(&req.phone)?;
     let name = validate::user_name(&req.name)?;
@@ -33,17 +52,69 @@ pub async fn register(state: State, req: RegisterRequest) -> Result<Response, Ap
 }
 
 /// `GET /api/users/me`.
+#[utoipa::path(
+    get,
+    path = "/api/users/me",
+    operation_id = "getMe",
+    tag = "users",
+    summary = "The caller's own profile, phone included",
+    description = "",
+    security(("userToken" = [])),
+    responses(
+        (status = 200, description = "The caller's profile.", body = User),
+        (status = 400, description = openapi::E400_HEADER, body = ErrorBody),
+        (status = 401, description = openapi::E401, body = ErrorBody),
+        (status = 403, description = openapi::E403_ADMIN_AS_USER, body = ErrorBody),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
 pub async fn me(user: User) -> Result<Response, ApiError> {
     Ok(warp::reply::json(&user).into_response())
 }
 
 /// `GET /api/users` (admin): newest first, up to 1000.
+#[utoipa::path(
+    get,
+    path = "/api/users",
+    operation_id = "listUsers",
+    tag = "users",
+    summary = "List users (admin)",
+    description = "Newest first, at most 1000, phones included.",
+    security(("adminToken" = [])),
+    responses(
+        (status = 200, description = "The users.", body = Vec<User>),
+        (status = 400, description = openapi::E400_HEADER, body = ErrorBody),
+        (status = 401, description = "No token, or a token nobody holds.", body = ErrorBody),
+        (status = 403, description = openapi::E403_ADMIN, body = ErrorBody),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
 pub async fn list(state: State) -> Result<Response, ApiError> {
     let users = state.store.list_users(1000).await?;
     Ok(warp::reply::json(&users).into_response())
 }
 
 /// `GET /api/users/{id}`: the phone only for the user themselves and admins.
+#[utoipa::path(
+    get,
+    path = "/api/users/{user_id}",
+    operation_id = "getUser",
+    tag = "users",
+    summary = "A user's public profile",
+    description = "Anyone may read a profile; `phone` is included only when the caller sends the user's own token or the admin token.",
+    security((), ("userToken" = []), ("adminToken" = [])),
+    params(
+        ("user_id" = String, Path, description = "The user's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
+    ),
+    responses(
+        (status = 200, description = "The profile.", body = User),
+        (status = 400, description = openapi::E400_HEADER, body = ErrorBody),
+        (status = 401, description = openapi::E401_OPTIONAL, body = ErrorBody),
+        (status = 404, description = "No user has this id (the id is well-formed but unknown).", body = ErrorBody),
+        (status = 422, description = "The user id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
 pub async fn get(state: State, id: String, caller: Option<Caller>) -> Result<Response, ApiError> {
     let id: UserId = input::id(&id)?;
     let mut user = state.store.user(&id).await?;
@@ -54,6 +125,24 @@ pub async fn get(state: State, id: String, caller: Option<Caller>) -> Result<Res
 }
 
 /// `GET /api/users/{id}/collectibles`, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/users/{user_id}/collectibles",
+    operation_id = "getUserCollectibles",
+    tag = "users",
+    summary = "A user's inventory, newest first",
+    description = "",
+    security(),
+    params(
+        ("user_id" = String, Path, description = "The user's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
+    ),
+    responses(
+        (status = 200, description = "The collectibles the user won.", body = Vec<UserCollectible>),
+        (status = 404, description = "No user has this id (the id is well-formed but unknown).", body = ErrorBody),
+        (status = 422, description = "The user id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
 pub async fn collectibles(state: State, id: String) -> Result<Response, ApiError> {
     let id: UserId = input::id(&id)?;
     state.store.user(&id).await?;
@@ -63,6 +152,28 @@ pub async fn collectibles(state: State, id: String) -> Result<Response, ApiError
 
 /// `POST /api/users/{id}/token`: a new token, the old one revoked at once. The user
 /// themselves (e.g. after a leak) or an admin (a user who lost theirs).
+#[utoipa::path(
+    post,
+    path = "/api/users/{user_id}/token",
+    operation_id = "resetToken",
+    tag = "users",
+    summary = "Replace a user's token (self or admin)",
+    description = "Issues a new token and revokes the old one at once, and closes every socket the user has open (1008): a socket must not outlive the token that opened it. The user themselves (e.g. after a leak, with their current token) or an admin (a user who lost theirs). Rate limited. No body.",
+    security(("userToken" = []), ("adminToken" = [])),
+    params(
+        ("user_id" = String, Path, description = "The user's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
+    ),
+    responses(
+        (status = 200, description = "The new token.", body = TokenResponse),
+        (status = 400, description = openapi::E400_HEADER, body = ErrorBody),
+        (status = 401, description = "No token, or a token nobody holds.", body = ErrorBody),
+        (status = 403, description = "A user's token for another user.", body = ErrorBody),
+        (status = 404, description = "No user has this id (the id is well-formed but unknown).", body = ErrorBody),
+        (status = 422, description = "The user id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
+        (status = 429, description = openapi::E429, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
 pub async fn reset_token(
     state: State,
     id: String,
