@@ -69,9 +69,10 @@
 //! Short server-selection and connect timeouts ([`SELECTION_TIMEOUT`]) make an outage
 //! answer 503 within seconds; every driver error becomes a sentence naming the database
 //! and its hosts, never the credentials of `MONGODB_URL`. A server that is reachable but
-//! does not answer (overloaded, stuck, frozen) is bounded by [`Bounded`], the store the
-//! daemon serves from: every operation answers within [`OPERATION_TIMEOUT`] (transactions
-//! within [`LONG_OPERATION_TIMEOUT`]) or fails with a 503 saying so.
+//! does not answer (overloaded, stuck, frozen) is bounded once, in the store itself: every
+//! [`Store`] operation of [`MongoStore`] runs through one helper (`MongoStore::bounded`)
+//! and answers within [`OPERATION_TIMEOUT`] (transactions and batches within
+//! [`LONG_OPERATION_TIMEOUT`]) or fails with a 503 saying so.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -113,7 +114,7 @@ pub const TXN_ATTEMPTS: u32 = 60;
 /// How long a transaction keeps retrying write conflicts before it answers 503.
 pub const TXN_DEADLINE: Duration = Duration::from_secs(15);
 
-/// The longest a store operation waits for the server, in all ([`Bounded`]); past it the
+/// The longest a store operation waits for the server, in all; past it the
 /// operation answers 503. Shorter than the driver's own detection of a server that stopped
 /// answering (a missed heartbeat: [`SELECTION_TIMEOUT`] after the 10 s heartbeat), so a
 /// stuck server is a 503 in 10 s however it is stuck.
@@ -1246,203 +1247,237 @@ impl Store for MongoStore {
     }
 
     async fn ping(&self) -> StoreResult<()> {
-        self.db
-            .run_command(doc! { "ping": 1 })
-            .await
-            .map(|_| ())
-            .map_err(|e| self.db_error("answer a ping", e))
+        self.bounded("answer a ping", Effect::Read, async {
+            self.db
+                .run_command(doc! { "ping": 1 })
+                .await
+                .map(|_| ())
+                .map_err(|e| self.db_error("answer a ping", e))
+        })
+        .await
     }
 
     // ---- users ----
 
     async fn create_user(&self, user: NewUser) -> StoreResult<User> {
-        let d = doc! {
-            "_id": oid(user.id.as_str())?,
-            "phone": &user.phone,
-            "name": &user.name,
-            "token_hash": &user.token_hash,
-            "created_at": date(&user.created_at),
-            "stats": { "events_created": 0_i64, "events_attended": 0_i64, "collectibles_count": 0_i64 },
-        };
-        match self.col("users").insert_one(d).await {
-            Ok(_) => Ok(User {
-                id: user.id,
-                name: user.name,
-                phone: Some(user.phone),
-                stats: UserStats::default(),
-                created_at: user.created_at,
-            }),
-            Err(e) => Err(match duplicate_index(&e).as_deref() {
-                Some(i) if i.starts_with("phone") => StoreError::Conflict(format!(
-                    "phone {} is already registered; log in with its token or use another number",
-                    user.phone
-                )),
-                Some(i) if i.starts_with("_id") => {
-                    StoreError::Conflict(format!("user {} already exists", user.id))
-                }
-                Some(i) if i.starts_with("token_hash") => StoreError::Conflict(
-                    "that token is already in use; register again for a new one".into(),
-                ),
-                _ => self.db_error("register a user", e),
-            }),
-        }
+        self.bounded("register a user", Effect::Write, async {
+            let d = doc! {
+                "_id": oid(user.id.as_str())?,
+                "phone": &user.phone,
+                "name": &user.name,
+                "token_hash": &user.token_hash,
+                "created_at": date(&user.created_at),
+                "stats": { "events_created": 0_i64, "events_attended": 0_i64, "collectibles_count": 0_i64 },
+            };
+            match self.col("users").insert_one(d).await {
+                Ok(_) => Ok(User {
+                    id: user.id,
+                    name: user.name,
+                    phone: Some(user.phone),
+                    stats: UserStats::default(),
+                    created_at: user.created_at,
+                }),
+                Err(e) => Err(match duplicate_index(&e).as_deref() {
+                    Some(i) if i.starts_with("phone") => StoreError::Conflict(format!(
+                        "phone {} is already registered; log in with its token or use another number",
+                        user.phone
+                    )),
+                    Some(i) if i.starts_with("_id") => {
+                        StoreError::Conflict(format!("user {} already exists", user.id))
+                    }
+                    Some(i) if i.starts_with("token_hash") => StoreError::Conflict(
+                        "that token is already in use; register again for a new one".into(),
+                    ),
+                    _ => self.db_error("register a user", e),
+                }),
+            }
+        })
+        .await
     }
 
     async fn user(&self, id: &UserId) -> StoreResult<User> {
-        let d = self
-            .col("users")
-            .find_one(doc! { "_id": oid(id.as_str())? })
-            .await
-            .map_err(|e| self.db_error("read a user", e))?
-            .ok_or_else(|| StoreError::not_found(UserId::KIND, id))?;
-        self.user_from(&d)
+        self.bounded("read a user", Effect::Read, async {
+            let d = self
+                .col("users")
+                .find_one(doc! { "_id": oid(id.as_str())? })
+                .await
+                .map_err(|e| self.db_error("read a user", e))?
+                .ok_or_else(|| StoreError::not_found(UserId::KIND, id))?;
+            self.user_from(&d)
+        })
+        .await
     }
 
     async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>> {
-        self.col("users")
-            .find_one(doc! { "token_hash": token_hash })
-            .await
-            .map_err(|e| self.db_error("look up a token", e))?
-            .map(|d| self.user_from(&d))
-            .transpose()
+        self.bounded("look up a token", Effect::Read, async {
+            self.col("users")
+                .find_one(doc! { "token_hash": token_hash })
+                .await
+                .map_err(|e| self.db_error("look up a token", e))?
+                .map(|d| self.user_from(&d))
+                .transpose()
+        })
+        .await
     }
 
     async fn list_users(&self, limit: u32) -> StoreResult<Vec<User>> {
-        if limit == 0 {
-            return Ok(Vec::new());
-        }
-        let op = "list users";
-        let cursor = self
-            .col("users")
-            .find(doc! {})
-            .sort(doc! { "created_at": -1, "_id": -1 })
-            .limit(limit_of(limit))
-            .await
-            .map_err(|e| self.db_error(op, e))?;
-        let docs = self.all(cursor).await.map_err(|e| self.db_error(op, e))?;
-        docs.iter().map(|d| self.user_from(d)).collect()
+        self.bounded("list users", Effect::Read, async {
+            if limit == 0 {
+                return Ok(Vec::new());
+            }
+            let op = "list users";
+            let cursor = self
+                .col("users")
+                .find(doc! {})
+                .sort(doc! { "created_at": -1, "_id": -1 })
+                .limit(limit_of(limit))
+                .await
+                .map_err(|e| self.db_error(op, e))?;
+            let docs = self.all(cursor).await.map_err(|e| self.db_error(op, e))?;
+            docs.iter().map(|d| self.user_from(d)).collect()
+        })
+        .await
     }
 
     async fn set_token_hash(&self, id: &UserId, token_hash: &str) -> StoreResult<()> {
-        match self
-            .col("users")
-            .update_one(
-                doc! { "_id": oid(id.as_str())? },
-                doc! { "$set": { "token_hash": token_hash } },
-            )
-            .await
-        {
-            Ok(r) if r.matched_count == 0 => Err(StoreError::not_found(UserId::KIND, id)),
-            Ok(_) => Ok(()),
-            Err(e) if is_duplicate(&e) => Err(StoreError::Conflict(
-                "that token is already in use; ask for a new one".into(),
-            )),
-            Err(e) => Err(self.db_error("replace a token", e)),
-        }
+        self.bounded("replace a token", Effect::Write, async {
+            match self
+                .col("users")
+                .update_one(
+                    doc! { "_id": oid(id.as_str())? },
+                    doc! { "$set": { "token_hash": token_hash } },
+                )
+                .await
+            {
+                Ok(r) if r.matched_count == 0 => Err(StoreError::not_found(UserId::KIND, id)),
+                Ok(_) => Ok(()),
+                Err(e) if is_duplicate(&e) => Err(StoreError::Conflict(
+                    "that token is already in use; ask for a new one".into(),
+                )),
+                Err(e) => Err(self.db_error("replace a token", e)),
+            }
+        })
+        .await
     }
 
     async fn set_location(&self, id: &UserId, at: Coordinates, when: Timestamp) -> StoreResult<()> {
-        let r = self
-            .col("users")
-            .update_one(
-                doc! { "_id": oid(id.as_str())? },
-                doc! { "$set": { "current_location": point(&at), "location_at": date(&when) } },
-            )
-            // A position is replaced seconds later; waiting for a majority's journal
-            // would cost each of thousands of updates a second for nothing (the embedded
-            // store buffers them for 250 ms for the same reason).
-            .write_concern(
-                WriteConcern::builder()
-                    .w(mongodb::options::Acknowledgment::Nodes(1))
-                    .journal(false)
-                    .build(),
-            )
-            .await
-            .map_err(|e| self.db_error("store a location", e))?;
-        if r.matched_count == 0 {
-            return Err(StoreError::not_found(UserId::KIND, id));
-        }
-        Ok(())
+        self.bounded("store a location", Effect::Write, async {
+            let r = self
+                .col("users")
+                .update_one(
+                    doc! { "_id": oid(id.as_str())? },
+                    doc! { "$set": { "current_location": point(&at), "location_at": date(&when) } },
+                )
+                // A position is replaced seconds later; waiting for a majority's journal
+                // would cost each of thousands of updates a second for nothing (the embedded
+                // store buffers them for 250 ms for the same reason).
+                .write_concern(
+                    WriteConcern::builder()
+                        .w(mongodb::options::Acknowledgment::Nodes(1))
+                        .journal(false)
+                        .build(),
+                )
+                .await
+                .map_err(|e| self.db_error("store a location", e))?;
+            if r.matched_count == 0 {
+                return Err(StoreError::not_found(UserId::KIND, id));
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn user_location(&self, id: &UserId) -> StoreResult<Option<Coordinates>> {
-        let d = self
-            .col("users")
-            .find_one(doc! { "_id": oid(id.as_str())? })
-            .projection(doc! { "current_location": 1 })
-            .await
-            .map_err(|e| self.db_error("read a location", e))?
-            .ok_or_else(|| StoreError::not_found(UserId::KIND, id))?;
-        self.reader(&d, "users").coordinates("current_location")
+        self.bounded("read a location", Effect::Read, async {
+            let d = self
+                .col("users")
+                .find_one(doc! { "_id": oid(id.as_str())? })
+                .projection(doc! { "current_location": 1 })
+                .await
+                .map_err(|e| self.db_error("read a location", e))?
+                .ok_or_else(|| StoreError::not_found(UserId::KIND, id))?;
+            self.reader(&d, "users").coordinates("current_location")
+        })
+        .await
     }
 
     async fn user_collectibles(&self, id: &UserId) -> StoreResult<Vec<UserCollectible>> {
-        let op = "read an inventory";
-        let uid = self
-            .user_exists(id.as_str(), None)
-            .await
-            .map_err(|f| self.fail(op, f))?;
-        let cursor = self
-            .col("user_collectibles")
-            .find(doc! { "user_id": uid })
-            .sort(doc! { "claimed_at": -1, "collectible_id": -1 })
-            .await
-            .map_err(|e| self.db_error(op, e))?;
-        let docs = self.all(cursor).await.map_err(|e| self.db_error(op, e))?;
-        docs.iter()
-            .map(|d| {
-                let r = self.reader(d, "user_collectibles");
-                Ok(UserCollectible {
-                    collectible_id: r.id("collectible_id")?,
-                    name: r.string("name")?,
-                    rarity: r.rarity("rarity")?,
-                    points: u32::try_from(r.int("points")?)
-                        .map_err(|_| r.bad("points", "is out of range"))?,
-                    event_id: r.id("event_id")?,
-                    claimed_at: r.time("claimed_at")?,
+        self.bounded("read a user's collectibles", Effect::Read, async {
+            let op = "read an inventory";
+            let uid = self
+                .user_exists(id.as_str(), None)
+                .await
+                .map_err(|f| self.fail(op, f))?;
+            let cursor = self
+                .col("user_collectibles")
+                .find(doc! { "user_id": uid })
+                .sort(doc! { "claimed_at": -1, "collectible_id": -1 })
+                .await
+                .map_err(|e| self.db_error(op, e))?;
+            let docs = self.all(cursor).await.map_err(|e| self.db_error(op, e))?;
+            docs.iter()
+                .map(|d| {
+                    let r = self.reader(d, "user_collectibles");
+                    Ok(UserCollectible {
+                        collectible_id: r.id("collectible_id")?,
+                        name: r.string("name")?,
+                        rarity: r.rarity("rarity")?,
+                        points: u32::try_from(r.int("points")?)
+                            .map_err(|_| r.bad("points", "is out of range"))?,
+                        event_id: r.id("event_id")?,
+                        claimed_at: r.time("claimed_at")?,
+                    })
                 })
-            })
-            .collect()
+                .collect()
+        })
+        .await
     }
 
     // ---- events ----
 
     async fn create_event(&self, event: NewEvent) -> StoreResult<Event> {
-        let d = event_doc(&event)?;
-        let creator = event.creator_id.to_string();
-        let id = event.id.to_string();
-        let created = self
-            .txn("create an event", |m, s| {
-                let (d, creator, id) = (d.clone(), creator.clone(), id.clone());
-                Box::pin(async move {
-                    let c = m.user_exists(&creator, Some(&mut *s)).await?;
-                    match m.col("events").insert_one(d.clone()).session(&mut *s).await {
-                        Ok(_) => {}
-                        Err(e) if is_duplicate(&e) => {
-                            return Err(
-                                StoreError::Conflict(format!("event {id} already exists")).into()
-                            )
+        self.bounded("create an event", Effect::Long, async {
+            let d = event_doc(&event)?;
+            let creator = event.creator_id.to_string();
+            let id = event.id.to_string();
+            let created = self
+                .txn("create an event", |m, s| {
+                    let (d, creator, id) = (d.clone(), creator.clone(), id.clone());
+                    Box::pin(async move {
+                        let c = m.user_exists(&creator, Some(&mut *s)).await?;
+                        match m.col("events").insert_one(d.clone()).session(&mut *s).await {
+                            Ok(_) => {}
+                            Err(e) if is_duplicate(&e) => {
+                                return Err(StoreError::Conflict(format!(
+                                    "event {id} already exists"
+                                ))
+                                .into())
+                            }
+                            Err(e) => return Err(e.into()),
                         }
-                        Err(e) => return Err(e.into()),
-                    }
-                    m.col("users")
-                        .update_one(
-                            doc! { "_id": c },
-                            doc! { "$inc": { "stats.events_created": 1_i64 } },
-                        )
-                        .session(&mut *s)
-                        .await?;
-                    Ok(d)
+                        m.col("users")
+                            .update_one(
+                                doc! { "_id": c },
+                                doc! { "$inc": { "stats.events_created": 1_i64 } },
+                            )
+                            .session(&mut *s)
+                            .await?;
+                        Ok(d)
+                    })
                 })
-            })
-            .await?;
-        self.event_from(&created)
+                .await?;
+            self.event_from(&created)
+        })
+        .await
     }
 
     async fn event(&self, id: &EventId) -> StoreResult<Event> {
-        self.load_event(oid(id.as_str())?, id.as_str(), None)
-            .await
-            .map_err(|f| self.fail("read an event", f))
+        self.bounded("read an event", Effect::Read, async {
+            self.load_event(oid(id.as_str())?, id.as_str(), None)
+                .await
+                .map_err(|f| self.fail("read an event", f))
+        })
+        .await
     }
 
     async fn events_near(
@@ -1452,215 +1487,227 @@ impl Store for MongoStore {
         limit: u32,
         category: Option<&str>,
     ) -> StoreResult<Vec<NearbyEvent>> {
-        let op = "search nearby events";
-        if limit == 0 || max_distance_m.is_nan() || max_distance_m < 0.0 {
-            return Ok(Vec::new());
-        }
-        // The server's distance only picks candidates; ours decides. `slack` covers any
-        // difference between the two (none on secantusd, ~1e-9 relative on S2).
-        let slack = max_distance_m * 1e-6 + 0.5;
-        let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
-        let mut fetch = limit.saturating_add(16);
-        loop {
-            let found = self
-                .nearby_candidates(center, max_distance_m + slack, fetch, category)
-                .await
-                .map_err(|e| self.db_error(op, e))?;
-            let complete = found.len() < usize::try_from(fetch).unwrap_or(usize::MAX);
-            let farthest_fetched = found.last().map_or(0.0, |(_, d)| *d);
-            let mut near = Vec::with_capacity(found.len());
-            for (d, _) in &found {
-                let event = self.event_from(d)?;
-                let distance_m = center.distance_m(&event.location.coordinates);
-                if distance_m <= max_distance_m {
-                    near.push(NearbyEvent { event, distance_m });
+        self.bounded("find events nearby", Effect::Read, async {
+            let op = "search nearby events";
+            if limit == 0 || max_distance_m.is_nan() || max_distance_m < 0.0 {
+                return Ok(Vec::new());
+            }
+            // The server's distance only picks candidates; ours decides. `slack` covers any
+            // difference between the two (none on secantusd, ~1e-9 relative on S2).
+            let slack = max_distance_m * 1e-6 + 0.5;
+            let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
+            let mut fetch = limit.saturating_add(16);
+            loop {
+                let found = self
+                    .nearby_candidates(center, max_distance_m + slack, fetch, category)
+                    .await
+                    .map_err(|e| self.db_error(op, e))?;
+                let complete = found.len() < usize::try_from(fetch).unwrap_or(usize::MAX);
+                let farthest_fetched = found.last().map_or(0.0, |(_, d)| *d);
+                let mut near = Vec::with_capacity(found.len());
+                for (d, _) in &found {
+                    let event = self.event_from(d)?;
+                    let distance_m = center.distance_m(&event.location.coordinates);
+                    if distance_m <= max_distance_m {
+                        near.push(NearbyEvent { event, distance_m });
+                    }
                 }
+                near.sort_by(|a, b| {
+                    a.distance_m
+                        .total_cmp(&b.distance_m)
+                        .then_with(|| a.event.id.cmp(&b.event.id))
+                });
+                near.truncate(wanted);
+                // Everything not fetched is at least `farthest_fetched` away by the server's
+                // measure; when the last kept one is clearly nearer, nothing unfetched can
+                // displace it (ties included).
+                let cut = near.last().map_or(0.0, |n| n.distance_m);
+                if complete || (near.len() == wanted && cut + 2.0 * slack < farthest_fetched) {
+                    return Ok(near);
+                }
+                if fetch == u32::MAX {
+                    return Ok(near);
+                }
+                fetch = fetch.saturating_mul(2);
             }
-            near.sort_by(|a, b| {
-                a.distance_m
-                    .total_cmp(&b.distance_m)
-                    .then_with(|| a.event.id.cmp(&b.event.id))
-            });
-            near.truncate(wanted);
-            // Everything not fetched is at least `farthest_fetched` away by the server's
-            // measure; when the last kept one is clearly nearer, nothing unfetched can
-            // displace it (ties included).
-            let cut = near.last().map_or(0.0, |n| n.distance_m);
-            if complete || (near.len() == wanted && cut + 2.0 * slack < farthest_fetched) {
-                return Ok(near);
-            }
-            if fetch == u32::MAX {
-                return Ok(near);
-            }
-            fetch = fetch.saturating_mul(2);
-        }
+        })
+        .await
     }
 
     async fn set_event_room(&self, id: &EventId, room: &EventRoom) -> StoreResult<()> {
-        let r = self
-            .col("events")
-            .update_one(
-                doc! { "_id": oid(id.as_str())? },
-                doc! { "$set": {
-                    "room.daily_room_name": opt_str(&room.daily_room_name),
-                    "room.daily_room_url": opt_str(&room.daily_room_url),
-                } },
-            )
-            .await
-            .map_err(|e| self.db_error("record a video room", e))?;
-        if r.matched_count == 0 {
-            return Err(StoreError::not_found(EventId::KIND, id));
-        }
-        Ok(())
+        self.bounded("record a video room", Effect::Write, async {
+            let r = self
+                .col("events")
+                .update_one(
+                    doc! { "_id": oid(id.as_str())? },
+                    doc! { "$set": {
+                        "room.daily_room_name": opt_str(&room.daily_room_name),
+                        "room.daily_room_url": opt_str(&room.daily_room_url),
+                    } },
+                )
+                .await
+                .map_err(|e| self.db_error("record a video room", e))?;
+            if r.matched_count == 0 {
+                return Err(StoreError::not_found(EventId::KIND, id));
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn delete_event(&self, id: &EventId) -> StoreResult<()> {
-        let id = id.to_string();
-        self.txn("delete an event", |m, s| {
-            let id = id.clone();
-            Box::pin(async move {
-                let e = oid(&id)?;
-                let d = m
-                    .col("events")
-                    .find_one(doc! { "_id": e })
-                    .projection(doc! { "creator_id": 1 })
-                    .session(&mut *s)
-                    .await?
-                    .ok_or_else(|| StoreError::not_found(EventId::KIND, &id))?;
-                // Undo every counter the event moved, then remove everything that points
-                // at it.
-                if let Ok(creator) = d.get_object_id("creator_id") {
-                    m.col("users")
-                        .update_one(
-                            doc! { "_id": creator, "stats.events_created": { "$gt": 0 } },
-                            doc! { "$inc": { "stats.events_created": -1_i64 } },
-                        )
+        self.bounded("delete an event", Effect::Long, async {
+            let id = id.to_string();
+            self.txn("delete an event", |m, s| {
+                let id = id.clone();
+                Box::pin(async move {
+                    let e = oid(&id)?;
+                    let d = m
+                        .col("events")
+                        .find_one(doc! { "_id": e })
+                        .projection(doc! { "creator_id": 1 })
                         .session(&mut *s)
-                        .await?;
-                }
-                let mut attendees = Vec::new();
-                let mut cursor = m
-                    .col("attendance")
-                    .find(doc! { "event_id": e })
-                    .session(&mut *s)
-                    .await?;
-                while let Some(a) = cursor.next(&mut *s).await.transpose()? {
-                    if let Ok(u) = a.get_object_id("user_id") {
-                        attendees.push(u);
-                    }
-                }
-                if !attendees.is_empty() {
-                    m.col("users")
-                        .update_many(
-                            doc! { "_id": { "$in": attendees }, "stats.events_attended": { "$gt": 0 } },
-                            doc! { "$inc": { "stats.events_attended": -1_i64 } },
-                        )
-                        .session(&mut *s)
-                        .await?;
-                }
-                let mut won: HashMap<ObjectId, i64> = HashMap::new();
-                let mut cursor = m
-                    .col("user_collectibles")
-                    .find(doc! { "event_id": e })
-                    .session(&mut *s)
-                    .await?;
-                while let Some(row) = cursor.next(&mut *s).await.transpose()? {
-                    if let Ok(u) = row.get_object_id("user_id") {
-                        *won.entry(u).or_default() += 1;
-                    }
-                }
-                for (user, n) in won {
-                    let lowered = m
-                        .col("users")
-                        .update_one(
-                            doc! { "_id": user, "stats.collectibles_count": { "$gte": n } },
-                            doc! { "$inc": { "stats.collectibles_count": -n } },
-                        )
-                        .session(&mut *s)
-                        .await?;
-                    if lowered.matched_count == 0 {
+                        .await?
+                        .ok_or_else(|| StoreError::not_found(EventId::KIND, &id))?;
+                    // Undo every counter the event moved, then remove everything that points
+                    // at it.
+                    if let Ok(creator) = d.get_object_id("creator_id") {
                         m.col("users")
                             .update_one(
-                                doc! { "_id": user },
-                                doc! { "$set": { "stats.collectibles_count": 0_i64 } },
+                                doc! { "_id": creator, "stats.events_created": { "$gt": 0 } },
+                                doc! { "$inc": { "stats.events_created": -1_i64 } },
                             )
                             .session(&mut *s)
                             .await?;
                     }
-                }
-                for c in [
-                    "user_collectibles",
-                    "collectibles",
-                    "participants",
-                    "attendance",
-                    "messages",
-                    "transcriptions",
-                ] {
-                    m.col(c)
-                        .delete_many(doc! { "event_id": e })
+                    let mut attendees = Vec::new();
+                    let mut cursor = m
+                        .col("attendance")
+                        .find(doc! { "event_id": e })
                         .session(&mut *s)
                         .await?;
-                }
-                m.col("events")
-                    .delete_one(doc! { "_id": e })
-                    .session(&mut *s)
-                    .await?;
-                Ok(())
+                    while let Some(a) = cursor.next(&mut *s).await.transpose()? {
+                        if let Ok(u) = a.get_object_id("user_id") {
+                            attendees.push(u);
+                        }
+                    }
+                    if !attendees.is_empty() {
+                        m.col("users")
+                            .update_many(
+                                doc! { "_id": { "$in": attendees }, "stats.events_attended": { "$gt": 0 } },
+                                doc! { "$inc": { "stats.events_attended": -1_i64 } },
+                            )
+                            .session(&mut *s)
+                            .await?;
+                    }
+                    let mut won: HashMap<ObjectId, i64> = HashMap::new();
+                    let mut cursor = m
+                        .col("user_collectibles")
+                        .find(doc! { "event_id": e })
+                        .session(&mut *s)
+                        .await?;
+                    while let Some(row) = cursor.next(&mut *s).await.transpose()? {
+                        if let Ok(u) = row.get_object_id("user_id") {
+                            *won.entry(u).or_default() += 1;
+                        }
+                    }
+                    for (user, n) in won {
+                        let lowered = m
+                            .col("users")
+                            .update_one(
+                                doc! { "_id": user, "stats.collectibles_count": { "$gte": n } },
+                                doc! { "$inc": { "stats.collectibles_count": -n } },
+                            )
+                            .session(&mut *s)
+                            .await?;
+                        if lowered.matched_count == 0 {
+                            m.col("users")
+                                .update_one(
+                                    doc! { "_id": user },
+                                    doc! { "$set": { "stats.collectibles_count": 0_i64 } },
+                                )
+                                .session(&mut *s)
+                                .await?;
+                        }
+                    }
+                    for c in [
+                        "user_collectibles",
+                        "collectibles",
+                        "participants",
+                        "attendance",
+                        "messages",
+                        "transcriptions",
+                    ] {
+                        m.col(c)
+                            .delete_many(doc! { "event_id": e })
+                            .session(&mut *s)
+                            .await?;
+                    }
+                    m.col("events")
+                        .delete_one(doc! { "_id": e })
+                        .session(&mut *s)
+                        .await?;
+                    Ok(())
+                })
             })
+            .await
         })
         .await
     }
 
     async fn end_event(&self, id: &EventId, when: Timestamp) -> StoreResult<(Event, Vec<UserId>)> {
-        let id = id.to_string();
-        self.txn("end an event", |m, s| {
-            let id = id.clone();
-            Box::pin(async move {
-                let (e, active) = m.event_state(&id, Some(&mut *s)).await?;
-                let already = || StoreError::Conflict(format!("event {id} has already ended"));
-                if !active {
-                    return Err(already().into());
-                }
-                // The status changes first: from here on joins and drops are refused.
-                let ended = m
-                    .col("events")
-                    .update_one(
-                        doc! { "_id": e, "status": "active" },
-                        doc! { "$set": {
-                            "status": "ended",
-                            "ended_at": date(&when),
-                            "room.current_participants": 0_i64,
-                        } },
-                    )
-                    .session(&mut *s)
-                    .await?;
-                if ended.matched_count == 0 {
-                    return Err(already().into());
-                }
-                m.col("collectibles")
-                    .update_many(
-                        doc! { "event_id": e, "is_active": true },
-                        doc! { "$set": { "is_active": false } },
-                    )
-                    .session(&mut *s)
-                    .await?;
-                let mut left = Vec::new();
-                let mut cursor = m
-                    .col("participants")
-                    .find(doc! { "event_id": e })
-                    .sort(doc! { "joined_at": 1, "user_id": 1 })
-                    .session(&mut *s)
-                    .await?;
-                while let Some(p) = cursor.next(&mut *s).await.transpose()? {
-                    left.push(m.reader(&p, "participants").id::<UserId>("user_id")?);
-                }
-                m.col("participants")
-                    .delete_many(doc! { "event_id": e })
-                    .session(&mut *s)
-                    .await?;
-                let event = m.load_event(e, &id, Some(&mut *s)).await?;
-                Ok((event, left))
+        self.bounded("end an event", Effect::Long, async {
+            let id = id.to_string();
+            self.txn("end an event", |m, s| {
+                let id = id.clone();
+                Box::pin(async move {
+                    let (e, active) = m.event_state(&id, Some(&mut *s)).await?;
+                    let already = || StoreError::Conflict(format!("event {id} has already ended"));
+                    if !active {
+                        return Err(already().into());
+                    }
+                    // The status changes first: from here on joins and drops are refused.
+                    let ended = m
+                        .col("events")
+                        .update_one(
+                            doc! { "_id": e, "status": "active" },
+                            doc! { "$set": {
+                                "status": "ended",
+                                "ended_at": date(&when),
+                                "room.current_participants": 0_i64,
+                            } },
+                        )
+                        .session(&mut *s)
+                        .await?;
+                    if ended.matched_count == 0 {
+                        return Err(already().into());
+                    }
+                    m.col("collectibles")
+                        .update_many(
+                            doc! { "event_id": e, "is_active": true },
+                            doc! { "$set": { "is_active": false } },
+                        )
+                        .session(&mut *s)
+                        .await?;
+                    let mut left = Vec::new();
+                    let mut cursor = m
+                        .col("participants")
+                        .find(doc! { "event_id": e })
+                        .sort(doc! { "joined_at": 1, "user_id": 1 })
+                        .session(&mut *s)
+                        .await?;
+                    while let Some(p) = cursor.next(&mut *s).await.transpose()? {
+                        left.push(m.reader(&p, "participants").id::<UserId>("user_id")?);
+                    }
+                    m.col("participants")
+                        .delete_many(doc! { "event_id": e })
+                        .session(&mut *s)
+                        .await?;
+                    let event = m.load_event(e, &id, Some(&mut *s)).await?;
+                    Ok((event, left))
+                })
             })
+            .await
         })
         .await
     }
@@ -1673,186 +1720,207 @@ impl Store for MongoStore {
         user: &UserId,
         when: Timestamp,
     ) -> StoreResult<JoinOutcome> {
-        let op = "join an event";
-        let step = async {
-            let (e, active) = self.event_state(event.as_str(), None).await?;
-            let u = self.user_exists(user.as_str(), None).await?;
-            let ended = || {
-                Fail::Store(StoreError::Conflict(format!(
-                    "event {event} has ended; it can no longer be joined"
-                )))
-            };
-            if !active {
-                return Err(ended());
-            }
-            // The unique (event_id, user_id) row decides "already in".
-            match self
-                .col("participants")
-                .insert_one(doc! { "event_id": e, "user_id": u, "joined_at": date(&when) })
-                .await
-            {
-                Ok(_) => {}
-                Err(err) if is_duplicate(&err) => return Ok(JoinOutcome::AlreadyIn),
-                Err(err) => return Err(err.into()),
-            }
-            // Counted only while the event is active; a join that lost the race with
-            // end_event takes its row back.
-            let counted = self
-                .col("events")
-                .update_one(
-                    doc! { "_id": e, "status": "active" },
-                    doc! { "$inc": { "room.current_participants": 1_i64 } },
-                )
-                .await?;
-            if counted.matched_count == 0 {
-                self.col("participants")
-                    .delete_one(doc! { "event_id": e, "user_id": u })
-                    .await?;
-                return Err(ended());
-            }
-            // The unique attendance row counts an event once per user, ever.
-            let first_visit = match self
-                .col("attendance")
-                .insert_one(doc! { "event_id": e, "user_id": u })
-                .await
-            {
-                Ok(_) => true,
-                Err(err) if is_duplicate(&err) => false,
-                Err(err) => return Err(err.into()),
-            };
-            if first_visit {
-                self.col("users")
+        self.bounded("join an event", Effect::Write, async {
+            let op = "join an event";
+            let step = async {
+                let (e, active) = self.event_state(event.as_str(), None).await?;
+                let u = self.user_exists(user.as_str(), None).await?;
+                let ended = || {
+                    Fail::Store(StoreError::Conflict(format!(
+                        "event {event} has ended; it can no longer be joined"
+                    )))
+                };
+                if !active {
+                    return Err(ended());
+                }
+                // The unique (event_id, user_id) row decides "already in".
+                match self
+                    .col("participants")
+                    .insert_one(doc! { "event_id": e, "user_id": u, "joined_at": date(&when) })
+                    .await
+                {
+                    Ok(_) => {}
+                    Err(err) if is_duplicate(&err) => return Ok(JoinOutcome::AlreadyIn),
+                    Err(err) => return Err(err.into()),
+                }
+                // Counted only while the event is active; a join that lost the race with
+                // end_event takes its row back.
+                let counted = self
+                    .col("events")
                     .update_one(
-                        doc! { "_id": u },
-                        doc! { "$inc": { "stats.events_attended": 1_i64 } },
+                        doc! { "_id": e, "status": "active" },
+                        doc! { "$inc": { "room.current_participants": 1_i64 } },
                     )
                     .await?;
-            }
-            Ok(JoinOutcome::Joined { first_visit })
-        };
-        step.await.map_err(|f| self.fail(op, f))
+                if counted.matched_count == 0 {
+                    self.col("participants")
+                        .delete_one(doc! { "event_id": e, "user_id": u })
+                        .await?;
+                    return Err(ended());
+                }
+                // The unique attendance row counts an event once per user, ever.
+                let first_visit = match self
+                    .col("attendance")
+                    .insert_one(doc! { "event_id": e, "user_id": u })
+                    .await
+                {
+                    Ok(_) => true,
+                    Err(err) if is_duplicate(&err) => false,
+                    Err(err) => return Err(err.into()),
+                };
+                if first_visit {
+                    self.col("users")
+                        .update_one(
+                            doc! { "_id": u },
+                            doc! { "$inc": { "stats.events_attended": 1_i64 } },
+                        )
+                        .await?;
+                }
+                Ok(JoinOutcome::Joined { first_visit })
+            };
+            step.await.map_err(|f| self.fail(op, f))
+        })
+        .await
     }
 
     async fn leave_event(&self, event: &EventId, user: &UserId) -> StoreResult<bool> {
-        let step = async {
-            let (e, _) = self.event_state(event.as_str(), None).await?;
-            let u = self.user_exists(user.as_str(), None).await?;
-            self.remove_participant(e, u).await
-        };
-        step.await.map_err(|f| self.fail("leave an event", f))
+        self.bounded("leave an event", Effect::Write, async {
+            let step = async {
+                let (e, _) = self.event_state(event.as_str(), None).await?;
+                let u = self.user_exists(user.as_str(), None).await?;
+                self.remove_participant(e, u).await
+            };
+            step.await.map_err(|f| self.fail("leave an event", f))
+        })
+        .await
     }
 
     async fn leave_all_events(&self, user: &UserId) -> StoreResult<Vec<EventId>> {
-        let step = async {
-            let u = self.user_exists(user.as_str(), None).await?;
-            let rows = self
-                .all(
-                    self.col("participants")
-                        .find(doc! { "user_id": u })
-                        .sort(doc! { "joined_at": 1, "event_id": 1 })
-                        .await?,
-                )
-                .await?;
-            let mut left = Vec::new();
-            for row in &rows {
-                let r = self.reader(row, "participants");
-                let event: EventId = r.id("event_id")?;
-                if self.remove_participant(oid(event.as_str())?, u).await? {
-                    left.push(event);
-                }
-            }
-            Ok(left)
-        };
-        step.await.map_err(|f| self.fail("leave every event", f))
-    }
-
-    async fn participants(&self, event: &EventId) -> StoreResult<Vec<Participant>> {
-        let step = async {
-            let (e, _) = self.event_state(event.as_str(), None).await?;
-            let rows = self
-                .all(
-                    self.col("participants")
-                        .find(doc! { "event_id": e })
-                        .sort(doc! { "joined_at": 1, "user_id": 1 })
-                        .await?,
-                )
-                .await?;
-            let ids: Vec<ObjectId> = rows
-                .iter()
-                .filter_map(|r| r.get_object_id("user_id").ok())
-                .collect();
-            let mut names = HashMap::new();
-            if !ids.is_empty() {
-                let users = self
+        self.bounded("leave every event", Effect::Write, async {
+            let step = async {
+                let u = self.user_exists(user.as_str(), None).await?;
+                let rows = self
                     .all(
-                        self.col("users")
-                            .find(doc! { "_id": { "$in": ids } })
-                            .projection(doc! { "name": 1 })
+                        self.col("participants")
+                            .find(doc! { "user_id": u })
+                            .sort(doc! { "joined_at": 1, "event_id": 1 })
                             .await?,
                     )
                     .await?;
-                for u in &users {
-                    let r = self.reader(u, "users");
-                    names.insert(r.hex("_id")?, r.string("name")?);
+                let mut left = Vec::new();
+                for row in &rows {
+                    let r = self.reader(row, "participants");
+                    let event: EventId = r.id("event_id")?;
+                    if self.remove_participant(oid(event.as_str())?, u).await? {
+                        left.push(event);
+                    }
                 }
-            }
-            let mut out = Vec::with_capacity(rows.len());
-            for row in &rows {
-                let r = self.reader(row, "participants");
-                let user_id: UserId = r.id("user_id")?;
-                // A participant whose user row is gone (deleted by hand) is skipped, as
-                // the SQLite join does.
-                if let Some(name) = names.get(user_id.as_str()) {
-                    out.push(Participant {
-                        name: name.clone(),
-                        joined_at: r.time("joined_at")?,
-                        user_id,
-                    });
+                Ok(left)
+            };
+            step.await.map_err(|f| self.fail("leave every event", f))
+        })
+        .await
+    }
+
+    async fn participants(&self, event: &EventId) -> StoreResult<Vec<Participant>> {
+        self.bounded("list participants", Effect::Read, async {
+            let step = async {
+                let (e, _) = self.event_state(event.as_str(), None).await?;
+                let rows = self
+                    .all(
+                        self.col("participants")
+                            .find(doc! { "event_id": e })
+                            .sort(doc! { "joined_at": 1, "user_id": 1 })
+                            .await?,
+                    )
+                    .await?;
+                let ids: Vec<ObjectId> = rows
+                    .iter()
+                    .filter_map(|r| r.get_object_id("user_id").ok())
+                    .collect();
+                let mut names = HashMap::new();
+                if !ids.is_empty() {
+                    let users = self
+                        .all(
+                            self.col("users")
+                                .find(doc! { "_id": { "$in": ids } })
+                                .projection(doc! { "name": 1 })
+                                .await?,
+                        )
+                        .await?;
+                    for u in &users {
+                        let r = self.reader(u, "users");
+                        names.insert(r.hex("_id")?, r.string("name")?);
+                    }
                 }
-            }
-            Ok(out)
-        };
-        step.await.map_err(|f| self.fail("list participants", f))
+                let mut out = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    let r = self.reader(row, "participants");
+                    let user_id: UserId = r.id("user_id")?;
+                    // A participant whose user row is gone (deleted by hand) is skipped, as
+                    // the SQLite join does.
+                    if let Some(name) = names.get(user_id.as_str()) {
+                        out.push(Participant {
+                            name: name.clone(),
+                            joined_at: r.time("joined_at")?,
+                            user_id,
+                        });
+                    }
+                }
+                Ok(out)
+            };
+            step.await.map_err(|f| self.fail("list participants", f))
+        })
+        .await
     }
 
     async fn is_participant(&self, event: &EventId, user: &UserId) -> StoreResult<bool> {
-        let step = async {
-            let (e, _) = self.event_state(event.as_str(), None).await?;
-            let u = self.user_exists(user.as_str(), None).await?;
-            Ok(self
-                .col("participants")
-                .find_one(doc! { "event_id": e, "user_id": u })
-                .projection(doc! { "_id": 1 })
-                .await?
-                .is_some())
-        };
-        step.await.map_err(|f| self.fail("check a participant", f))
+        self.bounded("check a participant", Effect::Read, async {
+            let step = async {
+                let (e, _) = self.event_state(event.as_str(), None).await?;
+                let u = self.user_exists(user.as_str(), None).await?;
+                Ok(self
+                    .col("participants")
+                    .find_one(doc! { "event_id": e, "user_id": u })
+                    .projection(doc! { "_id": 1 })
+                    .await?
+                    .is_some())
+            };
+            step.await.map_err(|f| self.fail("check a participant", f))
+        })
+        .await
     }
 
     async fn rooms_joined(&self, user: &UserId) -> StoreResult<u64> {
-        let step = async {
-            let u = self.user_exists(user.as_str(), None).await?;
-            Ok(self
-                .col("participants")
-                .count_documents(doc! { "user_id": u })
-                .await?)
-        };
-        step.await.map_err(|f| self.fail("count a user's rooms", f))
+        self.bounded("count a user's rooms", Effect::Read, async {
+            let step = async {
+                let u = self.user_exists(user.as_str(), None).await?;
+                Ok(self
+                    .col("participants")
+                    .count_documents(doc! { "user_id": u })
+                    .await?)
+            };
+            step.await.map_err(|f| self.fail("count a user's rooms", f))
+        })
+        .await
     }
 
     async fn active_events_with_participants(&self) -> StoreResult<Vec<EventId>> {
-        let op = "list occupied events";
-        let cursor = self
-            .col("events")
-            .find(doc! { "status": "active", "room.current_participants": { "$gt": 0 } })
-            .projection(doc! { "_id": 1 })
-            .sort(doc! { "_id": 1 })
-            .await
-            .map_err(|e| self.db_error(op, e))?;
-        let docs = self.all(cursor).await.map_err(|e| self.db_error(op, e))?;
-        docs.iter()
-            .map(|d| self.reader(d, "events").id("_id"))
-            .collect()
+        self.bounded("list events with participants", Effect::Read, async {
+            let op = "list occupied events";
+            let cursor = self
+                .col("events")
+                .find(doc! { "status": "active", "room.current_participants": { "$gt": 0 } })
+                .projection(doc! { "_id": 1 })
+                .sort(doc! { "_id": 1 })
+                .await
+                .map_err(|e| self.db_error(op, e))?;
+            let docs = self.all(cursor).await.map_err(|e| self.db_error(op, e))?;
+            docs.iter()
+                .map(|d| self.reader(d, "events").id("_id"))
+                .collect()
+        })
+        .await
     }
 
     // ---- leases ----
@@ -1864,13 +1932,16 @@ impl Store for MongoStore {
         now: Timestamp,
         ttl: Duration,
     ) -> StoreResult<()> {
-        let step = async {
-            let expires = date(&super::lease_expiry(now, ttl));
-            self.upsert_connection_lease(oid(user.as_str())?, daemon, expires)
-                .await
-        };
-        step.await
-            .map_err(|f| self.fail("record a connection lease", f))
+        self.bounded("hold a connection lease", Effect::Write, async {
+            let step = async {
+                let expires = date(&super::lease_expiry(now, ttl));
+                self.upsert_connection_lease(oid(user.as_str())?, daemon, expires)
+                    .await
+            };
+            step.await
+                .map_err(|f| self.fail("record a connection lease", f))
+        })
+        .await
     }
 
     async fn renew_connection_leases(
@@ -1880,48 +1951,52 @@ impl Store for MongoStore {
         now: Timestamp,
         ttl: Duration,
     ) -> StoreResult<()> {
-        let step = async {
-            let expires = date(&super::lease_expiry(now, ttl));
-            let leases = self.col(CONNECTION_LEASES);
-            for chunk in users.chunks(RENEW_CHUNK) {
-                let ids = chunk
-                    .iter()
-                    .map(|u| oid(u.as_str()))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let mine = doc! { "daemon": daemon, "user_id": { "$in": ids.clone() } };
-                let renewed = leases
-                    .update_many(mine.clone(), doc! { "$set": { "expires_at": expires } })
-                    .await?;
-                if renewed.matched_count >= ids.len() as u64 {
-                    continue;
+        // Many users make many commands ([`RENEW_CHUNK`] each): the long limit.
+        self.bounded("renew connection leases", Effect::Long, async {
+            let step = async {
+                let expires = date(&super::lease_expiry(now, ttl));
+                let leases = self.col(CONNECTION_LEASES);
+                for chunk in users.chunks(RENEW_CHUNK) {
+                    let ids = chunk
+                        .iter()
+                        .map(|u| oid(u.as_str()))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    let mine = doc! { "daemon": daemon, "user_id": { "$in": ids.clone() } };
+                    let renewed = leases
+                        .update_many(mine.clone(), doc! { "$set": { "expires_at": expires } })
+                        .await?;
+                    if renewed.matched_count >= ids.len() as u64 {
+                        continue;
+                    }
+                    // Some are missing: their creation failed (the database was unreachable)
+                    // or the TTL monitor removed them after a stall. Re-create those.
+                    let have: std::collections::HashSet<ObjectId> = self
+                        .all(leases.find(mine).projection(doc! { "user_id": 1 }).await?)
+                        .await?
+                        .iter()
+                        .filter_map(|d| d.get_object_id("user_id").ok())
+                        .collect();
+                    let missing: Vec<Document> = ids
+                        .iter()
+                        .filter(|u| !have.contains(u))
+                        .map(|u| doc! { "user_id": u, "daemon": daemon, "expires_at": expires })
+                        .collect();
+                    if missing.is_empty() {
+                        continue;
+                    }
+                    match leases.insert_many(missing).ordered(false).await {
+                        Ok(_) => {}
+                        // Created meanwhile by hold_connection_lease, with a fresh expiry.
+                        Err(e) if only_duplicates(&e) => {}
+                        Err(e) => return Err(e.into()),
+                    }
                 }
-                // Some are missing: their creation failed (the database was unreachable)
-                // or the TTL monitor removed them after a stall. Re-create those.
-                let have: std::collections::HashSet<ObjectId> = self
-                    .all(leases.find(mine).projection(doc! { "user_id": 1 }).await?)
-                    .await?
-                    .iter()
-                    .filter_map(|d| d.get_object_id("user_id").ok())
-                    .collect();
-                let missing: Vec<Document> = ids
-                    .iter()
-                    .filter(|u| !have.contains(u))
-                    .map(|u| doc! { "user_id": u, "daemon": daemon, "expires_at": expires })
-                    .collect();
-                if missing.is_empty() {
-                    continue;
-                }
-                match leases.insert_many(missing).ordered(false).await {
-                    Ok(_) => {}
-                    // Created meanwhile by hold_connection_lease, with a fresh expiry.
-                    Err(e) if only_duplicates(&e) => {}
-                    Err(e) => return Err(e.into()),
-                }
-            }
-            Ok(())
-        };
-        step.await
-            .map_err(|f| self.fail("renew connection leases", f))
+                Ok(())
+            };
+            step.await
+                .map_err(|f| self.fail("renew connection leases", f))
+        })
+        .await
     }
 
     async fn release_connection_lease(
@@ -1930,20 +2005,23 @@ impl Store for MongoStore {
         daemon: &str,
         now: Timestamp,
     ) -> StoreResult<bool> {
-        let step = async {
-            let u = oid(user.as_str())?;
-            let leases = self.col(CONNECTION_LEASES);
-            leases
-                .delete_one(doc! { "user_id": u, "daemon": daemon })
-                .await?;
-            Ok(leases
-                .find_one(doc! { "user_id": u, "expires_at": { "$gt": date(&now) } })
-                .projection(doc! { "_id": 1 })
-                .await?
-                .is_some())
-        };
-        step.await
-            .map_err(|f| self.fail("release a connection lease", f))
+        self.bounded("release a connection lease", Effect::Write, async {
+            let step = async {
+                let u = oid(user.as_str())?;
+                let leases = self.col(CONNECTION_LEASES);
+                leases
+                    .delete_one(doc! { "user_id": u, "daemon": daemon })
+                    .await?;
+                Ok(leases
+                    .find_one(doc! { "user_id": u, "expires_at": { "$gt": date(&now) } })
+                    .projection(doc! { "_id": 1 })
+                    .await?
+                    .is_some())
+            };
+            step.await
+                .map_err(|f| self.fail("release a connection lease", f))
+        })
+        .await
     }
 
     async fn try_acquire_lease(
@@ -1953,61 +2031,70 @@ impl Store for MongoStore {
         now: Timestamp,
         ttl: Duration,
     ) -> StoreResult<bool> {
-        // Matches the lease only when it is ours or has expired; otherwise the upsert
-        // inserts a second `_id: name`, which the unique `_id` refuses.
-        let filter = doc! {
-            "_id": name,
-            "$or": [ { "holder": holder }, { "expires_at": { "$lte": date(&now) } } ],
-        };
-        let take = doc! { "$set": {
-            "holder": holder,
-            "expires_at": date(&super::lease_expiry(now, ttl)),
-        } };
-        match self
-            .col(LEASES)
-            .update_one(filter, take)
-            .upsert(true)
-            .write_concern(durable_write_concern())
-            .await
-        {
-            Ok(r) => Ok(r.matched_count > 0 || r.upserted_id.is_some()),
-            Err(e) if is_duplicate(&e) => Ok(false),
-            Err(e) => Err(self.db_error("take a lease", e)),
-        }
+        self.bounded("take a lease", Effect::Write, async {
+            // Matches the lease only when it is ours or has expired; otherwise the upsert
+            // inserts a second `_id: name`, which the unique `_id` refuses.
+            let filter = doc! {
+                "_id": name,
+                "$or": [ { "holder": holder }, { "expires_at": { "$lte": date(&now) } } ],
+            };
+            let take = doc! { "$set": {
+                "holder": holder,
+                "expires_at": date(&super::lease_expiry(now, ttl)),
+            } };
+            match self
+                .col(LEASES)
+                .update_one(filter, take)
+                .upsert(true)
+                .write_concern(durable_write_concern())
+                .await
+            {
+                Ok(r) => Ok(r.matched_count > 0 || r.upserted_id.is_some()),
+                Err(e) if is_duplicate(&e) => Ok(false),
+                Err(e) => Err(self.db_error("take a lease", e)),
+            }
+        })
+        .await
     }
 
     async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
-        self.col(LEASES)
-            .delete_one(doc! { "_id": name, "holder": holder })
-            .await
-            .map(|_| ())
-            .map_err(|e| self.db_error("give up a lease", e))
+        self.bounded("give up a lease", Effect::Write, async {
+            self.col(LEASES)
+                .delete_one(doc! { "_id": name, "holder": holder })
+                .await
+                .map(|_| ())
+                .map_err(|e| self.db_error("give up a lease", e))
+        })
+        .await
     }
 
     // ---- chat ----
 
     async fn add_message(&self, message: &ChatMessage) -> StoreResult<()> {
-        let m = message;
-        let step = async {
-            let (e, _) = self.event_state(m.event_id.as_str(), None).await?;
-            let u = self.user_exists(m.user_id.as_str(), None).await?;
-            let d = doc! {
-                "_id": oid(m.id.as_str())?,
-                "event_id": e,
-                "user_id": u,
-                "name": &m.name,
-                "message": &m.message,
-                "timestamp": date(&m.timestamp),
-            };
-            match self.col("messages").insert_one(d).await {
-                Ok(_) => Ok(()),
-                Err(err) if is_duplicate(&err) => {
-                    Err(StoreError::Conflict(format!("message {} already exists", m.id)).into())
+        self.bounded("store a chat message", Effect::Write, async {
+            let m = message;
+            let step = async {
+                let (e, _) = self.event_state(m.event_id.as_str(), None).await?;
+                let u = self.user_exists(m.user_id.as_str(), None).await?;
+                let d = doc! {
+                    "_id": oid(m.id.as_str())?,
+                    "event_id": e,
+                    "user_id": u,
+                    "name": &m.name,
+                    "message": &m.message,
+                    "timestamp": date(&m.timestamp),
+                };
+                match self.col("messages").insert_one(d).await {
+                    Ok(_) => Ok(()),
+                    Err(err) if is_duplicate(&err) => {
+                        Err(StoreError::Conflict(format!("message {} already exists", m.id)).into())
+                    }
+                    Err(err) => Err(err.into()),
                 }
-                Err(err) => Err(err.into()),
-            }
-        };
-        step.await.map_err(|f| self.fail("store a chat message", f))
+            };
+            step.await.map_err(|f| self.fail("store a chat message", f))
+        })
+        .await
     }
 
     async fn messages(
@@ -2016,102 +2103,111 @@ impl Store for MongoStore {
         limit: u32,
         before: Option<Before>,
     ) -> StoreResult<Vec<ChatMessage>> {
-        let step = async {
-            let (e, _) = self.event_state(event.as_str(), None).await?;
-            if limit == 0 {
-                return Ok(Vec::new());
-            }
-            let mut filter = doc! { "event_id": e };
-            if let Some(b) = before {
-                filter.extend(page_start("timestamp", b)?);
-            }
-            let docs = self
-                .all(
-                    self.col("messages")
-                        .find(filter)
-                        .sort(doc! { "timestamp": -1, "_id": -1 })
-                        .limit(limit_of(limit))
-                        .await?,
-                )
-                .await?;
-            Ok(docs
-                .iter()
-                .map(|d| self.message_from(d))
-                .collect::<Result<_, _>>()?)
-        };
-        step.await.map_err(|f| self.fail("read chat messages", f))
+        self.bounded("read chat messages", Effect::Read, async {
+            let step = async {
+                let (e, _) = self.event_state(event.as_str(), None).await?;
+                if limit == 0 {
+                    return Ok(Vec::new());
+                }
+                let mut filter = doc! { "event_id": e };
+                if let Some(b) = before {
+                    filter.extend(page_start("timestamp", b)?);
+                }
+                let docs = self
+                    .all(
+                        self.col("messages")
+                            .find(filter)
+                            .sort(doc! { "timestamp": -1, "_id": -1 })
+                            .limit(limit_of(limit))
+                            .await?,
+                    )
+                    .await?;
+                Ok(docs
+                    .iter()
+                    .map(|d| self.message_from(d))
+                    .collect::<Result<_, _>>()?)
+            };
+            step.await.map_err(|f| self.fail("read chat messages", f))
+        })
+        .await
     }
 
     // ---- collectibles ----
 
     async fn drop_collectible(&self, collectible: &Collectible) -> StoreResult<()> {
-        let k = collectible.clone();
-        self.txn("store a collectible", |m, s| {
-            let k = k.clone();
-            Box::pin(async move {
-                let (e, active) = m.event_state(k.event_id.as_str(), Some(&mut *s)).await?;
-                let ended = || {
-                    StoreError::Conflict(format!(
-                        "event {} has ended; nothing can be dropped into it",
-                        k.event_id
-                    ))
-                };
-                if !active {
-                    return Err(ended().into());
-                }
-                if m.transactions {
-                    // Writing the event document makes a concurrent end_event conflict
-                    // with this drop, so no active collectible lands in an ended event.
-                    let still = m
-                        .col("events")
-                        .update_one(
-                            doc! { "_id": e, "status": "active" },
-                            doc! { "$set": { "last_drop_at": date(&k.dropped_at) } },
-                        )
-                        .session(&mut *s)
-                        .await?;
-                    if still.matched_count == 0 {
+        self.bounded("drop a collectible", Effect::Long, async {
+            let k = collectible.clone();
+            self.txn("store a collectible", |m, s| {
+                let k = k.clone();
+                Box::pin(async move {
+                    let (e, active) = m.event_state(k.event_id.as_str(), Some(&mut *s)).await?;
+                    let ended = || {
+                        StoreError::Conflict(format!(
+                            "event {} has ended; nothing can be dropped into it",
+                            k.event_id
+                        ))
+                    };
+                    if !active {
                         return Err(ended().into());
                     }
-                }
-                let claimed_by = match &k.claimed_by {
-                    Some(u) => Bson::ObjectId(oid(u.as_str())?),
-                    None => Bson::Null,
-                };
-                let d = doc! {
-                    "_id": oid(k.id.as_str())?,
-                    "event_id": e,
-                    "name": &k.name,
-                    "rarity": k.rarity.as_str(),
-                    "points": i64::from(k.points),
-                    "dropped_at": date(&k.dropped_at),
-                    "expires_at": date(&k.expires_at),
-                    "claimed_by": claimed_by,
-                    "claimed_at": opt_date(&k.claimed_at),
-                    "is_active": k.is_active,
-                };
-                match m.col("collectibles").insert_one(d).session(&mut *s).await {
-                    Ok(_) => Ok(()),
-                    Err(err) if is_duplicate(&err) => Err(StoreError::Conflict(format!(
-                        "collectible {} already exists",
-                        k.id
-                    ))
-                    .into()),
-                    Err(err) => Err(err.into()),
-                }
+                    if m.transactions {
+                        // Writing the event document makes a concurrent end_event conflict
+                        // with this drop, so no active collectible lands in an ended event.
+                        let still = m
+                            .col("events")
+                            .update_one(
+                                doc! { "_id": e, "status": "active" },
+                                doc! { "$set": { "last_drop_at": date(&k.dropped_at) } },
+                            )
+                            .session(&mut *s)
+                            .await?;
+                        if still.matched_count == 0 {
+                            return Err(ended().into());
+                        }
+                    }
+                    let claimed_by = match &k.claimed_by {
+                        Some(u) => Bson::ObjectId(oid(u.as_str())?),
+                        None => Bson::Null,
+                    };
+                    let d = doc! {
+                        "_id": oid(k.id.as_str())?,
+                        "event_id": e,
+                        "name": &k.name,
+                        "rarity": k.rarity.as_str(),
+                        "points": i64::from(k.points),
+                        "dropped_at": date(&k.dropped_at),
+                        "expires_at": date(&k.expires_at),
+                        "claimed_by": claimed_by,
+                        "claimed_at": opt_date(&k.claimed_at),
+                        "is_active": k.is_active,
+                    };
+                    match m.col("collectibles").insert_one(d).session(&mut *s).await {
+                        Ok(_) => Ok(()),
+                        Err(err) if is_duplicate(&err) => Err(StoreError::Conflict(format!(
+                            "collectible {} already exists",
+                            k.id
+                        ))
+                        .into()),
+                        Err(err) => Err(err.into()),
+                    }
+                })
             })
+            .await
         })
         .await
     }
 
     async fn collectible(&self, id: &CollectibleId) -> StoreResult<Collectible> {
-        let d = self
-            .col("collectibles")
-            .find_one(doc! { "_id": oid(id.as_str())? })
-            .await
-            .map_err(|e| self.db_error("read a collectible", e))?
-            .ok_or_else(|| StoreError::not_found(CollectibleId::KIND, id))?;
-        self.collectible_from(&d)
+        self.bounded("read a collectible", Effect::Read, async {
+            let d = self
+                .col("collectibles")
+                .find_one(doc! { "_id": oid(id.as_str())? })
+                .await
+                .map_err(|e| self.db_error("read a collectible", e))?
+                .ok_or_else(|| StoreError::not_found(CollectibleId::KIND, id))?;
+            self.collectible_from(&d)
+        })
+        .await
     }
 
     async fn active_collectibles(
@@ -2119,28 +2215,31 @@ impl Store for MongoStore {
         event: &EventId,
         now: Timestamp,
     ) -> StoreResult<Vec<Collectible>> {
-        let step = async {
-            let (e, _) = self.event_state(event.as_str(), None).await?;
-            let docs = self
-                .all(
-                    self.col("collectibles")
-                        .find(doc! {
-                            "event_id": e,
-                            "is_active": true,
-                            "claimed_by": Bson::Null,
-                            "expires_at": { "$gt": date(&now) },
-                        })
-                        .sort(doc! { "dropped_at": -1, "_id": -1 })
-                        .await?,
-                )
-                .await?;
-            Ok(docs
-                .iter()
-                .map(|d| self.collectible_from(d))
-                .collect::<Result<_, _>>()?)
-        };
-        step.await
-            .map_err(|f| self.fail("list active collectibles", f))
+        self.bounded("list active collectibles", Effect::Read, async {
+            let step = async {
+                let (e, _) = self.event_state(event.as_str(), None).await?;
+                let docs = self
+                    .all(
+                        self.col("collectibles")
+                            .find(doc! {
+                                "event_id": e,
+                                "is_active": true,
+                                "claimed_by": Bson::Null,
+                                "expires_at": { "$gt": date(&now) },
+                            })
+                            .sort(doc! { "dropped_at": -1, "_id": -1 })
+                            .await?,
+                    )
+                    .await?;
+                Ok(docs
+                    .iter()
+                    .map(|d| self.collectible_from(d))
+                    .collect::<Result<_, _>>()?)
+            };
+            step.await
+                .map_err(|f| self.fail("list active collectibles", f))
+        })
+        .await
     }
 
     async fn claim_collectible(
@@ -2149,146 +2248,156 @@ impl Store for MongoStore {
         user: &UserId,
         now: Timestamp,
     ) -> StoreResult<ClaimOutcome> {
-        let op = "claim a collectible";
-        let u = self
-            .user_exists(user.as_str(), None)
-            .await
-            .map_err(|f| self.fail(op, f))?;
-        let cid = oid(id.as_str())?;
-        // The single-winner rule (API.md "Exactly one claim wins"): the filter matches only
-        // an unclaimed, active, unexpired collectible, and findOneAndUpdate is atomic on one
-        // document, so of any number of concurrent claimers, on any number of daemons,
-        // exactly one matches.
-        let filter = doc! {
-            "_id": cid,
-            "claimed_by": Bson::Null,
-            "is_active": true,
-            "expires_at": { "$gt": date(&now) },
-        };
-        let mut set = doc! { "claimed_by": u, "claimed_at": date(&now), "is_active": false };
-        if !self.transactions {
-            set.insert("claim_pending", true);
-            let won = self
-                .col("collectibles")
-                .find_one_and_update(filter, doc! { "$set": set })
-                .return_document(ReturnDocument::After)
-                .write_concern(durable_write_concern())
+        self.bounded("claim a collectible", Effect::Long, async {
+            let op = "claim a collectible";
+            let u = self
+                .user_exists(user.as_str(), None)
                 .await
-                .map_err(|e| self.db_error(op, e))?;
-            return match won {
-                Some(d) => {
-                    let c = self.collectible_from(&d)?;
-                    self.finish_claim(&c).await.map_err(|f| self.fail(op, f))?;
-                    Ok(ClaimOutcome::Won(c))
-                }
+                .map_err(|f| self.fail(op, f))?;
+            let cid = oid(id.as_str())?;
+            // The single-winner rule (API.md "Exactly one claim wins"): the filter matches only
+            // an unclaimed, active, unexpired collectible, and findOneAndUpdate is atomic on one
+            // document, so of any number of concurrent claimers, on any number of daemons,
+            // exactly one matches.
+            let filter = doc! {
+                "_id": cid,
+                "claimed_by": Bson::Null,
+                "is_active": true,
+                "expires_at": { "$gt": date(&now) },
+            };
+            let mut set = doc! { "claimed_by": u, "claimed_at": date(&now), "is_active": false };
+            if !self.transactions {
+                set.insert("claim_pending", true);
+                let won = self
+                    .col("collectibles")
+                    .find_one_and_update(filter, doc! { "$set": set })
+                    .return_document(ReturnDocument::After)
+                    .write_concern(durable_write_concern())
+                    .await
+                    .map_err(|e| self.db_error(op, e))?;
+                return match won {
+                    Some(d) => {
+                        let c = self.collectible_from(&d)?;
+                        self.finish_claim(&c).await.map_err(|f| self.fail(op, f))?;
+                        Ok(ClaimOutcome::Won(c))
+                    }
+                    None => self
+                        .claim_lost(id.as_str(), cid)
+                        .await
+                        .map_err(|f| self.fail(op, f)),
+                };
+            }
+            // With transactions: the win, the inventory row and the counter commit together
+            // (majority) or not at all.
+            let won = self
+                .txn(op, |m, s| {
+                    let (filter, set) = (filter.clone(), set.clone());
+                    Box::pin(async move {
+                        let Some(d) = m
+                            .col("collectibles")
+                            .find_one_and_update(filter, doc! { "$set": set })
+                            .return_document(ReturnDocument::After)
+                            .session(&mut *s)
+                            .await?
+                        else {
+                            return Ok(None);
+                        };
+                        let c = m.collectible_from(&d)?;
+                        m.col("user_collectibles")
+                            .insert_one(doc! {
+                                "_id": cid,
+                                "user_id": u,
+                                "collectible_id": cid,
+                                "name": &c.name,
+                                "rarity": c.rarity.as_str(),
+                                "points": i64::from(c.points),
+                                "event_id": oid(c.event_id.as_str())?,
+                                "claimed_at": date(&now),
+                            })
+                            .session(&mut *s)
+                            .await?;
+                        m.col("users")
+                            .update_one(
+                                doc! { "_id": u },
+                                doc! { "$inc": { "stats.collectibles_count": 1_i64 } },
+                            )
+                            .session(&mut *s)
+                            .await?;
+                        Ok(Some(c))
+                    })
+                })
+                .await?;
+            match won {
+                Some(c) => Ok(ClaimOutcome::Won(c)),
                 None => self
                     .claim_lost(id.as_str(), cid)
                     .await
                     .map_err(|f| self.fail(op, f)),
-            };
-        }
-        // With transactions: the win, the inventory row and the counter commit together
-        // (majority) or not at all.
-        let won = self
-            .txn(op, |m, s| {
-                let (filter, set) = (filter.clone(), set.clone());
-                Box::pin(async move {
-                    let Some(d) = m
-                        .col("collectibles")
-                        .find_one_and_update(filter, doc! { "$set": set })
-                        .return_document(ReturnDocument::After)
-                        .session(&mut *s)
-                        .await?
-                    else {
-                        return Ok(None);
-                    };
-                    let c = m.collectible_from(&d)?;
-                    m.col("user_collectibles")
-                        .insert_one(doc! {
-                            "_id": cid,
-                            "user_id": u,
-                            "collectible_id": cid,
-                            "name": &c.name,
-                            "rarity": c.rarity.as_str(),
-                            "points": i64::from(c.points),
-                            "event_id": oid(c.event_id.as_str())?,
-                            "claimed_at": date(&now),
-                        })
-                        .session(&mut *s)
-                        .await?;
-                    m.col("users")
-                        .update_one(
-                            doc! { "_id": u },
-                            doc! { "$inc": { "stats.collectibles_count": 1_i64 } },
-                        )
-                        .session(&mut *s)
-                        .await?;
-                    Ok(Some(c))
-                })
-            })
-            .await?;
-        match won {
-            Some(c) => Ok(ClaimOutcome::Won(c)),
-            None => self
-                .claim_lost(id.as_str(), cid)
-                .await
-                .map_err(|f| self.fail(op, f)),
-        }
+            }
+        })
+        .await
     }
 
     async fn expire_collectibles(&self, now: Timestamp) -> StoreResult<u64> {
-        let r = self
-            .col("collectibles")
-            .update_many(
-                doc! { "is_active": true, "expires_at": { "$lte": date(&now) } },
-                doc! { "$set": { "is_active": false } },
-            )
-            .await
-            .map_err(|e| self.db_error("expire collectibles", e))?;
-        if !self.transactions {
-            self.repair_claims().await?;
-        }
-        Ok(r.modified_count)
+        // Without transactions it also finishes half-done claims: the long limit.
+        self.bounded("expire collectibles", Effect::Long, async {
+            let r = self
+                .col("collectibles")
+                .update_many(
+                    doc! { "is_active": true, "expires_at": { "$lte": date(&now) } },
+                    doc! { "$set": { "is_active": false } },
+                )
+                .await
+                .map_err(|e| self.db_error("expire collectibles", e))?;
+            if !self.transactions {
+                self.repair_claims().await?;
+            }
+            Ok(r.modified_count)
+        })
+        .await
     }
 
     // ---- transcriptions ----
 
     async fn add_transcription(&self, segment: &Transcription) -> StoreResult<()> {
-        let t = segment;
-        let step = async {
-            let (e, _) = self.event_state(t.event_id.as_str(), None).await?;
-            let u = self.user_exists(t.speaker_id.as_str(), None).await?;
-            let words = mongodb::bson::to_bson(&t.words).map_err(|err| {
-                StoreError::Unavailable(format!(
-                    "the transcript segment {} could not be stored in the MongoDB {}: its word \
-                     timings do not serialise ({err})",
-                    t.id, self.shown
-                ))
-            })?;
-            let d = doc! {
-                "_id": oid(t.id.as_str())?,
-                "event_id": e,
-                "speaker_id": u,
-                "text": &t.text,
-                "text_folded": t.text.to_lowercase(),
-                "confidence": t.confidence,
-                "start": t.start,
-                "duration": t.duration,
-                "words": words,
-                "created_at": date(&t.created_at),
+        self.bounded("store a transcript segment", Effect::Write, async {
+            let t = segment;
+            let step = async {
+                let (e, _) = self.event_state(t.event_id.as_str(), None).await?;
+                let u = self.user_exists(t.speaker_id.as_str(), None).await?;
+                let words = mongodb::bson::to_bson(&t.words).map_err(|err| {
+                    StoreError::Unavailable(format!(
+                        "the transcript segment {} could not be stored in the MongoDB {}: its word \
+                         timings do not serialise ({err})",
+                        t.id, self.shown
+                    ))
+                })?;
+                let d = doc! {
+                    "_id": oid(t.id.as_str())?,
+                    "event_id": e,
+                    "speaker_id": u,
+                    "text": &t.text,
+                    "text_folded": t.text.to_lowercase(),
+                    "confidence": t.confidence,
+                    "start": t.start,
+                    "duration": t.duration,
+                    "words": words,
+                    "created_at": date(&t.created_at),
+                };
+                match self.col("transcriptions").insert_one(d).await {
+                    Ok(_) => Ok(()),
+                    Err(err) if is_duplicate(&err) => Err(StoreError::Conflict(format!(
+                        "transcript segment {} already exists",
+                        t.id
+                    ))
+                    .into()),
+                    Err(err) => Err(err.into()),
+                }
             };
-            match self.col("transcriptions").insert_one(d).await {
-                Ok(_) => Ok(()),
-                Err(err) if is_duplicate(&err) => Err(StoreError::Conflict(format!(
-                    "transcript segment {} already exists",
-                    t.id
-                ))
-                .into()),
-                Err(err) => Err(err.into()),
-            }
-        };
-        step.await
-            .map_err(|f| self.fail("store a transcript segment", f))
+            step.await
+                .map_err(|f| self.fail("store a transcript segment", f))
+        })
+        .await
     }
 
     async fn transcriptions(
@@ -2298,39 +2407,42 @@ impl Store for MongoStore {
         before: Option<Before>,
         query: Option<&str>,
     ) -> StoreResult<Vec<Transcription>> {
-        let step = async {
-            let (e, _) = self.event_state(event.as_str(), None).await?;
-            if limit == 0 {
-                return Ok(Vec::new());
-            }
-            let mut filter = doc! { "event_id": e };
-            if let Some(b) = before {
-                filter.extend(page_start("created_at", b)?);
-            }
-            // Case-insensitive beyond ASCII, like SQLite: both sides lower-cased by Rust,
-            // the query matched literally.
-            if let Some(q) = query.filter(|q| !q.is_empty()) {
-                filter.insert(
-                    "text_folded",
-                    doc! { "$regex": literal_regex(&q.to_lowercase()) },
-                );
-            }
-            let docs = self
-                .all(
-                    self.col("transcriptions")
-                        .find(filter)
-                        .sort(doc! { "created_at": -1, "_id": -1 })
-                        .limit(limit_of(limit))
-                        .await?,
-                )
-                .await?;
-            Ok(docs
-                .iter()
-                .map(|d| self.transcription_from(d))
-                .collect::<Result<_, _>>()?)
-        };
-        step.await
-            .map_err(|f| self.fail("read transcript segments", f))
+        self.bounded("read transcript segments", Effect::Read, async {
+            let step = async {
+                let (e, _) = self.event_state(event.as_str(), None).await?;
+                if limit == 0 {
+                    return Ok(Vec::new());
+                }
+                let mut filter = doc! { "event_id": e };
+                if let Some(b) = before {
+                    filter.extend(page_start("created_at", b)?);
+                }
+                // Case-insensitive beyond ASCII, like SQLite: both sides lower-cased by Rust,
+                // the query matched literally.
+                if let Some(q) = query.filter(|q| !q.is_empty()) {
+                    filter.insert(
+                        "text_folded",
+                        doc! { "$regex": literal_regex(&q.to_lowercase()) },
+                    );
+                }
+                let docs = self
+                    .all(
+                        self.col("transcriptions")
+                            .find(filter)
+                            .sort(doc! { "created_at": -1, "_id": -1 })
+                            .limit(limit_of(limit))
+                            .await?,
+                    )
+                    .await?;
+                Ok(docs
+                    .iter()
+                    .map(|d| self.transcription_from(d))
+                    .collect::<Result<_, _>>()?)
+            };
+            step.await
+                .map_err(|f| self.fail("read transcript segments", f))
+        })
+        .await
     }
 }
 
@@ -2347,12 +2459,13 @@ enum Effect {
 }
 
 /// Why every operation is bounded here rather than by the driver: the `mongodb` crate
-/// (3.x) has no socket timeout (`socketTimeoutMS` is refused) and no client-side operation
-/// timeout, and [`SELECTION_TIMEOUT`] only covers finding a server. A server that accepts
-/// connections but does not answer (overloaded, stuck on a lock, frozen) would hold a
-/// request until the driver's heartbeat gives up on the server, and for ever if its
-/// heartbeats are still answered. The limit is taken over the whole operation (every
-/// round trip and retry of it), so a caller waits at most that long.
+/// (3.x; so far 3.9) has no socket timeout (`socketTimeoutMS` is refused) and no
+/// client-side operation timeout (`timeoutMS`), and [`SELECTION_TIMEOUT`] only covers
+/// finding a server. A server that accepts connections but does not answer (overloaded,
+/// stuck on a lock, frozen) would hold a request until the driver's heartbeat gives up on
+/// the server, and for ever if its heartbeats are still answered. The limit is taken over
+/// the whole operation (every round trip and retry of it), so a caller waits at most that
+/// long.
 ///
 /// Cutting an operation off drops the driver's future, which is safe: a connection
 /// returned to the pool in the middle of a command is closed, not reused, and a session
@@ -2398,393 +2511,6 @@ impl MongoStore {
                 )))
             }
         }
-    }
-
-    /// This store with every operation bounded ([`Bounded`]): the one the daemon serves.
-    pub fn bounded_store(self) -> Bounded {
-        Bounded(self)
-    }
-}
-
-/// The MongoDB [`Store`] the daemon serves from: every operation of [`MongoStore`] within
-/// [`OPERATION_TIMEOUT`] (or [`LONG_OPERATION_TIMEOUT`] for transactions and batches), so
-/// a server that stops answering costs a request at most that long and a 503 saying why,
-/// never a request held for ever. The bound is here, once, rather than at each of the
-/// store's many driver calls.
-#[derive(Debug, Clone)]
-pub struct Bounded(MongoStore);
-
-#[async_trait]
-impl Store for Bounded {
-    fn backend(&self) -> &'static str {
-        self.0.backend()
-    }
-
-    fn as_mongo(&self) -> Option<&MongoStore> {
-        Some(&self.0)
-    }
-
-    async fn ping(&self) -> StoreResult<()> {
-        let s = &self.0;
-        s.bounded("answer a ping", Effect::Read, s.ping()).await
-    }
-
-    async fn flush(&self) -> StoreResult<()> {
-        let s = &self.0;
-        s.bounded("write what is buffered", Effect::Write, s.flush())
-            .await
-    }
-
-    async fn create_user(&self, user: NewUser) -> StoreResult<User> {
-        let s = &self.0;
-        s.bounded("register a user", Effect::Write, s.create_user(user))
-            .await
-    }
-
-    async fn user(&self, id: &UserId) -> StoreResult<User> {
-        let s = &self.0;
-        s.bounded("read a user", Effect::Read, s.user(id)).await
-    }
-
-    async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>> {
-        let s = &self.0;
-        s.bounded(
-            "look up a token",
-            Effect::Read,
-            s.user_by_token_hash(token_hash),
-        )
-        .await
-    }
-
-    async fn list_users(&self, limit: u32) -> StoreResult<Vec<User>> {
-        let s = &self.0;
-        s.bounded("list users", Effect::Read, s.list_users(limit))
-            .await
-    }
-
-    async fn set_token_hash(&self, id: &UserId, token_hash: &str) -> StoreResult<()> {
-        let s = &self.0;
-        s.bounded(
-            "replace a token",
-            Effect::Write,
-            s.set_token_hash(id, token_hash),
-        )
-        .await
-    }
-
-    async fn set_location(&self, id: &UserId, at: Coordinates, when: Timestamp) -> StoreResult<()> {
-        let s = &self.0;
-        s.bounded(
-            "store a location",
-            Effect::Write,
-            s.set_location(id, at, when),
-        )
-        .await
-    }
-
-    async fn user_location(&self, id: &UserId) -> StoreResult<Option<Coordinates>> {
-        let s = &self.0;
-        s.bounded("read a location", Effect::Read, s.user_location(id))
-            .await
-    }
-
-    async fn user_collectibles(&self, id: &UserId) -> StoreResult<Vec<UserCollectible>> {
-        let s = &self.0;
-        s.bounded(
-            "read a user's collectibles",
-            Effect::Read,
-            s.user_collectibles(id),
-        )
-        .await
-    }
-
-    async fn create_event(&self, event: NewEvent) -> StoreResult<Event> {
-        let s = &self.0;
-        s.bounded("create an event", Effect::Long, s.create_event(event))
-            .await
-    }
-
-    async fn event(&self, id: &EventId) -> StoreResult<Event> {
-        let s = &self.0;
-        s.bounded("read an event", Effect::Read, s.event(id)).await
-    }
-
-    async fn events_near(
-        &self,
-        center: Coordinates,
-        max_distance_m: f64,
-        limit: u32,
-        category: Option<&str>,
-    ) -> StoreResult<Vec<NearbyEvent>> {
-        let s = &self.0;
-        s.bounded(
-            "find events nearby",
-            Effect::Read,
-            s.events_near(center, max_distance_m, limit, category),
-        )
-        .await
-    }
-
-    async fn set_event_room(&self, id: &EventId, room: &EventRoom) -> StoreResult<()> {
-        let s = &self.0;
-        s.bounded(
-            "record a video room",
-            Effect::Write,
-            s.set_event_room(id, room),
-        )
-        .await
-    }
-
-    async fn delete_event(&self, id: &EventId) -> StoreResult<()> {
-        let s = &self.0;
-        s.bounded("delete an event", Effect::Long, s.delete_event(id))
-            .await
-    }
-
-    async fn end_event(&self, id: &EventId, when: Timestamp) -> StoreResult<(Event, Vec<UserId>)> {
-        let s = &self.0;
-        s.bounded("end an event", Effect::Long, s.end_event(id, when))
-            .await
-    }
-
-    async fn join_event(
-        &self,
-        event: &EventId,
-        user: &UserId,
-        when: Timestamp,
-    ) -> StoreResult<JoinOutcome> {
-        let s = &self.0;
-        s.bounded(
-            "join an event",
-            Effect::Write,
-            s.join_event(event, user, when),
-        )
-        .await
-    }
-
-    async fn leave_event(&self, event: &EventId, user: &UserId) -> StoreResult<bool> {
-        let s = &self.0;
-        s.bounded("leave an event", Effect::Write, s.leave_event(event, user))
-            .await
-    }
-
-    async fn leave_all_events(&self, user: &UserId) -> StoreResult<Vec<EventId>> {
-        let s = &self.0;
-        s.bounded("leave every event", Effect::Write, s.leave_all_events(user))
-            .await
-    }
-
-    async fn participants(&self, event: &EventId) -> StoreResult<Vec<Participant>> {
-        let s = &self.0;
-        s.bounded("list participants", Effect::Read, s.participants(event))
-            .await
-    }
-
-    async fn is_participant(&self, event: &EventId, user: &UserId) -> StoreResult<bool> {
-        let s = &self.0;
-        s.bounded(
-            "check a participant",
-            Effect::Read,
-            s.is_participant(event, user),
-        )
-        .await
-    }
-
-    async fn rooms_joined(&self, user: &UserId) -> StoreResult<u64> {
-        let s = &self.0;
-        s.bounded("count a user's rooms", Effect::Read, s.rooms_joined(user))
-            .await
-    }
-
-    async fn active_events_with_participants(&self) -> StoreResult<Vec<EventId>> {
-        let s = &self.0;
-        s.bounded(
-            "list events with participants",
-            Effect::Read,
-            s.active_events_with_participants(),
-        )
-        .await
-    }
-
-    async fn hold_connection_lease(
-        &self,
-        user: &UserId,
-        daemon: &str,
-        now: Timestamp,
-        ttl: Duration,
-    ) -> StoreResult<()> {
-        let s = &self.0;
-        s.bounded(
-            "hold a connection lease",
-            Effect::Write,
-            s.hold_connection_lease(user, daemon, now, ttl),
-        )
-        .await
-    }
-
-    async fn renew_connection_leases(
-        &self,
-        daemon: &str,
-        users: &[UserId],
-        now: Timestamp,
-        ttl: Duration,
-    ) -> StoreResult<()> {
-        // Many users make many commands ([`RENEW_CHUNK`] each): the long limit.
-        let s = &self.0;
-        s.bounded(
-            "renew connection leases",
-            Effect::Long,
-            s.renew_connection_leases(daemon, users, now, ttl),
-        )
-        .await
-    }
-
-    async fn release_connection_lease(
-        &self,
-        user: &UserId,
-        daemon: &str,
-        now: Timestamp,
-    ) -> StoreResult<bool> {
-        let s = &self.0;
-        s.bounded(
-            "release a connection lease",
-            Effect::Write,
-            s.release_connection_lease(user, daemon, now),
-        )
-        .await
-    }
-
-    async fn try_acquire_lease(
-        &self,
-        name: &str,
-        holder: &str,
-        now: Timestamp,
-        ttl: Duration,
-    ) -> StoreResult<bool> {
-        let s = &self.0;
-        s.bounded(
-            "take a lease",
-            Effect::Write,
-            s.try_acquire_lease(name, holder, now, ttl),
-        )
-        .await
-    }
-
-    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
-        let s = &self.0;
-        s.bounded(
-            "give up a lease",
-            Effect::Write,
-            s.release_lease(name, holder),
-        )
-        .await
-    }
-
-    async fn add_message(&self, message: &ChatMessage) -> StoreResult<()> {
-        let s = &self.0;
-        s.bounded(
-            "store a chat message",
-            Effect::Write,
-            s.add_message(message),
-        )
-        .await
-    }
-
-    async fn messages(
-        &self,
-        event: &EventId,
-        limit: u32,
-        before: Option<Before>,
-    ) -> StoreResult<Vec<ChatMessage>> {
-        let s = &self.0;
-        s.bounded(
-            "read chat messages",
-            Effect::Read,
-            s.messages(event, limit, before),
-        )
-        .await
-    }
-
-    async fn drop_collectible(&self, collectible: &Collectible) -> StoreResult<()> {
-        let s = &self.0;
-        s.bounded(
-            "drop a collectible",
-            Effect::Long,
-            s.drop_collectible(collectible),
-        )
-        .await
-    }
-
-    async fn collectible(&self, id: &CollectibleId) -> StoreResult<Collectible> {
-        let s = &self.0;
-        s.bounded("read a collectible", Effect::Read, s.collectible(id))
-            .await
-    }
-
-    async fn active_collectibles(
-        &self,
-        event: &EventId,
-        now: Timestamp,
-    ) -> StoreResult<Vec<Collectible>> {
-        let s = &self.0;
-        s.bounded(
-            "list active collectibles",
-            Effect::Read,
-            s.active_collectibles(event, now),
-        )
-        .await
-    }
-
-    async fn claim_collectible(
-        &self,
-        id: &CollectibleId,
-        user: &UserId,
-        now: Timestamp,
-    ) -> StoreResult<ClaimOutcome> {
-        let s = &self.0;
-        s.bounded(
-            "claim a collectible",
-            Effect::Long,
-            s.claim_collectible(id, user, now),
-        )
-        .await
-    }
-
-    async fn expire_collectibles(&self, now: Timestamp) -> StoreResult<u64> {
-        // Without transactions it also finishes half-done claims: the long limit.
-        let s = &self.0;
-        s.bounded(
-            "expire collectibles",
-            Effect::Long,
-            s.expire_collectibles(now),
-        )
-        .await
-    }
-
-    async fn add_transcription(&self, segment: &Transcription) -> StoreResult<()> {
-        let s = &self.0;
-        s.bounded(
-            "store a transcript segment",
-            Effect::Write,
-            s.add_transcription(segment),
-        )
-        .await
-    }
-
-    async fn transcriptions(
-        &self,
-        event: &EventId,
-        limit: u32,
-        before: Option<Before>,
-        query: Option<&str>,
-    ) -> StoreResult<Vec<Transcription>> {
-        let s = &self.0;
-        s.bounded(
-            "read transcript segments",
-            Effect::Read,
-            s.transcriptions(event, limit, before, query),
-        )
-        .await
     }
 }
 
