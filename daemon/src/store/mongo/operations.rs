@@ -1,705 +1,37 @@
-//! The MongoDB backend (official `mongodb` driver, tokio runtime), chosen when `MONGODB_URL`
-//! is set. This is the store for deployments that outgrow one machine: several `cpld`
-//! behind a load balancer sharing one replica set or cluster.
-//!
-//! # Documents
-//! The collections and field names of the original FastAPI backend: `users` (`phone`,
-//! `name`, `stats{events_created, events_attended, collectibles_count}`,
-//! `current_location` GeoJSON), `events` (`location` GeoJSON, `room{daily_room_name,
-//! daily_room_url, current_participants}`, `status`, `creator_id`), `collectibles`
-//! (`claimed_by`, `is_active`, `expires_at`), `user_collectibles` and `transcriptions`, plus
-//! `messages`, `participants` (who is in a room now), `attendance` (which events a user
-//! ever joined, so `events_attended` counts each once), `broadcasts` (the cross-daemon
-//! bus, [`crate::realtime::bus`]), `connection_leases` (which daemon has a WebSocket of which user
-//! open: `user_id`, `daemon`, `expires_at`) and `leases` (named job leases such as
-//! `drop-round`: `_id` is the name, `holder`, `expires_at`). `_id` is an ObjectId whose hex is our 24-hex id, references
-//! (`creator_id`, `event_id`, `user_id`, ...) are ObjectIds, times are BSON dates (which
-//! keep milliseconds, like [`citypulse::time`]).
-//!
-//! # Indexes
-//! [`MongoStore::connect`] creates every index (the original's `scripts/init_database.py`,
-//! plus what our queries need) idempotently at start-up; `cpld init-db` does it explicitly.
-//!
-//! # Atomicity: transactions where the deployment has them
-//! At start-up `hello` tells whether the deployment is a replica set or a sharded cluster
-//! (then it has multi-document transactions: every Atlas cluster, every production
-//! deployment that several daemons share, and `secantusd-py`) or a standalone `mongod`
-//! (no transactions).
-//!
-//! * The claim: with transactions, one transaction holds the `findOneAndUpdate` that
-//!   filters on the unclaimed/active/unexpired state, the winner's `user_collectibles` row
-//!   and the `$inc` of `stats.collectibles_count`, committed with write concern majority,
-//!   so the three change together or not at all even if the daemon dies between writes:
-//!   an uncommitted transaction is rolled back by the server. Losers conflict with the
-//!   winner's write, retry ([`TXN_ATTEMPTS`]) and then find the collectible claimed.
-//!   Without transactions, the claim is an idempotent, repairable sequence: the
-//!   `findOneAndUpdate` (write concern majority) also sets `claim_pending`; then the
-//!   inventory row is upserted under the collectible's own `_id`, the counter is raised
-//!   with `$max` to the number of inventory rows, and `claim_pending` is removed. Every
-//!   step can run twice with the same result, so a daemon dying in between leaves a
-//!   `claim_pending` collectible that [`MongoStore::repair_claims`] finishes at the next
-//!   start-up or expiry sweep.
-//! * Ending, deleting and creating events and dropping collectibles run in one
-//!   transaction when there are transactions (same sequence, one step at a time, on a
-//!   standalone server).
-//! * Joining and leaving do not use transactions, on purpose: every join writes the
-//!   event's `room.current_participants`, and concurrent transactions writing one hot
-//!   document abort each other (200 simultaneous joins took tens of seconds on a
-//!   transactional design). Instead each step is a single-document atomic write ordered
-//!   so that every interleaving stays correct: the participant row (unique per event and
-//!   user) decides "already in", the `$inc` is conditional on the event being active (a
-//!   join racing `end_event` takes its row back and answers Conflict), the attendance
-//!   row (unique) decides the once-only `events_attended`.
-//!
-//! * Leases: every query compares `expires_at` with the caller's `now`, so a lease is
-//!   never trusted past its expiry even though the TTL index on
-//!   `connection_leases.expires_at` removes old ones only about once a minute. Taking a
-//!   named lease is one conditional upsert: the filter matches the lease only when it is
-//!   ours or has expired; when it is someone else's, the upsert tries to insert a second
-//!   document with the same `_id` and the duplicate-key error means "not acquired".
-//!
-//! # Nearby
-//! `$geoNear` on the `2dsphere` index of `events.location` (query: active, category)
-//! finds the candidates; the answer's distance is then the same haversine on
-//! [`citypulse::geo::EARTH_RADIUS_M`] (MongoDB's radius) that the SQLite store uses, so
-//! both backends give the same numbers and the same order (distance, then id). The server's
-//! own distance only picks candidates, with a small margin at the radius and at the limit.
-//!
-//! # Failures
-//! Short server-selection and connect timeouts ([`SELECTION_TIMEOUT`]) make an outage
-//! answer 503 within seconds; every driver error becomes a sentence naming the database
-//! and its hosts, never the credentials of `MONGODB_URL`. A server that is reachable but
-//! does not answer (overloaded, stuck, frozen) is bounded once, in the store itself: every
-//! [`Store`] operation of [`MongoStore`] runs through one helper (`MongoStore::bounded`)
-//! and answers within [`OPERATION_TIMEOUT`] (transactions and batches within
-//! [`LONG_OPERATION_TIMEOUT`]) or fails with a 503 saying so.
+//! The [`Store`] operations of [`MongoStore`], each within its time limit
+//! ([`MongoStore::bounded`]), and the steps several of them share.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use citypulse::geo::Coordinates;
-use citypulse::ids::{CollectibleId, EventId, MessageId, TranscriptId, UserId};
+use citypulse::ids::{CollectibleId, EventId, UserId};
 use citypulse::model::{
-    ChatMessage, Collectible, Event, EventRoom, EventStatus, NearbyEvent, Participant, Rarity,
-    Transcription, User, UserCollectible, UserStats,
+    ChatMessage, Collectible, Event, EventRoom, NearbyEvent, Participant, Transcription, User,
+    UserCollectible, UserStats,
 };
 use citypulse::time::Timestamp;
 use futures_util::TryStreamExt;
 use mongodb::bson::oid::ObjectId;
 use mongodb::bson::{doc, Bson, DateTime as BsonDate, Document};
-use mongodb::error::{Error as DbError, ErrorKind, WriteFailure};
-use mongodb::options::{ClientOptions, IndexOptions, ReturnDocument, WriteConcern};
-use mongodb::{ClientSession, Collection, Database, IndexModel};
+use mongodb::error::Error as DbError;
+use mongodb::options::{ReturnDocument, WriteConcern};
+use mongodb::ClientSession;
 
-use super::{Before, ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult};
-
-/// How long an operation waits for a server to answer before it fails (503).
-pub const SELECTION_TIMEOUT: Duration = Duration::from_secs(3);
-
-/// The write concern of every write unless `MONGODB_URL` sets one: acknowledged by a
-/// majority of the replica set and written to its journal (on a standalone server: to
-/// that server's journal).
-fn durable_write_concern() -> WriteConcern {
-    WriteConcern::builder()
-        .w(mongodb::options::Acknowledgment::Majority)
-        .journal(true)
-        .build()
-}
-
-/// How many times a transaction that lost a write conflict is tried in all.
-pub const TXN_ATTEMPTS: u32 = 60;
-
-/// How long a transaction keeps retrying write conflicts before it answers 503.
-pub const TXN_DEADLINE: Duration = Duration::from_secs(15);
-
-/// The longest a store operation waits for the server, in all; past it the
-/// operation answers 503. Shorter than the driver's own detection of a server that stopped
-/// answering (a missed heartbeat: [`SELECTION_TIMEOUT`] after the 10 s heartbeat), so a
-/// stuck server is a 503 in 10 s however it is stuck.
-pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The limit of operations that may legitimately take longer: transactions, which retry
-/// write conflicts for up to [`TXN_DEADLINE`] and then get one more full attempt, and
-/// batches of many commands.
-pub const LONG_OPERATION_TIMEOUT: Duration =
-    Duration::from_secs(TXN_DEADLINE.as_secs() + OPERATION_TIMEOUT.as_secs());
-
-/// The collection of the cross-daemon bus ([`crate::realtime::bus`]).
-pub const BROADCASTS: &str = "broadcasts";
-
-/// How long bus envelopes are kept (a TTL index removes them; the change stream delivers
-/// them from the oplog, so they are not needed once inserted).
-pub const BROADCAST_TTL: Duration = Duration::from_secs(300);
-
-/// The collection of per-daemon connection leases (presence across daemons).
-pub const CONNECTION_LEASES: &str = "connection_leases";
-
-/// The collection of named job leases (`drop-round`).
-pub const LEASES: &str = "leases";
-
-/// Users per `$in` when connection leases are renewed (keeps each command small).
-const RENEW_CHUNK: usize = 5000;
-
-const DUPLICATE_KEY: i32 = 11000;
-
-/// Index codes that mean "an equivalent index is already there".
-const INDEX_EXISTS: [i32; 4] = [68, 85, 86, 276];
-
-/// The MongoDB [`Store`]. Cloning is cheap (the driver's client is shared).
-#[derive(Clone)]
-pub struct MongoStore {
-    client: mongodb::Client,
-    db: Database,
-    /// `database NAME at HOSTS`, for sentences (never the credentials).
-    shown: String,
-    /// The `user:password` part of the URL, scrubbed from any driver message.
-    userinfo: Option<String>,
-    /// Multi-document transactions are available (replica set or sharded cluster).
-    transactions: bool,
-}
-
-impl fmt::Debug for MongoStore {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("MongoStore")
-            .field("at", &self.shown)
-            .field("transactions", &self.transactions)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Why a step stopped: a domain answer, or the driver failing (turned into a sentence by
-/// the caller, who knows the operation).
-enum Fail {
-    Store(StoreError),
-    Db(DbError),
-}
-
-impl From<DbError> for Fail {
-    fn from(e: DbError) -> Self {
-        Fail::Db(e)
-    }
-}
-
-impl From<StoreError> for Fail {
-    fn from(e: StoreError) -> Self {
-        Fail::Store(e)
-    }
-}
-
-type Step<T> = Result<T, Fail>;
-
-/// The `user:password@` part of a connection string, if any.
-fn userinfo(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map_or(url, |(_, r)| r);
-    let authority = rest.split(['/', '?']).next().unwrap_or(rest);
-    authority
-        .rsplit_once('@')
-        .map(|(info, _)| info.to_string())
-        .filter(|s| !s.is_empty())
-}
-
-/// A connection string with its credentials taken out, for sentences.
-fn without_credentials(url: &str) -> String {
-    match userinfo(url) {
-        Some(info) => url.replacen(&format!("{info}@"), "", 1),
-        None => url.to_string(),
-    }
-}
-
-fn oid(id: &str) -> Result<ObjectId, StoreError> {
-    ObjectId::parse_str(id).map_err(|e| {
-        StoreError::Corrupt(format!(
-            "{id} is not an ObjectId ({e}); ids are 24 hex digits"
-        ))
-    })
-}
-
-fn date(t: &Timestamp) -> BsonDate {
-    BsonDate::from_millis(t.timestamp_millis())
-}
-
-fn opt_date(t: &Option<Timestamp>) -> Bson {
-    t.as_ref().map_or(Bson::Null, |t| Bson::DateTime(date(t)))
-}
-
-fn opt_str(s: &Option<String>) -> Bson {
-    s.as_ref().map_or(Bson::Null, |s| Bson::String(s.clone()))
-}
-
-/// The stored document of a new (active) event.
-fn event_doc(event: &NewEvent) -> Result<Document, StoreError> {
-    Ok(doc! {
-        "_id": oid(event.id.as_str())?,
-        "title": &event.title,
-        "description": opt_str(&event.description),
-        "category": &event.category,
-        "creator_id": oid(event.creator_id.as_str())?,
-        "location": point(&event.location),
-        "address": opt_str(&event.address),
-        "status": "active",
-        "room": {
-            "daily_room_name": opt_str(&event.daily_room_name),
-            "daily_room_url": opt_str(&event.daily_room_url),
-            "current_participants": 0_i64,
-        },
-        "starts_at": opt_date(&event.starts_at),
-        "ends_at": opt_date(&event.ends_at),
-        "created_at": date(&event.created_at),
-        "ended_at": Bson::Null,
-    })
-}
-
-fn point(c: &Coordinates) -> Document {
-    doc! { "type": "Point", "coordinates": [c.lng(), c.lat()] }
-}
-
-/// Counts are stored as 64-bit integers.
-fn count(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
-}
-
-/// `limit` for the driver, where 0 would mean "no limit".
-fn limit_of(limit: u32) -> i64 {
-    i64::from(limit)
-}
-
-/// A regular expression that matches `text` literally (PCRE and Python `re` alike).
-/// The filter of a history page starting after `before` in the newest-first order of
-/// `field`, then `_id` (the order both history reads sort by).
-fn page_start(field: &str, before: Before) -> Result<Document, StoreError> {
-    let at = date(&before.at);
-    Ok(match before.id {
-        None => doc! { field: { "$lt": at } },
-        Some(id) => doc! { "$or": [
-            { field: { "$lt": at } },
-            { field: at, "_id": { "$lt": oid(&id)? } },
-        ] },
-    })
-}
-
-fn literal_regex(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() * 2);
-    for ch in text.chars() {
-        if "\\^$.|?*+()[]{}".contains(ch) {
-            out.push('\\');
-        }
-        out.push(ch);
-    }
-    out
-}
-
-/// Reads typed fields out of a stored document, with sentences for damaged ones.
-struct Reader<'a> {
-    doc: &'a Document,
-    collection: &'static str,
-    shown: &'a str,
-}
-
-impl<'a> Reader<'a> {
-    fn bad(&self, field: &str, what: &str) -> StoreError {
-        let id = match self.doc.get("_id") {
-            Some(Bson::ObjectId(o)) => o.to_hex(),
-            Some(other) => other.to_string(),
-            None => "without _id".into(),
-        };
-        StoreError::Corrupt(format!(
-            "the MongoDB {} holds a {} document {id} whose field {field} {what}; it was changed \
-             by hand or by another program",
-            self.shown, self.collection
-        ))
-    }
-
-    fn get(&self, field: &str) -> Option<&'a Bson> {
-        let mut parts = field.split('.');
-        let first = parts.next()?;
-        let mut v = self.doc.get(first)?;
-        for p in parts {
-            v = v.as_document()?.get(p)?;
-        }
-        match v {
-            Bson::Null => None,
-            v => Some(v),
-        }
-    }
-
-    fn hex(&self, field: &str) -> Result<String, StoreError> {
-        match self.get(field) {
-            Some(Bson::ObjectId(o)) => Ok(o.to_hex()),
-            Some(Bson::String(s)) if ObjectId::parse_str(s).is_ok() => Ok(s.to_ascii_lowercase()),
-            Some(_) => Err(self.bad(field, "is not an ObjectId")),
-            None => Err(self.bad(field, "is missing")),
-        }
-    }
-
-    fn id<T: std::str::FromStr<Err = citypulse::ids::InvalidId>>(
-        &self,
-        field: &str,
-    ) -> Result<T, StoreError> {
-        self.hex(field)?
-            .parse()
-            .map_err(|e| self.bad(field, &format!("is not an id ({e})")))
-    }
-
-    fn opt_id<T: std::str::FromStr<Err = citypulse::ids::InvalidId>>(
-        &self,
-        field: &str,
-    ) -> Result<Option<T>, StoreError> {
-        match self.get(field) {
-            None => Ok(None),
-            Some(_) => self.id(field).map(Some),
-        }
-    }
-
-    fn string(&self, field: &str) -> Result<String, StoreError> {
-        match self.get(field) {
-            Some(Bson::String(s)) => Ok(s.clone()),
-            Some(_) => Err(self.bad(field, "is not a string")),
-            None => Err(self.bad(field, "is missing")),
-        }
-    }
-
-    fn opt_string(&self, field: &str) -> Result<Option<String>, StoreError> {
-        match self.get(field) {
-            None => Ok(None),
-            Some(_) => self.string(field).map(Some),
-        }
-    }
-
-    fn time(&self, field: &str) -> Result<Timestamp, StoreError> {
-        match self.get(field) {
-            Some(Bson::DateTime(d)) => {
-                chrono::DateTime::from_timestamp_millis(d.timestamp_millis())
-                    .ok_or_else(|| self.bad(field, "is out of range"))
-            }
-            Some(_) => Err(self.bad(field, "is not a date")),
-            None => Err(self.bad(field, "is missing")),
-        }
-    }
-
-    fn opt_time(&self, field: &str) -> Result<Option<Timestamp>, StoreError> {
-        match self.get(field) {
-            None => Ok(None),
-            Some(_) => self.time(field).map(Some),
-        }
-    }
-
-    fn int(&self, field: &str) -> Result<i64, StoreError> {
-        match self.get(field) {
-            Some(Bson::Int32(n)) => Ok(i64::from(*n)),
-            Some(Bson::Int64(n)) => Ok(*n),
-            Some(Bson::Double(f)) if f.fract() == 0.0 && f.is_finite() => Ok(*f as i64),
-            Some(_) => Err(self.bad(field, "is not an integer")),
-            None => Err(self.bad(field, "is missing")),
-        }
-    }
-
-    /// A counter; missing means 0 (documents written by the original backend).
-    fn counter(&self, field: &str) -> Result<u64, StoreError> {
-        match self.get(field) {
-            None => Ok(0),
-            Some(_) => Ok(u64::try_from(self.int(field)?.max(0)).unwrap_or(0)),
-        }
-    }
-
-    fn float(&self, field: &str) -> Result<f64, StoreError> {
-        match self.get(field) {
-            Some(Bson::Double(f)) => Ok(*f),
-            Some(Bson::Int32(n)) => Ok(f64::from(*n)),
-            Some(Bson::Int64(n)) => Ok(*n as f64),
-            Some(_) => Err(self.bad(field, "is not a number")),
-            None => Err(self.bad(field, "is missing")),
-        }
-    }
-
-    fn boolean(&self, field: &str) -> Result<bool, StoreError> {
-        match self.get(field) {
-            Some(Bson::Boolean(b)) => Ok(*b),
-            Some(_) => Err(self.bad(field, "is not a boolean")),
-            None => Err(self.bad(field, "is missing")),
-        }
-    }
-
-    fn coordinates(&self, field: &str) -> Result<Option<Coordinates>, StoreError> {
-        let Some(v) = self.get(field) else {
-            return Ok(None);
-        };
-        let pair = v
-            .as_document()
-            .and_then(|d| d.get_array("coordinates").ok())
-            .ok_or_else(|| self.bad(field, "is not a GeoJSON point"))?;
-        let num = |b: Option<&Bson>| match b {
-            Some(Bson::Double(f)) => Some(*f),
-            Some(Bson::Int32(n)) => Some(f64::from(*n)),
-            Some(Bson::Int64(n)) => Some(*n as f64),
-            _ => None,
-        };
-        match (num(pair.first()), num(pair.get(1)), pair.len()) {
-            (Some(lng), Some(lat), 2) => Coordinates::new(lng, lat)
-                .map(Some)
-                .map_err(|e| self.bad(field, &format!("is not a valid position ({e})"))),
-            _ => Err(self.bad(field, "is not a [longitude, latitude] pair")),
-        }
-    }
-
-    fn rarity(&self, field: &str) -> Result<Rarity, StoreError> {
-        let s = self.string(field)?;
-        Rarity::parse(&s).ok_or_else(|| self.bad(field, &format!("holds {s:?}, not a rarity")))
-    }
-}
-
-/// Every index, by collection: (collection, keys, unique, sparse, TTL).
-fn index_plan() -> Vec<(&'static str, Document, IndexOptions)> {
-    let plain = IndexOptions::default;
-    let unique = || IndexOptions::builder().unique(true).build();
-    vec![
-        // users: the original's unique phone and 2dsphere location.
-        ("users", doc! { "phone": 1 }, unique()),
-        ("users", doc! { "current_location": "2dsphere" }, plain()),
-        // Tokens are looked up by hash on every call; users of the original have none.
-        (
-            "users",
-            doc! { "token_hash": 1 },
-            IndexOptions::builder().unique(true).sparse(true).build(),
-        ),
-        ("users", doc! { "created_at": -1, "_id": -1 }, plain()),
-        // events: the original's 2dsphere location, plus drop candidates and creators.
-        ("events", doc! { "location": "2dsphere" }, plain()),
-        (
-            "events",
-            doc! { "status": 1, "room.current_participants": 1 },
-            plain(),
-        ),
-        ("events", doc! { "creator_id": 1 }, plain()),
-        // collectibles: the original's race-condition indexes (the claim filter) and
-        // the per-event listing and expiry sweep.
-        (
-            "collectibles",
-            doc! { "_id": 1, "claimed_by": 1, "is_active": 1, "expires_at": 1 },
-            plain(),
-        ),
-        (
-            "collectibles",
-            doc! { "event_id": 1, "is_active": 1, "dropped_at": -1 },
-            plain(),
-        ),
-        (
-            "collectibles",
-            doc! { "is_active": 1, "expires_at": 1 },
-            plain(),
-        ),
-        (
-            "collectibles",
-            doc! { "claim_pending": 1 },
-            IndexOptions::builder().sparse(true).build(),
-        ),
-        // user_collectibles: one row per collectible, listed per user newest first.
-        ("user_collectibles", doc! { "collectible_id": 1 }, unique()),
-        (
-            "user_collectibles",
-            doc! { "user_id": 1, "claimed_at": -1, "collectible_id": -1 },
-            plain(),
-        ),
-        ("user_collectibles", doc! { "event_id": 1 }, plain()),
-        // transcriptions and messages: pages of one event, newest first.
-        (
-            "transcriptions",
-            doc! { "event_id": 1, "created_at": -1, "_id": -1 },
-            plain(),
-        ),
-        (
-            "messages",
-            doc! { "event_id": 1, "timestamp": -1, "_id": -1 },
-            plain(),
-        ),
-        // presence and attendance.
-        (
-            "participants",
-            doc! { "event_id": 1, "user_id": 1 },
-            unique(),
-        ),
-        (
-            "participants",
-            doc! { "event_id": 1, "joined_at": 1, "user_id": 1 },
-            plain(),
-        ),
-        (
-            "participants",
-            doc! { "user_id": 1, "joined_at": 1 },
-            plain(),
-        ),
-        ("attendance", doc! { "event_id": 1, "user_id": 1 }, unique()),
-        // Presence across daemons: one lease per user and daemon, looked up by user.
-        // Queries check expires_at themselves; the TTL index only clears what crashed
-        // daemons left behind.
-        (
-            CONNECTION_LEASES,
-            doc! { "user_id": 1, "daemon": 1 },
-            unique(),
-        ),
-        (
-            CONNECTION_LEASES,
-            doc! { "expires_at": 1 },
-            IndexOptions::builder().expire_after(Duration::ZERO).build(),
-        ),
-        // The bus: envelopes expire on their own.
-        (
-            BROADCASTS,
-            doc! { "created_at": 1 },
-            IndexOptions::builder().expire_after(BROADCAST_TTL).build(),
-        ),
-    ]
-}
+use super::documents::{
+    count, date, event_doc, limit_of, literal_regex, oid, opt_date, opt_str, page_start, point,
+};
+use super::errors::{duplicate_index, is_duplicate, only_duplicates};
+use super::timeout::Effect;
+use super::{
+    durable_write_concern, Fail, MongoStore, Step, CONNECTION_LEASES, LEASES, RENEW_CHUNK,
+};
+use crate::store::{
+    Before, ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult,
+};
 
 impl MongoStore {
-    /// Connects to `url`, database `database`, learns whether the deployment has
-    /// transactions and creates every index (idempotent).
-    pub async fn connect(url: &str, database: &str) -> StoreResult<MongoStore> {
-        let info = userinfo(url);
-        let scrub = |msg: String| match &info {
-            Some(i) => msg.replace(i.as_str(), "<credentials>"),
-            None => msg,
-        };
-        let mut options = ClientOptions::parse(url).await.map_err(|e| {
-            StoreError::Unavailable(scrub(format!(
-                "MONGODB_URL ({}) is not a usable MongoDB connection string: {e}; it looks like \
-                 mongodb://host:27017 or mongodb+srv://user:password@cluster.example.net",
-                without_credentials(url)
-            )))
-        })?;
-        options
-            .server_selection_timeout
-            .get_or_insert(SELECTION_TIMEOUT);
-        options.connect_timeout.get_or_insert(SELECTION_TIMEOUT);
-        // An acknowledged write must survive the loss of the primary and of its process:
-        // majority and journaled, unless MONGODB_URL asks for something else (`w=`,
-        // `journal=`), which the operator then owns.
-        options
-            .write_concern
-            .get_or_insert_with(durable_write_concern);
-        options.app_name.get_or_insert_with(|| "cpld".to_string());
-        let hosts = options
-            .hosts
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(",");
-        let shown = format!("database {database} at {hosts}");
-        let client = mongodb::Client::with_options(options).map_err(|e| {
-            StoreError::Unavailable(scrub(format!(
-                "the MongoDB {shown} cannot be used: {e}; check MONGODB_URL"
-            )))
-        })?;
-        let mut store = MongoStore {
-            db: client.database(database),
-            client,
-            shown,
-            userinfo: info,
-            transactions: false,
-        };
-        let hello = store
-            .bounded("connect", Effect::Read, async {
-                store
-                    .db
-                    .run_command(doc! { "hello": 1 })
-                    .await
-                    .map_err(|e| store.db_error("connect", e))
-            })
-            .await?;
-        store.transactions =
-            hello.get_str("setName").is_ok() || hello.get_str("msg").ok() == Some("isdbgrid");
-        if !store.transactions {
-            tracing::warn!(
-                "the MongoDB {} is a standalone server without transactions: claims use the \
-                 repairable sequence, and events are ended/deleted step by step; use a replica \
-                 set for several daemons",
-                store.shown
-            );
-        }
-        store.ensure_indexes().await?;
-        if !store.transactions {
-            store.repair_claims().await?;
-        }
-        Ok(store)
-    }
-
-    /// Adds many events at once, for benchmarks and seeding: the documents `create_event`
-    /// writes, in one `insert_many`, and each creator's `events_created` moved once. Not
-    /// one transaction (a seed can be rerun with another seed); creators must exist.
-    pub async fn import_events(&self, events: Vec<NewEvent>) -> StoreResult<usize> {
-        let op = "import events";
-        let mut per_creator: std::collections::HashMap<String, i64> = Default::default();
-        let mut docs = Vec::with_capacity(events.len());
-        for event in &events {
-            docs.push(event_doc(event)?);
-            *per_creator.entry(event.creator_id.to_string()).or_default() += 1;
-        }
-        for creator in per_creator.keys() {
-            self.user_exists(creator, None)
-                .await
-                .map_err(|f| self.fail(op, f))?;
-        }
-        if !docs.is_empty() {
-            self.col("events")
-                .insert_many(docs)
-                .ordered(false)
-                .await
-                .map_err(|e| self.db_error(op, e))?;
-        }
-        for (creator, n) in per_creator {
-            self.col("users")
-                .update_one(
-                    doc! { "_id": oid(&creator)? },
-                    doc! { "$inc": { "stats.events_created": n } },
-                )
-                .await
-                .map_err(|e| self.db_error(op, e))?;
-        }
-        Ok(events.len())
-    }
-
-    /// `database NAME at HOSTS`.
-    pub fn shown(&self) -> &str {
-        &self.shown
-    }
-
-    /// Whether claims and event changes run in multi-document transactions.
-    pub fn has_transactions(&self) -> bool {
-        self.transactions
-    }
-
-    /// The database (for the bus and tests).
-    pub fn database(&self) -> &Database {
-        &self.db
-    }
-
-    /// Creates every index that is missing; the `collection.index` names ensured.
-    /// An equivalent index already there (perhaps under another name, made by the
-    /// original's script) is kept.
-    pub async fn ensure_indexes(&self) -> StoreResult<Vec<String>> {
-        let mut made = Vec::new();
-        for (collection, keys, options) in index_plan() {
-            let model = IndexModel::builder()
-                .keys(keys.clone())
-                .options(options)
-                .build();
-            match self.col(collection).create_index(model).await {
-                Ok(r) => made.push(format!("{collection}.{}", r.index_name)),
-                Err(e) if INDEX_EXISTS.contains(&command_code(&e).unwrap_or(0)) => {
-                    let name = index_name(&keys);
-                    tracing::debug!(
-                        "the MongoDB {} already has an index like {collection}.{name}; kept it: {e}",
-                        self.shown
-                    );
-                    made.push(format!("{collection}.{name}"));
-                }
-                Err(e) => return Err(self.db_error("create its indexes", e)),
-            }
-        }
-        Ok(made)
-    }
-
     /// Finishes claims that a daemon left half done (only without transactions: with them
     /// a claim is never half done). Idempotent; returns how many were finished.
     pub async fn repair_claims(&self) -> StoreResult<u64> {
@@ -726,123 +58,11 @@ impl MongoStore {
         Ok(n)
     }
 
-    fn col(&self, name: &str) -> Collection<Document> {
-        self.db.collection(name)
-    }
-
-    fn scrub(&self, msg: String) -> String {
-        match &self.userinfo {
-            Some(i) => msg.replace(i.as_str(), "<credentials>"),
-            None => msg,
-        }
-    }
-
-    /// A driver error as a sentence naming the database (never its credentials).
-    fn db_error(&self, op: &str, e: DbError) -> StoreError {
-        let shown = &self.shown;
-        let msg = match e.kind.as_ref() {
-            ErrorKind::ServerSelection { message, .. } => {
-                // The topology dump is long; the first server error says what matters.
-                let why = message
-                    .split("Error: ")
-                    .nth(1)
-                    .map(|s| s.split(", labels").next().unwrap_or(s).trim().to_string())
-                    .unwrap_or_else(|| message.clone());
-                format!(
-                    "the MongoDB {shown} is unreachable (no server answered within {}s while \
-                     trying to {op}: {why}); check MONGODB_URL and that the server is running",
-                    SELECTION_TIMEOUT.as_secs()
-                )
-            }
-            ErrorKind::Io(_)
-            | ErrorKind::ConnectionPoolCleared { .. }
-            | ErrorKind::DnsResolve { .. } => {
-                format!(
-                    "the MongoDB {shown} is unreachable (while trying to {op}: {e}); check \
-                     MONGODB_URL and that the server is running"
-                )
-            }
-            ErrorKind::Authentication { .. } => format!(
-                "the MongoDB {shown} refused cpld's credentials (while trying to {op}): {e}; \
-                 check the user and password in MONGODB_URL"
-            ),
-            ErrorKind::BsonDeserialization(_) | ErrorKind::BsonSerialization(_) => {
-                return StoreError::Corrupt(self.scrub(format!(
-                    "the MongoDB {shown} returned a document that cannot be read (while trying \
-                     to {op}): {e}"
-                )))
-            }
-            _ => format!("the MongoDB {shown} could not {op}: {e}; try again"),
-        };
-        StoreError::Unavailable(self.scrub(msg))
-    }
-
-    fn fail(&self, op: &str, f: Fail) -> StoreError {
-        match f {
-            Fail::Store(e) => e,
-            Fail::Db(e) => self.db_error(op, e),
-        }
-    }
-
-    /// Runs `body` in one transaction (majority write concern) when the deployment has
-    /// them, retrying on transient conflicts; on a standalone server, runs it as it is.
-    async fn txn<T, F>(&self, op: &'static str, mut body: F) -> StoreResult<T>
-    where
-        F: for<'s> FnMut(
-            &'s MongoStore,
-            &'s mut ClientSession,
-        ) -> futures_util::future::BoxFuture<'s, Step<T>>,
-    {
-        let mut attempt = 0u32;
-        let started = std::time::Instant::now();
-        loop {
-            attempt += 1;
-            let mut session = self
-                .client
-                .start_session()
-                .await
-                .map_err(|e| self.db_error(op, e))?;
-            if self.transactions {
-                session
-                    .start_transaction()
-                    .write_concern(durable_write_concern())
-                    .await
-                    .map_err(|e| self.db_error(op, e))?;
-            }
-            let out = body(self, &mut session).await;
-            if !self.transactions {
-                return out.map_err(|f| self.fail(op, f));
-            }
-            let err = match out {
-                Ok(v) => match commit(&mut session).await {
-                    Ok(()) => return Ok(v),
-                    Err(e) => e,
-                },
-                Err(Fail::Store(e)) => {
-                    let _ = session.abort_transaction().await;
-                    return Err(e);
-                }
-                Err(Fail::Db(e)) => {
-                    let _ = session.abort_transaction().await;
-                    e
-                }
-            };
-            // A transaction that lost a write conflict is retried whole: nothing of it
-            // was applied. An unreachable server is labelled transient too, but retrying
-            // would only hold the caller for minutes: that answers 503 at once.
-            if err.contains_label("TransientTransactionError")
-                && !unreachable(&err)
-                && attempt < TXN_ATTEMPTS
-                && started.elapsed() < TXN_DEADLINE
-            {
-                backoff(attempt).await;
-                continue;
-            }
-            return Err(self.db_error(op, err));
-        }
-    }
-
-    async fn user_exists(&self, id: &str, s: Option<&mut ClientSession>) -> Step<ObjectId> {
+    pub(super) async fn user_exists(
+        &self,
+        id: &str,
+        s: Option<&mut ClientSession>,
+    ) -> Step<ObjectId> {
         let o = oid(id)?;
         let users = self.col("users");
         let q = users
@@ -858,7 +78,11 @@ impl MongoStore {
     }
 
     /// An event's ObjectId and whether it is active, or NotFound.
-    async fn event_state(&self, id: &str, s: Option<&mut ClientSession>) -> Step<(ObjectId, bool)> {
+    pub(super) async fn event_state(
+        &self,
+        id: &str,
+        s: Option<&mut ClientSession>,
+    ) -> Step<(ObjectId, bool)> {
         let o = oid(id)?;
         let events = self.col("events");
         let q = events
@@ -872,116 +96,14 @@ impl MongoStore {
         Ok((o, d.get_str("status").ok() == Some("active")))
     }
 
-    fn reader<'a>(&'a self, doc: &'a Document, collection: &'static str) -> Reader<'a> {
-        Reader {
-            doc,
-            collection,
-            shown: &self.shown,
-        }
-    }
-
-    fn user_from(&self, d: &Document) -> Result<User, StoreError> {
-        let r = self.reader(d, "users");
-        Ok(User {
-            id: r.id("_id")?,
-            name: r.string("name")?,
-            phone: Some(r.string("phone")?),
-            stats: UserStats {
-                events_created: r.counter("stats.events_created")?,
-                events_attended: r.counter("stats.events_attended")?,
-                collectibles_count: r.counter("stats.collectibles_count")?,
-            },
-            created_at: r.time("created_at")?,
-        })
-    }
-
-    fn event_from(&self, d: &Document) -> Result<Event, StoreError> {
-        let r = self.reader(d, "events");
-        let status = match r.string("status")?.as_str() {
-            "active" => EventStatus::Active,
-            "ended" => EventStatus::Ended,
-            other => return Err(r.bad("status", &format!("holds {other:?}, not active/ended"))),
-        };
-        let location = r
-            .coordinates("location")?
-            .ok_or_else(|| r.bad("location", "is missing"))?;
-        let url = r.opt_string("room.daily_room_url")?;
-        Ok(Event {
-            id: r.id("_id")?,
-            title: r.string("title")?,
-            description: r.opt_string("description")?,
-            category: r.string("category")?,
-            creator_id: r.id("creator_id")?,
-            location: location.into(),
-            address: r.opt_string("address")?,
-            status,
-            room: EventRoom {
-                daily_room_name: r.opt_string("room.daily_room_name")?,
-                daily_room_url: url.clone(),
-                current_participants: r.counter("room.current_participants")?,
-            },
-            room_url: url,
-            starts_at: r.opt_time("starts_at")?,
-            ends_at: r.opt_time("ends_at")?,
-            created_at: r.time("created_at")?,
-            ended_at: r.opt_time("ended_at")?,
-        })
-    }
-
-    fn collectible_from(&self, d: &Document) -> Result<Collectible, StoreError> {
-        let r = self.reader(d, "collectibles");
-        Ok(Collectible {
-            id: r.id("_id")?,
-            event_id: r.id("event_id")?,
-            name: r.string("name")?,
-            rarity: r.rarity("rarity")?,
-            points: u32::try_from(r.int("points")?)
-                .map_err(|_| r.bad("points", "is out of range"))?,
-            dropped_at: r.time("dropped_at")?,
-            expires_at: r.time("expires_at")?,
-            claimed_by: r.opt_id("claimed_by")?,
-            claimed_at: r.opt_time("claimed_at")?,
-            is_active: r.boolean("is_active")?,
-        })
-    }
-
-    fn message_from(&self, d: &Document) -> Result<ChatMessage, StoreError> {
-        let r = self.reader(d, "messages");
-        Ok(ChatMessage {
-            id: r.id::<MessageId>("_id")?,
-            event_id: r.id("event_id")?,
-            user_id: r.id("user_id")?,
-            name: r.string("name")?,
-            message: r.string("message")?,
-            timestamp: r.time("timestamp")?,
-        })
-    }
-
-    fn transcription_from(&self, d: &Document) -> Result<Transcription, StoreError> {
-        let r = self.reader(d, "transcriptions");
-        let words = match d.get("words") {
-            None | Some(Bson::Null) => Vec::new(),
-            Some(w) => mongodb::bson::from_bson(w.clone())
-                .map_err(|e| r.bad("words", &format!("cannot be read ({e})")))?,
-        };
-        Ok(Transcription {
-            id: r.id::<TranscriptId>("_id")?,
-            event_id: r.id("event_id")?,
-            speaker_id: r.id("speaker_id")?,
-            text: r.string("text")?,
-            confidence: r.float("confidence")?,
-            start: r.float("start")?,
-            duration: r.float("duration")?,
-            words,
-            created_at: r.time("created_at")?,
-        })
-    }
-
-    async fn all(&self, cursor: mongodb::Cursor<Document>) -> Result<Vec<Document>, DbError> {
+    pub(super) async fn all(
+        &self,
+        cursor: mongodb::Cursor<Document>,
+    ) -> Result<Vec<Document>, DbError> {
         cursor.try_collect().await
     }
 
-    async fn load_event(
+    pub(super) async fn load_event(
         &self,
         o: ObjectId,
         id: &str,
@@ -1000,7 +122,7 @@ impl MongoStore {
     /// The idempotent tail of a claim without transactions: the inventory row under the
     /// collectible's own `_id`, the counter raised to the inventory's size, the marker
     /// removed. Running it twice changes nothing more.
-    async fn finish_claim(&self, c: &Collectible) -> Step<()> {
+    pub(super) async fn finish_claim(&self, c: &Collectible) -> Step<()> {
         let cid = oid(c.id.as_str())?;
         let Some(user) = &c.claimed_by else {
             return Ok(());
@@ -1045,7 +167,7 @@ impl MongoStore {
     }
 
     /// Why a claim that matched nothing lost: NotFound, AlreadyClaimed or Expired.
-    async fn claim_lost(&self, id: &str, cid: ObjectId) -> Step<ClaimOutcome> {
+    pub(super) async fn claim_lost(&self, id: &str, cid: ObjectId) -> Step<ClaimOutcome> {
         let d = self
             .col("collectibles")
             .find_one(doc! { "_id": cid })
@@ -1060,7 +182,7 @@ impl MongoStore {
 
     /// Takes one participant row out and lowers the room's count; false when there was
     /// no row.
-    async fn remove_participant(&self, event: ObjectId, user: ObjectId) -> Step<bool> {
+    pub(super) async fn remove_participant(&self, event: ObjectId, user: ObjectId) -> Step<bool> {
         let gone = self
             .col("participants")
             .delete_one(doc! { "event_id": event, "user_id": user })
@@ -1079,7 +201,7 @@ impl MongoStore {
 
     /// Creates `daemon`'s connection lease of `user` or moves its expiry. Two creations
     /// racing (hold and renewal) meet on the unique index: the loser updates instead.
-    async fn upsert_connection_lease(
+    pub(super) async fn upsert_connection_lease(
         &self,
         user: ObjectId,
         daemon: &str,
@@ -1102,7 +224,7 @@ impl MongoStore {
         }
     }
 
-    async fn nearby_candidates(
+    pub(super) async fn nearby_candidates(
         &self,
         center: Coordinates,
         reach_m: f64,
@@ -1134,105 +256,6 @@ impl MongoStore {
                 (d, server)
             })
             .collect())
-    }
-}
-
-/// Commits, retrying the commit alone when its outcome is unknown (the driver already
-/// retried once); a transient error goes back to the caller to retry the whole body.
-async fn commit(session: &mut ClientSession) -> Result<(), DbError> {
-    let mut tries = 0;
-    loop {
-        tries += 1;
-        match session.commit_transaction().await {
-            Ok(()) => return Ok(()),
-            Err(e) if e.contains_label("UnknownTransactionCommitResult") && tries < 3 => {
-                backoff(tries).await;
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
-/// Jittered, growing pause between transaction attempts (1 ms to ~50 ms), so conflicting
-/// claimers spread out instead of colliding again in lock step.
-async fn backoff(attempt: u32) {
-    use rand::Rng;
-    let cap = 2u64.saturating_pow(attempt.min(6)).min(50);
-    let ms = rand::thread_rng().gen_range(1..=cap.max(1));
-    tokio::time::sleep(Duration::from_millis(ms)).await;
-}
-
-/// MongoDB's default name of an index on `keys` (`event_id_1_timestamp_-1`).
-fn index_name(keys: &Document) -> String {
-    keys.iter()
-        .map(|(k, v)| match v {
-            Bson::String(s) => format!("{k}_{s}"),
-            other => format!("{k}_{other}"),
-        })
-        .collect::<Vec<_>>()
-        .join("_")
-}
-
-/// Whether the error says the server cannot be reached (rather than refused something).
-fn unreachable(e: &DbError) -> bool {
-    matches!(
-        e.kind.as_ref(),
-        ErrorKind::ServerSelection { .. }
-            | ErrorKind::Io(_)
-            | ErrorKind::ConnectionPoolCleared { .. }
-            | ErrorKind::DnsResolve { .. }
-    )
-}
-
-/// The server's error code of a command or write error.
-fn command_code(e: &DbError) -> Option<i32> {
-    match e.kind.as_ref() {
-        ErrorKind::Command(c) => Some(c.code),
-        ErrorKind::Write(WriteFailure::WriteError(w)) => Some(w.code),
-        ErrorKind::InsertMany(m) => m
-            .write_errors
-            .as_ref()
-            .and_then(|w| w.first())
-            .map(|w| w.code),
-        _ => None,
-    }
-}
-
-/// The index a duplicate-key error names (`phone_1`, `_id_`, ...), if it is one.
-fn duplicate_index(e: &DbError) -> Option<String> {
-    if command_code(e) != Some(DUPLICATE_KEY) {
-        return None;
-    }
-    let message = match e.kind.as_ref() {
-        ErrorKind::Command(c) => c.message.clone(),
-        ErrorKind::Write(WriteFailure::WriteError(w)) => w.message.clone(),
-        _ => e.to_string(),
-    };
-    Some(
-        message
-            .split("index: ")
-            .nth(1)
-            .and_then(|s| s.split_whitespace().next())
-            .unwrap_or("")
-            .to_string(),
-    )
-}
-
-fn is_duplicate(e: &DbError) -> bool {
-    command_code(e) == Some(DUPLICATE_KEY)
-}
-
-/// Whether an unordered `insert_many` failed only because some documents were there
-/// already.
-fn only_duplicates(e: &DbError) -> bool {
-    match e.kind.as_ref() {
-        ErrorKind::InsertMany(m) => {
-            m.write_concern_error.is_none()
-                && m.write_errors
-                    .as_ref()
-                    .is_some_and(|w| w.iter().all(|w| w.code == DUPLICATE_KEY))
-        }
-        _ => is_duplicate(e),
     }
 }
 
@@ -1934,7 +957,7 @@ impl Store for MongoStore {
     ) -> StoreResult<()> {
         self.bounded("hold a connection lease", Effect::Write, async {
             let step = async {
-                let expires = date(&super::lease_expiry(now, ttl));
+                let expires = date(&crate::store::lease_expiry(now, ttl));
                 self.upsert_connection_lease(oid(user.as_str())?, daemon, expires)
                     .await
             };
@@ -1954,7 +977,7 @@ impl Store for MongoStore {
         // Many users make many commands ([`RENEW_CHUNK`] each): the long limit.
         self.bounded("renew connection leases", Effect::Long, async {
             let step = async {
-                let expires = date(&super::lease_expiry(now, ttl));
+                let expires = date(&crate::store::lease_expiry(now, ttl));
                 let leases = self.col(CONNECTION_LEASES);
                 for chunk in users.chunks(RENEW_CHUNK) {
                     let ids = chunk
@@ -2040,7 +1063,7 @@ impl Store for MongoStore {
             };
             let take = doc! { "$set": {
                 "holder": holder,
-                "expires_at": date(&super::lease_expiry(now, ttl)),
+                "expires_at": date(&crate::store::lease_expiry(now, ttl)),
             } };
             match self
                 .col(LEASES)
@@ -2255,10 +1278,10 @@ impl Store for MongoStore {
                 .await
                 .map_err(|f| self.fail(op, f))?;
             let cid = oid(id.as_str())?;
-            // The single-winner rule (API.md "Exactly one claim wins"): the filter matches only
-            // an unclaimed, active, unexpired collectible, and findOneAndUpdate is atomic on one
-            // document, so of any number of concurrent claimers, on any number of daemons,
-            // exactly one matches.
+            // The single-winner rule (docs/API.md: "Exactly one claim of a collectible
+            // wins"): the filter matches only an unclaimed, active, unexpired collectible,
+            // and findOneAndUpdate is atomic on one document, so of any number of concurrent
+            // claimers, on any number of daemons, exactly one matches.
             let filter = doc! {
                 "_id": cid,
                 "claimed_by": Bson::Null,
@@ -2443,97 +1466,5 @@ impl Store for MongoStore {
                 .map_err(|f| self.fail("read transcript segments", f))
         })
         .await
-    }
-}
-
-/// What a bounded operation is, for its limit and for what its timeout means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Effect {
-    /// Changes nothing: cut off, it simply did not happen.
-    Read,
-    /// One write (or a few idempotent ones): cut off, it may still be applied.
-    Write,
-    /// A transaction that may retry write conflicts for up to [`TXN_DEADLINE`], or a batch
-    /// of many writes: the long limit, [`LONG_OPERATION_TIMEOUT`].
-    Long,
-}
-
-/// Why every operation is bounded here rather than by the driver: the `mongodb` crate
-/// (3.x; so far 3.9) has no socket timeout (`socketTimeoutMS` is refused) and no
-/// client-side operation timeout (`timeoutMS`), and [`SELECTION_TIMEOUT`] only covers
-/// finding a server. A server that accepts connections but does not answer (overloaded,
-/// stuck on a lock, frozen) would hold a request until the driver's heartbeat gives up on
-/// the server, and for ever if its heartbeats are still answered. The limit is taken over
-/// the whole operation (every round trip and retry of it), so a caller waits at most that
-/// long.
-///
-/// Cutting an operation off drops the driver's future, which is safe: a connection
-/// returned to the pool in the middle of a command is closed, not reused, and a session
-/// dropped in the middle of a transaction is aborted by the driver (and by the server
-/// after its transaction lifetime).
-impl MongoStore {
-    /// Runs `work` (the operation `op`, words for a sentence) within its limit; past it,
-    /// `Unavailable` with a sentence naming the database, the limit and, for a write,
-    /// that it may still be applied.
-    async fn bounded<T>(
-        &self,
-        op: &str,
-        effect: Effect,
-        work: impl std::future::Future<Output = StoreResult<T>>,
-    ) -> StoreResult<T> {
-        let limit = match effect {
-            Effect::Read | Effect::Write => OPERATION_TIMEOUT,
-            Effect::Long => LONG_OPERATION_TIMEOUT,
-        };
-        match tokio::time::timeout(limit, work).await {
-            Ok(out) => out,
-            Err(_) => {
-                // A write sent before the cut-off reaches the server anyway and is
-                // applied when the server catches up; a transaction whose commit was
-                // sent may commit. Nothing here can tell, so the sentence says so.
-                let after = match effect {
-                    Effect::Read => "",
-                    Effect::Write | Effect::Long => {
-                        ", and whether the change was made after all before repeating it (a \
-                         write cut off this way may still be applied)"
-                    }
-                };
-                tracing::warn!(
-                    "the MongoDB {} did not answer within {} s while trying to {op}",
-                    self.shown,
-                    limit.as_secs()
-                );
-                Err(StoreError::Unavailable(format!(
-                    "the MongoDB {} did not answer within {} s (while trying to {op}); check \
-                     that the server is healthy and not overloaded{after}",
-                    self.shown,
-                    limit.as_secs()
-                )))
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn credentials_never_reach_a_sentence() {
-        let url = "mongodb+srv://alice:s3cr%40t@cluster0.example.net/?retryWrites=true";
-        assert_eq!(userinfo(url).as_deref(), Some("alice:s3cr%40t"));
-        assert_eq!(
-            without_credentials(url),
-            "mongodb+srv://cluster0.example.net/?retryWrites=true"
-        );
-        assert_eq!(userinfo("mongodb://127.0.0.1:27017/?replicaSet=rs0"), None);
-        assert_eq!(userinfo("mongodb://h/db?x=a@b"), None);
-    }
-
-    #[test]
-    fn regex_takes_the_query_literally() {
-        assert_eq!(literal_regex("100%"), "100%");
-        assert_eq!(literal_regex("a.b*(c)"), "a\\.b\\*\\(c\\)");
-        assert_eq!(literal_regex("está"), "está");
     }
 }
