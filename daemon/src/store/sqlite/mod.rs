@@ -179,7 +179,7 @@ fn sql_error(db: &str, access: Access, op: &str, e: &rusqlite::Error) -> StoreEr
         E::FromSqlConversionFailure(..)
         | E::InvalidColumnType(..)
         | E::IntegralValueOutOfRange(..)
-        | E::Utf8Error(_) => StoreError::Corrupt(format!(
+        | E::Utf8Error(..) => StoreError::Corrupt(format!(
             "the SQLite database at {db} holds a value that cannot be read (while trying to \
              {op}): {e}; it was changed by hand or by another program"
         )),
