@@ -25,7 +25,7 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StoreError> {
     if let Some(url) = &config.mongodb_url {
         let store = MongoStore::connect(url.expose(), &config.database_name).await?;
         // Served bounded: a server that stops answering costs a request a 503, not a hang.
-        return Ok(Arc::new(store.bounded_store()));
+        return Ok(Arc::new(store));
     }
     if let Some(dir) = config.db_path.parent() {
         if !dir.as_os_str().is_empty() {

@@ -1,0 +1,934 @@
+//! The [`Store`] operations of [`SqliteStore`]: each reads on a reader connection
+//! ([`SqliteStore::read`]) or queues a write for the writer thread
+//! ([`SqliteStore::write`]), near-me queries answer from the in-memory index.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use citypulse::geo::Coordinates;
+use citypulse::ids::{CollectibleId, EventId, UserId};
+use citypulse::model::{
+    ChatMessage, Collectible, Event, EventRoom, NearbyEvent, Participant, Transcription, User,
+    UserCollectible, UserStats,
+};
+use citypulse::time::Timestamp;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use super::rows::{
+    collectible_row, coords_at, ensure_user, event_state, id_at, like_pattern, load_collectible,
+    load_event, load_user, message_row, ms, page_start, rarity_at, transcription_row, ts_at,
+    user_row, COLLECTIBLE_COLS, MESSAGE_COLS, TRANSCRIPTION_COLS, USER_COLS,
+};
+use super::writer::{reindex, IndexChange};
+use super::{unique_violation, SqliteStore, Step};
+use crate::store::{
+    Before, ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult,
+};
+
+/// Inserts an event row and its R*Tree entry; its `seq`.
+pub(super) fn insert_event(c: &Connection, event: &NewEvent) -> Step<i64> {
+    let inserted = c
+        .prepare_cached(
+            "INSERT INTO events (id, title, description, category, creator_id, lng, lat, \
+             address, status, daily_room_name, daily_room_url, current_participants, \
+             starts_at, ends_at, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'active', ?9, ?10, 0, ?11, ?12, ?13)",
+        )?
+        .execute(params![
+            event.id.as_str(),
+            event.title,
+            event.description,
+            event.category,
+            event.creator_id.as_str(),
+            event.location.lng(),
+            event.location.lat(),
+            event.address,
+            event.daily_room_name,
+            event.daily_room_url,
+            event.starts_at.as_ref().map(ms),
+            event.ends_at.as_ref().map(ms),
+            ms(&event.created_at),
+        ]);
+    match inserted {
+        Ok(_) => {}
+        Err(e) if unique_violation(&e) == Some("events.id") => {
+            return Err(StoreError::Conflict(format!("event {} already exists", event.id)).into())
+        }
+        Err(e) => return Err(e.into()),
+    }
+    let seq = c.last_insert_rowid();
+    c.prepare_cached(
+        "INSERT INTO event_locations (id, min_lng, max_lng, min_lat, max_lat) \
+         VALUES (?1, ?2, ?2, ?3, ?3)",
+    )?
+    .execute(params![seq, event.location.lng(), event.location.lat()])?;
+    Ok(seq)
+}
+
+/// Creates `daemon`'s connection lease of `user` or moves its expiry to `expires_ms`.
+pub(super) fn upsert_connection_lease(
+    c: &Connection,
+    user: &str,
+    daemon: &str,
+    expires_ms: i64,
+) -> Step<()> {
+    c.prepare_cached(
+        "INSERT INTO connection_leases (user_id, daemon, expires_at) VALUES (?1, ?2, ?3) \
+         ON CONFLICT (user_id, daemon) DO UPDATE SET expires_at = excluded.expires_at",
+    )?
+    .execute(params![user, daemon, expires_ms])?;
+    Ok(())
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn flush(&self) -> StoreResult<()> {
+        let db = Arc::clone(&self.db);
+        tokio::task::spawn_blocking(move || db.flush_locations())
+            .await
+            .map_err(|e| self.db.join_error("store locations", &e))?
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.read("answer a ping", |c| {
+            c.prepare_cached("SELECT 1")?.query_row([], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
+    }
+
+    // ---- users ----
+
+    async fn create_user(&self, user: NewUser) -> StoreResult<User> {
+        self.write("register a user", move |c| {
+            let inserted = c
+                .prepare_cached(
+                    "INSERT INTO users (id, phone, name, token_hash, created_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?
+                .execute(params![
+                    user.id.as_str(),
+                    user.phone,
+                    user.name,
+                    user.token_hash,
+                    ms(&user.created_at)
+                ]);
+            if let Err(e) = inserted {
+                return Err(match unique_violation(&e) {
+                    Some("users.phone") => StoreError::Conflict(format!(
+                        "phone {} is already registered; log in with its token or use another number",
+                        user.phone
+                    ))
+                    .into(),
+                    Some("users.id") => {
+                        StoreError::Conflict(format!("user {} already exists", user.id)).into()
+                    }
+                    Some("users.token_hash") => StoreError::Conflict(
+                        "that token is already in use; register again for a new one".into(),
+                    )
+                    .into(),
+                    _ => e.into(),
+                });
+            }
+            Ok(User {
+                id: user.id,
+                name: user.name,
+                phone: Some(user.phone),
+                stats: UserStats::default(),
+                created_at: user.created_at,
+            })
+        })
+        .await
+    }
+
+    async fn user(&self, id: &UserId) -> StoreResult<User> {
+        let id = id.to_string();
+        self.read("read a user", move |c| load_user(c, &id)).await
+    }
+
+    async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>> {
+        let token_hash = token_hash.to_string();
+        self.read("look up a token", move |c| {
+            Ok(c.prepare_cached(&format!(
+                "SELECT {USER_COLS} FROM users WHERE token_hash = ?1"
+            ))?
+            .query_row([token_hash], user_row)
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn list_users(&self, limit: u32) -> StoreResult<Vec<User>> {
+        self.read("list users", move |c| {
+            Ok(c.prepare_cached(&format!(
+                "SELECT {USER_COLS} FROM users ORDER BY created_at DESC, id DESC LIMIT ?1"
+            ))?
+            .query_map([i64::from(limit)], user_row)?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn set_token_hash(&self, id: &UserId, token_hash: &str) -> StoreResult<()> {
+        let id = id.to_string();
+        let token_hash = token_hash.to_string();
+        self.write("replace a token", move |c| {
+            let changed = c
+                .prepare_cached("UPDATE users SET token_hash = ?1 WHERE id = ?2")?
+                .execute([&token_hash, &id]);
+            match changed {
+                Ok(0) => Err(StoreError::not_found(UserId::KIND, &id).into()),
+                Ok(_) => Ok(()),
+                Err(e) if unique_violation(&e) == Some("users.token_hash") => Err(
+                    StoreError::Conflict("that token is already in use; ask for a new one".into())
+                        .into(),
+                ),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
+    }
+
+    async fn set_location(&self, id: &UserId, at: Coordinates, when: Timestamp) -> StoreResult<()> {
+        // Positions are buffered and written together every LOCATION_FLUSH (a crash loses
+        // at most that much movement); the user must exist now, as for any other write.
+        let key = id.to_string();
+        let bytes = crate::store::compact::id_bytes(&key);
+        let known = bytes.is_some_and(|b| {
+            self.db
+                .known_users
+                .read()
+                .is_ok_and(|known| known.contains(&b))
+        });
+        if !known {
+            let check = key.clone();
+            self.read("store a location", move |c| ensure_user(c, &check))
+                .await?;
+            if let (Some(b), Ok(mut known)) = (bytes, self.db.known_users.write()) {
+                known.insert(b);
+            }
+        }
+        self.db
+            .locations
+            .lock()
+            .map_err(|_| self.db.poisoned("location buffer"))?
+            .insert(key, (at.lng(), at.lat(), ms(&when)));
+        Ok(())
+    }
+
+    async fn user_location(&self, id: &UserId) -> StoreResult<Option<Coordinates>> {
+        let id = id.to_string();
+        let buffered = self
+            .db
+            .locations
+            .lock()
+            .map_err(|_| self.db.poisoned("location buffer"))?
+            .get(&id)
+            .copied();
+        if let Some((lng, lat, _)) = buffered {
+            return Coordinates::new(lng, lat)
+                .map(Some)
+                .map_err(|e| StoreError::Corrupt(e.to_string()));
+        }
+        self.read("read a location", move |c| {
+            let found = c
+                .prepare_cached(
+                    "SELECT lng IS NOT NULL AND lat IS NOT NULL, lng, lat FROM users WHERE id = ?1",
+                )?
+                .query_row([&id], |r| {
+                    if r.get::<_, bool>(0)? {
+                        coords_at(r, 1, 2).map(Some)
+                    } else {
+                        Ok(None)
+                    }
+                })
+                .optional()?;
+            found.ok_or_else(|| StoreError::not_found(UserId::KIND, &id).into())
+        })
+        .await
+    }
+
+    async fn user_collectibles(&self, id: &UserId) -> StoreResult<Vec<UserCollectible>> {
+        let id = id.to_string();
+        self.read("read an inventory", move |c| {
+            ensure_user(c, &id)?;
+            Ok(c.prepare_cached(
+                "SELECT collectible_id, name, rarity, points, event_id, claimed_at \
+                 FROM user_collectibles WHERE user_id = ?1 \
+                 ORDER BY claimed_at DESC, collectible_id DESC",
+            )?
+            .query_map([&id], |r| {
+                Ok(UserCollectible {
+                    collectible_id: id_at(r, 0)?,
+                    name: r.get(1)?,
+                    rarity: rarity_at(r, 2)?,
+                    points: r.get(3)?,
+                    event_id: id_at(r, 4)?,
+                    claimed_at: ts_at(r, 5)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    // ---- events ----
+
+    async fn create_event(&self, event: NewEvent) -> StoreResult<Event> {
+        self.write_indexed("create an event", move |c| {
+            let creator = event.creator_id.to_string();
+            let counted = c
+                .prepare_cached(
+                    "UPDATE users SET events_created = events_created + 1 WHERE id = ?1",
+                )?
+                .execute([&creator])?;
+            if counted == 0 {
+                return Err(StoreError::not_found(UserId::KIND, &creator).into());
+            }
+            let seq = insert_event(c, &event)?;
+            let created = load_event(c, event.id.as_str())?;
+            Ok((
+                created.clone(),
+                vec![IndexChange::Put(seq, Box::new(created))],
+            ))
+        })
+        .await
+    }
+
+    async fn event(&self, id: &EventId) -> StoreResult<Event> {
+        let id = id.to_string();
+        self.read("read an event", move |c| load_event(c, &id))
+            .await
+    }
+
+    async fn events_near(
+        &self,
+        center: Coordinates,
+        max_distance_m: f64,
+        limit: u32,
+        category: Option<&str>,
+    ) -> StoreResult<Vec<NearbyEvent>> {
+        if limit == 0 || max_distance_m.is_nan() || max_distance_m < 0.0 {
+            return Ok(Vec::new());
+        }
+        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+        // The index walk touches only the nearest events (cost grows with the answer) and
+        // holds their committed rows, so the query never waits for the database; the
+        // exact distance then makes the final cut and order.
+        let mut found: Vec<NearbyEvent> = {
+            let index = self
+                .db
+                .spatial
+                .read()
+                .map_err(|_| self.db.poisoned("spatial index"))?;
+            index
+                .nearest(&center, max_distance_m, limit, category)
+                .into_iter()
+                .filter_map(|seq| index.get(seq)?.to_event())
+                .map(|event| NearbyEvent {
+                    distance_m: center.distance_m(&event.location.coordinates),
+                    event,
+                })
+                .filter(|n| n.distance_m <= max_distance_m)
+                .collect()
+        };
+        found.sort_by(|a, b| {
+            a.distance_m
+                .total_cmp(&b.distance_m)
+                .then_with(|| a.event.id.cmp(&b.event.id))
+        });
+        found.truncate(limit);
+        Ok(found)
+    }
+
+    async fn set_event_room(&self, id: &EventId, room: &EventRoom) -> StoreResult<()> {
+        let id = id.to_string();
+        let room = room.clone();
+        self.write_indexed("record a video room", move |c| {
+            let (seq, _) = event_state(c, &id)?;
+            c.prepare_cached(
+                "UPDATE events SET daily_room_name = ?1, daily_room_url = ?2 WHERE seq = ?3",
+            )?
+            .execute(params![room.daily_room_name, room.daily_room_url, seq])?;
+            Ok(((), vec![reindex(c, seq)?]))
+        })
+        .await
+    }
+
+    async fn delete_event(&self, id: &EventId) -> StoreResult<()> {
+        let id = id.to_string();
+        self.write_indexed("delete an event", move |c| {
+            let (seq, _) = event_state(c, &id)?;
+            // Undo every counter the event moved, then remove everything that points at it.
+            c.prepare_cached(
+                "UPDATE users SET events_created = MAX(events_created - 1, 0) \
+                 WHERE id = (SELECT creator_id FROM events WHERE seq = ?1)",
+            )?
+            .execute([seq])?;
+            c.prepare_cached(
+                "UPDATE users SET events_attended = MAX(events_attended - 1, 0) \
+                 WHERE id IN (SELECT user_id FROM attendance WHERE event_id = ?1)",
+            )?
+            .execute([&id])?;
+            c.prepare_cached(
+                "UPDATE users SET collectibles_count = MAX(collectibles_count - \
+                     (SELECT COUNT(*) FROM user_collectibles AS uc \
+                      WHERE uc.user_id = users.id AND uc.event_id = ?1), 0) \
+                 WHERE id IN (SELECT user_id FROM user_collectibles WHERE event_id = ?1)",
+            )?
+            .execute([&id])?;
+            for sql in [
+                "DELETE FROM user_collectibles WHERE event_id = ?1",
+                "DELETE FROM collectibles WHERE event_id = ?1",
+                "DELETE FROM participants WHERE event_id = ?1",
+                "DELETE FROM attendance WHERE event_id = ?1",
+                "DELETE FROM messages WHERE event_id = ?1",
+                "DELETE FROM transcriptions WHERE event_id = ?1",
+            ] {
+                c.prepare_cached(sql)?.execute([&id])?;
+            }
+            c.prepare_cached("DELETE FROM event_locations WHERE id = ?1")?
+                .execute([seq])?;
+            c.prepare_cached("DELETE FROM events WHERE seq = ?1")?
+                .execute([seq])?;
+            Ok(((), vec![IndexChange::Remove(seq)]))
+        })
+        .await
+    }
+
+    async fn end_event(&self, id: &EventId, when: Timestamp) -> StoreResult<(Event, Vec<UserId>)> {
+        let id = id.to_string();
+        self.write_indexed("end an event", move |c| {
+            let (seq, active) = event_state(c, &id)?;
+            if !active {
+                return Err(StoreError::Conflict(format!("event {id} has already ended")).into());
+            }
+            c.prepare_cached(
+                "UPDATE events SET status = 'ended', ended_at = ?1, current_participants = 0 \
+                 WHERE seq = ?2",
+            )?
+            .execute(params![ms(&when), seq])?;
+            c.prepare_cached(
+                "UPDATE collectibles SET is_active = 0 WHERE event_id = ?1 AND is_active = 1",
+            )?
+            .execute([&id])?;
+            let left: Vec<UserId> = c
+                .prepare_cached(
+                    "SELECT user_id FROM participants WHERE event_id = ?1 \
+                     ORDER BY joined_at, user_id",
+                )?
+                .query_map([&id], |r| id_at(r, 0))?
+                .collect::<rusqlite::Result<_>>()?;
+            c.prepare_cached("DELETE FROM participants WHERE event_id = ?1")?
+                .execute([&id])?;
+            c.prepare_cached("DELETE FROM event_locations WHERE id = ?1")?
+                .execute([seq])?;
+            Ok(((load_event(c, &id)?, left), vec![IndexChange::Remove(seq)]))
+        })
+        .await
+    }
+
+    // ---- presence ----
+
+    async fn join_event(
+        &self,
+        event: &EventId,
+        user: &UserId,
+        when: Timestamp,
+    ) -> StoreResult<JoinOutcome> {
+        let event = event.to_string();
+        let user = user.to_string();
+        self.write_indexed("join an event", move |c| {
+            let (seq, active) = event_state(c, &event)?;
+            ensure_user(c, &user)?;
+            if !active {
+                return Err(StoreError::Conflict(format!(
+                    "event {event} has ended; it can no longer be joined"
+                ))
+                .into());
+            }
+            let entered = c
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO participants (event_id, user_id, joined_at) \
+                     VALUES (?1, ?2, ?3)",
+                )?
+                .execute(params![event, user, ms(&when)])?;
+            if entered == 0 {
+                return Ok((JoinOutcome::AlreadyIn, Vec::new()));
+            }
+            c.prepare_cached(
+                "UPDATE events SET current_participants = current_participants + 1 WHERE id = ?1",
+            )?
+            .execute([&event])?;
+            let first_visit = c
+                .prepare_cached(
+                    "INSERT OR IGNORE INTO attendance (event_id, user_id) VALUES (?1, ?2)",
+                )?
+                .execute([&event, &user])?
+                == 1;
+            if first_visit {
+                c.prepare_cached(
+                    "UPDATE users SET events_attended = events_attended + 1 WHERE id = ?1",
+                )?
+                .execute([&user])?;
+            }
+            Ok((JoinOutcome::Joined { first_visit }, vec![reindex(c, seq)?]))
+        })
+        .await
+    }
+
+    async fn leave_event(&self, event: &EventId, user: &UserId) -> StoreResult<bool> {
+        let event = event.to_string();
+        let user = user.to_string();
+        self.write_indexed("leave an event", move |c| {
+            let (seq, _) = event_state(c, &event)?;
+            ensure_user(c, &user)?;
+            let left = c
+                .prepare_cached("DELETE FROM participants WHERE event_id = ?1 AND user_id = ?2")?
+                .execute([&event, &user])?;
+            if left == 0 {
+                return Ok((false, Vec::new()));
+            }
+            c.prepare_cached(
+                "UPDATE events SET current_participants = MAX(current_participants - 1, 0) \
+                 WHERE seq = ?1",
+            )?
+            .execute([seq])?;
+            Ok((true, vec![reindex(c, seq)?]))
+        })
+        .await
+    }
+
+    async fn leave_all_events(&self, user: &UserId) -> StoreResult<Vec<EventId>> {
+        let user = user.to_string();
+        self.write_indexed("leave every event", move |c| {
+            ensure_user(c, &user)?;
+            let events: Vec<EventId> = c
+                .prepare_cached(
+                    "SELECT event_id FROM participants WHERE user_id = ?1 \
+                     ORDER BY joined_at, event_id",
+                )?
+                .query_map([&user], |r| id_at(r, 0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let mut changes = Vec::with_capacity(events.len());
+            for event in &events {
+                let (seq, _) = event_state(c, event.as_str())?;
+                c.prepare_cached(
+                    "UPDATE events SET current_participants = MAX(current_participants - 1, 0) \
+                     WHERE seq = ?1",
+                )?
+                .execute([seq])?;
+                changes.push(reindex(c, seq)?);
+            }
+            c.prepare_cached("DELETE FROM participants WHERE user_id = ?1")?
+                .execute([&user])?;
+            Ok((events, changes))
+        })
+        .await
+    }
+
+    async fn participants(&self, event: &EventId) -> StoreResult<Vec<Participant>> {
+        let event = event.to_string();
+        self.read("list participants", move |c| {
+            event_state(c, &event)?;
+            Ok(c.prepare_cached(
+                "SELECT p.user_id, u.name, p.joined_at FROM participants AS p \
+                 JOIN users AS u ON u.id = p.user_id \
+                 WHERE p.event_id = ?1 ORDER BY p.joined_at, p.user_id",
+            )?
+            .query_map([&event], |r| {
+                Ok(Participant {
+                    user_id: id_at(r, 0)?,
+                    name: r.get(1)?,
+                    joined_at: ts_at(r, 2)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn is_participant(&self, event: &EventId, user: &UserId) -> StoreResult<bool> {
+        let event = event.to_string();
+        let user = user.to_string();
+        self.read("check a participant", move |c| {
+            event_state(c, &event)?;
+            ensure_user(c, &user)?;
+            Ok(c.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM participants WHERE event_id = ?1 AND user_id = ?2)",
+            )?
+            .query_row([&event, &user], |r| r.get(0))?)
+        })
+        .await
+    }
+
+    async fn rooms_joined(&self, user: &UserId) -> StoreResult<u64> {
+        let user = user.to_string();
+        self.read("count a user's rooms", move |c| {
+            ensure_user(c, &user)?;
+            let n: i64 = c
+                .prepare_cached("SELECT COUNT(*) FROM participants WHERE user_id = ?1")?
+                .query_row([&user], |r| r.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
+        })
+        .await
+    }
+
+    async fn active_events_with_participants(&self) -> StoreResult<Vec<EventId>> {
+        self.read("list occupied events", |c| {
+            Ok(c.prepare_cached(
+                "SELECT id FROM events WHERE status = 'active' AND current_participants > 0 \
+                 ORDER BY seq",
+            )?
+            .query_map([], |r| id_at(r, 0))?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    // ---- leases ----
+
+    async fn hold_connection_lease(
+        &self,
+        user: &UserId,
+        daemon: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> StoreResult<()> {
+        let (user, daemon) = (user.to_string(), daemon.to_string());
+        let expires = ms(&crate::store::lease_expiry(now, ttl));
+        self.write("record a connection lease", move |c| {
+            upsert_connection_lease(c, &user, &daemon, expires)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn renew_connection_leases(
+        &self,
+        daemon: &str,
+        users: &[UserId],
+        now: Timestamp,
+        ttl: Duration,
+    ) -> StoreResult<()> {
+        let users: Vec<String> = users.iter().map(ToString::to_string).collect();
+        let daemon = daemon.to_string();
+        let expires = ms(&crate::store::lease_expiry(now, ttl));
+        self.write("renew connection leases", move |c| {
+            for user in &users {
+                upsert_connection_lease(c, user, &daemon, expires)?;
+            }
+            // A crashed daemon's leases: nobody renews them, nothing reads them any more.
+            c.prepare_cached("DELETE FROM connection_leases WHERE expires_at <= ?1")?
+                .execute([ms(&now)])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn release_connection_lease(
+        &self,
+        user: &UserId,
+        daemon: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let (user, daemon) = (user.to_string(), daemon.to_string());
+        self.write("release a connection lease", move |c| {
+            c.prepare_cached("DELETE FROM connection_leases WHERE user_id = ?1 AND daemon = ?2")?
+                .execute([&user, &daemon])?;
+            Ok(c.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM connection_leases \
+                 WHERE user_id = ?1 AND expires_at > ?2)",
+            )?
+            .query_row(params![user, ms(&now)], |r| r.get(0))?)
+        })
+        .await
+    }
+
+    async fn try_acquire_lease(
+        &self,
+        name: &str,
+        holder: &str,
+        now: Timestamp,
+        ttl: Duration,
+    ) -> StoreResult<bool> {
+        let (name, holder) = (name.to_string(), holder.to_string());
+        let expires = ms(&crate::store::lease_expiry(now, ttl));
+        self.write("take a lease", move |c| {
+            // One statement: inserted when free; taken over when expired or extended when
+            // ours; otherwise the WHERE leaves the row alone and nothing changes.
+            let changed = c
+                .prepare_cached(
+                    "INSERT INTO leases (name, holder, expires_at) VALUES (?1, ?2, ?3) \
+                     ON CONFLICT (name) DO UPDATE \
+                     SET holder = excluded.holder, expires_at = excluded.expires_at \
+                     WHERE leases.holder = excluded.holder OR leases.expires_at <= ?4",
+                )?
+                .execute(params![name, holder, expires, ms(&now)])?;
+            Ok(changed == 1)
+        })
+        .await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> StoreResult<()> {
+        let (name, holder) = (name.to_string(), holder.to_string());
+        self.write("give up a lease", move |c| {
+            c.prepare_cached("DELETE FROM leases WHERE name = ?1 AND holder = ?2")?
+                .execute([&name, &holder])?;
+            Ok(())
+        })
+        .await
+    }
+
+    // ---- chat ----
+
+    async fn add_message(&self, message: &ChatMessage) -> StoreResult<()> {
+        let m = message.clone();
+        self.write("store a chat message", move |c| {
+            event_state(c, m.event_id.as_str())?;
+            ensure_user(c, m.user_id.as_str())?;
+            let inserted = c
+                .prepare_cached(
+                    "INSERT INTO messages (id, event_id, user_id, name, message, timestamp) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )?
+                .execute(params![
+                    m.id.as_str(),
+                    m.event_id.as_str(),
+                    m.user_id.as_str(),
+                    m.name,
+                    m.message,
+                    ms(&m.timestamp)
+                ]);
+            match inserted {
+                Ok(_) => Ok(()),
+                Err(e) if unique_violation(&e) == Some("messages.id") => {
+                    Err(StoreError::Conflict(format!("message {} already exists", m.id)).into())
+                }
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
+    }
+
+    async fn messages(
+        &self,
+        event: &EventId,
+        limit: u32,
+        before: Option<Before>,
+    ) -> StoreResult<Vec<ChatMessage>> {
+        let event = event.to_string();
+        let (at, id) = page_start(before);
+        self.read("read chat messages", move |c| {
+            event_state(c, &event)?;
+            Ok(c.prepare_cached(&format!(
+                "SELECT {MESSAGE_COLS} FROM messages WHERE event_id = ?1 \
+                 AND (timestamp, id) < (?2, ?3) \
+                 ORDER BY timestamp DESC, id DESC LIMIT ?4"
+            ))?
+            .query_map(params![event, at, id, i64::from(limit)], message_row)?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    // ---- collectibles ----
+
+    async fn drop_collectible(&self, collectible: &Collectible) -> StoreResult<()> {
+        let k = collectible.clone();
+        self.write("store a collectible", move |c| {
+            let (_, active) = event_state(c, k.event_id.as_str())?;
+            if !active {
+                return Err(StoreError::Conflict(format!(
+                    "event {} has ended; nothing can be dropped into it",
+                    k.event_id
+                ))
+                .into());
+            }
+            let inserted = c
+                .prepare_cached(
+                    "INSERT INTO collectibles (id, event_id, name, rarity, points, dropped_at, \
+                     expires_at, claimed_by, claimed_at, is_active) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )?
+                .execute(params![
+                    k.id.as_str(),
+                    k.event_id.as_str(),
+                    k.name,
+                    k.rarity.as_str(),
+                    k.points,
+                    ms(&k.dropped_at),
+                    ms(&k.expires_at),
+                    k.claimed_by.as_ref().map(UserId::as_str),
+                    k.claimed_at.as_ref().map(ms),
+                    k.is_active
+                ]);
+            match inserted {
+                Ok(_) => Ok(()),
+                Err(e) if unique_violation(&e) == Some("collectibles.id") => {
+                    Err(StoreError::Conflict(format!("collectible {} already exists", k.id)).into())
+                }
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
+    }
+
+    async fn collectible(&self, id: &CollectibleId) -> StoreResult<Collectible> {
+        let id = id.to_string();
+        self.read("read a collectible", move |c| load_collectible(c, &id))
+            .await
+    }
+
+    async fn active_collectibles(
+        &self,
+        event: &EventId,
+        now: Timestamp,
+    ) -> StoreResult<Vec<Collectible>> {
+        let event = event.to_string();
+        self.read("list active collectibles", move |c| {
+            event_state(c, &event)?;
+            Ok(c.prepare_cached(&format!(
+                "SELECT {COLLECTIBLE_COLS} FROM collectibles \
+                 WHERE event_id = ?1 AND is_active = 1 AND claimed_by IS NULL AND expires_at > ?2 \
+                 ORDER BY dropped_at DESC, id DESC"
+            ))?
+            .query_map(params![event, ms(&now)], collectible_row)?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn claim_collectible(
+        &self,
+        id: &CollectibleId,
+        user: &UserId,
+        now: Timestamp,
+    ) -> StoreResult<ClaimOutcome> {
+        let id = id.to_string();
+        let user = user.to_string();
+        self.write("claim a collectible", move |c| {
+            ensure_user(c, &user)?;
+            let now = ms(&now);
+            let won = c
+                .prepare_cached(
+                    "UPDATE collectibles SET claimed_by = ?1, claimed_at = ?2, is_active = 0 \
+                     WHERE id = ?3 AND claimed_by IS NULL AND is_active = 1 AND expires_at > ?2",
+                )?
+                .execute(params![user, now, id])?;
+            if won == 1 {
+                c.prepare_cached(
+                    "INSERT INTO user_collectibles \
+                         (user_id, collectible_id, name, rarity, points, event_id, claimed_at) \
+                     SELECT ?1, id, name, rarity, points, event_id, ?2 \
+                     FROM collectibles WHERE id = ?3",
+                )?
+                .execute(params![user, now, id])?;
+                c.prepare_cached(
+                    "UPDATE users SET collectibles_count = collectibles_count + 1 WHERE id = ?1",
+                )?
+                .execute([&user])?;
+                return Ok(ClaimOutcome::Won(load_collectible(c, &id)?));
+            }
+            let claimed: Option<bool> = c
+                .prepare_cached("SELECT claimed_by IS NOT NULL FROM collectibles WHERE id = ?1")?
+                .query_row([&id], |r| r.get(0))
+                .optional()?;
+            match claimed {
+                None => Err(StoreError::not_found(CollectibleId::KIND, &id).into()),
+                Some(true) => Ok(ClaimOutcome::AlreadyClaimed),
+                Some(false) => Ok(ClaimOutcome::Expired),
+            }
+        })
+        .await
+    }
+
+    async fn expire_collectibles(&self, now: Timestamp) -> StoreResult<u64> {
+        self.write("expire collectibles", move |c| {
+            let n = c
+                .prepare_cached(
+                    "UPDATE collectibles SET is_active = 0 WHERE is_active = 1 AND expires_at <= ?1",
+                )?
+                .execute([ms(&now)])?;
+            Ok(u64::try_from(n).unwrap_or(u64::MAX))
+        })
+        .await
+    }
+
+    // ---- transcriptions ----
+
+    async fn add_transcription(&self, segment: &Transcription) -> StoreResult<()> {
+        let t = segment.clone();
+        let shown = self.db.shown.clone();
+        self.write("store a transcript segment", move |c| {
+            event_state(c, t.event_id.as_str())?;
+            ensure_user(c, t.speaker_id.as_str())?;
+            let words = serde_json::to_string(&t.words).map_err(|e| {
+                StoreError::Unavailable(format!(
+                    "the transcript segment {} could not be stored in the SQLite database at \
+                     {shown}: its word timings do not serialise ({e})",
+                    t.id
+                ))
+            })?;
+            let inserted = c
+                .prepare_cached(
+                    "INSERT INTO transcriptions (id, event_id, speaker_id, text, text_folded, \
+                     confidence, start, duration, words, created_at) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )?
+                .execute(params![
+                    t.id.as_str(),
+                    t.event_id.as_str(),
+                    t.speaker_id.as_str(),
+                    t.text,
+                    t.text.to_lowercase(),
+                    t.confidence,
+                    t.start,
+                    t.duration,
+                    words,
+                    ms(&t.created_at)
+                ]);
+            match inserted {
+                Ok(_) => Ok(()),
+                Err(e) if unique_violation(&e) == Some("transcriptions.id") => Err(
+                    StoreError::Conflict(format!("transcript segment {} already exists", t.id))
+                        .into(),
+                ),
+                Err(e) => Err(e.into()),
+            }
+        })
+        .await
+    }
+
+    async fn transcriptions(
+        &self,
+        event: &EventId,
+        limit: u32,
+        before: Option<Before>,
+        query: Option<&str>,
+    ) -> StoreResult<Vec<Transcription>> {
+        let event = event.to_string();
+        let pattern = query.map(like_pattern);
+        let (at, id) = page_start(before);
+        self.read("read transcript segments", move |c| {
+            event_state(c, &event)?;
+            Ok(c.prepare_cached(&format!(
+                "SELECT {TRANSCRIPTION_COLS} FROM transcriptions \
+                 WHERE event_id = ?1 AND (created_at, id) < (?2, ?3) \
+                   AND (?4 IS NULL OR text_folded LIKE ?4 ESCAPE '\\') \
+                 ORDER BY created_at DESC, id DESC LIMIT ?5"
+            ))?
+            .query_map(
+                params![event, at, id, pattern, i64::from(limit)],
+                transcription_row,
+            )?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+}
