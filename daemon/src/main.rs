@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use citypulse_daemon::config::{Config, SETTINGS};
+use citypulse_daemon::config::{Config, LogFormat, SETTINGS};
 use citypulse_daemon::server;
 use clap::{Parser, Subcommand};
 
@@ -39,6 +39,9 @@ pub struct Cli {
     /// Log filter: info, debug, citypulse_daemon=debug, ... [env: CPL_LOG]
     #[arg(long, value_name = "FILTER")]
     log: Option<String>,
+    /// Log line format on stderr: text or json [env: CPL_LOG_FORMAT]
+    #[arg(long, value_name = "FORMAT")]
+    log_format: Option<String>,
     /// TOML config file (default: cpld.toml in the platform config dir, if present) [env: CPL_CONFIG]
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -55,14 +58,15 @@ enum Command {
     Serve,
     /// Create the database schema and indexes, then exit (idempotent).
     InitDb,
-    /// Fill the embedded store with demo events spread over greater Bogotá, for load
-    /// runs and benchmarks (BENCHMARKS.md), then exit.
-    /// Write the cpld.8 man page into DIR (the committed copy lives in man/).
+    /// Write the man pages (cpld.8 and one per subcommand) into DIR; the committed copies
+    /// live in man/.
     #[command(hide = true)]
     Man {
-        /// Where to write cpld.8.
+        /// Where to write the pages.
         dir: PathBuf,
     },
+    /// Fill the embedded store with demo events spread over greater Bogotá, for load
+    /// runs and benchmarks (BENCHMARKS.md), then exit.
     Seed {
         /// How many events.
         #[arg(long, default_value_t = 100_000)]
@@ -73,19 +77,46 @@ enum Command {
     },
 }
 
-fn write_man(dir: &std::path::Path) -> std::io::Result<PathBuf> {
+/// Writes `cpld.8` and a page per visible subcommand (`cpld-serve.8`, ...), which
+/// `cpld.8` lists; returns the paths written.
+fn write_man(dir: &std::path::Path) -> std::io::Result<Vec<PathBuf>> {
     use clap::CommandFactory;
-    let cmd = Cli::command();
-    let man = clap_mangen::Man::new(cmd)
-        .section("8")
-        .source(format!("cpld {}", env!("CARGO_PKG_VERSION")))
-        .manual("CityPulse Live");
-    let mut buf = Vec::new();
-    man.render(&mut buf)?;
+    // No page for `help`: `cpld.8` would list a `cpld-help(8)` that says nothing new.
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
     std::fs::create_dir_all(dir)?;
-    let path = dir.join("cpld.8");
-    std::fs::write(&path, buf)?;
-    Ok(path)
+    let mut written = Vec::new();
+    let pages = std::iter::once(&cmd).chain(cmd.get_subcommands().filter(|s| !s.is_hide_set()));
+    for page in pages {
+        let man = clap_mangen::Man::new(page.clone())
+            .section("8")
+            .source(format!("cpld {}", env!("CARGO_PKG_VERSION")))
+            .manual("CityPulse Live");
+        let mut buf = Vec::new();
+        man.render(&mut buf)?;
+        let path = dir.join(man.get_filename());
+        std::fs::write(&path, buf)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Logs to stderr in the configured format. Colour only on a terminal (and not under
+/// `NO_COLOR`): escapes in a file, a pipe or a log shipper are noise.
+fn init_logging(config: &Config) {
+    use std::io::IsTerminal;
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match config.log_format {
+        LogFormat::Text => {
+            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            builder.with_ansi(colour).init();
+        }
+        LogFormat::Json => builder.json().with_ansi(false).init(),
+    }
 }
 
 fn settings_help() -> String {
@@ -120,6 +151,7 @@ impl Cli {
         add("CPL_RATE_LIMIT", &self.rate_limit);
         add("CORS_ORIGINS", &self.cors_origins);
         add("CPL_LOG", &self.log);
+        add("CPL_LOG_FORMAT", &self.log_format);
         f
     }
 }
@@ -133,13 +165,15 @@ fn main() -> ExitCode {
     if let Some(Command::Man { dir }) = &cli.command {
         // Before any configuration is read: the page documents the flags, not this host.
         return match write_man(dir) {
-            Ok(path) => {
-                println!("wrote {}", path.display());
+            Ok(paths) => {
+                for path in paths {
+                    println!("wrote {}", path.display());
+                }
                 ExitCode::SUCCESS
             }
             Err(e) => {
                 eprintln!(
-                    "cpld: cannot write the man page into {}: {e}",
+                    "cpld: cannot write the man pages into {}: {e}",
                     dir.display()
                 );
                 ExitCode::FAILURE
@@ -154,12 +188,7 @@ fn main() -> ExitCode {
                 return ExitCode::from(2);
             }
         };
-    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging(&config);
     for w in warnings {
         tracing::warn!("{w}");
     }

@@ -1,4 +1,11 @@
 //! Counters and a latency histogram, served as Prometheus text on `/metrics`.
+//!
+//! Rendered here rather than by `prometheus-client`: that crate writes OpenMetrics 1.0
+//! only (a counter's `# HELP`/`# TYPE` lines name it without `_total`, a `.` is appended
+//! to every help text, a closing `# EOF`, content type `application/openmetrics-text`),
+//! while docs/API.md promises the Prometheus text format 0.0.4 whose `# TYPE` lines name
+//! the `citypulse_*_total` samples themselves; served as 0.0.4, its counters would reach
+//! a scraper untyped. The format is small and a test below checks it.
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
@@ -197,5 +204,73 @@ impl Metrics {
         );
         let _ = writeln!(out, "citypulse_http_request_duration_seconds_count {total}");
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every sample follows `# HELP` and `# TYPE` lines of its own family (0.0.4: the
+    /// family of `x_total` is `x_total`; a histogram's `_bucket`, `_sum` and `_count`
+    /// belong to it), and every value is a number.
+    #[test]
+    fn render_is_prometheus_text_0_0_4() {
+        let m = Metrics::default();
+        m.claims_won.fetch_add(2, Ordering::Relaxed);
+        m.ws_connections.fetch_add(1, Ordering::Relaxed);
+        m.observe_request(Duration::from_millis(3), 200);
+        m.observe_request(Duration::from_secs(3), 503);
+        let text = m.render(4);
+        let mut help: Option<String> = None;
+        let mut family: Option<(String, String)> = None;
+        let mut samples = std::collections::HashMap::new();
+        for line in text.lines() {
+            if let Some(rest) = line.strip_prefix("# HELP ") {
+                let (name, h) = rest.split_once(' ').unwrap();
+                assert!(!h.is_empty() && !h.ends_with(".."), "{line}");
+                help = Some(name.to_string());
+            } else if let Some(rest) = line.strip_prefix("# TYPE ") {
+                let (name, kind) = rest.split_once(' ').unwrap();
+                assert_eq!(help.as_deref(), Some(name), "TYPE without its HELP: {line}");
+                assert!(["counter", "gauge", "histogram"].contains(&kind), "{line}");
+                family = Some((name.to_string(), kind.to_string()));
+            } else {
+                let (series, value) = line.rsplit_once(' ').unwrap();
+                let name = series.split('{').next().unwrap();
+                let (fam, kind) = family.clone().expect("a sample before any TYPE");
+                match kind.as_str() {
+                    "histogram" => assert!(
+                        ["_bucket", "_sum", "_count"]
+                            .iter()
+                            .any(|s| name.strip_suffix(s) == Some(fam.as_str())),
+                        "{line}"
+                    ),
+                    "counter" => {
+                        assert_eq!(name, fam, "{line}");
+                        assert!(name.ends_with("_total"), "{line}");
+                    }
+                    _ => assert_eq!(name, fam, "{line}"),
+                }
+                let v: f64 = value.parse().unwrap_or_else(|_| panic!("{line}"));
+                samples.insert(series.to_string(), v);
+            }
+        }
+        assert_eq!(samples["citypulse_claims_won_total"], 2.0);
+        assert_eq!(samples["citypulse_ws_connections"], 1.0);
+        assert_eq!(samples["citypulse_rooms"], 4.0);
+        assert_eq!(samples["citypulse_http_requests_5xx_total"], 1.0);
+        assert_eq!(
+            samples["citypulse_http_request_duration_seconds_count"],
+            2.0
+        );
+        assert_eq!(
+            samples["citypulse_http_request_duration_seconds_bucket{le=\"0.005\"}"],
+            1.0
+        );
+        assert_eq!(
+            samples["citypulse_http_request_duration_seconds_bucket{le=\"+Inf\"}"],
+            2.0
+        );
     }
 }

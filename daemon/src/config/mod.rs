@@ -80,6 +80,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { env: "CPL_DEEPGRAM_KEEPALIVE", help: "send Deepgram a KeepAlive after this long without audio from the speaker; under 10s, since Deepgram closes a stream after 10 s without a frame", default: Some("4s") },
     Setting { env: "CPL_DEEPGRAM_SILENCE_TIMEOUT", help: "give up on a transcription stream when Deepgram sends nothing this long while audio flows; also the longest wait for the final results after CloseStream", default: Some("15s") },
     Setting { env: "CPL_LOG", help: "log filter (tracing syntax: info, cpld=debug, ...)", default: Some("info") },
+    Setting { env: "CPL_LOG_FORMAT", help: "log line format on stderr: text (coloured only on a terminal) or json (one object per line, for log shippers)", default: Some("text") },
 ];
 
 /// Where a value came from, for error sentences.
@@ -268,6 +269,27 @@ pub struct Config {
     pub deepgram: DeepgramConfig,
     /// Log filter.
     pub log: String,
+    /// How log lines are written.
+    pub log_format: LogFormat,
+}
+
+/// How `cpld` writes its log lines on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines; coloured only when stderr is a terminal.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+impl LogFormat {
+    fn parse(v: &str) -> Result<LogFormat, String> {
+        match v.to_ascii_lowercase().as_str() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            _ => Err("is not a log format: use text or json".into()),
+        }
+    }
 }
 
 /// Daily.co settings.
@@ -367,6 +389,7 @@ impl Config {
                 silence_timeout: r.parse("CPL_DEEPGRAM_SILENCE_TIMEOUT", short_duration)?,
             },
             log: r.required_text("CPL_LOG")?,
+            log_format: r.parse("CPL_LOG_FORMAT", LogFormat::parse)?,
         })
         .and_then(|c: Config| {
             if c.ws_timeout <= c.ws_heartbeat {
@@ -611,6 +634,28 @@ mod tests {
         assert_eq!(c.drop_ttl, Duration::from_secs(11)); // .env over file
         assert_eq!(c.rate_limit, 3); // env over .env
         assert_eq!(c.listen.port(), 4); // flag over env
+    }
+
+    #[test]
+    fn log_format_is_text_by_default_json_on_request_and_a_sentence_otherwise() {
+        assert_eq!(
+            Config::resolve(&defaults()).unwrap().log_format,
+            LogFormat::Text
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cpld.toml");
+        std::fs::write(&file, "log_format = \"json\"\n").unwrap();
+        let mut l = defaults();
+        l.add_file(&file).unwrap();
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+        assert_eq!(Config::resolve(&l).unwrap().log_format, LogFormat::Json);
+        let mut l = defaults();
+        l.add_env([("CPL_LOG_FORMAT".to_string(), "yaml".to_string())]);
+        let err = Config::resolve(&l).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "CPL_LOG_FORMAT=\"yaml\" (from the environment) is not a log format: use text or json"
+        );
     }
 
     #[test]

@@ -273,7 +273,7 @@ async fn read_loop(
                     continue;
                 }
                 state.metrics.ws_messages_in.fetch_add(1, Ordering::Relaxed);
-                if rate > 0 && bucket.take(rate, Instant::now()).is_err() {
+                if bucket.take().is_err() {
                     state.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
                     let why = format!("more than {rate} messages per second; slow down and reconnect");
                     state.hub.send_to_conn(&user.id, conn, &ServerMessage::error(error_code::RATE_LIMITED, why.clone()));

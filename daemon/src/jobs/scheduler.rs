@@ -96,8 +96,9 @@ pub async fn drop_tick(state: &State, was_holder: bool) -> bool {
                      {DROP_LEASE} lease)"
                 );
             }
-            state.metrics.drop_rounds.fetch_add(1, Ordering::Relaxed);
             drop_round(state).await;
+            // Counted once done: whoever reads the count sees the round's drops too.
+            state.metrics.drop_rounds.fetch_add(1, Ordering::Relaxed);
             true
         }
         Ok(false) => {
@@ -163,5 +164,269 @@ async fn cleanup_job(state: State, mut shutdown: watch::Receiver<bool>) {
             }
             _ = shutdown.changed() => return,
         }
+    }
+}
+
+/// The jobs on tokio's paused clock: `advance` stands for the wait, so an interval of
+/// minutes takes no time. The store is a real SQLite file; the drop-round lease and
+/// collectible expiry compare wall-clock timestamps, which do not move meanwhile.
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::AtomicU64;
+    use std::sync::Arc;
+
+    use chrono::TimeDelta;
+    use citypulse::ids::{CollectibleId, EventId, UserId};
+    use citypulse::model::{Collectible, Rarity};
+
+    use super::*;
+    use crate::config::Config;
+    use crate::domain::state::AppState;
+    use crate::store::sqlite::SqliteStore;
+    use crate::store::{NewUser, Store};
+
+    /// Enough events that a round without a single drop (each event 70 %) is as good as
+    /// impossible: 0.3^20.
+    const EVENTS: usize = 20;
+
+    fn store(dir: &tempfile::TempDir) -> Arc<dyn Store> {
+        Arc::new(SqliteStore::open(&dir.path().join("citypulse.db")).unwrap())
+    }
+
+    fn daemon(store: Arc<dyn Store>, dir: &tempfile::TempDir) -> State {
+        let db = dir.path().join("citypulse.db");
+        let config = Config::for_test(&[
+            ("CPL_DB", db.to_str().unwrap()),
+            ("CPL_DROP_INTERVAL", "60"),
+            ("CPL_CLEANUP_INTERVAL", "60"),
+        ])
+        .unwrap();
+        AppState::new(store, config)
+    }
+
+    /// Active events, each with one participant.
+    async fn events_with_participants(store: &Arc<dyn Store>, n: usize) -> Vec<EventId> {
+        let user = store
+            .create_user(NewUser {
+                id: UserId::generate(),
+                phone: "+573000000001".into(),
+                name: "Ana".into(),
+                token_hash: "0".repeat(64),
+                created_at: time::now(),
+            })
+            .await
+            .unwrap();
+        let mut ids = Vec::new();
+        for event in crate::seed::bogota_events(n, &user.id, 7) {
+            let event = store.create_event(event).await.unwrap();
+            store
+                .join_event(&event.id, &user.id, time::now())
+                .await
+                .unwrap();
+            ids.push(event.id);
+        }
+        ids
+    }
+
+    fn count(c: &AtomicU64) -> u64 {
+        c.load(Ordering::Relaxed)
+    }
+
+    /// Keeps the paused clock still until the test moves it. Tokio advances a paused clock
+    /// by itself whenever the runtime idles, and it idles while a store write waits for
+    /// SQLite's writer thread: the clock would leap to the jobs' next tick in the middle
+    /// of a step. A task that always yields keeps the runtime busy, so time moves only by
+    /// `advance`.
+    struct StillClock(tokio::task::JoinHandle<()>);
+
+    impl StillClock {
+        fn hold() -> StillClock {
+            StillClock(tokio::spawn(async {
+                loop {
+                    tokio::task::yield_now().await;
+                }
+            }))
+        }
+    }
+
+    impl Drop for StillClock {
+        fn drop(&mut self) {
+            self.0.abort();
+        }
+    }
+
+    /// Lets the jobs run until `done`, for up to 10 real seconds (store calls take real
+    /// time; the paused clock stands still meanwhile).
+    async fn until(what: &str, done: impl Fn() -> bool) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if done() {
+                return;
+            }
+            tokio::task::yield_now().await;
+        }
+        panic!("never happened: {what}");
+    }
+
+    /// Moves the paused clock to `secs` after `t0`.
+    async fn advance_to(t0: tokio::time::Instant, secs: u64) {
+        let at = t0 + Duration::from_secs(secs);
+        let now = tokio::time::Instant::now();
+        assert!(at > now, "the clock is past {secs} s already");
+        tokio::time::advance(at - now).await;
+    }
+
+    /// Gives the jobs 100 real milliseconds to do something (that they do nothing is the
+    /// point), the clock standing still.
+    async fn settle() {
+        let deadline = std::time::Instant::now() + Duration::from_millis(100);
+        while std::time::Instant::now() < deadline {
+            tokio::task::yield_now().await;
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_round_drops_into_active_events_at_each_interval_and_not_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        events_with_participants(&store, EVENTS).await;
+        let state = daemon(store, &dir);
+        let (stop, shutdown) = watch::channel(false);
+        let _still = StillClock::hold();
+        let t0 = tokio::time::Instant::now();
+        let job = tokio::spawn(drop_job(state.clone(), shutdown));
+        settle().await; // the job starts its clock
+
+        advance_to(t0, 59).await;
+        settle().await;
+        assert_eq!(
+            count(&state.metrics.drop_rounds),
+            0,
+            "no round before the interval"
+        );
+        assert_eq!(count(&state.metrics.drops), 0);
+
+        advance_to(t0, 60).await;
+        until("the first round", || count(&state.metrics.drop_rounds) == 1).await;
+        let first = count(&state.metrics.drops);
+        assert!(first > 0 && first <= EVENTS as u64, "{first}");
+
+        advance_to(t0, 119).await;
+        settle().await;
+        assert_eq!(
+            count(&state.metrics.drop_rounds),
+            1,
+            "one round per interval"
+        );
+        assert_eq!(count(&state.metrics.drops), first);
+
+        advance_to(t0, 120).await;
+        until("the second round", || {
+            count(&state.metrics.drop_rounds) == 2
+        })
+        .await;
+        settle().await;
+        assert!(count(&state.metrics.drops) > first);
+
+        let _ = stop.send(true);
+        job.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn one_daemon_holds_the_drop_round_lease_and_hands_it_over_at_shutdown() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        events_with_participants(&store, 1).await;
+        let a = daemon(store.clone(), &dir);
+        let b = daemon(store, &dir);
+        let (stop_a, shutdown_a) = watch::channel(false);
+        let (stop_b, shutdown_b) = watch::channel(false);
+        let _still = StillClock::hold();
+        let t0 = tokio::time::Instant::now();
+        let job_a = tokio::spawn(drop_job(a.clone(), shutdown_a));
+        let job_b = tokio::spawn(drop_job(b.clone(), shutdown_b));
+        settle().await; // the jobs start their clocks
+        let rounds = |s: &State| count(&s.metrics.drop_rounds);
+        let deferred = |s: &State| count(&s.metrics.drop_rounds_deferred);
+
+        for tick in 1..=3 {
+            advance_to(t0, 60 * tick).await;
+            until("both daemons ticked", || {
+                rounds(&a) + deferred(&a) == tick && rounds(&b) + deferred(&b) == tick
+            })
+            .await;
+            assert_eq!(rounds(&a) + rounds(&b), tick, "one round per tick in all");
+        }
+        let (holder, holder_stop, holder_job, other) = if rounds(&a) > 0 {
+            (&a, stop_a, job_a, (&b, stop_b, job_b))
+        } else {
+            (&b, stop_b, job_b, (&a, stop_a, job_a))
+        };
+        assert_eq!(rounds(holder), 3, "the holder keeps the lease");
+        assert_eq!(deferred(other.0), 3);
+
+        // A clean stop gives the lease up: the other daemon runs the very next round.
+        let _ = holder_stop.send(true);
+        holder_job.await.unwrap();
+        advance_to(t0, 240).await;
+        until("the other daemon ticked", || {
+            deferred(other.0) + rounds(other.0) == 4
+        })
+        .await;
+        assert_eq!(rounds(other.0), 1);
+
+        let _ = other.1.send(true);
+        other.2.await.unwrap();
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn expired_drops_are_swept_at_the_cleanup_interval() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        let events = events_with_participants(&store, 1).await;
+        let now = time::now();
+        let drop = |expires_at| Collectible {
+            id: CollectibleId::generate(),
+            event_id: events[0].clone(),
+            name: "Colibrí".into(),
+            rarity: Rarity::Common,
+            points: 10,
+            dropped_at: now - TimeDelta::seconds(60),
+            expires_at,
+            claimed_by: None,
+            claimed_at: None,
+            is_active: true,
+        };
+        let expired = drop(now - TimeDelta::seconds(1));
+        let live = drop(now + TimeDelta::hours(1));
+        store.drop_collectible(&expired).await.unwrap();
+        store.drop_collectible(&live).await.unwrap();
+        let state = daemon(store.clone(), &dir);
+        let (stop, shutdown) = watch::channel(false);
+        let _still = StillClock::hold();
+        let t0 = tokio::time::Instant::now();
+        let job = tokio::spawn(cleanup_job(state.clone(), shutdown));
+        settle().await; // the job starts its clock
+
+        advance_to(t0, 59).await;
+        settle().await;
+        assert!(
+            store.collectible(&expired.id).await.unwrap().is_active,
+            "swept early"
+        );
+        assert_eq!(count(&state.metrics.expired), 0);
+
+        advance_to(t0, 60).await;
+        until("the sweep", || count(&state.metrics.expired) == 1).await;
+        assert!(!store.collectible(&expired.id).await.unwrap().is_active);
+        assert!(store.collectible(&live.id).await.unwrap().is_active);
+
+        // The next sweep finds nothing more to do.
+        advance_to(t0, 120).await;
+        settle().await;
+        assert_eq!(count(&state.metrics.expired), 1);
+
+        let _ = stop.send(true);
+        job.await.unwrap();
     }
 }

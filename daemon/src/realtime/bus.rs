@@ -211,11 +211,24 @@ async fn publish_loop(
     }
 }
 
-/// Jittered exponential backoff: 100 ms, 200 ms, ... up to [`MAX_BACKOFF`].
-fn backoff(failures: u32) -> Duration {
-    let base = Duration::from_millis(100).saturating_mul(1 << failures.min(6));
-    let capped = base.min(MAX_BACKOFF);
-    capped.mul_f64(rand::random::<f64>() * 0.5 + 0.5)
+/// The pauses between attempts to reopen the change stream: exponential from 100 ms,
+/// jittered (each pause between its step and twice it, so daemons that lost the database
+/// together do not come back together), never longer than [`MAX_BACKOFF`], without end.
+/// A fresh one starts after every stream that opened.
+///
+/// [`backon`] gives the delays; the loop stays ours, since it never finishes: a stream that
+/// opened and later broke starts the pauses again rather than ending a retry.
+fn reconnect_delays() -> impl Iterator<Item = Duration> {
+    use backon::BackoffBuilder;
+    backon::ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(100))
+        // Jitter adds up to the step itself: capping the step at half keeps every pause
+        // under MAX_BACKOFF.
+        .with_max_delay(MAX_BACKOFF / 2)
+        .with_factor(2.0)
+        .with_jitter()
+        .without_max_times()
+        .build()
 }
 
 fn resume_lost(e: &mongodb::error::Error) -> bool {
@@ -233,7 +246,8 @@ async fn watch_loop(
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut token: Option<ResumeToken> = None;
-    let mut failures: u32 = 0;
+    let mut reconnecting = false;
+    let mut delays = reconnect_delays();
     let mut warner = Warner::new();
     loop {
         if *shutdown.borrow() {
@@ -263,18 +277,19 @@ async fn watch_loop(
                         format!("the cross-daemon bus cannot watch the database ({k} attempt(s)): {e}; retrying")
                     });
                 }
-                failures = failures.saturating_add(1);
+                reconnecting = true;
+                let pause = delays.next().unwrap_or(MAX_BACKOFF);
                 tokio::select! {
-                    _ = tokio::time::sleep(backoff(failures)) => {},
+                    _ = tokio::time::sleep(pause) => {},
                     _ = shutdown.changed() => return,
                 }
                 continue;
             }
         };
-        if failures > 0 {
+        if reconnecting {
             tracing::info!("the cross-daemon bus is watching again");
         }
-        failures = 0;
+        delays = reconnect_delays();
         let _ = ready.send(true);
         loop {
             let next = tokio::select! {
@@ -298,9 +313,10 @@ async fn watch_loop(
                 None => break,
             }
         }
-        failures = failures.saturating_add(1);
+        reconnecting = true;
+        let pause = delays.next().unwrap_or(MAX_BACKOFF);
         tokio::select! {
-            _ = tokio::time::sleep(backoff(failures)) => {},
+            _ = tokio::time::sleep(pause) => {},
             _ = shutdown.changed() => return,
         }
     }
@@ -349,12 +365,14 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_capped() {
-        for f in 0..20 {
-            let b = backoff(f);
-            assert!(b <= MAX_BACKOFF, "{b:?}");
-            assert!(b >= Duration::from_millis(50), "{b:?}");
+        let delays: Vec<Duration> = reconnect_delays().take(40).collect();
+        assert_eq!(delays.len(), 40, "the delays never run out");
+        for b in &delays {
+            assert!(*b <= MAX_BACKOFF, "{b:?}");
+            assert!(*b >= Duration::from_millis(100), "{b:?}");
         }
-        assert!(backoff(10) >= MAX_BACKOFF / 2);
+        assert!(delays[0] < Duration::from_millis(200), "{:?}", delays[0]);
+        assert!(delays[10] >= MAX_BACKOFF / 2, "{:?}", delays[10]);
     }
 
     #[test]
