@@ -1,7 +1,7 @@
 //! The resolved context every command runs with: which daemon, which profile and token,
 //! the admin token, and how to print.
 //!
-//! Precedence (STYLE.md 10): flags > environment > config file > defaults. `--url` and
+//! Precedence: flags > environment > config file > defaults. `--url` and
 //! `--profile` come with their environment variables through clap; the config file and the
 //! defaults are applied here.
 

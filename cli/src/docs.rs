@@ -1,4 +1,4 @@
-//! Completions and man pages, generated from the clap definition (STYLE.md 11): the
+//! Completions and man pages, generated from the clap definition: the
 //! `completions` and `man` commands print or write them, and the hidden `gen-docs` writes the
 //! committed copies in `completions/` and `man/` that a test compares byte for byte.
 

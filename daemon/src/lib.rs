@@ -7,7 +7,7 @@
 //! - [`http`]: routes, handlers, authentication, the WebSocket endpoints, HTTP errors.
 //! - [`domain`]: the operations (rooms, claims, drops, presence) and the shared [`domain::state::State`].
 //! - [`realtime`]: the hub of open sockets and the cross-daemon bus.
-//! - [`clients`]: the cloud APIs (Daily.co).
+//! - [`clients`]: the cloud APIs (Daily.co video rooms, Deepgram live transcription).
 //! - [`store`]: the [`store::Store`] trait and its SQLite and MongoDB backends.
 //! - Leaves any layer may use: [`config`], [`metrics`], [`ratelimit`].
 //!

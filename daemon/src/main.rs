@@ -226,7 +226,7 @@ async fn run(command: Command, config: Config) -> ExitCode {
         return ExitCode::SUCCESS; // handled before configuration is read
     }
     if let Command::InitDb = command {
-        // The original's scripts/init_database.py: collections and indexes. Opening the
+        // What the original backend's set-up script did: collections and indexes. Opening the
         // store already ensured them; asking again lists them (idempotent).
         if let Some(mongo) = store.as_mongo() {
             match mongo.ensure_indexes().await {

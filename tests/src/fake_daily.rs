@@ -1,6 +1,7 @@
 //! A local fake of Daily.co's REST API (rooms and meeting tokens) for the end-to-end tests.
 //!
-//! It does what `shared/protocols/daily.md` ("What a faithful fake must do") lists: the
+//! It does what Daily's REST API does (<https://docs.daily.co/reference/rest-api>), as far as
+//! the daemon relies on it: the
 //! `/v1/rooms`, `/v1/rooms/{name}` and `/v1/meeting-tokens` paths; the bearer check (400
 //! `authorization-header-error` without a well-formed header, 401 `authentication-error`
 //! for another key); `{"error","info"}` bodies on every failure; 400 `json-parsing-error`

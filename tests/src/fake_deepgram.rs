@@ -1,7 +1,9 @@
 //! A local fake of Deepgram's live speech-to-text WebSocket (`/v1/listen`) for the
 //! end-to-end tests.
 //!
-//! It does what `shared/protocols/deepgram.md` ("What a faithful fake must do") lists:
+//! It does what Deepgram's live streaming API does
+//! (<https://developers.deepgram.com/reference/speech-to-text/listen-streaming>), as far as
+//! the daemon relies on it:
 //! - the handshake: `Authorization: Token <key>` (scheme case-insensitive), `Bearer` for
 //!   temporary tokens, or `Sec-WebSocket-Protocol: token, <key>` (answered with `token`);
 //!   a wrong or missing key is refused with **401** and a body

@@ -1,4 +1,4 @@
-//! One module per subcommand (STYLE.md 12): each has its clap arguments and a `run` that
+//! One module per subcommand: each has its clap arguments and a `run` that
 //! takes the resolved [`Context`].
 
 pub mod chat;

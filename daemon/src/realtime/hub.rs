@@ -1,7 +1,7 @@
 //! The real-time hub: every open WebSocket's outgoing queue, grouped by user, and the
 //! geofence of connected users' last positions.
 //!
-//! Fan-out never blocks (ARCHITECTURE.md "Real-time"): each connection has a bounded queue;
+//! Fan-out never blocks: each connection has a bounded queue;
 //! a frame is encoded once and `try_send` to each queue; a connection whose queue is full is
 //! told to close with a reason and dropped from the hub, and nobody else waits for it.
 //! Room membership is not kept here: the store is the truth (it survives restarts and is
