@@ -15,12 +15,14 @@
 #   cargo build -p citypulse-daemon --bin cpld && bash .ci/schemathesis.sh
 #
 # SCHEMATHESIS_CHECKS replaces the check list (e.g. `all`). Two checks of `all` are left
-# out of the default on purpose, because OpenAPI 3.0 cannot say what the daemon does:
+# out of the default on purpose, because the document cannot say what the daemon does:
 # `negative_data_rejection` (the daemon trims text before counting characters, so a
 # 80-character name with a leading tab is valid; `maxLength` counts the tab) and
-# `positive_data_acceptance` (3.0 has no tuple schemas, so `coordinates` cannot give the
-# latitude its own [-90, 90] range). `unsupported_method` and `allow_header_conformance`
-# check the `Allow` header on 405 answers (`api::error::with_allow`, wired in server.rs).
+# `positive_data_acceptance` (left out while the document was OpenAPI 3.0, which had no
+# tuple schema for `coordinates`; the derived 3.1 document gives the latitude its own
+# range with `prefixItems`, and this check has not been tried again since).
+# `unsupported_method` and `allow_header_conformance` check the `Allow` header on 405
+# answers (`http::error::with_allow`, from the same derived document as the routes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
