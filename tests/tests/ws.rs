@@ -663,7 +663,7 @@ async fn never_reading_sockets_cannot_amplify_memory_issue_21() {
         "the never-reading sockets were cut off within {MAX_MESSAGES} messages"
     );
     // The cut-off sockets close (1008, with the reason) once they read what was queued.
-    let closes = futures_util::future::join_all(slow.iter_mut().map(|s| expect_close(s))).await;
+    let closes = futures_util::future::join_all(slow.iter_mut().map(expect_close)).await;
     for (code, reason) in closes {
         assert_eq!(code, 1008, "{reason}");
         assert!(
