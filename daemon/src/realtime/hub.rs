@@ -192,11 +192,13 @@ impl Hub {
     pub fn register(&self, user: &UserId) -> Option<Registration> {
         let mut conns = self.conns.write().ok()?;
         let streams = self.streams_of(user);
+        let users_connected = conns.len();
         let list = conns.entry(user.clone()).or_default();
         if list.len() + streams >= self.max_per_user {
             return None;
         }
-        let (tx, rx) = crate::realtime::queue::queue(self.queue, self.user_budget(user));
+        let budget = self.user_budget(user, users_connected);
+        let (tx, rx) = crate::realtime::queue::queue(self.queue, budget);
         let kill = Arc::new(KillSwitch::default());
         let conn_id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let first = list.is_empty();
@@ -239,7 +241,9 @@ impl Hub {
     }
 
     /// The user's shared byte budget: the one their live charges hold, or a new one.
-    fn user_budget(&self, user: &UserId) -> UserBytes {
+    /// `users_connected` comes from the caller's `conns` guard (taking the lock again here
+    /// would deadlock).
+    fn user_budget(&self, user: &UserId, users_connected: usize) -> UserBytes {
         let mut budgets = self
             .user_bytes
             .lock()
@@ -249,7 +253,7 @@ impl Hub {
         }
         // Forget the budgets nobody holds any more, now and then: amortised, never a
         // sweep per connection.
-        if budgets.len() >= 64 && budgets.len() >= 2 * self.user_count() {
+        if budgets.len() >= 64 && budgets.len() >= 2 * users_connected {
             budgets.retain(|_, b| b.strong_count() > 0);
         }
         let budget = UserBytes::default();
@@ -760,6 +764,18 @@ mod tests {
         assert!(reason.contains("too slow"));
         assert!(hub.is_connected(&fast));
         assert_eq!(hub.connection_count(), 1);
+    }
+
+    #[test]
+    fn many_users_register_and_their_spent_budgets_are_forgotten() {
+        let hub = Hub::new(frames(4), 2, Arc::new(Metrics::default()));
+        let users: Vec<UserId> = (0..300).map(|_| uid()).collect();
+        for u in &users {
+            let reg = hub.register(u).unwrap();
+            assert!(hub.unregister(u, reg.conn_id));
+        }
+        let remembered = hub.user_bytes.lock().unwrap().len();
+        assert!(remembered <= 64, "{remembered} budgets kept for 0 users");
     }
 
     #[test]
