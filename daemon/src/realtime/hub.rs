@@ -15,7 +15,7 @@
 //! [`Hub::deliver_local`] / [`Hub::notify_new_event_local`], which deliver here only.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError, RwLock, Weak};
 
 use citypulse::geo::Coordinates;
@@ -153,7 +153,7 @@ pub struct Hub {
     queue: QueueLimits,
     /// Each user's shared byte budget, alive while any of their frames is charged to it
     /// (a cut-off connection still flushing counts with a new one). Locked after `conns`.
-    user_bytes: Mutex<HashMap<UserId, Weak<std::sync::atomic::AtomicUsize>>>,
+    user_bytes: Mutex<HashMap<UserId, Weak<AtomicUsize>>>,
     max_per_user: usize,
     metrics: Arc<Metrics>,
     /// The cross-daemon bus, when the store is shared (MongoDB).

@@ -162,11 +162,6 @@ impl Sender {
             mpsc::error::TrySendError::Closed(_) => Refused::Closed,
         }
     }
-
-    /// Bytes waiting on this connection.
-    pub fn queued_bytes(&self) -> usize {
-        self.bytes.load(Ordering::Acquire)
-    }
 }
 
 impl Outbox {
