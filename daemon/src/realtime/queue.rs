@@ -17,7 +17,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::mpsc;
 
-pub use crate::realtime::outgoing::Frame;
+use crate::realtime::outgoing::Frame;
 
 /// How much one connection, and one user's connections together, may hold unsent.
 #[derive(Debug, Clone, Copy)]
