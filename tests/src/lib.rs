@@ -223,6 +223,22 @@ impl Daemon {
         );
     }
 
+    /// The daemon's process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// A size field of the daemon's `/proc/<pid>/status` in bytes (`VmRSS`: resident now;
+    /// `VmHWM`: the most it has been resident); `None` off Linux or once it has exited.
+    pub fn memory(&self, field: &str) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()?)).ok()?;
+        let line = status
+            .lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))?;
+        let kib: u64 = line.trim().strip_suffix("kB")?.trim().parse().ok()?;
+        Some(kib * 1024)
+    }
+
     /// The daemon's log so far.
     pub fn logs(&self) -> String {
         std::fs::read_to_string(self.dir.join("cpld.log")).unwrap_or_default()

@@ -494,6 +494,191 @@ async fn a_slow_consumer_is_cut_off_and_others_get_everything_in_order() {
     assert!(reason.contains("too slow"), "{reason}");
 }
 
+/// Issue 21, the memory amplification: one user with many events of the longest fields in
+/// 4-byte characters near a point (each `nearby_events` answer there is ~200 KB), every
+/// socket they may open never reading, and location updates sent over and over. Before
+/// byte budgets and coalescing, each socket queued 256 such answers: hundreds of MB.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn never_reading_sockets_cannot_amplify_memory_issue_21() {
+    const QUEUE_BYTES: u64 = 1 << 20;
+    const USER_QUEUE_BYTES: u64 = 4 << 20;
+    const SOCKETS: usize = 8;
+    const ROUNDS: usize = 100;
+    // Room for what is not a queue: the allocator's slack, the answers being encoded
+    // at the moment, the store's caches.
+    const MARGIN: u64 = 32 << 20;
+    let d = Daemon::builder()
+        // Only the byte budgets can cut a socket off here: this many frames never binds
+        // before them.
+        .env("CPL_WS_QUEUE", "100000")
+        .env("CPL_WS_QUEUE_BYTES", &QUEUE_BYTES.to_string())
+        .env("CPL_WS_USER_QUEUE_BYTES", &USER_QUEUE_BYTES.to_string())
+        .env("CPL_MAX_CONNECTIONS_PER_USER", &SOCKETS.to_string())
+        // The never-reading sockets answer no ping: keep the silence limit out of the way.
+        .env("CPL_WS_HEARTBEAT", "60")
+        .env("CPL_WS_TIMEOUT", "3600")
+        .start()
+        .await;
+    let (attacker, a) = d.user("Attacker").await;
+    let (bob, b) = d.user("Bob").await;
+    let wide = "\u{1D11E}"; // 4 bytes in UTF-8, written as is in JSON
+    for i in 0..20 {
+        attacker
+            .create_event(&CreateEventRequest {
+                title: wide.repeat(120),
+                description: Some(wide.repeat(2000)),
+                category: wide.repeat(40),
+                coordinates: at(north_of(BOGOTA, 10.0 * f64::from(i))),
+                address: Some(wide.repeat(300)),
+                starts_at: None,
+                ends_at: None,
+            })
+            .await
+            .unwrap();
+    }
+    let room = event(&bob, "Sala", BOGOTA).await;
+    attacker.join_event(&room.id).await.unwrap();
+    bob.join_event(&room.id).await.unwrap();
+    let mut wb = connect(&bob, &b).await;
+    // The premise: one answer here is large (Bob's, made the same way as the attacker's).
+    wb.send(&ClientMessage::LocationUpdate {
+        coordinates: at(BOGOTA),
+    })
+    .await
+    .unwrap();
+    let answer = expect(&mut wb, "nearby_events", |m| {
+        matches!(m, ServerMessage::NearbyEvents { .. }).then(|| m.clone())
+    })
+    .await;
+    let answer_len = serde_json::to_string(&answer).unwrap().len() as u64;
+    assert!(answer_len > 150_000, "one answer is {answer_len} bytes");
+    let mut slow = Vec::new();
+    for _ in 0..SOCKETS {
+        slow.push(connect_never_reading(&d, &a).await);
+    }
+    let before = d.memory("VmRSS").expect("the daemon's /proc status");
+
+    // The attack: every socket asks ROUNDS times, reading nothing.
+    for _ in 0..ROUNDS {
+        for s in &mut slow {
+            s.send(&ClientMessage::LocationUpdate {
+                coordinates: at(BOGOTA),
+            })
+            .await
+            .unwrap();
+        }
+    }
+    // A socket's frames are handled in order: once Bob hears a socket's "sync", every
+    // location update sent before it on that socket has been answered.
+    for (k, s) in slow.iter_mut().enumerate() {
+        s.send(&ClientMessage::ChatMessage {
+            event_id: room.id.clone(),
+            message: format!("sync {k}"),
+        })
+        .await
+        .unwrap();
+    }
+    let mut synced = std::collections::BTreeSet::new();
+    for _ in 0..SOCKETS {
+        let sync = wb
+            .recv_until(Duration::from_secs(300), |m| match m {
+                ServerMessage::ChatMessage(c) if c.message.starts_with("sync ") => {
+                    Some(c.message.clone())
+                }
+                _ => None,
+            })
+            .await
+            .expect("every socket's sync reaches Bob");
+        synced.insert(sync);
+    }
+    assert_eq!(synced.len(), SOCKETS);
+
+    // What the daemon may hold for this user: the user's budget, plus per socket one
+    // answer in the writer's hands and one in the socket's write buffer.
+    let bound = USER_QUEUE_BYTES + SOCKETS as u64 * 2 * answer_len + MARGIN;
+    let unbounded = (ROUNDS * SOCKETS) as u64 * answer_len;
+    assert!(
+        unbounded >= 3 * bound,
+        "the attack ({unbounded} bytes of answers) must dwarf the bound ({bound})"
+    );
+    let growth = |at: &str| {
+        let peak = d.memory("VmHWM").expect("the daemon's /proc status");
+        let growth = peak.saturating_sub(before);
+        eprintln!(
+            "{at}: RSS {before} -> peak {peak} (+{growth}; bound {bound}, unbounded {unbounded})"
+        );
+        growth
+    };
+    let after_attack = growth("after the location updates");
+    assert!(
+        after_attack <= bound,
+        "the daemon grew by {after_attack} bytes, over the bound of {bound}"
+    );
+
+    // Now a room the attacker is in gets busy: Bob chats the longest messages, reading
+    // his own in windows. The never-reading sockets fill up and are cut off; Bob gets
+    // every message, in order.
+    const WINDOW: usize = 8;
+    const MAX_MESSAGES: usize = 4000;
+    let pad = wide.repeat(495);
+    let (mut sent, mut got) = (Vec::new(), Vec::new());
+    let mut attacker_left = false;
+    while !attacker_left && sent.len() < MAX_MESSAGES {
+        for _ in 0..WINDOW {
+            let text = format!("{:05}{pad}", sent.len());
+            wb.send(&ClientMessage::ChatMessage {
+                event_id: room.id.clone(),
+                message: text.clone(),
+            })
+            .await
+            .unwrap();
+            sent.push(text);
+        }
+        let last = sent.last().cloned().unwrap();
+        // Bounded: each frame read is either the window's last echo or one of the frames
+        // this window and the attacker's leaving can cause.
+        for _ in 0..10 * WINDOW {
+            match tokio::time::timeout(WAIT, wb.recv())
+                .await
+                .expect("Bob hears his window within the wait")
+                .expect("Bob's socket stays open")
+            {
+                ServerMessage::ChatMessage(c) if c.user_id == b.user.id => {
+                    let done = c.message == last;
+                    got.push(c.message);
+                    if done {
+                        break;
+                    }
+                }
+                ServerMessage::UserLeft { user_id, .. } if user_id == a.user.id => {
+                    attacker_left = true
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(got.len(), sent.len(), "Bob read his whole window");
+    }
+    assert!(
+        attacker_left,
+        "the never-reading sockets were cut off within {MAX_MESSAGES} messages"
+    );
+    // The cut-off sockets close (1008, with the reason) once they read what was queued.
+    let closes = futures_util::future::join_all(slow.iter_mut().map(expect_close)).await;
+    for (code, reason) in closes {
+        assert_eq!(code, 1008, "{reason}");
+        assert!(
+            reason.starts_with("client too slow: over ") && reason.contains("bytes waiting unread"),
+            "{reason}"
+        );
+    }
+    assert_eq!(got, sent, "the reading member got every message, in order");
+    let after_chat = growth("after the room chat");
+    assert!(
+        after_chat <= bound,
+        "the daemon grew by {after_chat} bytes, over the bound of {bound}"
+    );
+}
+
 #[tokio::test]
 async fn geofence_tells_users_within_5km_of_a_new_event() {
     let d = Daemon::start().await;

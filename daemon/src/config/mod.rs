@@ -62,6 +62,8 @@ pub const SETTINGS: &[Setting] = &[
     Setting { env: "CPL_WS_HEARTBEAT", help: "time between WebSocket pings the daemon sends", default: Some("15") },
     Setting { env: "CPL_WS_TIMEOUT", help: "a WebSocket silent this long (no frame, no pong) is closed and its user leaves their rooms", default: Some("45") },
     Setting { env: "CPL_WS_QUEUE", help: "messages queued per WebSocket before a slow client is disconnected", default: Some("256") },
+    Setting { env: "CPL_WS_QUEUE_BYTES", help: "bytes queued per WebSocket before a slow client is disconnected (1048576, 512KiB, 1MiB; at least 256KiB, above the largest frame)", default: Some("1MiB") },
+    Setting { env: "CPL_WS_USER_QUEUE_BYTES", help: "bytes queued across one user's WebSockets before the one being sent to is disconnected (at least CPL_WS_QUEUE_BYTES)", default: Some("4MiB") },
     Setting { env: "CPL_MAX_CONNECTIONS_PER_USER", help: "open WebSockets allowed per user (room sockets and transcription streams together)", default: Some("8") },
     Setting { env: "CPL_MAX_ROOMS_PER_USER", help: "event rooms one user can be in at once", default: Some("50") },
     Setting { env: "CPL_TRUSTED_PROXIES", help: "comma-separated addresses or CIDR ranges of your reverse proxies / load balancers; their X-Forwarded-For names the client, so rate limits count per client instead of per proxy", default: None },
@@ -253,8 +255,12 @@ pub struct Config {
     pub ws_heartbeat: Duration,
     /// Silence after which a socket is closed.
     pub ws_timeout: Duration,
-    /// Outgoing queue per socket.
+    /// Outgoing queue per socket, in frames.
     pub ws_queue: usize,
+    /// Outgoing queue per socket, in bytes.
+    pub ws_queue_bytes: usize,
+    /// Outgoing queues of one user's sockets together, in bytes.
+    pub ws_user_queue_bytes: usize,
     /// Sockets per user.
     pub max_connections_per_user: usize,
     /// Rooms one user can be in at once.
@@ -353,6 +359,8 @@ impl Config {
             ws_heartbeat: r.parse("CPL_WS_HEARTBEAT", parse_duration)?,
             ws_timeout: r.parse("CPL_WS_TIMEOUT", parse_duration)?,
             ws_queue: r.parse("CPL_WS_QUEUE", |v| positive(v, 1_000_000))?,
+            ws_queue_bytes: r.parse("CPL_WS_QUEUE_BYTES", queue_bytes)?,
+            ws_user_queue_bytes: r.parse("CPL_WS_USER_QUEUE_BYTES", queue_bytes)?,
             max_connections_per_user: r.parse("CPL_MAX_CONNECTIONS_PER_USER", |v| positive(v, 1000))?,
             max_rooms_per_user: r.parse("CPL_MAX_ROOMS_PER_USER", |v| positive(v, 100_000))?,
             trusted_proxies: match r.text("CPL_TRUSTED_PROXIES") {
@@ -396,6 +404,12 @@ impl Config {
                 return Err(ConfigError(format!(
                     "CPL_WS_TIMEOUT ({:?}) must be longer than CPL_WS_HEARTBEAT ({:?}), or every connection would time out between two pings",
                     c.ws_timeout, c.ws_heartbeat
+                )));
+            }
+            if c.ws_user_queue_bytes < c.ws_queue_bytes {
+                return Err(ConfigError(format!(
+                    "CPL_WS_USER_QUEUE_BYTES ({}) must be at least CPL_WS_QUEUE_BYTES ({}): a user's sockets together hold at least what one may",
+                    c.ws_user_queue_bytes, c.ws_queue_bytes
                 )));
             }
             Ok(c)
@@ -528,6 +542,37 @@ pub fn short_duration(v: &str) -> Result<Duration, String> {
     Ok(d)
 }
 
+/// The smallest queue byte budget: above the largest frame the daemon sends, a
+/// `nearby_events` answer of 20 events with every text field at its longest in 4-byte
+/// characters (about 200 KiB), so that no single answer can cut a reader off.
+pub const MIN_QUEUE_BYTES: usize = 256 * 1024;
+
+/// A byte budget for WebSocket queues: a whole number of bytes, or of `KiB` / `MiB`;
+/// from [`MIN_QUEUE_BYTES`] to 1 GiB.
+fn queue_bytes(v: &str) -> Result<usize, String> {
+    let v = v.trim();
+    let lower = v.to_ascii_lowercase();
+    let (digits, unit) = if let Some(d) = lower.strip_suffix("kib") {
+        (d, 1024)
+    } else if let Some(d) = lower.strip_suffix("mib") {
+        (d, 1024 * 1024)
+    } else {
+        (lower.as_str(), 1)
+    };
+    let n = digits
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|n| n.checked_mul(unit))
+        .ok_or_else(|| "is not a size; write bytes as 1048576, 512KiB or 1MiB".to_string())?;
+    if !(MIN_QUEUE_BYTES..=1024 * 1024 * 1024).contains(&n) {
+        return Err(format!(
+            "must be from 256KiB to 1024MiB (at least 256KiB: one large nearby_events answer is about 200 KiB and must fit); got {n} bytes"
+        ));
+    }
+    Ok(n)
+}
+
 fn positive(v: &str, max: usize) -> Result<usize, String> {
     match v.parse::<usize>() {
         Ok(n) if (1..=max).contains(&n) => Ok(n),
@@ -656,6 +701,44 @@ mod tests {
             err,
             "CPL_LOG_FORMAT=\"yaml\" (from the environment) is not a log format: use text or json"
         );
+    }
+
+    #[test]
+    fn queue_byte_budgets_take_sizes_and_refuse_what_cannot_work() {
+        let c = Config::resolve(&defaults()).unwrap();
+        assert_eq!(
+            (c.ws_queue_bytes, c.ws_user_queue_bytes),
+            (1 << 20, 4 << 20)
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("cpld.toml");
+        std::fs::write(
+            &file,
+            "ws_queue_bytes = \"512KiB\"\nws_user_queue_bytes = 2097152\n",
+        )
+        .unwrap();
+        let mut l = defaults();
+        l.add_file(&file).unwrap();
+        assert!(l.warnings.is_empty(), "{:?}", l.warnings);
+        let c = Config::resolve(&l).unwrap();
+        assert_eq!(
+            (c.ws_queue_bytes, c.ws_user_queue_bytes),
+            (512 << 10, 2 << 20)
+        );
+        for (key, value, says) in [
+            ("CPL_WS_QUEUE_BYTES", "lots", "is not a size"),
+            ("CPL_WS_QUEUE_BYTES", "64KiB", "at least 256KiB"),
+            (
+                "CPL_WS_USER_QUEUE_BYTES",
+                "512KiB",
+                "must be at least CPL_WS_QUEUE_BYTES",
+            ),
+        ] {
+            let mut l = defaults();
+            l.add_env([(key.to_string(), value.to_string())]);
+            let err = Config::resolve(&l).unwrap_err().to_string();
+            assert!(err.contains(key) && err.contains(says), "{err}");
+        }
     }
 
     #[test]

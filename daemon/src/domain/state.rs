@@ -42,7 +42,11 @@ impl AppState {
         tracing::debug!("this daemon's instance id (it names its leases) is {instance_id}");
         Arc::new(AppState {
             hub: Arc::new(Hub::new(
-                config.ws_queue,
+                crate::realtime::hub::QueueLimits {
+                    frames: config.ws_queue,
+                    bytes: config.ws_queue_bytes,
+                    user_bytes: config.ws_user_queue_bytes,
+                },
                 config.max_connections_per_user,
                 metrics.clone(),
             )),

@@ -122,12 +122,12 @@ JSON frames tagged by `type` (location updates, rooms, chat, claims, drops, capt
 fn websocket_doc() -> Value {
     json!({
         "/ws/{user_id}": {
-            "description": "The real-time channel of one user. Authenticate with `?token=<token>` (browsers cannot set headers) or `Authorization: Bearer <token>` before the upgrade: 401 missing or invalid token, 403 another user's id or the admin token. Every frame is a JSON text object with a `type`. A malformed or unknown frame gets an `error` frame and the connection stays open. Room broadcasts reach every member, the sender included. A user is in a room from `join_event` (or REST join) until they leave, the event ends, or their last connection closes or times out.",
+            "description": "The real-time channel of one user. Authenticate with `?token=<token>` (browsers cannot set headers) or `Authorization: Bearer <token>` before the upgrade: 401 missing or invalid token, 403 another user's id or the admin token. Every frame is a JSON text object with a `type`. A malformed or unknown frame gets an `error` frame and the connection stays open. Room broadcasts reach every member, the sender included. A user is in a room from `join_event` (or REST join) until they leave, the event ends, or their last connection closes or times out. Frames arrive in the order the daemon queued them, except that a `nearby_events` answer replaces an unsent older one and takes its place.",
             "query": {
                 "token": "The user's bearer token."
             },
             "client_messages": {
-                "location_update": { "example": { "type": "location_update", "coordinates": [-74.0721, 4.711] }, "description": "Stores the user's location; answered with `nearby_events` (5 km, 20 events)." },
+                "location_update": { "example": { "type": "location_update", "coordinates": [-74.0721, 4.711] }, "description": "Stores the user's location; answered with `nearby_events` (5 km, 20 events); a newer answer replaces one not yet sent." },
                 "join_event": { "example": { "type": "join_event", "event_id": "6745a1b2c3d4e5f601234567" }, "description": "Enter the room; answered by the room's `user_joined` (the joiner hears it too). Joining twice announces nothing." },
                 "leave_event": { "example": { "type": "leave_event", "event_id": "6745a1b2c3d4e5f601234567" }, "description": "Leave the room; the room and the leaver hear `user_left`. Leaving a room one is not in does nothing." },
                 "chat_message": { "example": { "type": "chat_message", "event_id": "6745a1b2c3d4e5f601234567", "message": "Hola!" }, "description": "1 to 500 characters; participants of an active event only. Stored, and sent to the room (the author included)." },
@@ -161,7 +161,7 @@ fn websocket_doc() -> Value {
             "close_codes": {
                 "1000": "Normal close.",
                 "1001": "Server shutting down, or no frame or pong for CPL_WS_TIMEOUT seconds.",
-                "1008": "Rate limit exceeded, too many sockets for this user (CPL_MAX_CONNECTIONS_PER_USER, room sockets and transcription streams together), a client too slow to read its queue (CPL_WS_QUEUE), or the user's token was reset.",
+                "1008": "Rate limit exceeded, too many sockets for this user (CPL_MAX_CONNECTIONS_PER_USER, room sockets and transcription streams together), a client too slow to read its queue (more than CPL_WS_QUEUE frames, or a frame that would take it past CPL_WS_QUEUE_BYTES or the user's sockets together past CPL_WS_USER_QUEUE_BYTES; the reason says which), or the user's token was reset.",
                 "1009": "A frame larger than 64 KiB."
             }
         },

@@ -2,7 +2,8 @@
 //!
 //! The reader decodes the client's frames, enforces the frame rate and the heartbeat
 //! timeout, and acts through the same room/claim operations as REST. The writer drains the
-//! connection's bounded queue into the socket and pings it; when the hub (slow consumer) or
+//! connection's bounded queue into the socket and pings it (taking a frame off the queue
+//! releases its bytes from the connection's and the user's budgets); when the hub (slow consumer) or
 //! the reader (limits, timeout, shutdown) asks it to close, it flushes what is queued and
 //! sends a close frame with a reason.
 
@@ -15,7 +16,7 @@ use citypulse::time;
 use citypulse::ws::{error_code, ClientMessage, ServerMessage};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use warp::filters::ws::{Message, WebSocket, Ws};
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
@@ -27,7 +28,7 @@ use crate::domain::{claims, presence, rooms};
 use crate::http::auth::{self, Caller};
 use crate::http::error::ApiError;
 use crate::ratelimit::Bucket;
-use crate::realtime::hub::{Frame, KillSwitch, REVOKED_REASON};
+use crate::realtime::hub::{KillSwitch, Outbox, REVOKED_REASON};
 use crate::store::StoreError;
 
 /// How long a closing connection may take to deliver what was queued and its close frame.
@@ -189,7 +190,7 @@ async fn holds_token(
 
 async fn write_loop(
     mut sink: SplitSink<WebSocket, Message>,
-    mut rx: mpsc::Receiver<Frame>,
+    mut rx: Outbox,
     kill: std::sync::Arc<KillSwitch>,
     heartbeat: Duration,
 ) {
@@ -216,7 +217,7 @@ async fn write_loop(
     // Flush what was queued before the close (e.g. the `error` that explains it), then
     // the close frame with its reason. Bounded: a client that never reads again is dropped.
     let _ = tokio::time::timeout(CLOSE_GRACE, async {
-        while let Ok(frame) = rx.try_recv() {
+        while let Some(frame) = rx.try_recv() {
             if sink.send(Message::text(frame.to_string())).await.is_err() {
                 return;
             }

@@ -4,3 +4,4 @@
 pub mod bus;
 pub mod hub;
 pub mod outgoing;
+pub mod queue;
