@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod ops;
 pub mod routes;
 pub mod transcribe;
+pub mod upgrade;
 pub mod users;
 pub mod ws;
 

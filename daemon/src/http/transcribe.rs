@@ -8,6 +8,7 @@
 //! upgraded, how the stream ended reaches the speaker as an `error` frame (when it failed)
 //! and a close frame with a reason.
 
+use super::upgrade::{close_with, text_of, Message, Socket, SocketError, Upgrade};
 use citypulse::ids::EventId;
 use citypulse::model::EventStatus;
 use citypulse::ws::{error_code, ServerMessage};
@@ -15,7 +16,6 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use tokio::sync::watch;
-use warp::filters::ws::{Message, WebSocket, Ws};
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::{Filter, Reply};
@@ -35,11 +35,11 @@ pub const CHANNELS: std::ops::RangeInclusive<u8> = 1..=2;
 /// The transcription route.
 pub fn routes(state: State, shutdown: watch::Receiver<bool>) -> BoxedFilter<(Response,)> {
     warp::path!("ws" / "transcribe" / String)
-        .and(warp::ws())
+        .and(super::upgrade::websocket())
         .and(input::raw_query())
         .and(warp::header::optional::<String>("authorization"))
         .then(
-            move |event: String, ws: Ws, query: String, header: Option<String>| {
+            move |event: String, ws: Upgrade, query: String, header: Option<String>| {
                 let state = state.clone();
                 let shutdown = shutdown.clone();
                 async move {
@@ -212,14 +212,14 @@ async fn session(
     state: State,
     req: StreamRequest,
     slot: StreamSlot,
-    socket: WebSocket,
+    socket: Socket,
     shutdown: watch::Receiver<bool>,
 ) {
     let (mut to_speaker, mut from_speaker) = socket.split();
     let end = {
         let mut frames = (&mut from_speaker).map(from_speaker_frame);
         let mut texts = (&mut to_speaker).with(|text: String| {
-            futures_util::future::ready(Ok::<_, warp::Error>(Message::text(text)))
+            futures_util::future::ready(Ok::<_, SocketError>(Message::text(text)))
         });
         transcription::stream(&state, &req, &slot, &mut frames, &mut texts, shutdown).await
     };
@@ -228,7 +228,7 @@ async fn session(
 
 /// What the relay needs to know of one of the speaker's frames. An over-long frame shows
 /// only as the WebSocket layer's error text.
-fn from_speaker_frame(next: Result<Message, warp::Error>) -> FromSpeaker {
+fn from_speaker_frame(next: Result<Message, SocketError>) -> FromSpeaker {
     let msg = match next {
         Ok(m) => m,
         Err(e) => {
@@ -246,8 +246,8 @@ fn from_speaker_frame(next: Result<Message, warp::Error>) -> FromSpeaker {
     if msg.is_close() {
         FromSpeaker::Close
     } else if msg.is_binary() {
-        FromSpeaker::Audio(msg.into_bytes())
-    } else if let Ok(text) = msg.to_str() {
+        FromSpeaker::Audio(msg.into_data())
+    } else if let Some(text) = text_of(&msg) {
         FromSpeaker::Text(text.to_string())
     } else {
         FromSpeaker::Ping
@@ -257,8 +257,8 @@ fn from_speaker_frame(next: Result<Message, warp::Error>) -> FromSpeaker {
 /// Sends the speaker the last frames (the error, the close) and completes the closing
 /// handshake, bounded: a speaker that never answers is dropped.
 async fn finish_speaker(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut stream: SplitStream<WebSocket>,
+    mut sink: SplitSink<Socket, Message>,
+    mut stream: SplitStream<Socket>,
     end: transcription::End,
 ) {
     let (code, reason, detail) = match end {
@@ -279,9 +279,7 @@ async fn finish_speaker(
                 }
             }
         }
-        let _ = sink
-            .send(Message::close_with(code, close_reason(&reason)))
-            .await;
+        let _ = sink.send(close_with(code, close_reason(&reason))).await;
         // Keep reading until the speaker answers the close: dropping a socket with unread
         // input makes the kernel send a reset, which can destroy the close frame in flight.
         while let Some(Ok(_)) = stream.next().await {}

@@ -10,6 +10,7 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
+use super::upgrade::{close_with, text_of, Message, Socket, Upgrade};
 use citypulse::api::nearby;
 use citypulse::model::User;
 use citypulse::time;
@@ -17,7 +18,6 @@ use citypulse::ws::{error_code, ClientMessage, ServerMessage};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::watch;
-use warp::filters::ws::{Message, WebSocket, Ws};
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::{Filter, Reply};
@@ -46,11 +46,11 @@ mod close {
 pub fn routes(state: State, shutdown: watch::Receiver<bool>) -> BoxedFilter<(Response,)> {
     let st = state.clone();
     warp::path!("ws" / String)
-        .and(warp::ws())
+        .and(super::upgrade::websocket())
         .and(crate::http::input::raw_query())
         .and(warp::header::optional::<String>("authorization"))
         .then(
-            move |path_user: String, ws: Ws, query: String, header: Option<String>| {
+            move |path_user: String, ws: Upgrade, query: String, header: Option<String>| {
                 let state = st.clone();
                 let shutdown = shutdown.clone();
                 async move {
@@ -118,7 +118,7 @@ async fn connection(
     state: State,
     user: User,
     token_hash: String,
-    socket: WebSocket,
+    socket: Socket,
     shutdown: watch::Receiver<bool>,
 ) {
     let (mut sink, stream) = socket.split();
@@ -127,7 +127,7 @@ async fn connection(
             "too many open connections for this user (at most {}); close another first",
             state.config.max_connections_per_user
         );
-        let _ = sink.send(Message::close_with(close::POLICY, reason)).await;
+        let _ = sink.send(close_with(close::POLICY, reason)).await;
         return;
     };
     tracing::debug!(user = %user.id, conn = reg.conn_id, "websocket open");
@@ -189,7 +189,7 @@ async fn holds_token(
 }
 
 async fn write_loop(
-    mut sink: SplitSink<WebSocket, Message>,
+    mut sink: SplitSink<Socket, Message>,
     mut rx: Outbox,
     kill: std::sync::Arc<KillSwitch>,
     heartbeat: Duration,
@@ -210,7 +210,7 @@ async fn write_loop(
                 }
             }
             _ = ping.tick() => {
-                if sink.send(Message::ping(Vec::new())).await.is_err() { return }
+                if sink.send(Message::Ping(Default::default())).await.is_err() { return }
             }
         }
     };
@@ -227,7 +227,7 @@ async fn write_loop(
         while reason.len() > 123 {
             reason.pop();
         }
-        let _ = sink.send(Message::close_with(code, reason)).await;
+        let _ = sink.send(close_with(code, reason)).await;
         let _ = sink.close().await;
     })
     .await;
@@ -237,7 +237,7 @@ async fn read_loop(
     state: &State,
     user: &User,
     conn: u64,
-    stream: &mut SplitStream<WebSocket>,
+    stream: &mut SplitStream<Socket>,
     kill: &KillSwitch,
     mut shutdown: watch::Receiver<bool>,
 ) {
@@ -281,7 +281,7 @@ async fn read_loop(
                     kill.kill(close::POLICY, why);
                     return;
                 }
-                let Ok(text) = msg.to_str() else {
+                let Some(text) = text_of(&msg) else {
                     state.hub.send_to_conn(&user.id, conn, &ServerMessage::error(
                         error_code::INVALID_JSON,
                         "binary frames are not accepted here; send JSON text frames",
