@@ -268,7 +268,13 @@ async fn connect(
         }
     }
     // Nagle off: audio goes out as it is captured, not held back behind a delayed ACK.
-    match tokio_tungstenite::connect_async_with_config(url.as_str(), None, true).await {
+    match tokio_tungstenite::connect_async_with_config(
+        url.as_str(),
+        Some(citypulse::client::socket_config()),
+        true,
+    )
+    .await
+    {
         Ok((ws, _)) => Ok(ws),
         Err(tokio_tungstenite::tungstenite::Error::Http(resp)) => {
             let body = resp.body().as_deref().unwrap_or_default();
