@@ -6,44 +6,29 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+/// What the request path's top layers (`http`, `jobs`) may import: everything below them.
+const BELOW_TOP: &[&str] = &[
+    "domain",
+    "realtime",
+    "clients",
+    "store",
+    "config",
+    "metrics",
+    "ratelimit",
+];
+
+/// What `domain` may import: the same without itself.
+const BELOW_DOMAIN: &[&str] = match BELOW_TOP.split_first() {
+    Some((_, rest)) => rest,
+    None => &[],
+};
+
 /// Each layer (a folder or leaf module under `daemon/src/`) and the layers it may import.
 /// `server`, `main` and `seed` wire everything and may use anything.
 const RULES: &[(&str, &[&str])] = &[
-    (
-        "http",
-        &[
-            "domain",
-            "realtime",
-            "clients",
-            "store",
-            "config",
-            "metrics",
-            "ratelimit",
-        ],
-    ),
-    (
-        "jobs",
-        &[
-            "domain",
-            "realtime",
-            "clients",
-            "store",
-            "config",
-            "metrics",
-            "ratelimit",
-        ],
-    ),
-    (
-        "domain",
-        &[
-            "realtime",
-            "clients",
-            "store",
-            "config",
-            "metrics",
-            "ratelimit",
-        ],
-    ),
+    ("http", BELOW_TOP),
+    ("jobs", BELOW_TOP),
+    ("domain", BELOW_DOMAIN),
     ("realtime", &["store", "config", "metrics", "ratelimit"]),
     ("clients", &["config", "metrics", "ratelimit"]),
     ("store", &["config", "metrics"]),
@@ -52,19 +37,8 @@ const RULES: &[(&str, &[&str])] = &[
     ("ratelimit", &[]),
 ];
 
-const LAYERS: &[&str] = &[
-    "server",
-    "jobs",
-    "http",
-    "domain",
-    "realtime",
-    "clients",
-    "store",
-    "config",
-    "metrics",
-    "ratelimit",
-    "seed",
-];
+/// The modules that wire the layers together: named by no layer.
+const WIRING: &[&str] = &["server", "seed"];
 
 fn sources(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in fs::read_dir(dir).expect("daemon/src is readable") {
@@ -110,8 +84,9 @@ fn named_layers(line: &str) -> Vec<&'static str> {
                 .unwrap_or("")]
         };
         for name in names {
-            if let Some(layer) = LAYERS.iter().find(|l| **l == name) {
-                found.push(*layer);
+            let known = RULES.iter().map(|(l, _)| *l).chain(WIRING.iter().copied());
+            if let Some(layer) = known.into_iter().find(|l| *l == name) {
+                found.push(layer);
             }
         }
     }
