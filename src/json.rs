@@ -160,9 +160,49 @@ const RUST_ITEMS: [(&str, &str); 12] = [
     ("enum ", "one of the documented values"),
 ];
 
-/// Replaces "struct CreateEventRequest" and the like in a serde message with what the
-/// client has to send.
+/// serde's words for JSON things, and for Rust's number types, as a JSON client says them.
+const PLAIN_WORDS: [(&str, &str); 16] = [
+    ("invalid type: map,", "invalid type: object,"),
+    ("invalid type: sequence,", "invalid type: array,"),
+    ("invalid value: map,", "invalid value: object,"),
+    // What serde_json says for a unit-only enum given something else than a string.
+    ("expected string or map", "expected a string"),
+    ("expected map with a single key", "expected a string"),
+    ("expected u8", "expected a whole number, 0 or more"),
+    ("expected u16", "expected a whole number, 0 or more"),
+    ("expected u32", "expected a whole number, 0 or more"),
+    ("expected u64", "expected a whole number, 0 or more"),
+    ("expected usize", "expected a whole number, 0 or more"),
+    ("expected i8", "expected a whole number"),
+    ("expected i16", "expected a whole number"),
+    ("expected i32", "expected a whole number"),
+    ("expected i64", "expected a whole number"),
+    ("expected f32", "expected a number"),
+    ("expected f64", "expected a number"),
+];
+
+/// Replaces "struct CreateEventRequest", "u32" and the like in a serde message with what
+/// the client has to send, in JSON's words.
 pub fn scrub_type_names(msg: &str) -> String {
+    let mut out = scrub_items(msg);
+    for (rust, plain) in PLAIN_WORDS {
+        let mut from = 0;
+        while let Some(i) = out[from..].find(rust).map(|i| i + from) {
+            let end = i + rust.len();
+            // Whole words only: "expected u8" is not the start of "expected u8s".
+            if out[end..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_') {
+                from = end;
+                continue;
+            }
+            out.replace_range(i..end, plain);
+            from = i + plain.len();
+        }
+    }
+    out
+}
+
+/// Replaces what serde's derived code names by kind of Rust item.
+fn scrub_items(msg: &str) -> String {
     let mut out = String::with_capacity(msg.len());
     let mut rest = msg;
     'scan: while !rest.is_empty() {
@@ -438,15 +478,103 @@ mod tests {
         );
     }
 
+    /// A word that looks like a Rust type name: CamelCase, or one of the std/chrono names.
+    fn rust_type_in(msg: &str) -> Option<&str> {
+        msg.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .find(|w| {
+                let upper = w.chars().filter(char::is_ascii_uppercase).count();
+                let lower = w.chars().any(|c| c.is_ascii_lowercase());
+                (upper >= 2 && lower)
+                    || [
+                        "String",
+                        "Option",
+                        "Vec",
+                        "Utc",
+                        "Rarity",
+                        "Coordinates",
+                        "Value",
+                        "u8",
+                        "u16",
+                        "u32",
+                        "u64",
+                        "usize",
+                        "i32",
+                        "i64",
+                        "f64",
+                        "map",
+                        "sequence",
+                    ]
+                    .contains(w)
+            })
+    }
+
+    #[test]
+    fn no_request_type_name_reaches_a_client() {
+        use crate::api::{CreateEventRequest, DropRequest, RegisterRequest};
+        use crate::ws::ClientMessage;
+        let wrong = [
+            json!([]),
+            json!({}),
+            json!(5),
+            json!(-1),
+            json!(1.5),
+            json!("x"),
+            json!(true),
+            json!(null),
+            json!([1, 2, 3]),
+            json!({"a": 1}),
+        ];
+        let valid = [
+            json!({"phone": "+573001234567", "name": "Ana"}),
+            json!({"title": "t", "category": "c", "coordinates": [1, 2], "description": "d",
+                   "address": "a", "starts_at": "2026-11-25T14:03:00Z", "ends_at": "2026-11-25T15:03:00Z"}),
+            json!({"name": "n", "rarity": "rare", "points": 5, "expires_in": 30}),
+            json!({"type": "chat_message", "event_id": "6745a1b2c3d4e5f601234567", "message": "m"}),
+            json!({"type": "location_update", "coordinates": [1, 2]}),
+            json!({"type": "claim_collectible", "collectible_id": "6745a1b2c3d4e5f601234567"}),
+        ];
+        let mut checked = 0;
+        for (i, base) in valid.iter().enumerate() {
+            let fields: Vec<String> = base.as_object().unwrap().keys().cloned().collect();
+            let mut bodies: Vec<Value> = wrong.to_vec();
+            for field in &fields {
+                for w in &wrong {
+                    let mut b = base.clone();
+                    b[field.as_str()] = w.clone();
+                    bodies.push(b);
+                }
+                let mut b = base.clone();
+                b.as_object_mut().unwrap().remove(field);
+                bodies.push(b);
+            }
+            for body in bodies {
+                let text = body.to_string();
+                let err = match i {
+                    0 => parse_object::<RegisterRequest>(text.as_bytes(), "the body").err(),
+                    1 => parse_object::<CreateEventRequest>(text.as_bytes(), "the body").err(),
+                    2 => parse_object::<DropRequest>(text.as_bytes(), "the body").err(),
+                    _ => ClientMessage::decode(&text)
+                        .err()
+                        .map(|e| JsonError::Shape(e.message)),
+                };
+                if let Some(JsonError::Shape(m) | JsonError::Syntax(m)) = err {
+                    checked += 1;
+                    assert!(rust_type_in(&m).is_none(), "{text}: {m}");
+                }
+            }
+        }
+        assert!(checked > 200, "{checked}");
+    }
+
     #[test]
     fn type_names_are_scrubbed_only_where_serde_names_them() {
         assert_eq!(
             scrub_type_names("invalid type: sequence, expected struct CreateEventRequest"),
-            "invalid type: sequence, expected a JSON object"
+            "invalid type: array, expected a JSON object"
         );
         assert_eq!(
             scrub_type_names("invalid type: map, expected internally tagged enum ClientMessage"),
-            "invalid type: map, expected a JSON object with a \"type\""
+            "invalid type: object, expected a JSON object with a \"type\""
         );
         assert_eq!(
             scrub_type_names("data did not match any variant of untagged enum Id"),
@@ -457,6 +585,15 @@ mod tests {
             scrub_type_names("unknown variant `struct Foo`, expected one of `a`"),
             "unknown variant `struct Foo`, expected one of `a`"
         );
+        assert_eq!(
+            scrub_type_names("invalid type: sequence, expected u32"),
+            "invalid type: array, expected a whole number, 0 or more"
+        );
+        assert_eq!(
+            scrub_type_names("invalid value: integer `-1`, expected u64"),
+            "invalid value: integer `-1`, expected a whole number, 0 or more"
+        );
+        assert_eq!(scrub_type_names("expected u8s"), "expected u8s");
         let v = json!({"x": 1});
         assert_eq!(kind(&v), "an object");
     }
