@@ -36,7 +36,7 @@ pub struct RegisterRequest {
         schema(
             min_length = 1,
             max_length = 80,
-            pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+            pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\s\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8][^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"
         )
     )]
     pub name: String,
@@ -53,7 +53,7 @@ pub struct CreateEventRequest {
         schema(
             min_length = 1,
             max_length = 120,
-            pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+            pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\s\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8][^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"
         )
     )]
     pub title: String,
@@ -63,7 +63,7 @@ pub struct CreateEventRequest {
         feature = "openapi",
         schema(
             max_length = 2000,
-            pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+            pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"
         )
     )]
     pub description: Option<String>,
@@ -73,7 +73,7 @@ pub struct CreateEventRequest {
         schema(
             min_length = 1,
             max_length = 40,
-            pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+            pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\s\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8][^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"
         )
     )]
     pub category: String,
@@ -85,16 +85,16 @@ pub struct CreateEventRequest {
         feature = "openapi",
         schema(
             max_length = 300,
-            pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+            pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"
         )
     )]
     pub address: Option<String>,
     /// Planned start.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::time::deserialize_input")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, example = "2026-11-25T14:03:00Z"))]
     pub starts_at: Option<Timestamp>,
     /// Planned end; after `starts_at`.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::time::deserialize_input")]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, example = "2026-11-25T16:00:00Z"))]
     pub ends_at: Option<Timestamp>,
 }
@@ -136,7 +136,11 @@ pub struct PageQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
     /// Only entries strictly older than this time (the previous page's last timestamp).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::time::deserialize_input"
+    )]
     pub before: Option<Timestamp>,
     /// With `before`: the previous page's last id, so that entries sharing its timestamp
     /// (several in one millisecond) are neither skipped nor repeated: the page then starts
@@ -214,7 +218,7 @@ pub struct DropRequest {
         schema(
             min_length = 1,
             max_length = 80,
-            pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"
+            pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\s\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8][^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"
         )
     )]
     pub name: Option<String>,

@@ -3,8 +3,9 @@
 //! Every shape that crosses the wire between `cpld` and its clients lives here, once:
 //! REST request and answer bodies ([`api`]), the model types they carry ([`model`]),
 //! WebSocket frames ([`ws`]), the `{"detail": ...}` error body, id newtypes ([`ids`]),
-//! validation of everything a client sends ([`validate`], [`geo`]) and a typed async
-//! client ([`client`]) that the CLI, the tests and any Rust program use to talk to a daemon.
+//! validation of everything a client sends ([`validate`], [`geo`], [`time`], and strict
+//! JSON in [`json`]) and a typed async client ([`client`]) that the CLI, the tests and any
+//! Rust program use to talk to a daemon.
 //!
 //! The daemon and the CLI define no wire shape of their own.
 
@@ -12,6 +13,7 @@ pub mod api;
 pub mod client;
 pub mod geo;
 pub mod ids;
+pub mod json;
 pub mod model;
 #[cfg(feature = "openapi")]
 pub mod openapi;

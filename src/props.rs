@@ -72,8 +72,34 @@ fn phone_input() -> impl Strategy<Value = String> {
 /// space, multi-byte letters, case-changing letters.
 fn text_input() -> impl Strategy<Value = String> {
     let tricky = prop::sample::select(vec![
-        'a', 'Z', ' ', '\t', '\n', '\r', '\u{0}', '\u{7}', '\u{1b}', '\u{7f}', '\u{85}', '\u{9f}',
-        '\u{a0}', '\u{2028}', '\u{3000}', '\u{feff}', 'é', 'ß', 'İ', '🎉', '\u{202e}',
+        'a',
+        'Z',
+        ' ',
+        '\t',
+        '\n',
+        '\r',
+        '\u{0}',
+        '\u{7}',
+        '\u{1b}',
+        '\u{7f}',
+        '\u{85}',
+        '\u{9f}',
+        '\u{a0}',
+        '\u{2028}',
+        '\u{3000}',
+        '\u{feff}',
+        'é',
+        'ß',
+        'İ',
+        '🎉',
+        '\u{202e}',
+        '\u{200b}',
+        '\u{200d}',
+        '\u{2066}',
+        '\u{2069}',
+        '\u{200f}',
+        '\u{3164}',
+        '\u{e0041}',
     ]);
     prop_oneof![
         any::<String>(),
@@ -192,6 +218,17 @@ fn is_e164(s: &str) -> bool {
 
 fn has_forbidden_control(s: &str) -> bool {
     s.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
+}
+
+/// API.md: the embeddings, overrides and isolates of UAX #9, written out here on their own.
+fn has_bidi_control(s: &str) -> bool {
+    s.chars()
+        .any(|c| ('\u{202a}'..='\u{202e}').contains(&c) || ('\u{2066}'..='\u{2069}').contains(&c))
+}
+
+/// Non-empty text with nothing that shows.
+fn only_invisible(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(validate::is_invisible)
 }
 
 type TextValidator = fn(&str) -> Result<String, validate::ValidationError>;
@@ -323,18 +360,23 @@ proptest! {
         }
     }
 
-    /// No validator lets through text that is too long, too short, untrimmed or holds a
-    /// control character other than tab and newline; and each accepts whatever obeys them.
+    /// No validator lets through text that is too long, too short, untrimmed, holds a
+    /// control character other than tab and newline or a bidirectional control, or shows
+    /// nothing at all; and each accepts whatever obeys them.
     #[test]
     fn text_validators_enforce_length_and_characters(raw in text_input()) {
         for (name, check, min, max) in TEXT_RULES {
             let trimmed = raw.trim();
             let n = trimmed.chars().count();
-            let should_pass = (min..=max).contains(&n) && !has_forbidden_control(trimmed);
+            let should_pass = (min..=max).contains(&n)
+                && !has_forbidden_control(trimmed)
+                && !has_bidi_control(trimmed)
+                && !only_invisible(trimmed);
             match check(&raw) {
                 Ok(v) => {
                     prop_assert!(should_pass, "{name} accepted {raw:?}");
                     prop_assert!(!has_forbidden_control(&v), "{name}: {v:?}");
+                    prop_assert!(!has_bidi_control(&v) && !only_invisible(&v), "{name}: {v:?}");
                     prop_assert_eq!(v.trim(), v.as_str(), "{} kept white space", name);
                     if name == "category" {
                         prop_assert_eq!(v.clone(), trimmed.to_lowercase());

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::api::ClaimResult;
 use crate::geo::Coordinates;
 use crate::ids::{CollectibleId, EventId, UserId};
+use crate::json::{self, JsonError};
 use crate::model::{ChatMessage, Collectible, NearbyEvent};
 use crate::time::Timestamp;
 
@@ -85,12 +86,20 @@ pub struct DecodeError {
 
 impl ClientMessage {
     /// Decodes a text frame, telling malformed JSON, unknown types and bad fields apart.
+    /// The JSON is read as REST bodies are ([`crate::json`]): a key repeated anywhere is
+    /// `invalid_message`, naming the key.
     pub fn decode(text: &str) -> Result<ClientMessage, DecodeError> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| DecodeError {
-            code: error_code::INVALID_JSON,
-            message: format!(
-                "frame is not valid JSON ({e}); send an object like {{\"type\":\"ping\"}}"
-            ),
+        let value = json::parse_value(text.as_bytes()).map_err(|e| match e {
+            JsonError::Syntax(e) => DecodeError {
+                code: error_code::INVALID_JSON,
+                message: format!(
+                    "frame is not valid JSON ({e}); send an object like {{\"type\":\"ping\"}}"
+                ),
+            },
+            JsonError::Shape(e) => DecodeError {
+                code: error_code::INVALID_MESSAGE,
+                message: e,
+            },
         })?;
         let Some(obj) = value.as_object() else {
             return Err(DecodeError {
@@ -121,7 +130,7 @@ impl ClientMessage {
                 })
             }
         }
-        serde_json::from_value(value).map_err(|e| DecodeError {
+        json::from_value(value).map_err(|e| DecodeError {
             code: error_code::INVALID_MESSAGE,
             message: format!("{}: {e}", ty.unwrap_or_default()),
         })
@@ -279,6 +288,21 @@ mod tests {
                 .unwrap_err();
         assert_eq!(e.code, error_code::INVALID_MESSAGE);
         assert!(e.message.contains("[longitude, latitude]"), "{}", e.message);
+        let e = ClientMessage::decode(
+            r#"{"type":"chat_message","event_id":"6745a1b2c3d4e5f601234567","message":"a","message":"b"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(e.code, error_code::INVALID_MESSAGE);
+        assert!(
+            e.message.contains("\"message\" appears twice"),
+            "{}",
+            e.message
+        );
+        let e = ClientMessage::decode(r#"{"type":"ping","type":"chat_message"}"#).unwrap_err();
+        assert_eq!(e.code, error_code::INVALID_MESSAGE);
+        let e = ClientMessage::decode(r#"{"type":"chat_message","event_id":[],"message":"a"}"#)
+            .unwrap_err();
+        assert!(!e.message.contains("EventId"), "{}", e.message);
     }
 
     #[test]

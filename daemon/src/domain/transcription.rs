@@ -19,6 +19,7 @@ use std::ops::ControlFlow;
 use std::time::Duration;
 
 use citypulse::ids::{EventId, TranscriptId};
+use citypulse::json::JsonError;
 use citypulse::model::{EventStatus, Transcription, User};
 use citypulse::time;
 use citypulse::ws::{error_code, ServerMessage};
@@ -119,6 +120,14 @@ pub enum FromSpeaker {
     Ping,
     /// A frame over [`MAX_FRAME`].
     TooBig,
+    /// The speaker broke the WebSocket protocol (RFC 6455): the stream ends with this
+    /// close code (1002, or 1007 for text that is not UTF-8) and reason.
+    Violation {
+        /// Close code.
+        code: u16,
+        /// Close reason.
+        reason: &'static str,
+    },
     /// The socket failed.
     Broken,
 }
@@ -339,6 +348,14 @@ where
                     ),
                 })
             }
+            // Nothing more can be read from a speaker that broke the protocol; Deepgram's
+            // side is dropped as for an over-long frame.
+            Some(FromSpeaker::Violation { code, reason }) => {
+                return ControlFlow::Break(End::Close {
+                    code,
+                    reason: reason.into(),
+                })
+            }
             Some(frame) => frame,
         };
         self.last_from_speaker = Instant::now();
@@ -346,9 +363,10 @@ where
             FromSpeaker::Close => self.speaker_gone().await,
             FromSpeaker::Audio(audio) => self.on_audio(audio).await,
             FromSpeaker::Text(text) => self.on_control(&text).await,
-            FromSpeaker::Ping | FromSpeaker::TooBig | FromSpeaker::Broken => {
-                ControlFlow::Continue(())
-            }
+            FromSpeaker::Ping
+            | FromSpeaker::TooBig
+            | FromSpeaker::Violation { .. }
+            | FromSpeaker::Broken => ControlFlow::Continue(()),
         }
     }
 
@@ -372,7 +390,11 @@ where
     /// A text frame: CloseStream, or KeepAlive / Finalize forwarded as Deepgram's own;
     /// anything else gets an `error` frame.
     async fn on_control(&mut self, text: &str) -> Step {
-        let err = match serde_json::from_str::<SpeakerControl>(text).map(|c| c.kind) {
+        // Strict JSON as on every socket: a repeated key ({"type":"KeepAlive","type":
+        // "CloseStream"}) is refused, not read as its last value.
+        let control =
+            citypulse::json::parse_object::<SpeakerControl>(text.as_bytes(), "a control message");
+        let err = match control.map(|c| c.kind) {
             Ok(kind) if kind == "CloseStream" => return self.begin_closing().await,
             Ok(kind) if kind == "KeepAlive" || kind == "Finalize" => {
                 let control = if kind == "KeepAlive" {
@@ -390,9 +412,13 @@ where
                 error_code::UNKNOWN_TYPE,
                 format!("unknown control message {:?}; send binary audio, {{\"type\":\"KeepAlive\"}} or {{\"type\":\"CloseStream\"}}", kind.chars().take(40).collect::<String>()),
             ),
-            Err(_) => ServerMessage::error(
+            Err(JsonError::Syntax(_)) => ServerMessage::error(
                 error_code::INVALID_JSON,
                 "text frames must be JSON control messages such as {\"type\":\"CloseStream\"}; audio goes in binary frames",
+            ),
+            Err(JsonError::Shape(why)) => ServerMessage::error(
+                error_code::INVALID_JSON,
+                format!("{why}; text frames must be JSON control messages such as {{\"type\":\"CloseStream\"}}"),
             ),
         };
         if !send(self.to_speaker, &err).await {

@@ -149,16 +149,21 @@ pub fn admin(state: State) -> impl Filter<Extract = ((),), Error = warp::Rejecti
 }
 
 /// The original's `creator_id` / `user_id` query parameters: accepted, but they must name
-/// the token's user (API.md "Authentication"), else 403.
+/// the token's user (API.md "Authentication"), else 403; one that is not an id at all is
+/// a 422, as every malformed id is.
 pub fn check_acting_as(user: &User, claimed: Option<&str>, param: &str) -> Result<(), ApiError> {
-    match claimed {
-        None => Ok(()),
-        Some(id) if id.eq_ignore_ascii_case(user.id.as_str()) => Ok(()),
-        Some(_) => Err(ApiError::Forbidden(format!(
-            "{param} must be your own user id ({}); a token acts only for its own user",
-            user.id
-        ))),
+    let Some(claimed) = claimed else {
+        return Ok(());
+    };
+    let claimed = UserId::parse(claimed)
+        .map_err(|e| ApiError::Validation(format!("query parameter {param}: {e}")))?;
+    if claimed == user.id {
+        return Ok(());
     }
+    Err(ApiError::Forbidden(format!(
+        "{param} must be your own user id ({}); a token acts only for its own user",
+        user.id
+    )))
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ struct ClaimQuery {
     security(("userToken" = [])),
     params(
         ("collectible_id" = String, Query, description = "The collectible. Malformed: 422; unknown: 404.", pattern = "^[0-9a-fA-F]{24}$"),
-        ("user_id" = Option<String>, Query, description = "The original backend's `user_id`; kept for compatibility. When present it must be the token's own user id (compared case-insensitively), else 403. Absent means the token's user.", pattern = "^[0-9a-fA-F]{24}$"),
+        ("user_id" = Option<String>, Query, description = "The original backend's `user_id`; kept for compatibility. When present it must be the token's own user id (compared case-insensitively), else 403; not an id at all: 422. Absent means the token's user.", pattern = "^[0-9a-fA-F]{24}$"),
     ),
     responses(
         (status = 200, description = "The outcome, won or lost.", body = ClaimResult),
@@ -39,7 +39,7 @@ struct ClaimQuery {
         (status = 401, description = openapi::E401, body = ErrorBody),
         (status = 403, description = "The caller is not a participant of the collectible's event, `user_id` is not the token's user, or the admin token was sent.", body = ErrorBody),
         (status = 404, description = "No collectible has this id (the id is well-formed but unknown).", body = ErrorBody),
-        (status = 422, description = "`collectible_id` is missing or malformed.", body = ErrorBody),
+        (status = 422, description = "`collectible_id` is missing or malformed, `user_id` is not an id, or the query string is malformed.", body = ErrorBody),
         (status = 429, description = openapi::E429, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )

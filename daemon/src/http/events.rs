@@ -43,7 +43,7 @@ pub struct ActingAs {
     description = "The caller becomes its creator (counted in `stats.events_created`) but not a participant; joining does that. Connected users whose last location is within 5 km hear `event_nearby`. Rate limited.",
     security(("userToken" = [])),
     params(
-        ("creator_id" = Option<String>, Query, description = "The original backend's `creator_id`; kept for compatibility. When present it must be the token's own user id (compared case-insensitively), else 403. Absent means the token's user.", pattern = "^[0-9a-fA-F]{24}$"),
+        ("creator_id" = Option<String>, Query, description = "The original backend's `creator_id`; kept for compatibility. When present it must be the token's own user id (compared case-insensitively), else 403; not an id at all: 422. Absent means the token's user.", pattern = "^[0-9a-fA-F]{24}$"),
     ),
     request_body(content = CreateEventRequest, description = "The event."),
     responses(
@@ -52,7 +52,7 @@ pub struct ActingAs {
         (status = 401, description = openapi::E401, body = ErrorBody),
         (status = 403, description = "`creator_id` is not the token's user, or the admin token was sent (it is not a user).", body = ErrorBody),
         (status = 413, description = openapi::E413, body = ErrorBody),
-        (status = 422, description = "A field breaks a rule: coordinates not `[longitude, latitude]` in range, title/category empty or too long, `ends_at` not after `starts_at`, an unknown field, a wrong type.", body = ErrorBody),
+        (status = 422, description = "A field breaks a rule: coordinates not `[longitude, latitude]` in range, title/category empty or too long, text holding bidirectional controls or nothing visible, a timestamp that is not RFC 3339 or outside the years 0001 to 9999, `ends_at` not after `starts_at`, an unknown field, a wrong type, a key given twice, a body that is not a JSON object; or `creator_id` is not an id, or the query string is malformed.", body = ErrorBody),
         (status = 429, description = openapi::E429, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 502, description = "Video is configured but Daily.co failed to create the event's room; the event was not created.", body = ErrorBody),
         (status = 503, description = openapi::E503, body = ErrorBody),
@@ -150,11 +150,11 @@ pub async fn create(
         ("lat" = f64, Query, description = "Latitude of the centre, -90 to 90.", minimum = -90, maximum = 90),
         ("max_distance" = Option<f64>, Query, description = "Radius in metres, 1 to 50000 (default 5000).", minimum = 1, maximum = 50000),
         ("limit" = Option<u32>, Query, description = "At most this many events, 1 to 100 (default 20).", minimum = 1, maximum = 100),
-        ("category" = Option<String>, Query, description = "Only events of this category (case-insensitive).", min_length = 1, max_length = 40, pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"),
+        ("category" = Option<String>, Query, description = "Only events of this category (case-insensitive).", min_length = 1, max_length = 40, pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\s\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8][^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"),
     ),
     responses(
         (status = 200, description = "The events, each with `distance_m`.", body = Vec<NearbyEvent>),
-        (status = 422, description = "`lng`/`lat` missing, not numbers or out of range, or `max_distance`, `limit` or `category` out of range.", body = ErrorBody),
+        (status = 422, description = "`lng`/`lat` missing, not numbers or out of range, or `max_distance`, `limit` or `category` out of range; or the query string is malformed (a `%` not followed by two hex digits, bytes that are not UTF-8 once decoded such as `category=%FF`, a parameter given twice).", body = ErrorBody),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )
 )]
@@ -214,7 +214,7 @@ pub async fn get(state: State, id: String) -> Result<Response, ApiError> {
     security(("userToken" = [])),
     params(
         ("event_id" = String, Path, description = "The event's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
-        ("user_id" = Option<String>, Query, description = "The original backend's `user_id`; kept for compatibility. When present it must be the token's own user id (compared case-insensitively), else 403. Absent means the token's user.", pattern = "^[0-9a-fA-F]{24}$"),
+        ("user_id" = Option<String>, Query, description = "The original backend's `user_id`; kept for compatibility. When present it must be the token's own user id (compared case-insensitively), else 403; not an id at all: 422. Absent means the token's user.", pattern = "^[0-9a-fA-F]{24}$"),
     ),
     responses(
         (status = 200, description = "Joined; the Daily.co room URL and meeting token, both null when video is not configured.", body = JoinResponse),
@@ -282,7 +282,7 @@ pub async fn join(
     security(("userToken" = [])),
     params(
         ("event_id" = String, Path, description = "The event's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
-        ("user_id" = Option<String>, Query, description = "The original backend's `user_id`; kept for compatibility. When present it must be the token's own user id (compared case-insensitively), else 403. Absent means the token's user.", pattern = "^[0-9a-fA-F]{24}$"),
+        ("user_id" = Option<String>, Query, description = "The original backend's `user_id`; kept for compatibility. When present it must be the token's own user id (compared case-insensitively), else 403; not an id at all: 422. Absent means the token's user.", pattern = "^[0-9a-fA-F]{24}$"),
     ),
     responses(
         (status = 200, description = "Left (or was not in the room).", body = MessageResponse),
@@ -326,7 +326,7 @@ pub async fn leave(
     security(("userToken" = [])),
     params(
         ("event_id" = String, Path, description = "The event's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
-        ("creator_id" = Option<String>, Query, description = "The original backend's `creator_id`; kept for compatibility. When present it must be the token's own user id (compared case-insensitively), else 403. Absent means the token's user.", pattern = "^[0-9a-fA-F]{24}$"),
+        ("creator_id" = Option<String>, Query, description = "The original backend's `creator_id`; kept for compatibility. When present it must be the token's own user id (compared case-insensitively), else 403; not an id at all: 422. Absent means the token's user.", pattern = "^[0-9a-fA-F]{24}$"),
     ),
     responses(
         (status = 200, description = "`{\"message\": \"Event ended\"}`.", body = MessageResponse),
@@ -454,7 +454,7 @@ pub async fn messages(state: State, id: String, query: String) -> Result<Respons
         ("limit" = Option<u32>, Query, description = "Page size, 1 to 200 (default 50); outside: 422.", minimum = 1, maximum = 200),
         ("before" = Option<String>, Query, format = DateTime, description = "Only entries strictly older than this time (exclusive): pass the last timestamp of the previous page to get the next one."),
         ("before_id" = Option<String>, Query, pattern = "^[0-9a-fA-F]{24}$", description = "With `before`: the id of the previous page's last entry. The page then starts right after that entry (newest first by timestamp, then id), so entries sharing its millisecond are neither skipped nor repeated. Without `before`: 422."),
-        ("q" = Option<String>, Query, description = "Text search, 1 to 200 characters.", min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*[^\s\u0000-\u001F\u007F-\u009F][^\u0000-\u0008\u000B-\u001F\u007F-\u009F]*$"),
+        ("q" = Option<String>, Query, description = "Text search, 1 to 200 characters.", min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\s\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8][^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"),
     ),
     responses(
         (status = 200, description = "The segments.", body = Vec<Transcription>),
@@ -500,7 +500,7 @@ pub async fn transcriptions(state: State, id: String, query: String) -> Result<R
         (status = 404, description = "No event has this id (the id is well-formed but unknown).", body = ErrorBody),
         (status = 409, description = "The event has ended; collectibles drop only into active events.", body = ErrorBody),
         (status = 413, description = openapi::E413, body = ErrorBody),
-        (status = 422, description = "The event id is malformed, or a field is out of range (name 1-80 characters, points 1-10000, expires_in 1-86400), of the wrong type, or unknown.", body = ErrorBody),
+        (status = 422, description = "The event id is malformed, or a field is out of range (name 1-80 visible characters without bidirectional controls, points 1-10000, expires_in 1-86400), of the wrong type, unknown or given twice, or the body is not a JSON object.", body = ErrorBody),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )
 )]

@@ -122,7 +122,7 @@ JSON frames tagged by `type` (location updates, rooms, chat, claims, drops, capt
 fn websocket_doc() -> Value {
     json!({
         "/ws/{user_id}": {
-            "description": "The real-time channel of one user. Authenticate with `?token=<token>` (browsers cannot set headers) or `Authorization: Bearer <token>` before the upgrade: 401 missing or invalid token, 403 another user's id or the admin token. Every frame is a JSON text object with a `type`. A malformed or unknown frame gets an `error` frame and the connection stays open. Room broadcasts reach every member, the sender included. A user is in a room from `join_event` (or REST join) until they leave, the event ends, or their last connection closes or times out. Frames arrive in the order the daemon queued them, except that a `nearby_events` answer replaces an unsent older one and takes its place.",
+            "description": "The real-time channel of one user. Authenticate with `?token=<token>` (browsers cannot set headers) or `Authorization: Bearer <token>` before the upgrade, checked in this order: 400 a Sec-WebSocket-Key that is not the base64 of 16 bytes, 422 a malformed query string (`token` is its only parameter), 401 missing or invalid token, 422 a path id that is not an id, 403 another user's id or the admin token. Every frame is a JSON text object with a `type`. A malformed or unknown frame gets an `error` frame and the connection stays open. Room broadcasts reach every member, the sender included. A user is in a room from `join_event` (or REST join) until they leave, the event ends, or their last connection closes or times out. Frames arrive in the order the daemon queued them, except that a `nearby_events` answer replaces an unsent older one and takes its place.",
             "query": {
                 "token": "The user's bearer token."
             },
@@ -151,7 +151,7 @@ fn websocket_doc() -> Value {
             "error_codes": {
                 "invalid_json": "The frame is not JSON, not an object, or a binary frame.",
                 "unknown_type": "`type` missing or not one of the client message types.",
-                "invalid_message": "A known type with missing or invalid fields (e.g. coordinates out of range, an empty chat message).",
+                "invalid_message": "A known type with missing or invalid fields (e.g. coordinates out of range, an empty chat message, one of only invisible characters or with bidirectional controls), or a JSON key given twice anywhere in the frame.",
                 "not_found": "An id names nothing.",
                 "forbidden": "Not allowed (chatting in or claiming from a room one is not in).",
                 "conflict": "Conflicts with the state (joining or chatting in an ended event).",
@@ -162,11 +162,13 @@ fn websocket_doc() -> Value {
                 "1000": "Normal close.",
                 "1001": "Server shutting down, or no frame or pong for CPL_WS_TIMEOUT seconds.",
                 "1008": "Rate limit exceeded, too many sockets for this user (CPL_MAX_CONNECTIONS_PER_USER, room sockets and transcription streams together), a client too slow to read its queue (more than CPL_WS_QUEUE frames, or a frame that would take it past CPL_WS_QUEUE_BYTES or the user's sockets together past CPL_WS_USER_QUEUE_BYTES; the reason says which), or the user's token was reset.",
-                "1009": "A frame larger than 64 KiB."
+                "1009": "A frame larger than 64 KiB.",
+                "1002": "The client broke the WebSocket protocol (RFC 6455): an unmasked frame, RSV bits set, a control frame over 125 bytes or fragmented, an orphan continuation frame, an unknown opcode, a close code no endpoint may send; the reason says which.",
+                "1007": "A text frame or close reason that is not valid UTF-8."
             }
         },
         "/ws/transcribe/{event_id}": {
-            "description": "Live transcription into an event's room. Only the event's participants may open it (its creator always may). Binary frames are 16-bit little-endian PCM at `sample_rate` with `channels`; the text frame `{\"type\":\"CloseStream\"}` ends the stream and `{\"type\":\"KeepAlive\"}` keeps it open while no audio is sent. The daemon relays the audio to Deepgram with the key only it holds, stores every final segment (GET /api/events/{event_id}/transcriptions), and sends every result, interim and final, back on this socket and to the room as `transcript`. The upgrade is refused with the REST error body, checked in this order: 401 no or invalid token (403 the admin token), 422 a malformed event id or query parameter, 503 no DEEPGRAM_API_KEY configured, 404 unknown event, 409 ended event, 403 neither a participant nor the creator, 409 the user already has CPL_MAX_CONNECTIONS_PER_USER sockets open (room sockets and transcription streams together). Checked again before each caption: a speaker who left the room is closed with 1008, an ended event closes the stream with 1000.",
+            "description": "Live transcription into an event's room. Only the event's participants may open it (its creator always may). Binary frames are 16-bit little-endian PCM at `sample_rate` with `channels`; the text frame `{\"type\":\"CloseStream\"}` ends the stream and `{\"type\":\"KeepAlive\"}` keeps it open while no audio is sent. The daemon relays the audio to Deepgram with the key only it holds, stores every final segment (GET /api/events/{event_id}/transcriptions), and sends every result, interim and final, back on this socket and to the room as `transcript`. The upgrade is refused with the REST error body, checked in this order: 400 a Sec-WebSocket-Key that is not the base64 of 16 bytes, 422 a malformed query string or an unknown parameter, 401 no or invalid token (403 the admin token), 422 a malformed event id or query parameter, 503 no DEEPGRAM_API_KEY configured, 404 unknown event, 409 ended event, 403 neither a participant nor the creator, 409 the user already has CPL_MAX_CONNECTIONS_PER_USER sockets open (room sockets and transcription streams together). Checked again before each caption: a speaker who left the room is closed with 1008, an ended event closes the stream with 1000.",
             "query": {
                 "token": "The speaker's bearer token (or `Authorization: Bearer <token>`).",
                 "language": "Deepgram language tag such as `es`, `es-419`, `en-US`, `multi` (default CPL_DEEPGRAM_LANGUAGE, `es`).",
@@ -187,6 +189,8 @@ fn websocket_doc() -> Value {
                 "1001": "The daemon is shutting down.",
                 "1008": "No audio or KeepAlive for too long, the speaker left the event's room, or the speaker's token was reset.",
                 "1009": "An audio frame too large; send smaller chunks.",
+                "1002": "The speaker broke the WebSocket protocol (RFC 6455); the reason says how.",
+                "1007": "A text frame that is not valid UTF-8.",
                 "1011": "Deepgram failed or refused the stream, could not be reached, or answered something that is not its live protocol (the reason says why; an `error` frame with code `unavailable` comes first)."
             }
         }

@@ -8,7 +8,9 @@
 //! upgraded, how the stream ended reaches the speaker as an `error` frame (when it failed)
 //! and a close frame with a reason.
 
-use super::upgrade::{close_with, text_of, Message, Socket, SocketError, Upgrade};
+use super::upgrade::{
+    close_with, read_error, text_of, Message, ReadError, Socket, SocketError, Upgrade,
+};
 use citypulse::ids::EventId;
 use citypulse::model::EventStatus;
 use citypulse::ws::{error_code, ServerMessage};
@@ -79,7 +81,10 @@ async fn open(
     Ok((slot, stream))
 }
 
+/// The stream's query. Unknown parameters are refused (422), not ignored: a misspelt
+/// `samplerate=8000` would otherwise be transcribed at 16000 Hz, as noise.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct TranscribeQuery {
     token: Option<String>,
     language: Option<String>,
@@ -226,21 +231,17 @@ async fn session(
     finish_speaker(to_speaker, from_speaker, end).await;
 }
 
-/// What the relay needs to know of one of the speaker's frames. An over-long frame shows
-/// only as the WebSocket layer's error text.
+/// What the relay needs to know of one of the speaker's frames: a failed read as
+/// [`read_error`] classifies it.
 fn from_speaker_frame(next: Result<Message, SocketError>) -> FromSpeaker {
     let msg = match next {
         Ok(m) => m,
         Err(e) => {
-            let text = e.to_string();
-            return if text.contains("Space limit exceeded")
-                || text.contains("too long")
-                || text.contains("Capacity")
-            {
-                FromSpeaker::TooBig
-            } else {
-                FromSpeaker::Broken
-            };
+            return match read_error(&e) {
+                ReadError::Violation { code, reason } => FromSpeaker::Violation { code, reason },
+                ReadError::TooBig => FromSpeaker::TooBig,
+                ReadError::Gone => FromSpeaker::Broken,
+            }
         }
     };
     if msg.is_close() {

@@ -29,7 +29,7 @@ use crate::store::NewUser;
         (status = 400, description = openapi::E400_BODY, body = ErrorBody),
         (status = 409, description = "The phone number is already registered.", body = ErrorBody),
         (status = 413, description = openapi::E413, body = ErrorBody),
-        (status = 422, description = "The phone is not E.164, the name is empty, too long or holds control characters, or a field is missing or of the wrong type.", body = ErrorBody),
+        (status = 422, description = "The phone is not E.164, the name is empty, too long, holds control or bidirectional control characters or nothing visible, or a field is missing, of the wrong type, unknown or given twice, or the body is not a JSON object.", body = ErrorBody),
         (status = 429, description = openapi::E429, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )

@@ -10,11 +10,12 @@
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::upgrade::{close_with, text_of, Message, Socket, Upgrade};
+use super::upgrade::{close_with, read_error, text_of, Message, ReadError, Socket, Upgrade};
 use citypulse::api::nearby;
 use citypulse::model::User;
 use citypulse::time;
 use citypulse::ws::{error_code, ClientMessage, ServerMessage};
+use citypulse::UserId;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::watch;
@@ -72,13 +73,19 @@ pub fn routes(state: State, shutdown: watch::Receiver<bool>) -> BoxedFilter<(Res
         .boxed()
 }
 
+/// The socket's query: only `?token=`. Anything else is refused (422) rather than ignored:
+/// the original backend took no query here, so an unknown parameter is a mistake
+/// (`?user_id=` meant for the path) that the client should hear about.
 #[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 struct TokenQuery {
     token: Option<String>,
 }
 
-/// Checks the token (query `?token=` or `Authorization`) before the upgrade:
-/// 401 missing or wrong, 403 another user's. The user and the token's hash.
+/// Checks the token (query `?token=` or `Authorization`) before the upgrade: 422 a
+/// malformed query, 401 missing or wrong token, 422 a path id that is not an id (asked
+/// after "is there a token", as REST does), 403 another user's. The user and the token's
+/// hash.
 pub async fn authorize(
     state: &State,
     path_user: &str,
@@ -104,7 +111,8 @@ pub async fn authorize(
             ))
         }
     };
-    if !path_user.eq_ignore_ascii_case(user.id.as_str()) {
+    let path_user: UserId = crate::http::input::id(path_user)?;
+    if path_user != user.id {
         return Err(ApiError::Forbidden(format!(
             "this token belongs to user {}; open /ws/{} instead",
             user.id, user.id
@@ -258,9 +266,10 @@ async fn read_loop(
                 let msg = match next {
                     None => return,
                     Some(Err(e)) => {
-                        let text = e.to_string();
-                        if text.contains("Space limit exceeded") || text.contains("too long") || text.contains("Capacity") {
-                            kill.kill(close::TOO_BIG, format!("frame larger than {} KiB", citypulse::MAX_BODY_BYTES / 1024));
+                        match read_error(&e) {
+                            ReadError::Violation { code, reason } => kill.kill(code, reason),
+                            ReadError::TooBig => kill.kill(close::TOO_BIG, format!("frame larger than {} KiB", citypulse::MAX_BODY_BYTES / 1024)),
+                            ReadError::Gone => {}
                         }
                         return;
                     }
