@@ -106,6 +106,23 @@ fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     })
 }
 
+/// [`exchange`] for a refusal: `status`, as JSON with `nosniff`; its sentence.
+async fn refused(d: &Daemon, request: &str, status: u16) -> String {
+    let (code, head, body) = exchange(d, request).await;
+    assert_eq!(code, status, "{head}");
+    assert_eq!(
+        header(&head, "content-type"),
+        Some("application/json"),
+        "{head}"
+    );
+    assert_eq!(
+        header(&head, "x-content-type-options"),
+        Some("nosniff"),
+        "{head}"
+    );
+    detail(&serde_json::from_slice(&body).unwrap())
+}
+
 /// A WebSocket handshake for `/ws/{user}` with `extra` header lines.
 fn ws_handshake(path: &str, extra: &str) -> String {
     format!(
@@ -359,16 +376,12 @@ async fn a_refused_cors_origin_gets_a_json_sentence_also_at_a_websocket_upgrade(
         .start()
         .await;
     let (_, reg) = d.user("Ana").await;
-    let (code, head, body) = exchange(
+    let sentence = refused(
         &d,
         "GET /health HTTP/1.1\r\nHost: localhost\r\nOrigin: http://evil.example\r\nConnection: close\r\n\r\n",
+        403,
     )
     .await;
-    assert_eq!(code, 403, "{head}");
-    assert_eq!(header(&head, "content-type"), Some("application/json"));
-    assert_eq!(header(&head, "x-content-type-options"), Some("nosniff"));
-    let body: Value = serde_json::from_slice(&body).unwrap();
-    let sentence = detail(&body);
     assert!(
         sentence.contains("\"http://evil.example\"")
             && sentence.contains("CORS_ORIGINS")
@@ -376,41 +389,29 @@ async fn a_refused_cors_origin_gets_a_json_sentence_also_at_a_websocket_upgrade(
         "{sentence}"
     );
     // A browser's WebSocket from that origin, with a valid token: the same answer.
-    let (code, head, body) = exchange(
+    let ws = format!("/ws/{}?token={}", reg.user.id, reg.token);
+    let sentence = refused(
         &d,
-        &ws_handshake(
-            &format!("/ws/{}?token={}", reg.user.id, reg.token),
-            "Origin: http://evil.example\r\nConnection: close\r\n",
-        ),
+        &ws_handshake(&ws, "Origin: http://evil.example\r\nConnection: close\r\n"),
+        403,
     )
     .await;
-    assert_eq!(code, 403, "{head}");
-    assert_eq!(header(&head, "content-type"), Some("application/json"));
-    assert_eq!(header(&head, "x-content-type-options"), Some("nosniff"));
-    let body: Value = serde_json::from_slice(&body).unwrap();
-    assert!(detail(&body).contains("CORS_ORIGINS"), "{body}");
+    assert!(sentence.contains("CORS_ORIGINS"), "{sentence}");
     // A preflight for a header that is not granted, from the listed origin.
-    let (code, head, body) = exchange(
+    let sentence = refused(
         &d,
         "OPTIONS /api/events HTTP/1.1\r\nHost: localhost\r\nOrigin: http://localhost:5173\r\n\
          Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: x-secret\r\nConnection: close\r\n\r\n",
+        403,
     )
     .await;
-    assert_eq!(code, 403, "{head}");
-    let body: Value = serde_json::from_slice(&body).unwrap();
     assert!(
-        detail(&body).contains("authorization, content-type"),
-        "{body}"
+        sentence.contains("authorization, content-type"),
+        "{sentence}"
     );
     // The listed origin still opens its socket.
-    let (code, head, _) = exchange(
-        &d,
-        &ws_handshake(
-            &format!("/ws/{}?token={}", reg.user.id, reg.token),
-            "Origin: http://localhost:5173\r\n",
-        ),
-    )
-    .await;
+    let (code, head, _) =
+        exchange(&d, &ws_handshake(&ws, "Origin: http://localhost:5173\r\n")).await;
     assert_eq!(code, 101, "{head}");
 }
 
@@ -433,14 +434,13 @@ async fn an_authorization_header_is_never_ignored_and_never_sent_twice() {
             "different tokens",
         ),
     ] {
-        let (code, head, body) = exchange(
+        let sentence = refused(
             &d,
             &ws_handshake(&ws, &format!("{extra}Connection: close\r\n")),
+            401,
         )
         .await;
-        assert_eq!(code, 401, "{extra}: {head}");
-        let body: Value = serde_json::from_slice(&body).unwrap();
-        assert!(detail(&body).contains(says), "{extra}: {body}");
+        assert!(sentence.contains(says), "{extra}: {sentence}");
     }
     // The same token both ways is one token.
     let (code, head, _) = exchange(
@@ -455,20 +455,15 @@ async fn an_authorization_header_is_never_ignored_and_never_sent_twice() {
         "Authorization: Bearer {}\r\nAuthorization: Bearer {}\r\nConnection: close\r\n",
         reg.token, other.token
     );
-    let (code, head, body) = exchange(
-        &d,
-        &format!("GET /api/users/me HTTP/1.1\r\nHost: localhost\r\n{twice}\r\n"),
-    )
-    .await;
-    assert_eq!(code, 400, "{head}");
-    let body: Value = serde_json::from_slice(&body).unwrap();
-    assert!(
-        detail(&body).contains("2 Authorization headers; send exactly one"),
-        "{body}"
-    );
-    let (code, head, _) =
-        exchange(&d, &ws_handshake(&format!("/ws/{}", reg.user.id), &twice)).await;
-    assert_eq!(code, 400, "{head}");
+    let rest = format!("GET /api/users/me HTTP/1.1\r\nHost: localhost\r\n{twice}\r\n");
+    let upgrade = ws_handshake(&format!("/ws/{}", reg.user.id), &twice);
+    for request in [rest, upgrade] {
+        let sentence = refused(&d, &request, 400).await;
+        assert!(
+            sentence.contains("2 Authorization headers; send exactly one"),
+            "{sentence}"
+        );
+    }
 }
 
 #[tokio::test]
