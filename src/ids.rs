@@ -1,13 +1,19 @@
 //! Id newtypes over the 24-hex-digit MongoDB ObjectId form.
 //!
 //! API.md: ids are 24 hex digits whatever the storage backend, so an id keeps its
-//! meaning when a deployment moves from the embedded store to MongoDB. New ids are
-//! generated like ObjectIds: 4 bytes of seconds since the epoch, 5 random bytes fixed
-//! per process, 3 bytes of a counter, so they sort roughly by creation time.
+//! meaning when a deployment moves from the embedded store to MongoDB. New ids are laid
+//! out like ObjectIds, 4 bytes of seconds since the epoch first (so they sort by creation
+//! time, and MongoDB's `ObjectId.getTimestamp()` is right for them), but the other 8 bytes
+//! are not a fixed process part and a counter, from which one's own id + 1 was the next
+//! user: they start each second at a random point and go up by a random step of up to
+//! 2^40, so ids made by one daemon still sort in the order they were made (what the
+//! "newest first" lists break ties of one millisecond with), but a neighbour is one of a
+//! trillion candidates. Any 12 bytes are a valid ObjectId, so these mix with the original
+//! backend's ids in one MongoDB collection, and those are read as they are (SECURITY.md,
+//! "Ids").
 
 use std::fmt;
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::OnceLock;
+use std::sync::Mutex;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -33,20 +39,34 @@ pub fn parse_object_id(kind: &'static str, s: &str) -> Result<String, InvalidId>
     }
 }
 
-/// A fresh ObjectId-form string.
+/// Where a second's ids start: below 2^63, so that 2^23 steps of up to [`STEP`] fit.
+const FIRST: u64 = 1 << 63;
+/// The largest step from one id to the next within a second.
+const STEP: u64 = 1 << 40;
+
+/// A fresh ObjectId-form string: 4 bytes of seconds since the epoch, then 8 bytes that
+/// start at a random point each second and go up by a random step (module docs).
 pub fn new_object_id() -> String {
-    static PROCESS: OnceLock<[u8; 5]> = OnceLock::new();
-    static COUNTER: OnceLock<AtomicU32> = OnceLock::new();
-    let process = PROCESS.get_or_init(rand::random);
-    let counter = COUNTER
-        .get_or_init(|| AtomicU32::new(rand::random::<u32>() & 0x00ff_ffff))
-        .fetch_add(1, Ordering::Relaxed)
-        & 0x00ff_ffff;
+    use rand::Rng;
+    static LAST: Mutex<(u32, u64)> = Mutex::new((0, 0));
     let secs = chrono::Utc::now().timestamp().clamp(0, u32::MAX as i64) as u32;
+    // rand's thread generator: a CSPRNG seeded from the OS, so the next id cannot be
+    // worked out from the ones a client has seen.
+    let mut rng = rand::thread_rng();
+    let tail = {
+        // Plain numbers only: a guard left by a panic holds nothing half-done.
+        let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+        let tail = match last.1.checked_add(rng.gen_range(1..=STEP)) {
+            Some(next) if last.0 == secs => next,
+            // A new second (or 2^23 ids in one, or the clock went back): a new start.
+            _ => rng.gen_range(0..FIRST),
+        };
+        *last = (secs, tail);
+        tail
+    };
     let mut bytes = [0u8; 12];
     bytes[..4].copy_from_slice(&secs.to_be_bytes());
-    bytes[4..9].copy_from_slice(process);
-    bytes[9..].copy_from_slice(&counter.to_be_bytes()[1..]);
+    bytes[4..].copy_from_slice(&tail.to_be_bytes());
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -147,6 +167,27 @@ mod tests {
         assert_eq!(a.as_str().len(), 24);
         assert!(UserId::parse(a.as_str()).is_ok());
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn generated_ids_sort_as_made_but_do_not_lead_to_their_neighbours() {
+        let ids: Vec<String> = (0..1000).map(|_| new_object_id()).collect();
+        let secs = chrono::Utc::now().timestamp() as u32;
+        let mut steps = std::collections::HashSet::new();
+        for pair in ids.windows(2) {
+            let (a, b) = (&pair[0], &pair[1]);
+            assert!(a < b, "made later, sorts later: {a} {b}");
+            let t = u32::from_str_radix(&a[..8], 16).unwrap();
+            assert!(secs.abs_diff(t) <= 5, "{a}");
+            if a[..8] == b[..8] {
+                let step = u64::from_str_radix(&b[8..], 16).unwrap()
+                    - u64::from_str_radix(&a[8..], 16).unwrap();
+                assert!((1..=STEP).contains(&step), "{a} {b}");
+                steps.insert(step);
+            }
+        }
+        // Not a counter: the steps differ (a counter's are all 1).
+        assert!(steps.len() > 900, "{} distinct steps", steps.len());
     }
 
     #[test]

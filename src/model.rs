@@ -38,7 +38,8 @@ pub struct User {
     /// Counters.
     pub stats: UserStats,
     /// Registration time.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00Z"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00.000Z"))]
+    #[serde(serialize_with = "crate::time::serialize")]
     pub created_at: Timestamp,
 }
 
@@ -72,7 +73,8 @@ pub struct UserCollectible {
     /// The event it dropped into.
     pub event_id: EventId,
     /// When it was won.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00Z"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00.000Z"))]
+    #[serde(serialize_with = "crate::time::serialize")]
     pub claimed_at: Timestamp,
 }
 
@@ -142,17 +144,21 @@ pub struct Event {
     pub room_url: Option<String>,
     /// Planned start, if given.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<String>, format = DateTime, example = "2026-11-25T14:03:00Z"))]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<String>, format = DateTime, example = "2026-11-25T14:03:00.000Z"))]
+    #[serde(serialize_with = "crate::time::serialize_opt")]
     pub starts_at: Option<Timestamp>,
     /// Planned end, if given.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<String>, format = DateTime, example = "2026-11-25T14:03:00Z"))]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<String>, format = DateTime, example = "2026-11-25T14:03:00.000Z"))]
+    #[serde(serialize_with = "crate::time::serialize_opt")]
     pub ends_at: Option<Timestamp>,
     /// Creation time.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00Z"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00.000Z"))]
+    #[serde(serialize_with = "crate::time::serialize")]
     pub created_at: Timestamp,
     /// When it was ended.
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<String>, format = DateTime, example = "2026-11-25T14:03:00Z"))]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<String>, format = DateTime, example = "2026-11-25T14:03:00.000Z"))]
+    #[serde(serialize_with = "crate::time::serialize_opt")]
     pub ended_at: Option<Timestamp>,
 }
 
@@ -177,7 +183,8 @@ pub struct Participant {
     /// Their display name.
     pub name: String,
     /// When they joined.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00Z"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00.000Z"))]
+    #[serde(serialize_with = "crate::time::serialize")]
     pub joined_at: Timestamp,
 }
 
@@ -247,16 +254,19 @@ pub struct Collectible {
     /// Its points.
     pub points: u32,
     /// When it dropped.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00Z"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00.000Z"))]
+    #[serde(serialize_with = "crate::time::serialize")]
     pub dropped_at: Timestamp,
     /// When it stops being claimable.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00Z"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00.000Z"))]
+    #[serde(serialize_with = "crate::time::serialize")]
     pub expires_at: Timestamp,
     /// The winner, once claimed.
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub claimed_by: Option<UserId>,
     /// When it was won.
-    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<String>, format = DateTime, example = "2026-11-25T14:03:00Z"))]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<String>, format = DateTime, example = "2026-11-25T14:03:00.000Z"))]
+    #[serde(serialize_with = "crate::time::serialize_opt")]
     pub claimed_at: Option<Timestamp>,
     /// Claimable: not claimed, not expired, its event not ended.
     pub is_active: bool,
@@ -278,7 +288,8 @@ pub struct ChatMessage {
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]
     pub message: String,
     /// When it was sent.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00Z"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00.000Z"))]
+    #[serde(serialize_with = "crate::time::serialize")]
     pub timestamp: Timestamp,
 }
 
@@ -324,6 +335,7 @@ pub struct Transcription {
     #[serde(default)]
     pub words: Vec<TranscriptWord>,
     /// When it was stored.
-    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00Z"))]
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00.000Z"))]
+    #[serde(serialize_with = "crate::time::serialize")]
     pub created_at: Timestamp,
 }

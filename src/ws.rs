@@ -146,6 +146,7 @@ pub enum ServerMessage {
         /// The events, with distances.
         events: Vec<NearbyEvent>,
         /// When the answer was made.
+        #[serde(serialize_with = "crate::time::serialize")]
         timestamp: Timestamp,
     },
     /// Someone entered the room (the joiner hears it too).

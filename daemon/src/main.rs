@@ -130,7 +130,7 @@ fn settings_help() -> String {
             .unwrap_or_default();
         s.push_str(&format!("  {:<30} {}{}\n", set.env, set.help, default));
     }
-    s.push_str("\nCPL_ADMIN_TOKEN, DAILY_API_KEY, DEEPGRAM_API_KEY and MONGODB_URL have no flag so that secrets never show in the process list.");
+    s.push_str("\nCPL_ADMIN_TOKEN, CPL_METRICS_TOKEN, DAILY_API_KEY, DEEPGRAM_API_KEY and MONGODB_URL have no flag so that secrets never show in the process list.");
     s
 }
 

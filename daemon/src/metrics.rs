@@ -46,6 +46,9 @@ pub struct Metrics {
     pub expired: AtomicU64,
     /// Requests answered 429.
     pub rate_limited: AtomicU64,
+    /// Tokens presented that were wrong, malformed or conflicting (401s that count against
+    /// the client's failure budget).
+    pub auth_failures: AtomicU64,
     requests: AtomicU64,
     requests_5xx: AtomicU64,
     latency_sum_us: AtomicU64,
@@ -176,6 +179,13 @@ impl Metrics {
             "Requests and frames refused by the rate limit.",
             "counter",
             g(&self.rate_limited),
+        );
+        counter(
+            &mut out,
+            "citypulse_auth_failures_total",
+            "Failed authentications: tokens sent that were wrong, malformed or conflicting.",
+            "counter",
+            g(&self.auth_failures),
         );
         counter(
             &mut out,

@@ -67,7 +67,7 @@ pub async fn bind(
     let log = warp::log::custom(move |info| {
         metrics.observe_request(info.elapsed(), info.status().as_u16());
     });
-    let cors = cors(&state.config.cors_origins);
+    let cors = http::cors::policy(&state.config.cors_origins);
     let app = ws::routes(state.clone(), stop_rx.clone())
         .or(transcribe::routes(state.clone(), stop_rx))
         .unify()
@@ -81,6 +81,10 @@ pub async fn bind(
         .map(http::error::with_allow)
         .with(log)
         .with(cors)
+        .map(warp::Reply::into_response)
+        // A refused origin: the JSON error, not warp's bare 403.
+        .or(http::cors::refused(state.config.cors_origins.clone()))
+        .unify()
         .with(warp::reply::with::header(
             "x-content-type-options",
             "nosniff",
@@ -134,16 +138,6 @@ pub async fn wait_for_bus(state: &State, limit: Duration) -> bool {
         Some(bus) => bus.wait_ready(limit).await,
         None => true,
     }
-}
-
-fn cors(origins: &[String]) -> warp::filters::cors::Builder {
-    // Always name the allowed set, even when it is empty: a warp CORS builder that was
-    // never given an origin allows every origin. Origins were checked when the
-    // configuration was read (warp panics on a malformed one).
-    warp::cors()
-        .allow_methods(["GET", "POST", "OPTIONS"])
-        .allow_headers(["authorization", "content-type"])
-        .allow_origins(origins.iter().map(String::as_str))
 }
 
 /// Builds the state for a store and configuration.

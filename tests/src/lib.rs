@@ -146,7 +146,8 @@ impl DaemonBuilder {
 }
 
 impl Daemon {
-    /// A builder with the test defaults (admin token, no rate limit, fast heartbeat).
+    /// A builder with the test defaults (admin token, no rate or lookup limit, fast
+    /// heartbeat).
     pub fn builder() -> DaemonBuilder {
         DaemonBuilder::default()
     }
@@ -174,6 +175,9 @@ impl Daemon {
             .env("CPL_LISTEN", b.listen.as_deref().unwrap_or("127.0.0.1:0"))
             .env("CPL_ADMIN_TOKEN", ADMIN_TOKEN)
             .env("CPL_RATE_LIMIT", "0")
+            // Like CPL_RATE_LIMIT: tests read hundreds of profiles from one address. The
+            // budget of failed authentications keeps its default.
+            .env("CPL_LOOKUPS_PER_MINUTE", "0")
             .env("CPL_LOG", "info,citypulse_daemon=debug")
             .stdout(Stdio::piped())
             .stderr(Stdio::from(log));

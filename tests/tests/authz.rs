@@ -925,6 +925,9 @@ async fn no_socket_outlives_a_token_reset_that_raced_its_opening() {
     let d = Daemon::builder()
         .env("CPL_RATE_LIMIT", "0")
         .env("CPL_MAX_CONNECTIONS_PER_USER", "100")
+        // Every socket refused on the old token is a failed authentication; hundreds of
+        // them would spend the address's failure budget and turn the 401s into 429s.
+        .env("CPL_AUTH_FAILURES_PER_MINUTE", "0")
         .start()
         .await;
     let (mut client, a) = d.user("Ana").await;

@@ -967,10 +967,10 @@ async fn a_wrong_method_answers_405_naming_the_allowed_ones() {
     let http = reqwest::Client::new();
     for (method, path, allow) in [
         ("DELETE", "/api/events", "POST"),
-        ("POST", "/api/events/nearby", "GET"),
+        ("POST", "/api/events/nearby", "GET, HEAD"),
         ("PUT", "/api/users/register", "POST"),
         ("GET", "/api/users/register", "POST"),
-        ("DELETE", "/health", "GET"),
+        ("DELETE", "/health", "GET, HEAD"),
     ] {
         let resp = http
             .request(method.parse().unwrap(), format!("{}{path}", d.url))

@@ -54,11 +54,14 @@ pub const SETTINGS: &[Setting] = &[
     Setting { env: "CPL_DB", help: "SQLite database file of the embedded store", default: None },
     Setting { env: "MONGODB_URL", help: "MongoDB connection string; when set, MongoDB is the store instead of SQLite", default: None },
     Setting { env: "DATABASE_NAME", help: "MongoDB database name", default: Some("citypulse_live") },
-    Setting { env: "CPL_ADMIN_TOKEN", help: "bearer token for admin calls (manual drops, user listing, token reset); unset disables them", default: None },
+    Setting { env: "CPL_ADMIN_TOKEN", help: "bearer token for admin calls (manual drops, user listing, token reset); at least 24 characters (make one with: openssl rand -hex 32); unset disables them", default: None },
     Setting { env: "CPL_DROP_INTERVAL", help: "time between collectible drop rounds (300, 90s, 5m)", default: Some("300") },
     Setting { env: "CPL_DROP_TTL", help: "how long a dropped collectible stays claimable", default: Some("30") },
     Setting { env: "CPL_CLEANUP_INTERVAL", help: "time between sweeps that deactivate expired collectibles", default: Some("60") },
     Setting { env: "CPL_RATE_LIMIT", help: "writes per second per client address on REST, and frames per second per WebSocket; 0 turns limiting off", default: Some("20") },
+    Setting { env: "CPL_AUTH_FAILURES_PER_MINUTE", help: "failed authentications (a wrong, malformed or conflicting token) per minute per client address, after a burst of as many; past it every token that address sends, a right one too, answers 429 until the budget refills; 0 turns it off", default: Some("30") },
+    Setting { env: "CPL_LOOKUPS_PER_MINUTE", help: "profile lookups by id (GET /api/users/{id} and /api/users/{id}/collectibles) per minute per client address, after a burst of as many; 0 turns it off", default: Some("120") },
+    Setting { env: "CPL_METRICS_TOKEN", help: "when set, GET /metrics needs 'Authorization: Bearer <this token>' (at least 24 characters); unset: /metrics is public", default: None },
     Setting { env: "CPL_WS_HEARTBEAT", help: "time between WebSocket pings the daemon sends", default: Some("15") },
     Setting { env: "CPL_WS_TIMEOUT", help: "a WebSocket silent this long (no frame, no pong) is closed and its user leaves their rooms", default: Some("45") },
     Setting { env: "CPL_WS_QUEUE", help: "messages queued per WebSocket before a slow client is disconnected", default: Some("256") },
@@ -249,8 +252,14 @@ pub struct Config {
     pub drop_ttl: Duration,
     /// Between expiry sweeps.
     pub cleanup_interval: Duration,
-    /// Per-address REST writes / per-socket frames per second; 0 = off.
+    /// Per-address REST writes / per-socket frames / per-user chat messages per second; 0 = off.
     pub rate_limit: u32,
+    /// Failed authentications per minute per client address; 0 = off.
+    pub auth_failures_per_minute: u32,
+    /// Profile lookups by id per minute per client address; 0 = off.
+    pub lookups_per_minute: u32,
+    /// Bearer token `/metrics` asks for; None = public.
+    pub metrics_token: Option<Secret>,
     /// Server ping interval.
     pub ws_heartbeat: Duration,
     /// Silence after which a socket is closed.
@@ -349,13 +358,16 @@ impl Config {
             },
             mongodb_url: r.text("MONGODB_URL").filter(|(v, _)| !v.is_empty()).map(|(v, _)| Secret::new(v)),
             database_name: r.required_text("DATABASE_NAME")?,
-            admin_token: r.text("CPL_ADMIN_TOKEN").filter(|(v, _)| !v.is_empty()).map(|(v, _)| Secret::new(v)),
+            admin_token: r.bearer_secret("CPL_ADMIN_TOKEN")?,
             drop_interval: r.parse("CPL_DROP_INTERVAL", parse_duration)?,
             drop_ttl: r.parse("CPL_DROP_TTL", parse_duration)?,
             cleanup_interval: r.parse("CPL_CLEANUP_INTERVAL", parse_duration)?,
             rate_limit: r.parse("CPL_RATE_LIMIT", |v| {
                 v.parse::<u32>().map_err(|_| "is not a whole number of requests per second (0 turns limiting off)".to_string())
             })?,
+            auth_failures_per_minute: r.parse("CPL_AUTH_FAILURES_PER_MINUTE", per_minute)?,
+            lookups_per_minute: r.parse("CPL_LOOKUPS_PER_MINUTE", per_minute)?,
+            metrics_token: r.bearer_secret("CPL_METRICS_TOKEN")?,
             ws_heartbeat: r.parse("CPL_WS_HEARTBEAT", parse_duration)?,
             ws_timeout: r.parse("CPL_WS_TIMEOUT", parse_duration)?,
             ws_queue: r.parse("CPL_WS_QUEUE", |v| positive(v, 1_000_000))?,
@@ -496,6 +508,23 @@ impl Resolver<'_> {
         }
     }
 
+    /// A bearer token requests are compared against (admin, metrics): unset or empty is
+    /// None; one shorter than [`MIN_SECRET_CHARS`] stops the daemon, since a short token
+    /// can be guessed. The value itself is never printed.
+    fn bearer_secret(&self, key: &str) -> Result<Option<Secret>, ConfigError> {
+        let Some((v, src)) = self.text(key).filter(|(v, _)| !v.is_empty()) else {
+            return Ok(None);
+        };
+        let chars = v.chars().count();
+        if chars < MIN_SECRET_CHARS {
+            return Err(ConfigError(format!(
+                "{key} (from {src}) is {chars} character{} long; it must be at least {MIN_SECRET_CHARS} so that it cannot be guessed. Make one with: openssl rand -hex 32",
+                if chars == 1 { "" } else { "s" }
+            )));
+        }
+        Ok(Some(Secret::new(v)))
+    }
+
     fn parse<T>(&self, key: &str, f: impl Fn(&str) -> Result<T, String>) -> Result<T, ConfigError> {
         let (v, src) = self
             .text(key)
@@ -571,6 +600,16 @@ fn queue_bytes(v: &str) -> Result<usize, String> {
         ));
     }
     Ok(n)
+}
+
+/// The shortest admin or metrics token `cpld` accepts: 24 characters, e.g. 24 hex digits
+/// are 96 bits, beyond guessing at any rate the failure limit lets through.
+pub const MIN_SECRET_CHARS: usize = 24;
+
+/// A budget a minute: a whole number, 0 for off.
+fn per_minute(v: &str) -> Result<u32, String> {
+    v.parse::<u32>()
+        .map_err(|_| "is not a whole number a minute (0 turns it off)".to_string())
 }
 
 fn positive(v: &str, max: usize) -> Result<usize, String> {
@@ -790,6 +829,38 @@ mod tests {
         assert_eq!(parse_duration("1").unwrap(), Duration::from_secs(1));
         assert!(parse_duration("0").is_err());
         assert!(parse_duration("-1").is_err());
+    }
+
+    #[test]
+    fn short_bearer_tokens_stop_the_daemon_with_how_to_make_one() {
+        for key in ["CPL_ADMIN_TOKEN", "CPL_METRICS_TOKEN"] {
+            let mut l = defaults();
+            l.add_env([(key.to_string(), "a".to_string())]);
+            let err = Config::resolve(&l).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!("{key} (from the environment) is 1 character long; it must be at least 24 so that it cannot be guessed. Make one with: openssl rand -hex 32")
+            );
+            let mut l = defaults();
+            l.add_env([(key.to_string(), "x".repeat(23))]);
+            let err = Config::resolve(&l).unwrap_err().to_string();
+            assert!(
+                err.contains("23 characters") && !err.contains("xxx"),
+                "{err}"
+            );
+            let mut l = defaults();
+            l.add_env([(key.to_string(), "ñ".repeat(24))]);
+            assert!(Config::resolve(&l).is_ok(), "characters, not bytes");
+            let mut l = defaults();
+            l.add_env([(key.to_string(), String::new())]);
+            assert!(Config::resolve(&l).is_ok(), "empty is unset");
+        }
+        let c = Config::resolve(&defaults()).unwrap();
+        assert!(c.admin_token.is_none() && c.metrics_token.is_none());
+        assert_eq!(
+            (c.auth_failures_per_minute, c.lookups_per_minute),
+            (30, 120)
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@ use std::sync::atomic::Ordering;
 
 use citypulse::api::{claim_message, ClaimResult};
 use citypulse::ids::CollectibleId;
-use citypulse::model::User;
+use citypulse::model::{EventStatus, User};
 use citypulse::time;
 use citypulse::ws::ServerMessage;
 
@@ -25,6 +25,12 @@ pub async fn claim(
         .is_participant(&collectible.event_id, &user.id)
         .await?
     {
+        // Ending an event empties its room, so after the end nobody is a participant:
+        // the answer is the documented "expired" (API.md), not a refusal for a room that
+        // is gone. Nothing is written either way.
+        if state.store.event(&collectible.event_id).await?.status == EventStatus::Ended {
+            return Ok(lost(state, claim_message::EXPIRED));
+        }
         return Err(DomainError::NotInRoomToClaim {
             event: collectible.event_id,
         });

@@ -59,6 +59,18 @@ pub enum DomainError {
         /// The event.
         event: EventId,
     },
+    /// A chat message past the user's chat rate (CPL_RATE_LIMIT a second, all of the
+    /// user's sockets together); it was not stored or sent.
+    #[error(
+        "more than {per_second} chat messages a second from this user (all of your connections together); \
+         this message was not sent: send it again in a moment"
+    )]
+    ChatRateLimited {
+        /// The rate.
+        per_second: u32,
+        /// How long until one more would pass.
+        retry_after: std::time::Duration,
+    },
     /// Input broke a rule of API.md (a chat message too long, a drop's points out of range).
     #[error(transparent)]
     Invalid(#[from] ValidationError),

@@ -79,6 +79,22 @@ pub async fn chat(
     event: &EventId,
     text: &str,
 ) -> Result<ChatMessage, DomainError> {
+    // Per user, not per socket: a user's 8 sockets share one allowance, so opening more
+    // of them does not multiply what one account can make every room member receive
+    // and the store keep. Checked first, so a refused message costs no store read.
+    state
+        .chat_limit
+        .check(Some(user.id.clone()))
+        .map_err(|retry_after| {
+            state
+                .metrics
+                .rate_limited
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            DomainError::ChatRateLimited {
+                per_second: state.config.rate_limit,
+                retry_after,
+            }
+        })?;
     let text = citypulse::validate::chat_message(text)?;
     let ev = state.store.event(event).await?;
     if ev.status == EventStatus::Ended {

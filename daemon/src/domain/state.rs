@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use crate::metrics::Metrics;
-use crate::ratelimit::RateLimiter;
+use crate::ratelimit::{FailureLimiter, RateLimiter};
 use crate::realtime::hub::Hub;
 use crate::store::Store;
 
@@ -20,6 +20,12 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Per-address limit on REST writes.
     pub rest_limit: RateLimiter,
+    /// Per-address budget of failed authentications.
+    pub auth_failures: FailureLimiter,
+    /// Per-address limit on profile lookups by id.
+    pub lookup_limit: RateLimiter,
+    /// Per-user limit on chat messages, shared by all of the user's sockets.
+    pub chat_limit: RateLimiter<citypulse::UserId>,
     /// The Daily.co client; None when no `DAILY_API_KEY` is set (video off).
     pub daily: Option<crate::clients::daily::Daily>,
     /// This daemon's random id, new at every start: it names the leases this daemon holds
@@ -51,6 +57,9 @@ impl AppState {
                 metrics.clone(),
             )),
             rest_limit: RateLimiter::new(config.rate_limit),
+            auth_failures: FailureLimiter::per_minute(config.auth_failures_per_minute),
+            lookup_limit: RateLimiter::per_minute(config.lookups_per_minute),
+            chat_limit: RateLimiter::new(config.rate_limit),
             daily: crate::clients::daily::Daily::from_config(&config.daily),
             store,
             config,

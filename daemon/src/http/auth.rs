@@ -2,16 +2,27 @@
 //!
 //! API.md: a token is opaque and random (256 bits from the OS source here); the store keeps
 //! only its SHA-256, so a leaked database does not leak tokens. A user token is looked up
-//! by its hash; the admin token is compared in constant time.
+//! by its hash; the admin and metrics tokens are compared in constant time. A token that
+//! is sent is never ignored, and a wrong one spends the client's failure budget
+//! (`CPL_AUTH_FAILURES_PER_MINUTE`): past it, every token the client sends is refused with
+//! 429 before it is looked at, so guessing a token (the admin's above all) is slowed to
+//! that budget per address.
+
+use std::net::IpAddr;
+use std::sync::atomic::Ordering;
 
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
+use warp::http::header::{AUTHORIZATION, CACHE_CONTROL};
+use warp::http::{HeaderMap, HeaderValue};
+use warp::reply::Response;
 use warp::Filter;
 
 use citypulse::model::User;
 use citypulse::UserId;
 
 use super::error::ApiError;
+use crate::config::Secret;
 use crate::domain::state::State;
 
 /// Who is calling.
@@ -60,14 +71,130 @@ pub fn bearer(header: Option<&str>) -> Result<Option<&str>, ApiError> {
     Ok(Some(token))
 }
 
+/// What a request presents to authenticate itself, and who presents it: every
+/// `Authorization` value it carries (there should be one at most) and the client address
+/// whose failure budget ([`crate::ratelimit::FailureLimiter`]) a wrong token spends.
+#[derive(Debug, Clone)]
+pub struct Presented {
+    authorization: Vec<HeaderValue>,
+    client: Option<IpAddr>,
+}
+
+/// The [`Presented`] credentials of a request.
+pub fn presented(
+    state: State,
+) -> impl Filter<Extract = (Presented,), Error = std::convert::Infallible> + Clone {
+    super::client::address(state)
+        .and(warp::header::headers_cloned())
+        .map(|client, headers: HeaderMap| Presented {
+            authorization: headers.get_all(AUTHORIZATION).iter().cloned().collect(),
+            client,
+        })
+}
+
+impl Presented {
+    /// Whether a credential was sent at all (a header, or a WebSocket's `?token=`).
+    fn sends(&self, query: Option<&str>) -> bool {
+        !self.authorization.is_empty() || query.is_some()
+    }
+
+    /// The one token presented: the `Authorization` header's and a WebSocket's `?token=`
+    /// (`query`). 400 for two `Authorization` headers (which one would be meant?) or one
+    /// that is not text; 401 for one that is not `Bearer <token>`, and for a header and a
+    /// `?token=` that differ: neither is ignored, since a token that is sent is never
+    /// ignored (API.md).
+    pub fn token<'a>(&'a self, query: Option<&'a str>) -> Result<Option<&'a str>, ApiError> {
+        let header = match self.authorization.as_slice() {
+            [] => None,
+            [one] => Some(one.to_str().map_err(|_| {
+                ApiError::BadRequest(
+                    "the Authorization header must be visible ASCII: 'Bearer <token>'".into(),
+                )
+            })?),
+            many => {
+                return Err(ApiError::BadRequest(format!(
+                    "this request has {} Authorization headers; send exactly one, 'Authorization: Bearer <token>'",
+                    many.len()
+                )))
+            }
+        };
+        match (query, bearer(header)?) {
+            (Some(q), Some(h)) if q != h => Err(ApiError::Unauthorized(
+                "the ?token= parameter and the Authorization header carry different tokens; send the token once, in either"
+                    .into(),
+            )),
+            (q, h) => Ok(q.or(h)),
+        }
+    }
+}
+
+/// Resolves what a request presents (with a WebSocket's `?token=` as `query`) to a caller;
+/// `None` when it presents nothing. A bad token is a 401 that spends the client's failure
+/// budget; while that budget is spent, every token the client presents is a 429.
+pub async fn identify(
+    state: &State,
+    presented: &Presented,
+    query: Option<&str>,
+) -> Result<Option<Caller>, ApiError> {
+    counted(state, presented, query, async |token| {
+        authenticate(state, token).await
+    })
+    .await
+}
+
+/// Runs `check` on the token presented, under the client's failure budget: refused (429)
+/// before the token is looked at while the budget is spent, so that a right guess then
+/// gains nothing; a 401 from `check` (or from the token's form) spends from it.
+async fn counted<T>(
+    state: &State,
+    presented: &Presented,
+    query: Option<&str>,
+    check: impl AsyncFnOnce(Option<&str>) -> Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    let sends = presented.sends(query);
+    let limiter = &state.auth_failures;
+    if sends {
+        limiter.check(presented.client).map_err(|retry_after| {
+            state.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+            ApiError::RateLimited {
+                retry_after,
+                what: format!(
+                    "too many failed authentications from this client (more than {} a minute; CPL_AUTH_FAILURES_PER_MINUTE), so its tokens are refused, the right one too",
+                    limiter.budget()
+                ),
+            }
+        })?;
+    }
+    let result = match presented.token(query) {
+        Ok(token) => check(token).await,
+        Err(e) => Err(e),
+    };
+    if sends && matches!(result, Err(ApiError::Unauthorized(_))) {
+        state.metrics.auth_failures.fetch_add(1, Ordering::Relaxed);
+        if let (Some(report), Some(client)) = (limiter.failed(presented.client), presented.client) {
+            // At most one line per address a minute: a flood of guesses cannot flood the log.
+            tracing::warn!(
+                %client,
+                failed = report.failed,
+                refused = report.refused,
+                "failed authentication from {client}: {} failed and {} refused since the last line about it (at most one a minute); past {} failures a minute its tokens are answered 429",
+                report.failed,
+                report.refused,
+                limiter.budget()
+            );
+        }
+    }
+    result
+}
+
 /// Resolves a token to a caller; `None` when no token was sent.
-pub async fn authenticate(state: &State, token: Option<&str>) -> Result<Option<Caller>, ApiError> {
+async fn authenticate(state: &State, token: Option<&str>) -> Result<Option<Caller>, ApiError> {
     let Some(token) = token else { return Ok(None) };
     if token.is_empty() || token.len() > 256 {
         return Err(invalid_token());
     }
     if let Some(admin) = &state.config.admin_token {
-        if bool::from(token.as_bytes().ct_eq(admin.expose().as_bytes())) {
+        if secret_matches(token, admin) {
             return Ok(Some(Caller::Admin));
         }
     }
@@ -75,6 +202,11 @@ pub async fn authenticate(state: &State, token: Option<&str>) -> Result<Option<C
         Some(user) => Ok(Some(Caller::User(Box::new(user)))),
         None => Err(invalid_token()),
     }
+}
+
+/// Compares a presented token with a configured one in constant time.
+fn secret_matches(token: &str, secret: &Secret) -> bool {
+    bool::from(token.as_bytes().ct_eq(secret.expose().as_bytes()))
 }
 
 /// Whether the token hashed to `token_hash` still belongs to `user`. A socket asks again
@@ -101,15 +233,14 @@ fn missing_token() -> ApiError {
     )
 }
 
-/// Extracts the caller if a token was sent; rejects a bad token with 401.
+/// Extracts the caller if a token was sent; rejects a bad token with 401 ([`identify`]).
 pub fn optional_caller(
     state: State,
 ) -> impl Filter<Extract = (Option<Caller>,), Error = warp::Rejection> + Clone {
-    warp::header::optional::<String>("authorization").and_then(move |h: Option<String>| {
+    presented(state.clone()).and_then(move |p: Presented| {
         let state = state.clone();
         async move {
-            let token = bearer(h.as_deref())?;
-            authenticate(&state, token)
+            identify(&state, &p, None)
                 .await
                 .map_err(warp::Rejection::from)
         }
@@ -164,6 +295,40 @@ pub fn check_acting_as(user: &User, claimed: Option<&str>, param: &str) -> Resul
         "{param} must be your own user id ({}); a token acts only for its own user",
         user.id
     )))
+}
+
+/// `/metrics` with `CPL_METRICS_TOKEN` set: `Authorization: Bearer <it>`, else 401
+/// (a wrong one spends the client's failure budget like any other token). Unset: public.
+pub fn metrics_reader(state: State) -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
+    presented(state.clone())
+        .and_then(move |p: Presented| {
+            let state = state.clone();
+            async move {
+                let Some(expected) = state.config.metrics_token.clone() else {
+                    return Ok(());
+                };
+                counted(&state, &p, None, async |token| match token {
+                    Some(t) if secret_matches(t, &expected) => Ok(()),
+                    Some(_) => Err(ApiError::Unauthorized(
+                        "this is not the metrics token; send 'Authorization: Bearer <CPL_METRICS_TOKEN>'".into(),
+                    )),
+                    None => Err(ApiError::Unauthorized(
+                        "/metrics needs 'Authorization: Bearer <token>' with this daemon's CPL_METRICS_TOKEN".into(),
+                    )),
+                })
+                .await
+                .map_err(warp::Rejection::from)
+            }
+        })
+        .untuple_one()
+}
+
+/// Marks an answer that carries a token (registration, a token reset, a join's meeting
+/// token) `Cache-Control: no-store`: no cache or proxy keeps a copy of it.
+pub fn no_store(mut resp: Response) -> Response {
+    resp.headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    resp
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ struct ClaimQuery {
         (status = 403, description = "The caller is not a participant of the collectible's event, `user_id` is not the token's user, or the admin token was sent.", body = ErrorBody),
         (status = 404, description = "No collectible has this id (the id is well-formed but unknown).", body = ErrorBody),
         (status = 422, description = "`collectible_id` is missing or malformed, `user_id` is not an id, or the query string is malformed.", body = ErrorBody),
-        (status = 429, description = openapi::E429, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 429, description = openapi::E429_WRITE_OR_AUTH, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )
 )]

@@ -41,6 +41,8 @@ pub enum ApiError {
     RateLimited {
         /// When to retry.
         retry_after: Duration,
+        /// What there was too much of, the sentence before "retry after ...".
+        what: String,
     },
     /// 502: a cloud API (Daily.co) failed.
     BadGateway(String),
@@ -85,9 +87,9 @@ impl ApiError {
             | ApiError::BadGateway(s)
             | ApiError::Unavailable(s)
             | ApiError::Internal(s) => s.clone(),
-            ApiError::RateLimited { retry_after } => format!(
-                "too many requests from this client; retry after {} second(s)",
-                retry_after.as_secs().max(1)
+            ApiError::RateLimited { retry_after, what } => format!(
+                "{what}; retry after {} second(s)",
+                retry_seconds(*retry_after)
             ),
         }
     }
@@ -105,9 +107,9 @@ impl ApiError {
             status,
         )
         .into_response();
-        if let ApiError::RateLimited { retry_after } = &self {
+        if let ApiError::RateLimited { retry_after, .. } = &self {
             if let Ok(v) =
-                warp::http::HeaderValue::from_str(&retry_after.as_secs().max(1).to_string())
+                warp::http::HeaderValue::from_str(&retry_seconds(*retry_after).to_string())
             {
                 resp.headers_mut()
                     .insert(warp::http::header::RETRY_AFTER, v);
@@ -115,6 +117,23 @@ impl ApiError {
         }
         resp
     }
+}
+
+impl ApiError {
+    /// The 429 of the per-client write limit (`CPL_RATE_LIMIT`).
+    pub fn too_many_requests(retry_after: Duration) -> ApiError {
+        ApiError::RateLimited {
+            retry_after,
+            what: "too many requests from this client".into(),
+        }
+    }
+}
+
+/// `Retry-After` in whole seconds, rounded up, at least 1: a client that waits that long
+/// is let through.
+fn retry_seconds(wait: Duration) -> u64 {
+    let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    secs.max(1)
 }
 
 impl warp::reject::Reject for ApiError {}
@@ -141,6 +160,10 @@ impl From<DomainError> for ApiError {
             DomainError::NotInRoom { .. }
             | DomainError::NotInRoomToClaim { .. }
             | DomainError::NotCreator { .. } => ApiError::Forbidden(detail),
+            DomainError::ChatRateLimited { retry_after, .. } => ApiError::RateLimited {
+                retry_after,
+                what: detail,
+            },
             DomainError::Invalid(e) => e.into(),
             DomainError::Store(e) => e.into(),
             DomainError::Video { .. } => ApiError::BadGateway(detail),
@@ -335,7 +358,8 @@ mod tests {
             .reply(&app)
             .await;
         assert_eq!(resp.status(), StatusCode::METHOD_NOT_ALLOWED);
-        assert_eq!(resp.headers()["allow"], "GET");
+        // HEAD is answered wherever GET is, so a 405 names it too.
+        assert_eq!(resp.headers()["allow"], "GET, HEAD");
         let resp = warp::test::request()
             .method("GET")
             .path("/health")

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use warp::reply::Response;
 use warp::Reply;
 
-use super::auth::check_acting_as;
+use super::auth::{self, check_acting_as};
 use super::error::ApiError;
 use super::users::created;
 use super::{input, openapi};
@@ -53,7 +53,7 @@ pub struct ActingAs {
         (status = 403, description = "`creator_id` is not the token's user, or the admin token was sent (it is not a user).", body = ErrorBody),
         (status = 413, description = openapi::E413, body = ErrorBody),
         (status = 422, description = "A field breaks a rule: coordinates not `[longitude, latitude]` in range, title/category empty or too long, text holding bidirectional controls or nothing visible, a timestamp that is not RFC 3339 or outside the years 0001 to 9999, `ends_at` not after `starts_at`, an unknown field, a wrong type, a key given twice, a body that is not a JSON object; or `creator_id` is not an id, or the query string is malformed.", body = ErrorBody),
-        (status = 429, description = openapi::E429, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 429, description = openapi::E429_WRITE_OR_AUTH, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 502, description = "Video is configured but Daily.co failed to create the event's room; the event was not created.", body = ErrorBody),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )
@@ -217,7 +217,7 @@ pub async fn get(state: State, id: String) -> Result<Response, ApiError> {
         ("user_id" = Option<String>, Query, description = "The original backend's `user_id`; kept for compatibility. When present it must be the token's own user id (compared case-insensitively), else 403; not an id at all: 422. Absent means the token's user.", pattern = "^[0-9a-fA-F]{24}$"),
     ),
     responses(
-        (status = 200, description = "Joined; the Daily.co room URL and meeting token, both null when video is not configured.", body = JoinResponse),
+        (status = 200, description = "Joined; the Daily.co room URL and meeting token, both null when video is not configured.", body = JoinResponse, headers(("Cache-Control" = String, description = "`no-store`: the answer carries a token."))),
         (status = 400, description = openapi::E400_HEADER, body = ErrorBody),
         (status = 401, description = openapi::E401, body = ErrorBody),
         (status = 403, description = "`user_id` is not the token's user, or the admin token was sent.", body = ErrorBody),
@@ -225,6 +225,7 @@ pub async fn get(state: State, id: String) -> Result<Response, ApiError> {
         (status = 409, description = "The event has ended, or the caller is in `CPL_MAX_ROOMS_PER_USER` rooms already (default 50).", body = ErrorBody),
         (status = 422, description = "The event id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
         (status = 502, description = "Video is configured but Daily.co failed to issue a meeting token; the caller was not joined.", body = ErrorBody),
+        (status = 429, description = openapi::E429_AUTH, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )
 )]
@@ -263,12 +264,15 @@ pub async fn join(
     };
     rooms::join(&state, &user, &id).await?;
     let (room_url, token) = video.unzip();
-    Ok(warp::reply::json(&JoinResponse {
-        event_id: id,
-        room_url,
-        token,
-    })
-    .into_response())
+    // The meeting token admits its holder to the video room: no cache keeps it.
+    Ok(auth::no_store(
+        warp::reply::json(&JoinResponse {
+            event_id: id,
+            room_url,
+            token,
+        })
+        .into_response(),
+    ))
 }
 
 /// `POST /api/events/{id}/leave`.
@@ -291,6 +295,7 @@ pub async fn join(
         (status = 403, description = "`user_id` is not the token's user, or the admin token was sent.", body = ErrorBody),
         (status = 404, description = "No event has this id (the id is well-formed but unknown).", body = ErrorBody),
         (status = 422, description = "The event id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
+        (status = 429, description = openapi::E429_AUTH, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )
 )]
@@ -336,6 +341,7 @@ pub async fn leave(
         (status = 404, description = "No event has this id (the id is well-formed but unknown).", body = ErrorBody),
         (status = 409, description = "The event has already ended.", body = ErrorBody),
         (status = 422, description = "The event id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
+        (status = 429, description = openapi::E429_AUTH, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )
 )]
@@ -501,6 +507,7 @@ pub async fn transcriptions(state: State, id: String, query: String) -> Result<R
         (status = 409, description = "The event has ended; collectibles drop only into active events.", body = ErrorBody),
         (status = 413, description = openapi::E413, body = ErrorBody),
         (status = 422, description = "The event id is malformed, or a field is out of range (name 1-80 visible characters without bidirectional controls, points 1-10000, expires_in 1-86400), of the wrong type, unknown or given twice, or the body is not a JSON object.", body = ErrorBody),
+        (status = 429, description = openapi::E429_AUTH, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )
 )]

@@ -1,12 +1,15 @@
 //! The HTTP layer: everything that speaks HTTP or WebSocket. The route table
 //! ([`routes`]), thin handlers per resource ([`users`], [`events`], [`collectibles`],
 //! [`ops`]), the two WebSocket endpoints ([`ws`], [`transcribe`]), authentication
-//! ([`auth`]), request parsing ([`input`]), the OpenAPI document ([`openapi`]) and the one
-//! place errors become statuses ([`error`]). Handlers call [`crate::domain`]; nothing
-//! below this layer knows about HTTP.
+//! ([`auth`]), who the client is ([`client`]), CORS ([`cors`]), request parsing
+//! ([`input`]), the OpenAPI document ([`openapi`]) and the one place errors become
+//! statuses ([`error`]). Handlers call [`crate::domain`]; nothing below this layer knows
+//! about HTTP.
 
 pub mod auth;
+pub mod client;
 pub mod collectibles;
+pub mod cors;
 pub mod docs;
 pub mod error;
 pub mod events;

@@ -62,6 +62,10 @@ pub(super) const E403_ADMIN_AS_USER: &str =
 pub(super) const E403_ADMIN: &str = "Not the admin token (a user's token), or admin calls are disabled because CPL_ADMIN_TOKEN is not set (the sentence says how to enable them).";
 pub(super) const E413: &str = "The body is larger than 64 KiB.";
 pub(super) const E429: &str = "Too many writes from this address (more than CPL_RATE_LIMIT per second after a burst of 5 seconds' worth). Retry after the `Retry-After` seconds.";
+pub(super) const E429_AUTH: &str = "Too many failed authentications from this address (more than CPL_AUTH_FAILURES_PER_MINUTE a minute, default 30): until its budget refills, every token it sends is refused, the right one too. Retry after the `Retry-After` seconds.";
+pub(super) const E429_WRITE_OR_AUTH: &str = "Too many writes from this address (more than CPL_RATE_LIMIT per second after a burst of 5 seconds' worth), or too many failed authentications from it (more than CPL_AUTH_FAILURES_PER_MINUTE a minute; every token it sends is refused until its budget refills). Retry after the `Retry-After` seconds.";
+pub(super) const E429_LOOKUP: &str = "Too many profile lookups from this address (more than CPL_LOOKUPS_PER_MINUTE a minute after a burst of as many, default 120). Retry after the `Retry-After` seconds.";
+pub(super) const E429_LOOKUP_OR_AUTH: &str = "Too many profile lookups from this address (more than CPL_LOOKUPS_PER_MINUTE a minute after a burst of as many, default 120), or too many failed authentications from it (more than CPL_AUTH_FAILURES_PER_MINUTE a minute). Retry after the `Retry-After` seconds.";
 pub(super) const E503: &str = "The database is unreachable (the sentence says so).";
 
 // Small JSON Schema pieces of the hand-written WebSocket section.
@@ -83,8 +87,8 @@ fn timestamp(desc: &str) -> Value {
     json!({
         "type": "string",
         "format": "date-time",
-        "description": format!("{desc} (RFC 3339, UTC, `Z`)"),
-        "examples": ["2026-11-25T14:03:00Z"]
+        "description": format!("{desc} (RFC 3339, UTC, `Z`, three fractional digits)"),
+        "examples": ["2026-11-25T14:03:00.000Z"]
     })
 }
 
@@ -96,9 +100,14 @@ const DESCRIPTION: &str = "\
 The REST and WebSocket API of CityPulse Live (`cpld`), the live civic-events backend. \
 It keeps every path, field and message of the original FastAPI backend and adds authentication.
 
-**Conventions.** JSON, UTF-8. Timestamps are RFC 3339 UTC with `Z`. Ids are 24 hexadecimal \
+**Conventions.** JSON, UTF-8. Timestamps are RFC 3339 UTC with `Z` and always three \
+fractional digits (`2026-11-25T14:03:00.000Z`). Ids are 24 hexadecimal \
 digits: a malformed id is a 422, a well-formed unknown id a 404. Coordinates are \
-`[longitude, latitude]`. Distances are metres. Bodies over 64 KiB are refused with 413.
+`[longitude, latitude]`. Distances are metres. Bodies over 64 KiB are refused with 413. \
+`HEAD` is answered wherever `GET` is (RFC 9110), with the GET's status and headers and no \
+body; it is not listed as an operation of its own. Answers that carry a token \
+(registration, token reset, join) are `Cache-Control: no-store`. A CORS request from an \
+origin not in `CORS_ORIGINS` (WebSocket upgrades included) is a 403 `{\"detail\"}`.
 
 **Errors** are `{\"detail\": \"<sentence>\"}`: 400 malformed JSON or header, 401 missing or invalid \
 token, 403 not allowed, 404 unknown id or route, 405 wrong method for a path, 409 conflict, \
@@ -109,11 +118,17 @@ token, 403 not allowed, 404 unknown id or route, 405 wrong method for a path, 40
 `Authorization: Bearer <token>`. Admin calls (user listing, manual drops, resetting anyone's \
 token) take the daemon's `CPL_ADMIN_TOKEN` the same way; without one configured they answer 403. \
 The original's `creator_id` / `user_id` query parameters are still accepted and must name the \
-token's user.
+token's user. A request sends one `Authorization` header at most (two: 400); a token that \
+is sent is never ignored.
 
 **Rate limit.** Registration, token reset, event creation and claims are limited per client \
 address to `CPL_RATE_LIMIT` per second (default 20, bursts of 5 seconds' worth; 0 turns it off); \
-past it, 429 with `Retry-After`. The same rate bounds frames per WebSocket.
+past it, 429 with `Retry-After`. The same rate bounds frames per WebSocket and chat messages \
+per user. Failed authentications (a wrong, malformed or conflicting token) are limited per \
+client address to `CPL_AUTH_FAILURES_PER_MINUTE` a minute (default 30): past it, every token \
+the address sends, a right one too, is a 429 until the budget refills. Profile lookups by id \
+(`GET /api/users/{user_id}` and its `/collectibles`) are limited per client address to \
+`CPL_LOOKUPS_PER_MINUTE` a minute (default 120).
 
 **WebSockets** (not modelled as operations; see `x-websocket`): `/ws/{user_id}?token=` carries \
 JSON frames tagged by `type` (location updates, rooms, chat, claims, drops, captions); \
@@ -155,7 +170,7 @@ fn websocket_doc() -> Value {
                 "not_found": "An id names nothing.",
                 "forbidden": "Not allowed (chatting in or claiming from a room one is not in).",
                 "conflict": "Conflicts with the state (joining or chatting in an ended event).",
-                "rate_limited": "More than CPL_RATE_LIMIT frames per second; the connection is closed next (1008).",
+                "rate_limited": "More than CPL_RATE_LIMIT frames per second on this connection: the connection is closed next (1008); or more than CPL_RATE_LIMIT chat messages per second from this user's connections together: that message was not sent, the connection stays open.",
                 "unavailable": "The database is unavailable; try again."
             },
             "close_codes": {
@@ -222,8 +237,9 @@ pub fn operations() -> Vec<(String, String)> {
 
 /// The methods a request path takes, upper-case and sorted, for the `Allow` header of a
 /// 405 (RFC 9110 requires it): those of the documented operations whose path matches,
-/// literal paths (`/api/users/me`) before templated ones (`/api/users/{user_id}`). Empty
-/// when no documented path matches.
+/// literal paths (`/api/users/me`) before templated ones (`/api/users/{user_id}`), and
+/// `HEAD` wherever a REST `GET` is (the route table answers it; a WebSocket endpoint takes
+/// `GET` alone). Empty when no documented path matches.
 pub fn allowed_methods(path: &str) -> Vec<String> {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
     let matches = |template: &str, literal_only: bool| {
@@ -239,6 +255,10 @@ pub fn allowed_methods(path: &str) -> Vec<String> {
     };
     let known: Vec<(String, String)> = operations()
         .into_iter()
+        .flat_map(|(m, p)| {
+            let head = (m == "get").then(|| ("head".to_string(), p.clone()));
+            std::iter::once((m, p)).chain(head)
+        })
         .chain(
             WEBSOCKET_PATHS
                 .iter()
@@ -292,6 +312,11 @@ fn build() -> Value {
             "type": "http",
             "scheme": "bearer",
             "description": "The user's token, returned once by POST /api/users/register (or POST /api/users/{user_id}/token): `Authorization: Bearer <token>`."
+        },
+        "metricsToken": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "The daemon's CPL_METRICS_TOKEN, when set: `Authorization: Bearer <metrics token>` for GET /metrics. Unset, /metrics is public."
         },
         "adminToken": {
             "type": "http",
@@ -551,10 +576,10 @@ mod tests {
     #[test]
     fn allowed_methods_follow_the_documented_paths() {
         assert_eq!(allowed_methods("/api/users/register"), ["POST"]);
-        assert_eq!(allowed_methods("/api/users/me"), ["GET"]);
+        assert_eq!(allowed_methods("/api/users/me"), ["GET", "HEAD"]);
         assert_eq!(
             allowed_methods("/api/users/6745a1b2c3d4e5f601234567"),
-            ["GET"]
+            ["GET", "HEAD"]
         );
         assert_eq!(
             allowed_methods("/api/users/6745a1b2c3d4e5f601234567/token"),
@@ -562,11 +587,11 @@ mod tests {
         );
         assert_eq!(allowed_methods("/api/events"), ["POST"]);
         assert_eq!(allowed_methods("/api/events/"), ["POST"]);
-        assert_eq!(allowed_methods("/api/events/nearby"), ["GET"]);
+        assert_eq!(allowed_methods("/api/events/nearby"), ["GET", "HEAD"]);
         assert_eq!(allowed_methods("/api/events/x/collectibles"), ["POST"]);
         assert_eq!(allowed_methods("/ws/6745a1b2c3d4e5f601234567"), ["GET"]);
         assert_eq!(allowed_methods("/ws/transcribe/x"), ["GET"]);
-        assert_eq!(allowed_methods("/health"), ["GET"]);
+        assert_eq!(allowed_methods("/health"), ["GET", "HEAD"]);
         assert!(allowed_methods("/nothing/here").is_empty());
         assert!(allowed_methods("/api/users//token").is_empty());
         // Every documented operation's own path lists its method.

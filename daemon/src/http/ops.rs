@@ -1,6 +1,6 @@
 //! Operations endpoints: `/health`, `/metrics`, `/openapi.json`, `/docs`.
 
-use citypulse::api::{FeatureStatus, Health};
+use citypulse::api::{ErrorBody, FeatureStatus, Health};
 use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::Reply;
@@ -78,10 +78,13 @@ fn transcription_status(state: &State) -> FeatureStatus {
     operation_id = "metrics",
     tag = "operations",
     summary = "Prometheus metrics",
-    description = "Connections, rooms, messages, claims won and lost, drops, rate-limited requests, request latency.",
-    security(),
+    description = "Connections, rooms, messages, claims won and lost, drops, rate-limited requests, failed authentications, request latency. Public unless the daemon sets CPL_METRICS_TOKEN; then it needs `Authorization: Bearer <CPL_METRICS_TOKEN>`.",
+    security((), ("metricsToken" = [])),
     responses(
         (status = 200, description = "Prometheus text exposition format 0.0.4.", body = String, content_type = "text/plain"),
+        (status = 400, description = openapi::E400_HEADER, body = ErrorBody),
+        (status = 401, description = "CPL_METRICS_TOKEN is set and the request does not send it as `Authorization: Bearer <token>` (none, another token, or a header that is not `Bearer <token>`).", body = ErrorBody),
+        (status = 429, description = openapi::E429_AUTH, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
     )
 )]
 pub async fn metrics(state: State) -> Response {
@@ -119,13 +122,23 @@ pub async fn openapi_json() -> Response {
     operation_id = "docs",
     tag = "operations",
     summary = "A page that renders this document",
-    description = "Self-contained (no external resources), served with a strict Content-Security-Policy.",
+    description = "Self-contained (no external resources), served with a strict Content-Security-Policy. `/docs/` redirects here (308): the page's relative link to `openapi.json` is right only at `/docs`.",
     security(),
     responses(
         (status = 200, description = "HTML.", body = String, content_type = "text/html"),
     )
 )]
-pub async fn docs() -> Response {
+pub async fn docs(path: warp::path::FullPath) -> Response {
+    if path.as_str().ends_with('/') {
+        // At `/docs/` the page would fetch `/docs/openapi.json`, which is no route.
+        let mut resp = Response::default();
+        *resp.status_mut() = StatusCode::PERMANENT_REDIRECT;
+        resp.headers_mut().insert(
+            warp::http::header::LOCATION,
+            warp::http::HeaderValue::from_static("/docs"),
+        );
+        return resp;
+    }
     let mut resp = warp::reply::html(super::docs::DOCS_HTML).into_response();
     let h = resp.headers_mut();
     for (k, v) in [

@@ -2,15 +2,17 @@
 //! filters (authentication, rate limit, body parsing).
 
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::net::IpAddr;
+use std::time::Duration;
 
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 use warp::Filter;
 
 use super::error::ApiError;
-use super::{auth, collectibles, events, input, ops, users};
-use crate::domain::state::State;
+use super::{auth, client, collectibles, events, input, ops, users};
+use crate::domain::state::{AppState, State};
+use crate::ratelimit::RateLimiter;
 
 fn with_state(state: State) -> impl Filter<Extract = (State,), Error = Infallible> + Clone {
     warp::any().map(move || state.clone())
@@ -18,33 +20,49 @@ fn with_state(state: State) -> impl Filter<Extract = (State,), Error = Infallibl
 
 /// Per-client limit on REST writes (registration, event creation, claims, ...): 429 with
 /// `Retry-After` past `CPL_RATE_LIMIT` per second. The client is the peer, or whom a
-/// trusted proxy names ([`crate::config::client_addr`]).
+/// trusted proxy names ([`client::address`]).
 fn rate_limited(state: State) -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
-    warp::addr::remote()
-        .and(warp::header::headers_cloned())
-        .and_then(
-            move |addr: Option<SocketAddr>, headers: warp::http::HeaderMap| {
-                let state = state.clone();
-                async move {
-                    let forwarded = headers
-                        .get_all("x-forwarded-for")
-                        .iter()
-                        // Not text: no address, which ends the walk there.
-                        .map(|v| v.to_str().unwrap_or("?"));
-                    let client = state
-                        .config
-                        .trusted_proxies
-                        .client(addr.map(|a| a.ip()), forwarded);
-                    state.rest_limit.check(client).map_err(|retry_after| {
-                        state
-                            .metrics
-                            .rate_limited
-                            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        warp::Rejection::from(ApiError::RateLimited { retry_after })
-                    })
-                }
-            },
-        )
+    limited(state, |s| &s.rest_limit, ApiError::too_many_requests)
+}
+
+/// Per-client limit on profile lookups by id (`CPL_LOOKUPS_PER_MINUTE`): ids are not a
+/// list to walk; the admin listing is the one way to enumerate users.
+fn lookup_limited(state: State) -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
+    let per_minute = state.config.lookups_per_minute;
+    limited(
+        state,
+        |s| &s.lookup_limit,
+        move |retry_after| {
+            ApiError::RateLimited {
+            retry_after,
+            what: format!(
+                "too many profile lookups from this client (more than {per_minute} a minute; CPL_LOOKUPS_PER_MINUTE)"
+            ),
+        }
+        },
+    )
+}
+
+/// Takes from the client's allowance in the limiter `pick` chooses; `refuse` is the 429.
+fn limited(
+    state: State,
+    pick: fn(&AppState) -> &RateLimiter,
+    refuse: impl Fn(Duration) -> ApiError + Clone + Send + Sync + 'static,
+) -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
+    client::address(state.clone())
+        .and_then(move |client: Option<IpAddr>| {
+            let state = state.clone();
+            let refuse = refuse.clone();
+            async move {
+                pick(&state).check(client).map_err(|retry_after| {
+                    state
+                        .metrics
+                        .rate_limited
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    warp::Rejection::from(refuse(retry_after))
+                })
+            }
+        })
         .untuple_one()
 }
 
@@ -166,11 +184,13 @@ fn method_name(m: &utoipa::openapi::HttpMethod) -> &'static str {
     }
 }
 
-/// The method filter of operation `P` (its first method; a row documents one).
+/// The method filter of operation `P` (its first method; a row documents one). A `GET`
+/// row takes `HEAD` too (RFC 9110 section 9.3.2): the same answer, whose body hyper leaves
+/// out.
 fn method_of<P: utoipa::Path>() -> BoxedFilter<()> {
     use utoipa::openapi::HttpMethod;
     match P::methods().first() {
-        Some(HttpMethod::Get) => warp::get().boxed(),
+        Some(HttpMethod::Get) => warp::get().or(warp::head()).unify().boxed(),
         Some(HttpMethod::Post) => warp::post().boxed(),
         Some(HttpMethod::Put) => warp::put().boxed(),
         Some(HttpMethod::Delete) => warp::delete().boxed(),
@@ -197,6 +217,7 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
     let user = || auth::user(state.clone());
     let caller = || auth::optional_caller(state.clone());
     let limit = || rate_limited(state.clone());
+    let lookups = || lookup_limited(state.clone());
     let q = input::raw_query;
 
     let users = t
@@ -222,6 +243,7 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
         .or(t
             .at_id::<users::__path_get>()
             .and_then(not_me)
+            .and(lookups())
             .and(caller())
             .then({
                 let st = state.clone();
@@ -231,6 +253,7 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
         .unify()
         .or(t
             .at_id::<users::__path_collectibles>()
+            .and(lookups())
             .then({
                 let st = state.clone();
                 move |id| users::collectibles(st.clone(), id)
@@ -363,11 +386,18 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
         .at::<ops::__path_health>()
         .and(s())
         .then(ops::health)
-        .or(t.at::<ops::__path_metrics>().and(s()).then(ops::metrics))
+        .or(t
+            .at::<ops::__path_metrics>()
+            .and(auth::metrics_reader(state.clone()))
+            .and(s())
+            .then(ops::metrics))
         .unify()
         .or(t.at::<ops::__path_openapi_json>().then(ops::openapi_json))
         .unify()
-        .or(t.at::<ops::__path_docs>().then(ops::docs))
+        .or(t
+            .at::<ops::__path_docs>()
+            .and(warp::path::full())
+            .then(ops::docs))
         .unify()
         .boxed();
 
@@ -454,6 +484,20 @@ mod tests {
                 !(resp.status() == 404 && body.contains("no such route")),
                 "{op:?} is documented but no route serves {path}"
             );
+            // HEAD wherever GET: the same status and headers (hyper leaves the body out).
+            if op.method == "GET" {
+                let head = warp::test::request()
+                    .method("HEAD")
+                    .path(&path)
+                    .reply(&app)
+                    .await;
+                assert_eq!(head.status(), resp.status(), "HEAD {path}");
+                assert_eq!(
+                    head.headers().get("content-type"),
+                    resp.headers().get("content-type"),
+                    "HEAD {path}"
+                );
+            }
         }
     }
 }

@@ -39,13 +39,13 @@ pub fn routes(state: State, shutdown: watch::Receiver<bool>) -> BoxedFilter<(Res
     warp::path!("ws" / "transcribe" / String)
         .and(super::upgrade::websocket())
         .and(input::raw_query())
-        .and(warp::header::optional::<String>("authorization"))
+        .and(auth::presented(state.clone()))
         .then(
-            move |event: String, ws: Upgrade, query: String, header: Option<String>| {
+            move |event: String, ws: Upgrade, query: String, presented: auth::Presented| {
                 let state = state.clone();
                 let shutdown = shutdown.clone();
                 async move {
-                    let opened = open(&state, &event, &query, header.as_deref()).await;
+                    let opened = open(&state, &event, &query, &presented).await;
                     match opened {
                         // The slot moves into the upgrade: given back when the stream
                         // ends, or at once if the upgrade never completes.
@@ -71,9 +71,9 @@ async fn open(
     state: &State,
     event: &str,
     query: &str,
-    header: Option<&str>,
+    presented: &auth::Presented,
 ) -> Result<(StreamSlot, StreamRequest), ApiError> {
-    let stream = authorize(state, event, query, header).await?;
+    let stream = authorize(state, event, query, presented).await?;
     let slot = reserve(state, &stream)?;
     if !auth::still_holds(state, &stream.speaker.id, &stream.token_hash).await? {
         return Err(auth::invalid_token());
@@ -99,14 +99,12 @@ pub async fn authorize(
     state: &State,
     event: &str,
     query: &str,
-    header: Option<&str>,
+    presented: &auth::Presented,
 ) -> Result<StreamRequest, ApiError> {
     let q: TranscribeQuery = input::parse_query(query)?;
-    let token = match q.token.as_deref() {
-        Some(t) => Some(t),
-        None => auth::bearer(header)?,
-    };
-    let speaker = match auth::authenticate(state, token).await? {
+    let caller = auth::identify(state, presented, q.token.as_deref()).await?;
+    let token = presented.token(q.token.as_deref())?;
+    let speaker = match caller {
         Some(Caller::User(u)) => *u,
         Some(Caller::Admin) => {
             return Err(ApiError::Forbidden(
@@ -158,7 +156,7 @@ pub async fn authorize(
     Ok(StreamRequest {
         event_id,
         speaker,
-        // `authenticate` accepted the token, so there is one.
+        // `identify` accepted the token, so there is one.
         token_hash: auth::hash_token(token.unwrap_or_default()),
         language,
         sample_rate,

@@ -25,7 +25,7 @@ use crate::store::NewUser;
     security(),
     request_body(content = RegisterRequest, description = "The phone and display name."),
     responses(
-        (status = 201, description = "Registered; the profile (phone included) and the token.", body = RegisteredUser),
+        (status = 201, description = "Registered; the profile (phone included) and the token.", body = RegisteredUser, headers(("Cache-Control" = String, description = "`no-store`: the answer carries a token."))),
         (status = 400, description = openapi::E400_BODY, body = ErrorBody),
         (status = 409, description = "The phone number is already registered.", body = ErrorBody),
         (status = 413, description = openapi::E413, body = ErrorBody),
@@ -48,7 +48,7 @@ pub async fn register(state: State, req: RegisterRequest) -> Result<Response, Ap
             created_at: time::now(),
         })
         .await?;
-    Ok(created(&RegisteredUser { user, token }))
+    Ok(auth::no_store(created(&RegisteredUser { user, token })))
 }
 
 /// `GET /api/users/me`.
@@ -65,6 +65,7 @@ pub async fn register(state: State, req: RegisterRequest) -> Result<Response, Ap
         (status = 400, description = openapi::E400_HEADER, body = ErrorBody),
         (status = 401, description = openapi::E401, body = ErrorBody),
         (status = 403, description = openapi::E403_ADMIN_AS_USER, body = ErrorBody),
+        (status = 429, description = openapi::E429_AUTH, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )
 )]
@@ -86,6 +87,7 @@ pub async fn me(user: User) -> Result<Response, ApiError> {
         (status = 400, description = openapi::E400_HEADER, body = ErrorBody),
         (status = 401, description = "No token, or a token nobody holds.", body = ErrorBody),
         (status = 403, description = openapi::E403_ADMIN, body = ErrorBody),
+        (status = 429, description = openapi::E429_AUTH, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )
 )]
@@ -112,6 +114,7 @@ pub async fn list(state: State) -> Result<Response, ApiError> {
         (status = 401, description = openapi::E401_OPTIONAL, body = ErrorBody),
         (status = 404, description = "No user has this id (the id is well-formed but unknown).", body = ErrorBody),
         (status = 422, description = "The user id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
+        (status = 429, description = openapi::E429_LOOKUP_OR_AUTH, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )
 )]
@@ -140,6 +143,7 @@ pub async fn get(state: State, id: String, caller: Option<Caller>) -> Result<Res
         (status = 200, description = "The collectibles the user won.", body = Vec<UserCollectible>),
         (status = 404, description = "No user has this id (the id is well-formed but unknown).", body = ErrorBody),
         (status = 422, description = "The user id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
+        (status = 429, description = openapi::E429_LOOKUP, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )
 )]
@@ -164,13 +168,13 @@ pub async fn collectibles(state: State, id: String) -> Result<Response, ApiError
         ("user_id" = String, Path, description = "The user's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
     ),
     responses(
-        (status = 200, description = "The new token.", body = TokenResponse),
+        (status = 200, description = "The new token.", body = TokenResponse, headers(("Cache-Control" = String, description = "`no-store`: the answer carries a token."))),
         (status = 400, description = openapi::E400_HEADER, body = ErrorBody),
         (status = 401, description = "No token, or a token nobody holds.", body = ErrorBody),
         (status = 403, description = "A user's token for another user.", body = ErrorBody),
         (status = 404, description = "No user has this id (the id is well-formed but unknown).", body = ErrorBody),
         (status = 422, description = "The user id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
-        (status = 429, description = openapi::E429, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 429, description = openapi::E429_WRITE_OR_AUTH, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )
 )]
@@ -199,7 +203,9 @@ pub async fn reset_token(
         .await?;
     // The old token is refused from now on; sockets it opened must not outlive it.
     state.hub.revoke(&id);
-    Ok(warp::reply::json(&TokenResponse { token }).into_response())
+    Ok(auth::no_store(
+        warp::reply::json(&TokenResponse { token }).into_response(),
+    ))
 }
 
 /// A 201 with a JSON body.

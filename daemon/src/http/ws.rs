@@ -49,13 +49,13 @@ pub fn routes(state: State, shutdown: watch::Receiver<bool>) -> BoxedFilter<(Res
     warp::path!("ws" / String)
         .and(super::upgrade::websocket())
         .and(crate::http::input::raw_query())
-        .and(warp::header::optional::<String>("authorization"))
+        .and(auth::presented(state.clone()))
         .then(
-            move |path_user: String, ws: Upgrade, query: String, header: Option<String>| {
+            move |path_user: String, ws: Upgrade, query: String, presented: auth::Presented| {
                 let state = st.clone();
                 let shutdown = shutdown.clone();
                 async move {
-                    match authorize(&state, &path_user, &query, header.as_deref()).await {
+                    match authorize(&state, &path_user, &query, &presented).await {
                         Ok((user, token_hash)) => {
                             let max = citypulse::MAX_BODY_BYTES as usize;
                             ws.max_frame_size(max)
@@ -82,22 +82,19 @@ struct TokenQuery {
     token: Option<String>,
 }
 
-/// Checks the token (query `?token=` or `Authorization`) before the upgrade: 422 a
-/// malformed query, 401 missing or wrong token, 422 a path id that is not an id (asked
-/// after "is there a token", as REST does), 403 another user's. The user and the token's
-/// hash.
+/// Checks the token (query `?token=` or `Authorization`, [`auth::identify`]) before the
+/// upgrade: 422 a malformed query, 401 missing or wrong token, 422 a path id that is not
+/// an id (asked after "is there a token", as REST does), 403 another user's. The user and
+/// the token's hash.
 pub async fn authorize(
     state: &State,
     path_user: &str,
     query: &str,
-    header: Option<&str>,
+    presented: &auth::Presented,
 ) -> Result<(User, String), ApiError> {
     let q: TokenQuery = crate::http::input::parse_query(query)?;
-    let token = match q.token.as_deref() {
-        Some(t) => Some(t),
-        None => auth::bearer(header)?,
-    };
-    let caller = auth::authenticate(state, token).await?;
+    let caller = auth::identify(state, presented, q.token.as_deref()).await?;
+    let token = presented.token(q.token.as_deref())?;
     let user = match caller {
         Some(Caller::User(u)) => *u,
         Some(Caller::Admin) => {
@@ -118,7 +115,7 @@ pub async fn authorize(
             user.id, user.id
         )));
     }
-    // `authenticate` accepted the token, so there is one.
+    // `identify` accepted the token, so there is one.
     Ok((user, auth::hash_token(token.unwrap_or_default())))
 }
 
@@ -386,6 +383,7 @@ pub fn error_frame(e: &DomainError) -> ServerMessage {
         | DomainError::DropsClosed { .. }
         | DomainError::Store(StoreError::Conflict(_)) => error_code::CONFLICT,
         DomainError::Invalid(_) => error_code::INVALID_MESSAGE,
+        DomainError::ChatRateLimited { .. } => error_code::RATE_LIMITED,
         DomainError::Video { .. }
         | DomainError::Store(StoreError::Unavailable(_) | StoreError::Corrupt(_)) => {
             error_code::UNAVAILABLE
