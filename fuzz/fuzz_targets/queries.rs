@@ -8,9 +8,9 @@
 use citypulse::api::{nearby, page, NearbyQuery, PageQuery};
 use citypulse::geo::Coordinates;
 use citypulse::validate;
-use citypulse_daemon::api::error::ApiError;
-use citypulse_daemon::api::events::ActingAs;
-use citypulse_daemon::api::input::parse_query;
+use citypulse_daemon::http::error::ApiError;
+use citypulse_daemon::http::events::ActingAs;
+use citypulse_daemon::http::input::parse_query;
 use libfuzzer_sys::fuzz_target;
 
 fn refused(e: &ApiError) {

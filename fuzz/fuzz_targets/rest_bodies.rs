@@ -7,8 +7,8 @@
 
 use citypulse::api::{CreateEventRequest, DropRequest, RegisterRequest};
 use citypulse::validate;
-use citypulse_daemon::api::error::ApiError;
-use citypulse_daemon::api::input::parse_json;
+use citypulse_daemon::http::error::ApiError;
+use citypulse_daemon::http::input::parse_json;
 use libfuzzer_sys::fuzz_target;
 
 fn refused_as_input(e: &ApiError) {
