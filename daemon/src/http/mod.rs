@@ -1,9 +1,10 @@
 //! The HTTP layer: everything that speaks HTTP or WebSocket. The route table
 //! ([`routes`]), thin handlers per resource ([`users`], [`events`], [`collectibles`],
 //! [`ops`]), the two WebSocket endpoints ([`ws`], [`transcribe`]), authentication
-//! ([`auth`]), request parsing ([`input`]), the OpenAPI document ([`openapi`]) and the one
-//! place errors become statuses ([`error`]). Handlers call [`crate::domain`]; nothing
-//! below this layer knows about HTTP.
+//! ([`auth`]), request parsing ([`input`]), the OpenAPI document ([`openapi`]), the one
+//! place errors become statuses ([`error`]) and the connections themselves ([`serve`]:
+//! time limits, the per-address cap, HTTP/1.1 framing checks). Handlers call
+//! [`crate::domain`]; nothing below this layer knows about HTTP.
 
 pub mod auth;
 pub mod collectibles;
@@ -14,6 +15,7 @@ pub mod input;
 pub mod openapi;
 pub mod ops;
 pub mod routes;
+pub mod serve;
 pub mod transcribe;
 pub mod upgrade;
 pub mod users;

@@ -20,7 +20,7 @@ fn with_state(state: State) -> impl Filter<Extract = (State,), Error = Infallibl
 /// `Retry-After` past `CPL_RATE_LIMIT` per second. The client is the peer, or whom a
 /// trusted proxy names ([`crate::config::client_addr`]).
 fn rate_limited(state: State) -> impl Filter<Extract = (), Error = warp::Rejection> + Clone {
-    warp::addr::remote()
+    super::serve::peer()
         .and(warp::header::headers_cloned())
         .and_then(
             move |addr: Option<SocketAddr>, headers: warp::http::HeaderMap| {
