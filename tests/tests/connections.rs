@@ -484,3 +484,31 @@ async fn an_unreadable_body_is_answered_with_a_sentence_not_hyper_wording() {
     assert!(why.contains("chunked encoding is malformed"), "{why}");
     assert!(!why.contains("error reading a body"), "{why}");
 }
+
+#[tokio::test]
+async fn stopping_does_not_wait_on_silent_or_half_sent_connections() {
+    // Limits past the bound: only the stop can close these connections in time.
+    let mut d = Daemon::builder()
+        .env("CPL_IDLE_TIMEOUT", NEVER)
+        .env("CPL_HEADER_TIMEOUT", NEVER)
+        .start()
+        .await;
+    let mut silent = connect(&d).await;
+    let mut half = connect(&d).await;
+    half.write_all(b"GET /health HTTP/1.1\r\nHost: cpld\r\n")
+        .await
+        .unwrap();
+    let stopped = tokio::time::timeout(
+        BOUND,
+        tokio::task::spawn_blocking(move || {
+            d.stop();
+            d
+        }),
+    )
+    .await
+    .expect("cpld stopped within the bound")
+    .unwrap();
+    assert!(stopped.logs().contains("cpld stopped"), "{}", stopped.logs());
+    assert!(read_until_closed(&mut silent).await.is_empty());
+    assert!(read_until_closed(&mut half).await.is_empty());
+}

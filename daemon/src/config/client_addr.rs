@@ -1,4 +1,5 @@
-//! Which address a request comes from, for the per-client rate limit.
+//! Which address a request comes from, for the per-client rate limit and the cap of
+//! connections per client (`http::serve`).
 //!
 //! Behind a reverse proxy or load balancer every request arrives from the proxy, so all
 //! clients would share one bucket and one busy client would get everyone 429s. Proxies

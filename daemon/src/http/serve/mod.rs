@@ -43,7 +43,7 @@ use warp::http::{header, HeaderValue, Request};
 use warp::reply::Response;
 use warp::Filter;
 
-use activity::{Activity, PhaseLimits, Tracked};
+use activity::{Activity, Phase, PhaseLimits, Tracked};
 use cap::PerAddress;
 use service::{Guarded, Shared};
 
@@ -243,7 +243,14 @@ impl<S: Routes> Connections<S> {
                     }
                     _ = stop.changed(), if !stopping => {
                         stopping = true;
-                        // Finish the request in progress, then close; an idle one closes now.
+                        // A request in progress is finished, then the connection closed. One
+                        // waiting for a request, or still receiving headers (not a request
+                        // yet; it might be dribbling them), closes now, so that stopping
+                        // never waits on a client's limits.
+                        if matches!(activity.phase().0, Phase::Idle | Phase::Head) {
+                            tracing::debug!(%peer, "connection closed: the daemon is stopping");
+                            break;
+                        }
                         conn.as_mut().graceful_shutdown();
                     }
                 }
@@ -312,4 +319,41 @@ async fn accept_failed(e: io::Error) {
         ACCEPT_BACKOFF.as_secs()
     );
     tokio::time::sleep(ACCEPT_BACKOFF).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// warp's `addr::remote()` is filled in only by warp's own `serve`, which the daemon no
+    /// longer uses: read there, it would be None for every request, and everything keyed
+    /// on the client (the rate limit) would share one bucket. [`super::peer`] is the way.
+    #[test]
+    fn nothing_reads_the_peer_address_from_warp() {
+        fn scan(dir: &Path, found: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    scan(&path, found);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for (n, line) in text.lines().enumerate() {
+                        let code = line.split("//").next().unwrap_or("");
+                        if code.contains(concat!("addr::", "remote(")) {
+                            found.push(format!("{}:{}", path.display(), n + 1));
+                        }
+                    }
+                }
+            }
+        }
+        let mut found = Vec::new();
+        scan(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut found,
+        );
+        assert!(
+            found.is_empty(),
+            "warp's remote address is always None under http::serve; use http::serve::peer() at {found:?}"
+        );
+    }
 }
