@@ -43,13 +43,16 @@ async fn connect(d: &Daemon) -> TcpStream {
     connect_from(d, [127, 0, 0, 1]).await
 }
 
-/// Everything the daemon sends until it closes the connection (EOF or reset); panics if
-/// it has not closed within [`BOUND`].
-async fn read_until_closed(stream: &mut (impl AsyncReadExt + Unpin)) -> Vec<u8> {
+/// What the daemon sends until `enough` says so or it closes the connection (EOF or
+/// reset); panics if neither happened within [`BOUND`].
+async fn read_until(
+    stream: &mut (impl AsyncReadExt + Unpin),
+    enough: impl Fn(&[u8]) -> bool,
+) -> Vec<u8> {
     let mut got = Vec::new();
-    let closed = tokio::time::timeout(BOUND, async {
+    let ended = tokio::time::timeout(BOUND, async {
         let mut buf = [0u8; 4096];
-        loop {
+        while !enough(&got) {
             match stream.read(&mut buf).await {
                 Ok(0) | Err(_) => return,
                 Ok(n) => got.extend_from_slice(&buf[..n]),
@@ -58,41 +61,46 @@ async fn read_until_closed(stream: &mut (impl AsyncReadExt + Unpin)) -> Vec<u8> 
     })
     .await;
     assert!(
-        closed.is_ok(),
-        "the daemon did not close the connection within {BOUND:?}; it sent {:?}",
+        ended.is_ok(),
+        "the daemon neither finished nor closed the connection within {BOUND:?}; it sent {:?}",
         String::from_utf8_lossy(&got)
     );
     got
 }
 
-/// One whole answer on a connection that stays open (the body is as long as its
-/// Content-Length says): the status and the raw text.
+/// Everything the daemon sends until it closes the connection.
+async fn read_until_closed(stream: &mut (impl AsyncReadExt + Unpin)) -> Vec<u8> {
+    read_until(stream, |_| false).await
+}
+
+/// The next whole answer (its body as long as its Content-Length says), or what arrived
+/// before the daemon closed the connection.
+async fn next_answer(stream: &mut TcpStream) -> String {
+    let mut got = read_until(stream, |got| answer_len(got).is_some()).await;
+    if let Some(len) = answer_len(&got) {
+        got.truncate(len);
+    }
+    String::from_utf8_lossy(&got).into_owned()
+}
+
+/// The length of the whole answer at the start of `got`, once it has all arrived.
+fn answer_len(got: &[u8]) -> Option<usize> {
+    let end = find(got, b"\r\n\r\n")?;
+    let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+    let body: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .map_or(0, |v| v.trim().parse().unwrap());
+    (got.len() >= end + 4 + body).then_some(end + 4 + body)
+}
+
+/// One whole answer on a connection that stays open: the status and the raw text.
 async fn read_answer(stream: &mut TcpStream) -> (u16, String) {
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    let answer = tokio::time::timeout(BOUND, async {
-        loop {
-            if let Some(end) = find(&got, b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
-                let len: usize = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .map_or(0, |v| v.trim().parse().unwrap());
-                if got.len() >= end + 4 + len {
-                    return String::from_utf8_lossy(&got[..end + 4 + len]).into_owned();
-                }
-            }
-            let n = stream.read(&mut buf).await.unwrap();
-            assert!(
-                n > 0,
-                "closed before a whole answer: {:?}",
-                String::from_utf8_lossy(&got)
-            );
-            got.extend_from_slice(&buf[..n]);
-        }
-    })
-    .await
-    .expect("an answer within the bound");
+    let answer = next_answer(stream).await;
+    assert!(
+        answer_len(answer.as_bytes()).is_some(),
+        "closed before a whole answer: {answer:?}"
+    );
     (status(&answer), answer)
 }
 
@@ -260,7 +268,7 @@ async fn eventually_healthy_from(d: &Daemon, source: [u8; 4], extra: &str) {
     loop {
         let mut c = connect_from(d, source).await;
         c.write_all(&health_request(extra)).await.unwrap();
-        let got = read_until_closed_or_answered(&mut c).await;
+        let got = next_answer(&mut c).await;
         if got.starts_with("HTTP/1.1 200") {
             return;
         }
@@ -270,32 +278,6 @@ async fn eventually_healthy_from(d: &Daemon, source: [u8; 4], extra: &str) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-/// A whole answer, or what arrived before the daemon closed the connection.
-async fn read_until_closed_or_answered(c: &mut TcpStream) -> String {
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    let _ = tokio::time::timeout(BOUND, async {
-        loop {
-            match c.read(&mut buf).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => got.extend_from_slice(&buf[..n]),
-            }
-            if let Some(end) = find(&got, b"\r\n\r\n") {
-                let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
-                let len: usize = head
-                    .lines()
-                    .find_map(|l| l.strip_prefix("content-length:"))
-                    .map_or(0, |v| v.trim().parse().unwrap());
-                if got.len() >= end + 4 + len {
-                    return;
-                }
-            }
-        }
-    })
-    .await;
-    String::from_utf8_lossy(&got).into_owned()
 }
 
 #[tokio::test]
@@ -508,7 +490,11 @@ async fn stopping_does_not_wait_on_silent_or_half_sent_connections() {
     .await
     .expect("cpld stopped within the bound")
     .unwrap();
-    assert!(stopped.logs().contains("cpld stopped"), "{}", stopped.logs());
+    assert!(
+        stopped.logs().contains("cpld stopped"),
+        "{}",
+        stopped.logs()
+    );
     assert!(read_until_closed(&mut silent).await.is_empty());
     assert!(read_until_closed(&mut half).await.is_empty());
 }

@@ -26,15 +26,11 @@ fn rate_limited(state: State) -> impl Filter<Extract = (), Error = warp::Rejecti
             move |addr: Option<SocketAddr>, headers: warp::http::HeaderMap| {
                 let state = state.clone();
                 async move {
-                    let forwarded = headers
-                        .get_all("x-forwarded-for")
-                        .iter()
-                        // Not text: no address, which ends the walk there.
-                        .map(|v| v.to_str().unwrap_or("?"));
-                    let client = state
-                        .config
-                        .trusted_proxies
-                        .client(addr.map(|a| a.ip()), forwarded);
+                    let client = super::serve::client_ip(
+                        &state.config.trusted_proxies,
+                        addr.map(|a| a.ip()),
+                        &headers,
+                    );
                     state.rest_limit.check(client).map_err(|retry_after| {
                         state
                             .metrics

@@ -5,10 +5,12 @@
 //! HTTP/2 (h2c) and has no timer, so a connection could dribble its headers, send an
 //! endless body or say nothing for ever. Here:
 //!
-//! - HTTP/1.1 only: an HTTP/2 preface is not served (there is no h2c; a proxy in front may
-//!   speak HTTP/2 to clients).
-//! - Each connection is idle ([`CPL_IDLE_TIMEOUT`](crate::config)) or in a request's
-//!   headers (`CPL_HEADER_TIMEOUT`, from its first byte) for a bounded time, then dropped
+//! - HTTP/1.1 only: an HTTP/2 preface is not served. There is no setting for h2c: every
+//!   client (browsers, `cpl`, proxies) speaks HTTP/1.1 to a cleartext port, and a second
+//!   protocol would need its own limits (streams, pings, header lists) checked the same
+//!   way; a proxy in front can speak HTTP/2 to clients.
+//! - Each connection is idle (`CPL_IDLE_TIMEOUT`) or in a request's headers
+//!   (`CPL_HEADER_TIMEOUT`, from its first byte) for a bounded time, then dropped
 //!   ([`activity`]); a body has `CPL_BODY_TIMEOUT` from its headers (408, read in
 //!   [`crate::http::input`]).
 //! - Each client address holds at most `CPL_MAX_CONNECTIONS_PER_ADDRESS` connections
@@ -29,7 +31,7 @@ pub mod service;
 use std::convert::Infallible;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,7 +41,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::time::Instant;
-use warp::http::{header, HeaderValue, Request};
+use warp::http::{header, HeaderMap, HeaderValue, Request};
 use warp::reply::Response;
 use warp::Filter;
 
@@ -47,6 +49,7 @@ use activity::{Activity, Phase, PhaseLimits, Tracked};
 use cap::PerAddress;
 use service::{Guarded, Shared};
 
+use crate::config::client_addr::TrustedProxies;
 use crate::config::Config;
 use crate::http::error::ApiError;
 
@@ -93,6 +96,22 @@ pub struct BodyDeadline(pub Instant);
 /// The request's TCP peer (None only where no connection exists, as in `warp::test`).
 pub fn peer() -> impl Filter<Extract = (Option<SocketAddr>,), Error = Infallible> + Clone {
     warp::ext::optional::<PeerAddr>().map(|p: Option<PeerAddr>| p.map(|PeerAddr(a)| a))
+}
+
+/// The client a request is from: its peer, or the client a trusted proxy names in
+/// `X-Forwarded-For` ([`crate::config::client_addr`]). What the rate limit and, behind a
+/// proxy, the connection cap count.
+pub fn client_ip(
+    trusted: &TrustedProxies,
+    peer: Option<IpAddr>,
+    headers: &HeaderMap,
+) -> Option<IpAddr> {
+    let forwarded = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        // Not text: no address, which ends the walk there.
+        .map(|v| v.to_str().unwrap_or("?"));
+    trusted.client(peer, forwarded)
 }
 
 /// How long an address over its cap may take to send the request its 503 answers.

@@ -19,7 +19,7 @@ use warp::reply::Response;
 
 use super::activity::{Activity, Busy};
 use super::cap::{PerAddress, Permit};
-use super::{BodyDeadline, Limits, PeerAddr};
+use super::{client_ip, BodyDeadline, Limits, PeerAddr};
 use crate::config::client_addr::TrustedProxies;
 use crate::http::error::ApiError;
 
@@ -133,15 +133,7 @@ where
 impl<S> Guarded<S> {
     /// A place for the client a trusted proxy names; None when it holds all it may.
     fn forwarded_client_place(&self, headers: &HeaderMap) -> Option<Permit> {
-        let forwarded = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            // Not text: no address, which ends the walk there.
-            .map(|v| v.to_str().unwrap_or("?"));
-        let client = self
-            .shared
-            .trusted
-            .client(Some(self.peer.ip()), forwarded)
+        let client = client_ip(&self.shared.trusted, Some(self.peer.ip()), headers)
             .unwrap_or(self.peer.ip());
         let place = self.shared.cap.try_acquire(client);
         if place.is_none() {
