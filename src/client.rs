@@ -94,6 +94,9 @@ impl Client {
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(60))
             .pool_max_idle_per_host(64)
+            // Below the daemon's idle limit (CPL_IDLE_TIMEOUT, 60 s by default), so a pooled
+            // connection is let go before the daemon closes it under a request.
+            .pool_idle_timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| ClientError::BadUrl(format!("cannot build an HTTP client: {e}")))?;
         Ok(Self {

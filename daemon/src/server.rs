@@ -1,5 +1,5 @@
 //! Wiring: the store chosen once, the routes, CORS, request metrics, background jobs, the
-//! cross-daemon bus (MongoDB), and a graceful stop.
+//! cross-daemon bus (MongoDB), the connections (`http::serve`), and a graceful stop.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -89,15 +89,17 @@ pub async fn bind(
             "x-content-type-options",
             "nosniff",
         ));
-    // warp's own serve, not a hand-made hyper loop: it is what hands each request its
-    // peer address (warp::addr::remote, which the rate limit keys on).
-    let server = warp::serve(routes)
-        .incoming(listener)
-        .graceful(async move {
+    // Our own accept loop rather than warp's serve: connection time limits, the cap per
+    // client address, HTTP/1.1 only, and the framing checks (http/serve).
+    let service = hyper_util::service::TowerToHyperService::new(warp::service(routes));
+    let config = state.config.clone();
+    let server = async move {
+        http::serve::run(listener, service, &config, async move {
             shutdown.await;
             let _ = stop_tx.send(true);
         })
-        .run();
+        .await;
+    };
     Ok((addr, async move {
         server.await;
         for j in jobs {
@@ -107,9 +109,9 @@ pub async fn bind(
 }
 
 /// A listening socket whose connections start with Nagle's algorithm off, as warp 0.3
-/// set them: warp 0.4 accepts with no hook per connection, and Linux hands an accepted
-/// socket the listener's TCP_NODELAY. Without it small WebSocket frames wait for the
-/// peer's delayed ACK (tens of milliseconds each).
+/// set them: Linux hands an accepted socket the listener's TCP_NODELAY, so no call per
+/// connection is needed. Without it small WebSocket frames wait for the peer's delayed
+/// ACK (tens of milliseconds each).
 fn listen_on(addr: SocketAddr) -> std::io::Result<(TcpListener, SocketAddr)> {
     let socket = if addr.is_ipv4() {
         TcpSocket::new_v4()?

@@ -722,7 +722,11 @@ async fn geofence_tells_users_within_5km_of_a_new_event() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn claim_race_over_websockets_has_one_winner_everyone_hears() {
-    let d = Daemon::start().await;
+    // 500 sockets from one address: past the default cap of connections per address.
+    let d = Daemon::builder()
+        .env("CPL_MAX_CONNECTIONS_PER_ADDRESS", "2000")
+        .start()
+        .await;
     let (host, _) = d.user("Host").await;
     let ev = event(&host, "Carrera", BOGOTA).await;
     let n = 500;

@@ -1,4 +1,5 @@
-//! Which address a request comes from, for the per-client rate limit.
+//! Which address a request comes from, for the per-client rate limit and the cap of
+//! connections per client (`http::serve`).
 //!
 //! Behind a reverse proxy or load balancer every request arrives from the proxy, so all
 //! clients would share one bucket and one busy client would get everyone 429s. Proxies
@@ -34,7 +35,9 @@ impl TrustedProxies {
         Ok(TrustedProxies(nets))
     }
 
-    fn trusts(&self, ip: IpAddr) -> bool {
+    /// Whether `ip` is one of the proxies (the connection cap does not count their
+    /// connections, only the clients they name).
+    pub fn trusts(&self, ip: IpAddr) -> bool {
         let ip = canonical(ip);
         self.0.iter().any(|n| n.contains(&ip))
     }
@@ -81,7 +84,7 @@ fn parse_hop(hop: &str) -> Option<IpAddr> {
 
 /// IPv4-mapped IPv6 (`::ffff:10.0.0.5`, what a dual-stack listener reports) as IPv4, so
 /// one client is one bucket and `10.0.0.0/8` matches it.
-fn canonical(ip: IpAddr) -> IpAddr {
+pub fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(ip, IpAddr::V4),
         v4 => v4,

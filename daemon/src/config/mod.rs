@@ -69,7 +69,11 @@ pub const SETTINGS: &[Setting] = &[
     Setting { env: "CPL_WS_USER_QUEUE_BYTES", help: "bytes queued across one user's WebSockets before the one being sent to is disconnected (at least CPL_WS_QUEUE_BYTES)", default: Some("4MiB") },
     Setting { env: "CPL_MAX_CONNECTIONS_PER_USER", help: "open WebSockets allowed per user (room sockets and transcription streams together)", default: Some("8") },
     Setting { env: "CPL_MAX_ROOMS_PER_USER", help: "event rooms one user can be in at once", default: Some("50") },
-    Setting { env: "CPL_TRUSTED_PROXIES", help: "comma-separated addresses or CIDR ranges of your reverse proxies / load balancers; their X-Forwarded-For names the client, so rate limits count per client instead of per proxy", default: None },
+    Setting { env: "CPL_TRUSTED_PROXIES", help: "comma-separated addresses or CIDR ranges of your reverse proxies / load balancers; their X-Forwarded-For names the client, so rate limits and the connection cap count per client instead of per proxy", default: None },
+    Setting { env: "CPL_HEADER_TIMEOUT", help: "a request's headers must arrive whole within this long of their first byte, or the connection is closed (slow-header attacks)", default: Some("10") },
+    Setting { env: "CPL_BODY_TIMEOUT", help: "a request's body must arrive whole within this long of its headers, or the answer is 408 and the connection is closed", default: Some("30") },
+    Setting { env: "CPL_IDLE_TIMEOUT", help: "a connection that sends nothing this long, before its first request or between requests, is closed (WebSockets have CPL_WS_TIMEOUT instead)", default: Some("60") },
+    Setting { env: "CPL_MAX_CONNECTIONS_PER_ADDRESS", help: "open connections (WebSockets included) per client address; past it a new connection gets 503 and is closed. Behind CPL_TRUSTED_PROXIES: requests in progress and open WebSockets per forwarded client", default: Some("256") },
     Setting { env: "CORS_ORIGINS", help: "comma-separated origins allowed by CORS (e.g. http://localhost:5173)", default: None },
     Setting { env: "DAILY_API_KEY", help: "Daily.co API key; unset turns video rooms off", default: None },
     Setting { env: "DAILY_DOMAIN", help: "Daily.co domain (your-domain.daily.co)", default: None },
@@ -276,6 +280,14 @@ pub struct Config {
     pub max_rooms_per_user: usize,
     /// Proxies whose `X-Forwarded-For` is believed.
     pub trusted_proxies: TrustedProxies,
+    /// A request's headers must arrive within this long of their first byte.
+    pub header_timeout: Duration,
+    /// A request's body must arrive within this long of its headers.
+    pub body_timeout: Duration,
+    /// A connection silent this long outside a request is closed.
+    pub idle_timeout: Duration,
+    /// Open connections per client address.
+    pub max_connections_per_address: usize,
     /// CORS origins.
     pub cors_origins: Vec<String>,
     /// Daily.co.
@@ -379,6 +391,10 @@ impl Config {
                 Some(_) => r.parse("CPL_TRUSTED_PROXIES", TrustedProxies::parse)?,
                 None => TrustedProxies::default(),
             },
+            header_timeout: r.parse("CPL_HEADER_TIMEOUT", parse_duration)?,
+            body_timeout: r.parse("CPL_BODY_TIMEOUT", parse_duration)?,
+            idle_timeout: r.parse("CPL_IDLE_TIMEOUT", parse_duration)?,
+            max_connections_per_address: r.parse("CPL_MAX_CONNECTIONS_PER_ADDRESS", |v| positive(v, 1_000_000))?,
             cors_origins: match r.text("CORS_ORIGINS") {
                 Some(_) => r.parse("CORS_ORIGINS", origins)?,
                 None => Vec::new(),

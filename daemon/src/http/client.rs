@@ -12,19 +12,17 @@ use crate::domain::state::State;
 pub fn address(
     state: State,
 ) -> impl Filter<Extract = (Option<IpAddr>,), Error = std::convert::Infallible> + Clone {
-    warp::addr::remote()
+    // The peer comes from our serving loop ([`super::serve`]), not warp::addr::remote(),
+    // which only warp's own server fills in.
+    super::serve::peer()
         .and(warp::header::headers_cloned())
         .map(
             move |peer: Option<SocketAddr>, headers: warp::http::HeaderMap| {
-                let forwarded = headers
-                    .get_all("x-forwarded-for")
-                    .iter()
-                    // Not text: no address, which ends the walk there.
-                    .map(|v| v.to_str().unwrap_or("?"));
-                state
-                    .config
-                    .trusted_proxies
-                    .client(peer.map(|a| a.ip()), forwarded)
+                super::serve::client_ip(
+                    &state.config.trusted_proxies,
+                    peer.map(|a| a.ip()),
+                    &headers,
+                )
             },
         )
 }

@@ -29,6 +29,8 @@ pub enum ApiError {
     NotFound(String),
     /// 405: the route exists with another method.
     MethodNotAllowed(String),
+    /// 408: the body did not arrive in time (`CPL_BODY_TIMEOUT`).
+    RequestTimeout(String),
     /// 409: conflicts with the stored state.
     Conflict(String),
     /// 413: body over 64 KiB.
@@ -61,6 +63,7 @@ impl ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -80,6 +83,7 @@ impl ApiError {
             | ApiError::Forbidden(s)
             | ApiError::NotFound(s)
             | ApiError::MethodNotAllowed(s)
+            | ApiError::RequestTimeout(s)
             | ApiError::Conflict(s)
             | ApiError::PayloadTooLarge(s)
             | ApiError::UnsupportedMediaType(s)

@@ -10,12 +10,29 @@ use serde::de::DeserializeOwned;
 use warp::Filter;
 
 use super::error::{too_large, ApiError};
+use super::serve::BodyDeadline;
 
-/// The raw body, refused with 413 past 64 KiB whether or not a Content-Length was sent.
+/// The raw body, refused with 413 past 64 KiB whether or not a Content-Length was sent,
+/// and with 408 when it has not arrived whole by the request's [`BodyDeadline`]
+/// (`CPL_BODY_TIMEOUT` after its headers; the connection is then closed).
 pub fn body_bytes() -> impl Filter<Extract = (Bytes,), Error = warp::Rejection> + Clone {
     warp::header::optional::<u64>("content-length")
+        .and(warp::ext::optional::<BodyDeadline>())
         .and(warp::body::stream())
-        .and_then(collect_body)
+        .and_then(
+            |len: Option<u64>, deadline: Option<BodyDeadline>, stream| async move {
+                let Some(BodyDeadline(deadline)) = deadline else {
+                    // No connection (warp::test): nothing to wait for.
+                    return collect_body(len, stream).await;
+                };
+                match tokio::time::timeout_at(deadline, collect_body(len, stream)).await {
+                    Ok(body) => body,
+                    Err(_) => Err(warp::Rejection::from(ApiError::RequestTimeout(
+                        "the request body did not arrive in time; send the whole body right after the headers".into(),
+                    ))),
+                }
+            },
+        )
 }
 
 async fn collect_body<S, B>(len: Option<u64>, stream: S) -> Result<Bytes, warp::Rejection>
@@ -31,11 +48,8 @@ where
     let mut stream = Box::pin(stream);
     let mut buf = BytesMut::new();
     while let Some(chunk) = stream.next().await {
-        let mut chunk = chunk.map_err(|e| {
-            warp::Rejection::from(ApiError::BadRequest(format!(
-                "the request body could not be read: {e}"
-            )))
-        })?;
+        let mut chunk =
+            chunk.map_err(|e| warp::Rejection::from(ApiError::BadRequest(unreadable_body(&e))))?;
         if buf.len() + chunk.remaining() > citypulse::MAX_BODY_BYTES as usize {
             return Err(warp::Rejection::from(
                 ApiError::PayloadTooLarge(too_large()),
@@ -49,6 +63,27 @@ where
         }
     }
     Ok(buf.freeze())
+}
+
+/// Why a body could not be read, for a person: hyper's own words ("error reading a body
+/// from connection") say nothing a client can act on. The cause is the I/O error under it.
+fn unreadable_body(e: &warp::Error) -> String {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            return match io.kind() {
+                std::io::ErrorKind::UnexpectedEof => {
+                    "the request body ended before its announced length (Content-Length, or chunked encoding without its final zero-size chunk); send the whole body".into()
+                }
+                std::io::ErrorKind::InvalidData | std::io::ErrorKind::InvalidInput => {
+                    "the request body's chunked encoding is malformed; send each chunk as its size in hexadecimal, CRLF, the data, CRLF, and end with a zero-size chunk (RFC 9112 section 7.1), or send a Content-Length instead".into()
+                }
+                _ => break,
+            };
+        }
+        cause = c.source();
+    }
+    "the request body could not be read; send it again, whole, with a correct Content-Length".into()
 }
 
 /// A JSON body of type `T`: 400 when it is not JSON, 422 when it is JSON of the wrong shape.

@@ -2,9 +2,10 @@
 //! ([`routes`]), thin handlers per resource ([`users`], [`events`], [`collectibles`],
 //! [`ops`]), the two WebSocket endpoints ([`ws`], [`transcribe`]), authentication
 //! ([`auth`]), who the client is ([`client`]), CORS ([`cors`]), request parsing
-//! ([`input`]), the OpenAPI document ([`openapi`]) and the one place errors become
-//! statuses ([`error`]). Handlers call [`crate::domain`]; nothing below this layer knows
-//! about HTTP.
+//! ([`input`]), the OpenAPI document ([`openapi`]), the one place errors become statuses
+//! ([`error`]) and the connections themselves ([`serve`]: time limits, the per-address
+//! cap, HTTP/1.1 framing checks). Handlers call [`crate::domain`]; nothing below this
+//! layer knows about HTTP.
 
 pub mod auth;
 pub mod client;
@@ -17,6 +18,7 @@ pub mod input;
 pub mod openapi;
 pub mod ops;
 pub mod routes;
+pub mod serve;
 pub mod transcribe;
 pub mod upgrade;
 pub mod users;
