@@ -89,6 +89,7 @@ mod timeout;
 mod txn;
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use mongodb::bson::{doc, Document};
@@ -99,6 +100,7 @@ use mongodb::{Collection, Database};
 use self::documents::{event_doc, oid};
 use self::timeout::Effect;
 use super::{NewEvent, StoreError, StoreResult};
+use crate::metrics::DamagedDocuments;
 
 /// How long an operation waits for a server to answer before it fails (503).
 pub const SELECTION_TIMEOUT: Duration = Duration::from_secs(3);
@@ -158,6 +160,8 @@ pub struct MongoStore {
     userinfo: Option<String>,
     /// Multi-document transactions are available (replica set or sharded cluster).
     transactions: bool,
+    /// Documents met that could not be read (logged and counted once each).
+    damaged: Arc<DamagedDocuments>,
 }
 
 impl fmt::Debug for MongoStore {
@@ -253,6 +257,7 @@ impl MongoStore {
             shown,
             userinfo: info,
             transactions: false,
+            damaged: Arc::default(),
         };
         let hello = store
             .bounded("connect", Effect::Read, async {
@@ -318,6 +323,11 @@ impl MongoStore {
     /// `database NAME at HOSTS`.
     pub fn shown(&self) -> &str {
         &self.shown
+    }
+
+    /// The documents this store met that could not be read, for `/metrics`.
+    pub fn damaged_documents(&self) -> &DamagedDocuments {
+        &self.damaged
     }
 
     /// Whether claims and event changes run in multi-document transactions.
