@@ -170,8 +170,8 @@ impl<'a> Reader<'a> {
             collection: self.collection,
             field: field.to_string(),
             sentence: format!(
-                "the MongoDB {} holds a {} document {id} whose field {field} {what}; it was \
-                 changed by hand or by another program",
+                "the MongoDB {} holds a document {id} in {} whose field {field} {what}; it was \
+                 changed by hand or by another program; repair that field",
                 self.shown, self.collection
             ),
             id,
@@ -559,6 +559,272 @@ impl MongoStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mongodb::options::ClientOptions;
+    use std::sync::Arc;
+
+    /// A store that never connects (the mapping needs only its name and tally).
+    async fn store() -> MongoStore {
+        let options = ClientOptions::parse("mongodb://127.0.0.1:9/")
+            .await
+            .unwrap();
+        let client = mongodb::Client::with_options(options).unwrap();
+        MongoStore {
+            db: client.database("t"),
+            client,
+            shown: "database t at 127.0.0.1:9".into(),
+            userinfo: None,
+            transactions: false,
+            damaged: Arc::default(),
+        }
+    }
+
+    fn made(o: ObjectId) -> Timestamp {
+        chrono::DateTime::from_timestamp_millis(o.timestamp().timestamp_millis()).unwrap()
+    }
+
+    fn point(lng: f64, lat: f64) -> Document {
+        doc! { "type": "Point", "coordinates": [lng, lat] }
+    }
+
+    #[tokio::test]
+    async fn a_user_of_the_original_backend_reads_as_it_is() {
+        let s = store().await;
+        let o = ObjectId::new();
+        let u = s
+            .user_from(&doc! {
+                "_id": o,
+                "phone": "+573001234567",
+                "name": "Juan Pérez",
+                "stats": { "events_created": 2, "events_attended": 0, "collectibles_count": 1.0 },
+                "current_location": point(-74.0721, 4.7110),
+            })
+            .unwrap();
+        assert_eq!(u.id.as_str(), o.to_hex());
+        assert_eq!(u.phone.as_deref(), Some("+573001234567"));
+        assert_eq!(
+            (
+                u.stats.events_created,
+                u.stats.events_attended,
+                u.stats.collectibles_count
+            ),
+            (2, 0, 1)
+        );
+        assert_eq!(u.created_at, made(o));
+        // No stats, no location, no phone: zeros and absences.
+        let bare = s
+            .user_from(&doc! { "_id": o, "name": "Ana", "stats": null })
+            .unwrap();
+        assert_eq!((bare.stats, bare.phone), (UserStats::default(), None));
+        let d = doc! { "_id": o, "name": "Ana" };
+        assert_eq!(
+            s.reader(&d, "users")
+                .coordinates("current_location")
+                .unwrap(),
+            None
+        );
+    }
+
+    #[tokio::test]
+    async fn an_event_of_the_original_backend_reads_as_it_is() {
+        let s = store().await;
+        let (o, creator) = (ObjectId::new(), ObjectId::new());
+        let readme = doc! {
+            "_id": o,
+            "title": "Concierto en la 93",
+            "category": "entretenimiento",
+            "creator_id": creator,
+            "location": point(-74.0721, 4.7110),
+            "room": {
+                "daily_room_name": "citypulse-event-123",
+                "daily_room_url": "https://x.daily.co/citypulse-event-123",
+                "current_participants": 5,
+            },
+            "status": "active",
+        };
+        let e = s.event_from(&readme).unwrap();
+        assert_eq!(e.creator_id.as_str(), creator.to_hex());
+        assert_eq!(e.status, EventStatus::Active);
+        assert_eq!(
+            e.room_url.as_deref(),
+            Some("https://x.daily.co/citypulse-event-123")
+        );
+        assert_eq!(e.room.daily_room_url, e.room_url);
+        assert_eq!(
+            e.room.daily_room_name.as_deref(),
+            Some("citypulse-event-123")
+        );
+        assert_eq!(e.room.current_participants, 5);
+        assert_eq!(e.created_at, made(o));
+        assert_eq!(
+            (e.description, e.address, e.starts_at, e.ended_at),
+            (None, None, None, None)
+        );
+        // The creator as a hex string, no room, an address and a top-level room_url, a
+        // finished status, an ISO start time.
+        let mut other = readme.clone();
+        other.insert("creator_id", creator.to_hex().to_uppercase());
+        other.remove("room");
+        other.insert("room_url", "https://x.daily.co/r");
+        other.insert("address", "Carrera 15 #93-50");
+        other.insert("status", "completed");
+        other.insert("start_time", "2025-10-01T20:00:00+00:00");
+        let e = s.event_from(&other).unwrap();
+        assert_eq!(e.creator_id.as_str(), creator.to_hex());
+        assert_eq!(e.room_url.as_deref(), Some("https://x.daily.co/r"));
+        assert_eq!(
+            (e.room.daily_room_name, e.room.current_participants),
+            (None, 0)
+        );
+        assert_eq!(e.address.as_deref(), Some("Carrera 15 #93-50"));
+        assert_eq!(e.status, EventStatus::Ended);
+        assert_eq!(
+            e.starts_at.map(|t| citypulse::time::format(&t)).as_deref(),
+            Some("2025-10-01T20:00:00.000Z")
+        );
+    }
+
+    #[tokio::test]
+    async fn collectibles_inventory_and_transcripts_of_the_original_backend_read() {
+        let s = store().await;
+        let (o, event, user) = (ObjectId::new(), ObjectId::new(), ObjectId::new());
+        let c = s
+            .collectible_from(&doc! {
+                "_id": o,
+                "event_id": event.to_hex(),
+                "name": "Orquídea",
+                "rarity": "Legendary",
+                "claimed_by": user.to_hex(),
+                "is_active": false,
+                "expires_at": BsonDate::from_millis(1_700_000_000_000),
+            })
+            .unwrap();
+        assert_eq!(c.event_id.as_str(), event.to_hex());
+        assert_eq!(
+            (c.rarity, c.points),
+            (Rarity::Legendary, Rarity::Legendary.default_points())
+        );
+        assert_eq!(c.dropped_at, made(o));
+        assert_eq!(c.claimed_by.map(|u| u.to_string()), Some(user.to_hex()));
+        assert_eq!((c.claimed_at, c.is_active), (None, false));
+        // Without rarity or an activity flag: common, not active.
+        let plain = s
+            .collectible_from(&doc! { "_id": o, "event_id": event, "name": "x" })
+            .unwrap();
+        assert_eq!((plain.rarity, plain.is_active), (Rarity::Common, false));
+        assert_eq!(plain.expires_at, plain.dropped_at);
+
+        let row = s
+            .inventory_from(&doc! {
+                "_id": ObjectId::new(), "user_id": user, "collectible_id": o,
+                "name": "Orquídea", "event_id": event, "collected_at": "2025-10-01 20:00:00",
+            })
+            .unwrap();
+        assert_eq!((row.rarity, row.points), (Rarity::Common, 10));
+        assert_eq!(
+            citypulse::time::format(&row.claimed_at),
+            "2025-10-01T20:00:00.000Z"
+        );
+
+        let t = s
+            .transcription_from(&doc! {
+                "_id": o, "event_id": event, "user_id": user, "text": "hola",
+                "timestamp": BsonDate::from_millis(1_700_000_000_123),
+            })
+            .unwrap();
+        assert_eq!(t.speaker_id.as_str(), user.to_hex());
+        assert_eq!((t.confidence, t.start, t.duration), (0.0, 0.0, 0.0));
+        assert_eq!(t.created_at.timestamp_millis(), 1_700_000_000_123);
+    }
+
+    #[tokio::test]
+    async fn a_damaged_document_is_named_skipped_and_counted_once() {
+        let s = store().await;
+        let (good, bad) = (ObjectId::new(), ObjectId::new());
+        let event = |id: ObjectId, location: Bson| {
+            doc! {
+                "_id": id, "title": "t", "category": "c", "creator_id": id,
+                "location": location, "status": "active",
+            }
+        };
+        let docs = vec![
+            event(good, Bson::Document(point(1.0, 2.0))),
+            event(bad, Bson::String("Bogotá".into())),
+        ];
+        let damage = s.event_from(&docs[1]).unwrap_err();
+        assert_eq!(
+            (damage.collection, damage.id.as_str(), damage.field.as_str()),
+            ("events", bad.to_hex().as_str(), "location")
+        );
+        for part in [
+            "events",
+            &bad.to_hex(),
+            "location",
+            "not a GeoJSON point",
+            "database t",
+        ] {
+            assert!(
+                damage.sentence.contains(part),
+                "{part:?}: {}",
+                damage.sentence
+            );
+        }
+        for _ in 0..3 {
+            let read = s.readable(&docs, |d| s.event_from(d));
+            assert_eq!(read.len(), 1);
+            assert_eq!(read[0].id.as_str(), good.to_hex());
+        }
+        let one = s.one(s.event_from(&docs[1])).unwrap_err();
+        assert!(
+            matches!(&one, StoreError::Corrupt(m) if m.contains(&bad.to_hex())),
+            "{one}"
+        );
+        assert_eq!(s.damaged.counts(), vec![("events".to_string(), 1)]);
+
+        // Wrong types elsewhere are damage too, never a guess.
+        let wrong = [
+            ("status", Bson::String("paused".into())),
+            ("creator_id", Bson::String("test-user-123".into())),
+            ("created_at", Bson::Boolean(true)),
+            (
+                "room",
+                Bson::Document(doc! { "current_participants": "five" }),
+            ),
+        ];
+        for (field, value) in wrong {
+            let mut d = docs[0].clone();
+            d.insert(field, value);
+            let damage = s.event_from(&d).unwrap_err();
+            assert!(
+                damage.field.starts_with(field),
+                "{field}: {}",
+                damage.sentence
+            );
+        }
+    }
+
+    #[test]
+    fn iso_times_as_python_writes_them() {
+        assert_eq!(
+            iso_millis("2025-10-01T20:15:00.250000"),
+            Some(1_759_349_700_250)
+        );
+        assert_eq!(
+            iso_millis("2025-10-01 20:15:00.250"),
+            Some(1_759_349_700_250)
+        );
+        assert_eq!(
+            iso_millis("2025-10-01T15:15:00.25-05:00"),
+            Some(1_759_349_700_250)
+        );
+        assert_eq!(iso_millis("2025-10-01T20:15:00Z"), Some(1_759_349_700_000));
+        assert_eq!(iso_millis("yesterday"), None);
+    }
+
+    #[test]
+    fn references_match_both_ways_they_are_stored() {
+        let o = ObjectId::new();
+        assert_eq!(any_ref(o), doc! { "$in": [o, o.to_hex()] });
+    }
 
     #[test]
     fn regex_takes_the_query_literally() {

@@ -15,6 +15,9 @@
 //! as `drop-round`: `_id` is the name, `holder`, `expires_at`). `_id` is an ObjectId whose
 //! hex is our 24-hex id, references (`creator_id`, `event_id`, `user_id`, ...) are
 //! ObjectIds, times are BSON dates (which keep milliseconds, like [`citypulse::time`]).
+//! Documents the original backend wrote, with fewer fields, are read as they are
+//! (`documents`: derived fields, and damaged documents left out of lists, logged and
+//! counted once).
 //!
 //! # Indexes
 //! [`MongoStore::connect`] creates every index (those the original FastAPI backend's set-up
