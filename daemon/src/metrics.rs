@@ -7,8 +7,10 @@
 //! the `citypulse_*_total` samples themselves; served as 0.0.4, its counters would reach
 //! a scraper untyped. The format is small and a test below checks it.
 
+use std::collections::{BTreeMap, HashSet};
 use std::fmt::Write;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::Mutex;
 use std::time::Duration;
 
 /// Upper bounds (seconds) of the request latency histogram.
@@ -72,8 +74,9 @@ impl Metrics {
         }
     }
 
-    /// Prometheus text exposition; `rooms` is the number of rooms with members here.
-    pub fn render(&self, rooms: usize) -> String {
+    /// Prometheus text exposition; `rooms` is the number of rooms with members here,
+    /// `damaged` the store's tally of documents it could not read (MongoDB only).
+    pub fn render(&self, rooms: usize, damaged: Option<&DamagedDocuments>) -> String {
         let mut out = String::new();
         let counter = |out: &mut String, name: &str, help: &str, kind: &str, v: String| {
             let _ = writeln!(
@@ -194,6 +197,16 @@ impl Metrics {
             "counter",
             g(&self.requests_5xx),
         );
+        let _ = writeln!(
+            out,
+            "# HELP citypulse_damaged_documents_total Stored documents that could not be read and were left out of answers (each counted once per daemon run), by collection.\n# TYPE citypulse_damaged_documents_total counter"
+        );
+        for (collection, n) in damaged.map(DamagedDocuments::counts).unwrap_or_default() {
+            let _ = writeln!(
+                out,
+                "citypulse_damaged_documents_total{{collection=\"{collection}\"}} {n}"
+            );
+        }
         let _ = writeln!(out, "# HELP citypulse_http_request_duration_seconds HTTP request latency.\n# TYPE citypulse_http_request_duration_seconds histogram");
         for (i, le) in BUCKETS.iter().enumerate() {
             let _ = writeln!(
@@ -217,6 +230,49 @@ impl Metrics {
     }
 }
 
+/// How many damaged documents [`DamagedDocuments`] remembers by id. Past it the memory is
+/// cleared and starts again, so a store with more damaged documents than this logs and
+/// counts some of them again rather than grow without bound.
+pub const DAMAGED_REMEMBERED: usize = 10_000;
+
+/// The documents a store met that it could not read: each is named in the log and
+/// counted once (per daemon run, within [`DAMAGED_REMEMBERED`]), however often a list
+/// skips it.
+#[derive(Default)]
+pub struct DamagedDocuments {
+    inner: Mutex<DamageTally>,
+}
+
+#[derive(Default)]
+struct DamageTally {
+    seen: HashSet<(String, String)>,
+    counts: BTreeMap<String, u64>,
+}
+
+impl DamagedDocuments {
+    /// Records the damaged document `id` of `collection`; true the first time (the caller
+    /// logs it then).
+    pub fn record(&self, collection: &str, id: &str) -> bool {
+        let mut t = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let key = (collection.to_string(), id.to_string());
+        if t.seen.contains(&key) {
+            return false;
+        }
+        if t.seen.len() >= DAMAGED_REMEMBERED {
+            t.seen.clear();
+        }
+        t.seen.insert(key);
+        *t.counts.entry(collection.to_string()).or_default() += 1;
+        true
+    }
+
+    /// Damaged documents counted so far, by collection (in name order).
+    pub fn counts(&self) -> Vec<(String, u64)> {
+        let t = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        t.counts.iter().map(|(c, n)| (c.clone(), *n)).collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,7 +287,11 @@ mod tests {
         m.ws_connections.fetch_add(1, Ordering::Relaxed);
         m.observe_request(Duration::from_millis(3), 200);
         m.observe_request(Duration::from_secs(3), 503);
-        let text = m.render(4);
+        let damaged = DamagedDocuments::default();
+        assert!(damaged.record("events", "a"));
+        assert!(!damaged.record("events", "a"));
+        assert!(damaged.record("users", "a"));
+        let text = m.render(4, Some(&damaged));
         let mut help: Option<String> = None;
         let mut family: Option<(String, String)> = None;
         let mut samples = std::collections::HashMap::new();
@@ -271,6 +331,14 @@ mod tests {
         assert_eq!(samples["citypulse_rooms"], 4.0);
         assert_eq!(samples["citypulse_http_requests_5xx_total"], 1.0);
         assert_eq!(
+            samples["citypulse_damaged_documents_total{collection=\"events\"}"],
+            1.0
+        );
+        assert_eq!(
+            samples["citypulse_damaged_documents_total{collection=\"users\"}"],
+            1.0
+        );
+        assert_eq!(
             samples["citypulse_http_request_duration_seconds_count"],
             2.0
         );
@@ -281,6 +349,22 @@ mod tests {
         assert_eq!(
             samples["citypulse_http_request_duration_seconds_bucket{le=\"+Inf\"}"],
             2.0
+        );
+    }
+
+    #[test]
+    fn damaged_documents_are_remembered_within_a_bound() {
+        let d = DamagedDocuments::default();
+        for i in 0..DAMAGED_REMEMBERED {
+            assert!(d.record("events", &i.to_string()));
+        }
+        assert!(!d.record("events", "0"));
+        // Full: the memory starts again rather than grow.
+        assert!(d.record("events", "new"));
+        assert!(d.record("events", "0"));
+        assert_eq!(
+            d.counts(),
+            vec![("events".to_string(), DAMAGED_REMEMBERED as u64 + 2)]
         );
     }
 }

@@ -576,3 +576,62 @@ async fn the_store_recovers_when_the_server_comes_back() {
 fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
 }
+
+/// A fresh database named after `prefix` (dropped by the guard) and a driver handle on it.
+async fn raw_database(url: &str, prefix: &str) -> (String, mongodb::Database, DropDatabase) {
+    let name = unique_name(prefix);
+    let guard = DropDatabase {
+        url: url.to_string(),
+        name: name.clone(),
+    };
+    let db = mongodb::Client::with_uri_str(url)
+        .await
+        .unwrap()
+        .database(&name);
+    (name, db, guard)
+}
+
+/// A database of the original backend: start-up builds the unique indexes over its
+/// documents (inventory rows without `collectible_id` do not stop it), and two users with
+/// one phone stop it with a sentence naming the index, since the phone could no longer be
+/// kept unique.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn start_up_indexes_take_the_original_backends_documents() {
+    let Some(url) = shared_url() else {
+        return;
+    };
+    let (name, db, _guard) = raw_database(&url, "legacyidx").await;
+    let rows = (0..2)
+        .map(|_| doc! { "_id": ObjectId::new(), "user_id": ObjectId::new() })
+        .collect::<Vec<_>>();
+    db.collection::<Document>("user_collectibles")
+        .insert_many(rows)
+        .await
+        .unwrap();
+    let phone = "+573001234567";
+    let juan = doc! { "_id": ObjectId::new(), "phone": phone, "name": "Juan" };
+    db.collection::<Document>("users")
+        .insert_one(juan)
+        .await
+        .unwrap();
+    MongoStore::connect(&url, &name)
+        .await
+        .expect("indexes over the original's documents");
+
+    let (twice, db, _guard2) = raw_database(&url, "legacydup").await;
+    let users = (0..2)
+        .map(|n| doc! { "_id": ObjectId::new(), "phone": phone, "name": format!("Juan {n}") })
+        .collect::<Vec<_>>();
+    db.collection::<Document>("users")
+        .insert_many(users)
+        .await
+        .unwrap();
+    match MongoStore::connect(&url, &twice).await {
+        Err(StoreError::Unavailable(msg)) => {
+            for part in ["users.phone_1", "phone", "duplicates"] {
+                assert!(msg.contains(part), "{part:?} not in {msg}");
+            }
+        }
+        other => panic!("expected the phone index to be refused, got {other:?}"),
+    }
+}

@@ -78,7 +78,7 @@ fn transcription_status(state: &State) -> FeatureStatus {
     operation_id = "metrics",
     tag = "operations",
     summary = "Prometheus metrics",
-    description = "Connections, rooms, messages, claims won and lost, drops, rate-limited requests, failed authentications, request latency. Public unless the daemon sets CPL_METRICS_TOKEN; then it needs `Authorization: Bearer <CPL_METRICS_TOKEN>`.",
+    description = "Connections, rooms, messages, claims won and lost, drops, rate-limited requests, failed authentications, damaged stored documents left out of answers, request latency. Public unless the daemon sets CPL_METRICS_TOKEN; then it needs `Authorization: Bearer <CPL_METRICS_TOKEN>`.",
     security((), ("metricsToken" = [])),
     responses(
         (status = 200, description = "Prometheus text exposition format 0.0.4.", body = String, content_type = "text/plain"),
@@ -88,7 +88,11 @@ fn transcription_status(state: &State) -> FeatureStatus {
     )
 )]
 pub async fn metrics(state: State) -> Response {
-    let body = state.metrics.render(state.hub.user_count());
+    let damaged = state
+        .store
+        .as_mongo()
+        .map(crate::store::mongo::MongoStore::damaged_documents);
+    let body = state.metrics.render(state.hub.user_count(), damaged);
     let mut resp = Response::new(body.into());
     if let Ok(v) = warp::http::HeaderValue::from_str("text/plain; version=0.0.4; charset=utf-8") {
         resp.headers_mut()

@@ -15,6 +15,9 @@
 //! as `drop-round`: `_id` is the name, `holder`, `expires_at`). `_id` is an ObjectId whose
 //! hex is our 24-hex id, references (`creator_id`, `event_id`, `user_id`, ...) are
 //! ObjectIds, times are BSON dates (which keep milliseconds, like [`citypulse::time`]).
+//! Documents the original backend wrote, with fewer fields, are read as they are
+//! (`documents`: derived fields, and damaged documents left out of lists, logged and
+//! counted once).
 //!
 //! # Indexes
 //! [`MongoStore::connect`] creates every index (those the original FastAPI backend's set-up
@@ -89,6 +92,7 @@ mod timeout;
 mod txn;
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use mongodb::bson::{doc, Document};
@@ -99,6 +103,7 @@ use mongodb::{Collection, Database};
 use self::documents::{event_doc, oid};
 use self::timeout::Effect;
 use super::{NewEvent, StoreError, StoreResult};
+use crate::metrics::DamagedDocuments;
 
 /// How long an operation waits for a server to answer before it fails (503).
 pub const SELECTION_TIMEOUT: Duration = Duration::from_secs(3);
@@ -158,6 +163,8 @@ pub struct MongoStore {
     userinfo: Option<String>,
     /// Multi-document transactions are available (replica set or sharded cluster).
     transactions: bool,
+    /// Documents met that could not be read (logged and counted once each).
+    damaged: Arc<DamagedDocuments>,
 }
 
 impl fmt::Debug for MongoStore {
@@ -253,6 +260,7 @@ impl MongoStore {
             shown,
             userinfo: info,
             transactions: false,
+            damaged: Arc::default(),
         };
         let hello = store
             .bounded("connect", Effect::Read, async {
@@ -318,6 +326,11 @@ impl MongoStore {
     /// `database NAME at HOSTS`.
     pub fn shown(&self) -> &str {
         &self.shown
+    }
+
+    /// The documents this store met that could not be read, for `/metrics`.
+    pub fn damaged_documents(&self) -> &DamagedDocuments {
+        &self.damaged
     }
 
     /// Whether claims and event changes run in multi-document transactions.

@@ -20,7 +20,8 @@ use mongodb::options::{ReturnDocument, WriteConcern};
 use mongodb::ClientSession;
 
 use super::documents::{
-    count, date, event_doc, limit_of, literal_regex, oid, opt_date, opt_str, page_start, point,
+    any_ref, count, date, event_doc, limit_of, literal_regex, oid, opt_date, opt_str, page_start,
+    point,
 };
 use super::errors::{duplicate_index, is_duplicate, only_duplicates};
 use super::timeout::Effect;
@@ -46,7 +47,13 @@ impl MongoStore {
             .await
             .map_err(|e| self.db_error("find unfinished claims", e))?
         {
-            let c = self.collectible_from(&d)?;
+            let c = match self.collectible_from(&d) {
+                Ok(c) => c,
+                Err(damage) => {
+                    self.report(&damage);
+                    continue;
+                }
+            };
             self.finish_claim(&c)
                 .await
                 .map_err(|f| self.fail("finish a claim", f))?;
@@ -116,7 +123,7 @@ impl MongoStore {
             None => q.await?,
         };
         let d = found.ok_or_else(|| StoreError::not_found(EventId::KIND, id))?;
-        Ok(self.event_from(&d)?)
+        Ok(self.one(self.event_from(&d))?)
     }
 
     /// The idempotent tail of a claim without transactions: the inventory row under the
@@ -163,6 +170,63 @@ impl MongoStore {
                 doc! { "$unset": { "claim_pending": "" } },
             )
             .await?;
+        Ok(())
+    }
+
+    /// Fills inventory rows that lack what a [`UserCollectible`] shows (rows of the
+    /// original backend may hold only the user, the collectible and a time) from their
+    /// collectibles; a row's own fields win.
+    pub(super) async fn complete_inventory(&self, rows: &mut [Document]) -> Result<(), DbError> {
+        const TAKEN: [&str; 5] = ["name", "rarity", "points", "event_id", "claimed_at"];
+        let lacking = |row: &Document| {
+            TAKEN[..4]
+                .iter()
+                .any(|f| matches!(row.get(*f), None | Some(Bson::Null)))
+        };
+        let wanted: Vec<Bson> = rows
+            .iter()
+            .filter(|row| lacking(row))
+            .filter_map(|row| row.get("collectible_id").cloned())
+            .flat_map(|id| match &id {
+                Bson::String(s) => match ObjectId::parse_str(s) {
+                    Ok(o) => vec![id.clone(), Bson::ObjectId(o)],
+                    Err(_) => vec![id.clone()],
+                },
+                _ => vec![id],
+            })
+            .collect();
+        if wanted.is_empty() {
+            return Ok(());
+        }
+        let found = self
+            .all(
+                self.col("collectibles")
+                    .find(doc! { "_id": { "$in": wanted } })
+                    .await?,
+            )
+            .await?;
+        let by_id: HashMap<String, &Document> = found
+            .iter()
+            .filter_map(|c| Some((self.reader(c, "collectibles").hex("_id").ok()?, c)))
+            .collect();
+        for row in rows.iter_mut().filter(|row| lacking(row)) {
+            let key = self.reader(row, "user_collectibles").hex("collectible_id");
+            let Some(c) = key.ok().and_then(|k| by_id.get(&k).copied()) else {
+                continue;
+            };
+            for f in TAKEN {
+                if matches!(row.get(f), None | Some(Bson::Null)) {
+                    if let Some(v) = c.get(f).filter(|v| !matches!(v, Bson::Null)) {
+                        row.insert(f, v.clone());
+                    }
+                }
+            }
+            if !row.contains_key("name") {
+                if let Some(v) = c.get("type") {
+                    row.insert("name", v.clone());
+                }
+            }
+        }
         Ok(())
     }
 
@@ -326,7 +390,7 @@ impl Store for MongoStore {
                 .await
                 .map_err(|e| self.db_error("read a user", e))?
                 .ok_or_else(|| StoreError::not_found(UserId::KIND, id))?;
-            self.user_from(&d)
+            self.one(self.user_from(&d))
         })
         .await
     }
@@ -337,7 +401,7 @@ impl Store for MongoStore {
                 .find_one(doc! { "token_hash": token_hash })
                 .await
                 .map_err(|e| self.db_error("look up a token", e))?
-                .map(|d| self.user_from(&d))
+                .map(|d| self.one(self.user_from(&d)))
                 .transpose()
         })
         .await
@@ -357,7 +421,7 @@ impl Store for MongoStore {
                 .await
                 .map_err(|e| self.db_error(op, e))?;
             let docs = self.all(cursor).await.map_err(|e| self.db_error(op, e))?;
-            docs.iter().map(|d| self.user_from(d)).collect()
+            Ok(self.readable(&docs, |d| self.user_from(d)))
         })
         .await
     }
@@ -419,7 +483,7 @@ impl Store for MongoStore {
                 .await
                 .map_err(|e| self.db_error("read a location", e))?
                 .ok_or_else(|| StoreError::not_found(UserId::KIND, id))?;
-            self.reader(&d, "users").coordinates("current_location")
+            self.one(self.reader(&d, "users").coordinates("current_location"))
         })
         .await
     }
@@ -433,25 +497,22 @@ impl Store for MongoStore {
                 .map_err(|f| self.fail(op, f))?;
             let cursor = self
                 .col("user_collectibles")
-                .find(doc! { "user_id": uid })
-                .sort(doc! { "claimed_at": -1, "collectible_id": -1 })
+                .find(doc! { "user_id": any_ref(uid) })
                 .await
                 .map_err(|e| self.db_error(op, e))?;
-            let docs = self.all(cursor).await.map_err(|e| self.db_error(op, e))?;
-            docs.iter()
-                .map(|d| {
-                    let r = self.reader(d, "user_collectibles");
-                    Ok(UserCollectible {
-                        collectible_id: r.id("collectible_id")?,
-                        name: r.string("name")?,
-                        rarity: r.rarity("rarity")?,
-                        points: u32::try_from(r.int("points")?)
-                            .map_err(|_| r.bad("points", "is out of range"))?,
-                        event_id: r.id("event_id")?,
-                        claimed_at: r.time("claimed_at")?,
-                    })
-                })
-                .collect()
+            let mut rows = self.all(cursor).await.map_err(|e| self.db_error(op, e))?;
+            self.complete_inventory(&mut rows)
+                .await
+                .map_err(|e| self.db_error(op, e))?;
+            let mut won = self.readable(&rows, |d| self.inventory_from(d));
+            // Sorted here rather than by the server: rows of the original backend may
+            // have no `claimed_at` of their own (it is derived).
+            won.sort_by(|a, b| {
+                b.claimed_at
+                    .cmp(&a.claimed_at)
+                    .then_with(|| b.collectible_id.cmp(&a.collectible_id))
+            });
+            Ok(won)
         })
         .await
     }
@@ -489,7 +550,7 @@ impl Store for MongoStore {
                     })
                 })
                 .await?;
-            self.event_from(&created)
+            self.one(self.event_from(&created))
         })
         .await
     }
@@ -529,7 +590,13 @@ impl Store for MongoStore {
                 let farthest_fetched = found.last().map_or(0.0, |(_, d)| *d);
                 let mut near = Vec::with_capacity(found.len());
                 for (d, _) in &found {
-                    let event = self.event_from(d)?;
+                    let event = match self.event_from(d) {
+                        Ok(event) => event,
+                        Err(damage) => {
+                            self.report(&damage);
+                            continue;
+                        }
+                    };
                     let distance_m = center.distance_m(&event.location.coordinates);
                     if distance_m <= max_distance_m {
                         near.push(NearbyEvent { event, distance_m });
@@ -594,7 +661,8 @@ impl Store for MongoStore {
                         .ok_or_else(|| StoreError::not_found(EventId::KIND, &id))?;
                     // Undo every counter the event moved, then remove everything that points
                     // at it.
-                    if let Ok(creator) = d.get_object_id("creator_id") {
+                    let creator = m.reader(&d, "events").hex("creator_id").ok();
+                    if let Some(creator) = creator.and_then(|c| ObjectId::parse_str(c).ok()) {
                         m.col("users")
                             .update_one(
                                 doc! { "_id": creator, "stats.events_created": { "$gt": 0 } },
@@ -626,11 +694,12 @@ impl Store for MongoStore {
                     let mut won: HashMap<ObjectId, i64> = HashMap::new();
                     let mut cursor = m
                         .col("user_collectibles")
-                        .find(doc! { "event_id": e })
+                        .find(doc! { "event_id": any_ref(e) })
                         .session(&mut *s)
                         .await?;
                     while let Some(row) = cursor.next(&mut *s).await.transpose()? {
-                        if let Ok(u) = row.get_object_id("user_id") {
+                        let user = m.reader(&row, "user_collectibles").hex("user_id").ok();
+                        if let Some(u) = user.and_then(|u| ObjectId::parse_str(u).ok()) {
                             *won.entry(u).or_default() += 1;
                         }
                     }
@@ -662,7 +731,7 @@ impl Store for MongoStore {
                         "transcriptions",
                     ] {
                         m.col(c)
-                            .delete_many(doc! { "event_id": e })
+                            .delete_many(doc! { "event_id": any_ref(e) })
                             .session(&mut *s)
                             .await?;
                     }
@@ -707,7 +776,7 @@ impl Store for MongoStore {
                     }
                     m.col("collectibles")
                         .update_many(
-                            doc! { "event_id": e, "is_active": true },
+                            doc! { "event_id": any_ref(e), "is_active": true },
                             doc! { "$set": { "is_active": false } },
                         )
                         .session(&mut *s)
@@ -720,7 +789,10 @@ impl Store for MongoStore {
                         .session(&mut *s)
                         .await?;
                     while let Some(p) = cursor.next(&mut *s).await.transpose()? {
-                        left.push(m.reader(&p, "participants").id::<UserId>("user_id")?);
+                        match m.reader(&p, "participants").id::<UserId>("user_id") {
+                            Ok(u) => left.push(u),
+                            Err(damage) => m.report(&damage),
+                        }
                     }
                     m.col("participants")
                         .delete_many(doc! { "event_id": e })
@@ -831,9 +903,10 @@ impl Store for MongoStore {
                     )
                     .await?;
                 let mut left = Vec::new();
-                for row in &rows {
-                    let r = self.reader(row, "participants");
-                    let event: EventId = r.id("event_id")?;
+                let events = self.readable(&rows, |row| {
+                    self.reader(row, "participants").id::<EventId>("event_id")
+                });
+                for event in events {
                     if self.remove_participant(oid(event.as_str())?, u).await? {
                         left.push(event);
                     }
@@ -871,26 +944,28 @@ impl Store for MongoStore {
                                 .await?,
                         )
                         .await?;
-                    for u in &users {
+                    names.extend(self.readable(&users, |u| {
                         let r = self.reader(u, "users");
-                        names.insert(r.hex("_id")?, r.string("name")?);
-                    }
+                        Ok((r.hex("_id")?, r.string("name")?))
+                    }));
                 }
-                let mut out = Vec::with_capacity(rows.len());
-                for row in &rows {
+                let rows = self.readable(&rows, |row| {
                     let r = self.reader(row, "participants");
-                    let user_id: UserId = r.id("user_id")?;
-                    // A participant whose user row is gone (deleted by hand) is skipped, as
-                    // the SQLite join does.
-                    if let Some(name) = names.get(user_id.as_str()) {
-                        out.push(Participant {
-                            name: name.clone(),
-                            joined_at: r.time("joined_at")?,
+                    Ok((r.id::<UserId>("user_id")?, r.time("joined_at")?))
+                });
+                // A participant whose user row is gone (deleted by hand) or cannot be read
+                // is skipped, as the SQLite join does.
+                Ok(rows
+                    .into_iter()
+                    .filter_map(|(user_id, joined_at)| {
+                        let name = names.get(user_id.as_str())?.clone();
+                        Some(Participant {
+                            name,
+                            joined_at,
                             user_id,
-                        });
-                    }
-                }
-                Ok(out)
+                        })
+                    })
+                    .collect())
             };
             step.await.map_err(|f| self.fail("list participants", f))
         })
@@ -939,9 +1014,7 @@ impl Store for MongoStore {
                 .await
                 .map_err(|e| self.db_error(op, e))?;
             let docs = self.all(cursor).await.map_err(|e| self.db_error(op, e))?;
-            docs.iter()
-                .map(|d| self.reader(d, "events").id("_id"))
-                .collect()
+            Ok(self.readable(&docs, |d| self.reader(d, "events").id("_id")))
         })
         .await
     }
@@ -1145,10 +1218,7 @@ impl Store for MongoStore {
                             .await?,
                     )
                     .await?;
-                Ok(docs
-                    .iter()
-                    .map(|d| self.message_from(d))
-                    .collect::<Result<_, _>>()?)
+                Ok(self.readable(&docs, |d| self.message_from(d)))
             };
             step.await.map_err(|f| self.fail("read chat messages", f))
         })
@@ -1228,7 +1298,7 @@ impl Store for MongoStore {
                 .await
                 .map_err(|e| self.db_error("read a collectible", e))?
                 .ok_or_else(|| StoreError::not_found(CollectibleId::KIND, id))?;
-            self.collectible_from(&d)
+            self.one(self.collectible_from(&d))
         })
         .await
     }
@@ -1245,7 +1315,7 @@ impl Store for MongoStore {
                     .all(
                         self.col("collectibles")
                             .find(doc! {
-                                "event_id": e,
+                                "event_id": any_ref(e),
                                 "is_active": true,
                                 "claimed_by": Bson::Null,
                                 "expires_at": { "$gt": date(&now) },
@@ -1254,10 +1324,7 @@ impl Store for MongoStore {
                             .await?,
                     )
                     .await?;
-                Ok(docs
-                    .iter()
-                    .map(|d| self.collectible_from(d))
-                    .collect::<Result<_, _>>()?)
+                Ok(self.readable(&docs, |d| self.collectible_from(d)))
             };
             step.await
                 .map_err(|f| self.fail("list active collectibles", f))
@@ -1300,7 +1367,7 @@ impl Store for MongoStore {
                     .map_err(|e| self.db_error(op, e))?;
                 return match won {
                     Some(d) => {
-                        let c = self.collectible_from(&d)?;
+                        let c = self.one(self.collectible_from(&d))?;
                         self.finish_claim(&c).await.map_err(|f| self.fail(op, f))?;
                         Ok(ClaimOutcome::Won(c))
                     }
@@ -1436,16 +1503,25 @@ impl Store for MongoStore {
                 if limit == 0 {
                     return Ok(Vec::new());
                 }
-                let mut filter = doc! { "event_id": e };
+                let mut filter = doc! { "event_id": any_ref(e) };
                 if let Some(b) = before {
                     filter.extend(page_start("created_at", b)?);
                 }
                 // Case-insensitive beyond ASCII, like SQLite: both sides lower-cased by Rust,
                 // the query matched literally.
+                // Segments of the original backend have no `text_folded`: their `text` is
+                // matched case-insensitively by the server instead.
                 if let Some(q) = query.filter(|q| !q.is_empty()) {
+                    let re = literal_regex(&q.to_lowercase());
                     filter.insert(
-                        "text_folded",
-                        doc! { "$regex": literal_regex(&q.to_lowercase()) },
+                        "$and",
+                        vec![doc! { "$or": [
+                            { "text_folded": { "$regex": &re } },
+                            {
+                                "text_folded": { "$exists": false },
+                                "text": { "$regex": &re, "$options": "i" },
+                            },
+                        ] }],
                     );
                 }
                 let docs = self
@@ -1457,10 +1533,7 @@ impl Store for MongoStore {
                             .await?,
                     )
                     .await?;
-                Ok(docs
-                    .iter()
-                    .map(|d| self.transcription_from(d))
-                    .collect::<Result<_, _>>()?)
+                Ok(self.readable(&docs, |d| self.transcription_from(d)))
             };
             step.await
                 .map_err(|f| self.fail("read transcript segments", f))

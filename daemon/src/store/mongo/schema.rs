@@ -7,9 +7,9 @@ use mongodb::bson::{doc, Bson, Document};
 use mongodb::options::IndexOptions;
 use mongodb::IndexModel;
 
-use super::errors::command_code;
+use super::errors::{command_code, is_duplicate};
 use super::{MongoStore, BROADCASTS, BROADCAST_TTL, CONNECTION_LEASES};
-use crate::store::StoreResult;
+use crate::store::{StoreError, StoreResult};
 
 /// Index codes that mean "an equivalent index is already there".
 pub(super) const INDEX_EXISTS: [i32; 4] = [68, 85, 86, 276];
@@ -60,7 +60,13 @@ pub(super) fn index_plan() -> Vec<(&'static str, Document, IndexOptions)> {
             IndexOptions::builder().sparse(true).build(),
         ),
         // user_collectibles: one row per collectible, listed per user newest first.
-        ("user_collectibles", doc! { "collectible_id": 1 }, unique()),
+        // Sparse: a row of the original backend without `collectible_id` must not stop
+        // the index (and the daemon) at start-up.
+        (
+            "user_collectibles",
+            doc! { "collectible_id": 1 },
+            IndexOptions::builder().unique(true).sparse(true).build(),
+        ),
         (
             "user_collectibles",
             doc! { "user_id": 1, "claimed_at": -1, "collectible_id": -1 },
@@ -137,6 +143,16 @@ impl MongoStore {
                         self.shown
                     );
                     made.push(format!("{collection}.{name}"));
+                }
+                Err(e) if is_duplicate(&e) => {
+                    return Err(StoreError::Unavailable(self.scrub(format!(
+                        "the MongoDB {} cannot get its unique index {collection}.{}: two \
+                         {collection} documents share a value of {} ({e}); remove or merge \
+                         the duplicates and start again",
+                        self.shown,
+                        index_name(&keys),
+                        keys.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ))))
                 }
                 Err(e) => return Err(self.db_error("create its indexes", e)),
             }
