@@ -75,12 +75,7 @@ impl Metrics {
     /// Prometheus text exposition; `rooms` is the number of rooms with members here.
     pub fn render(&self, rooms: usize) -> String {
         let mut out = String::new();
-        let counter = |out: &mut String, name: &str, help: &str, kind: &str, v: String| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}"
-            );
-        };
+        let counter = family;
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed).to_string();
         counter(
             &mut out,
@@ -215,6 +210,28 @@ impl Metrics {
         let _ = writeln!(out, "citypulse_http_request_duration_seconds_count {total}");
         out
     }
+}
+
+/// Appends the gauge of the last backup the database recorded (`cpld backup`): its Unix
+/// time in seconds, 0 when none was ever taken, so that an alert on
+/// `time() - citypulse_last_backup_timestamp_seconds` also fires for a store never backed
+/// up.
+pub fn render_last_backup(out: &mut String, unix_seconds: i64) {
+    family(
+        out,
+        "citypulse_last_backup_timestamp_seconds",
+        "When the last backup of the embedded database was taken (cpld backup), Unix seconds; 0 when none was.",
+        "gauge",
+        unix_seconds.to_string(),
+    );
+}
+
+/// One metric family of a single sample: `# HELP`, `# TYPE`, the sample.
+fn family(out: &mut String, name: &str, help: &str, kind: &str, v: String) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}"
+    );
 }
 
 #[cfg(test)]

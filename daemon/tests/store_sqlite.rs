@@ -163,11 +163,15 @@ async fn migrations_are_recorded_once() {
     let first = read(&path);
     assert_eq!(
         first,
-        vec![(1, "initial schema".to_string()), (2, "leases".to_string())]
+        vec![
+            (1, "initial schema".to_string()),
+            (2, "leases".to_string()),
+            (3, "backups".to_string())
+        ]
     );
     for _ in 0..2 {
         let s = SqliteStore::open(&path).expect("reopen");
-        assert_eq!(s.settings().await.expect("settings").schema_version, 2);
+        assert_eq!(s.settings().await.expect("settings").schema_version, 3);
     }
     assert_eq!(read(&path), first);
     let rtree: String = raw(&path)
