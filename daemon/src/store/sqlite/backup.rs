@@ -4,9 +4,10 @@
 //! # Backup
 //! `VACUUM INTO` from a connection of its own. The database runs in WAL mode, so that
 //! statement reads one snapshot (every transaction committed when it starts, none after)
-//! without blocking the daemon's writer, which goes on committing into the log meanwhile;
-//! the online backup API would restart its copy whenever another process writes, which
-//! under steady load may be never-ending. The copy is written to a partial file beside the
+//! without blocking the daemon's writer, which goes on committing into the log meanwhile.
+//! (SQLite's online backup API reads the same snapshot when run in one step, but restarts
+//! whenever another process writes when run in small ones; `VACUUM INTO` needs no extra
+//! rusqlite feature and writes the copy compacted.) The copy is written to a partial file beside the
 //! target, switched out of WAL mode (one self-contained file), checked, synced, and only
 //! then renamed to the target's name, so a killed backup never leaves a half copy under
 //! it. Afterwards a row in the source's `backups` table records the copy (for /metrics).
@@ -17,9 +18,11 @@
 //! locks: every connection to a WAL database holds a shared lock on the file for as long as
 //! it is open, so an exclusive lock (`locking_mode = EXCLUSIVE`, `BEGIN EXCLUSIVE`) is
 //! refused while any process (a daemon, `cpld backup`, an sqlite3 shell) has it open.
-//! Holding that lock, restore folds the log into the file and renames it aside
-//! (`<db>.before-restore-<time>`); the new file is then hard-linked to the database's name,
-//! which fails rather than replaces if a daemon started meanwhile and created a fresh one.
+//! Holding that lock, restore switches the old file out of WAL mode (its log folded in and
+//! deleted), gives it a second name (`<db>.before-restore-<time>`, a hard link), renames
+//! the checked copy over the database's name and only then lets go. Every step leaves a
+//! whole database under the name, so a restore killed half-way leaves the old one there,
+//! and no process can open the old file between the checks and the swap.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -419,32 +422,8 @@ pub fn restore(db: &Path, file: &Path) -> Result<Restore, String> {
         inspect(&c, &staged_path, &shown, hint)?
     };
     sync(&staged_path)?;
-    let kept = if db.exists() {
-        Some(move_aside(db)?)
-    } else {
-        None
-    };
-    // A hard link, not a rename: it fails rather than replaces a database a daemon
-    // started meanwhile may have created.
-    let placed = match std::fs::hard_link(&staged_path, db) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(e),
-        // A file system without hard links: the rename, after one more look.
-        Err(_) if !db.exists() => std::fs::rename(&staged_path, db),
-        Err(e) => Err(e),
-    };
-    placed.map_err(|e| {
-        let kept = kept
-            .as_ref()
-            .map(|k| format!("the previous one is kept at {}; ", k.display()))
-            .unwrap_or_default();
-        format!(
-            "the backup could not be put in place at {}: {e} (did a cpld start meanwhile?); \
-             {kept}stop every cpld on it and run cpld restore again",
-            db.display()
-        )
-    })?;
-    drop(staged); // the link took its place; the staged name goes
+    let kept = put_in_place(&staged_path, db)?;
+    staged.keep(); // renamed to the database's name
     sync(db)?;
     Ok(Restore {
         copy: Copy {
@@ -455,10 +434,8 @@ pub fn restore(db: &Path, file: &Path) -> Result<Restore, String> {
     })
 }
 
-/// Renames the database at `db` (with its log) to `<db>.before-restore-<time>`, holding
-/// an exclusive lock so that no process is using it; refuses when one is.
-fn move_aside(db: &Path) -> Result<PathBuf, String> {
-    let shown = db.display().to_string();
+/// A free `<db>.before-restore-<time>[-n]` name.
+fn aside_name(db: &Path) -> PathBuf {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
     let mut aside = beside(db, &format!(".before-restore-{stamp}"));
     let mut n = 1;
@@ -466,46 +443,62 @@ fn move_aside(db: &Path) -> Result<PathBuf, String> {
         n += 1;
         aside = beside(db, &format!(".before-restore-{stamp}-{n}"));
     }
+    aside
+}
+
+/// Renames `staged` to `db`, first keeping the database there (if any) as
+/// `<db>.before-restore-<time>`; returns that name. Every step leaves a whole database
+/// under `db`, so a restore killed half-way leaves the old one in place.
+fn put_in_place(staged: &Path, db: &Path) -> Result<Option<PathBuf>, String> {
+    let shown = db.display().to_string();
+    if !db.exists() {
+        std::fs::rename(staged, db).map_err(|e| {
+            format!(
+                "the backup could not be renamed from {} to {shown}: {e}",
+                staged.display()
+            )
+        })?;
+        return Ok(None);
+    }
+    // Held until the new file has the name: no process opens the old one meanwhile.
     let lock = lock_exclusive(db)?;
-    std::fs::rename(db, &aside).map_err(|e| {
+    let shm = beside(db, "-shm");
+    if shm.exists() {
+        // The old log's index; the log itself was folded into the file and removed.
+        std::fs::remove_file(&shm).map_err(|e| {
+            format!(
+                "{} could not be removed: {e}; nothing was changed",
+                shm.display()
+            )
+        })?;
+    }
+    let aside = aside_name(db);
+    // A second name for the old file (a copy where the file system has no hard links).
+    std::fs::hard_link(db, &aside)
+        .or_else(|_| std::fs::copy(db, &aside).map(|_| ()))
+        .map_err(|e| {
+            format!(
+                "the database {shown} could not be kept as {}: {e}; nothing was changed",
+                aside.display()
+            )
+        })?;
+    sync(&aside)?;
+    std::fs::rename(staged, db).map_err(|e| {
         format!(
-            "the database {shown} could not be moved aside to {}: {e}; nothing was changed",
+            "the backup could not be renamed from {} to {shown}: {e}; the database there is \
+             unchanged (and also kept as {})",
+            staged.display(),
             aside.display()
         )
     })?;
     drop(lock);
-    // What is left of the old database's log (emptied by the checkpoint, unless the file
-    // could not be read) goes with it; an empty one is only removed.
-    for suffix in ["-wal", "-journal"] {
-        let old = beside(db, suffix);
-        if std::fs::metadata(&old).is_ok_and(|m| m.len() == 0) {
-            std::fs::remove_file(&old)
-                .map_err(|e| format!("{} could not be removed: {e}", old.display()))?;
-        } else if old.exists() {
-            let to = beside(&aside, suffix);
-            std::fs::rename(&old, &to).map_err(|e| {
-                format!(
-                    "{} could not be moved aside to {}: {e}; move it yourself (it belongs to \
-                     {}), then run cpld restore again",
-                    old.display(),
-                    to.display(),
-                    aside.display()
-                )
-            })?;
-        }
-    }
-    // The shared-memory index is rebuilt from the log; a stale one must not meet the new file.
-    let shm = beside(db, "-shm");
-    if shm.exists() {
-        std::fs::remove_file(&shm)
-            .map_err(|e| format!("{} could not be removed: {e}", shm.display()))?;
-    }
-    Ok(aside)
+    Ok(Some(aside))
 }
 
-/// A connection holding the exclusive lock of the database at `db`, its log folded into
-/// the file; a sentence when another process has it open. `None` when the file is not a
-/// readable database (it is moved aside as it is).
+/// A connection holding the exclusive lock of the database at `db`, switched out of WAL
+/// mode (its log folded into the file and deleted, so closing it later touches no file
+/// under `db`'s name); a sentence when another process has it open. `None` when the file
+/// is not a readable database (it is kept aside as it is).
 fn lock_exclusive(db: &Path) -> Result<Option<Connection>, String> {
     let shown = db.display().to_string();
     let c = open_existing(db, "the database")?;
@@ -516,14 +509,18 @@ fn lock_exclusive(db: &Path) -> Result<Option<Connection>, String> {
              again; nothing was changed"
         )
     };
-    let step = || -> rusqlite::Result<()> {
+    let step = || -> rusqlite::Result<String> {
         c.busy_timeout(std::time::Duration::ZERO)?;
         c.query_row("PRAGMA locking_mode = EXCLUSIVE", [], |_| Ok(()))?;
         c.execute_batch("BEGIN EXCLUSIVE; COMMIT;")?;
-        c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+        c.query_row("PRAGMA journal_mode = DELETE", [], |r| r.get(0))
     };
     match step() {
-        Ok(()) => Ok(Some(c)),
+        Ok(mode) if mode.eq_ignore_ascii_case("delete") => Ok(Some(c)),
+        Ok(mode) => Err(format!(
+            "the database {shown} could not leave {mode} mode to be moved aside; nothing was \
+             changed"
+        )),
         Err(e) if is_busy(&e) => Err(in_use()),
         Err(e) if is_damage(&e) => Ok(None),
         Err(e) => Err(format!(
