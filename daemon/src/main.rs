@@ -75,6 +75,90 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    // ---- backup and restore of the embedded store (store/sqlite/backup.rs) ----
+    /// Write a consistent copy of the embedded SQLite database to FILE while daemons keep
+    /// serving.
+    ///
+    /// The copy (SQLite's VACUUM INTO: one snapshot of every write committed when it
+    /// starts) is written beside FILE under a temporary name, checked (integrity_check),
+    /// synced, and renamed to FILE at the end, so a killed backup never leaves a half file
+    /// under that name. It prints the file, its size, its schema version and the rows per
+    /// table, and records the time in the database, which /metrics shows as
+    /// citypulse_last_backup_timestamp_seconds. On MongoDB (MONGODB_URL set) use mongodump.
+    Backup {
+        /// The backup file to write.
+        file: PathBuf,
+        /// Overwrite FILE if it exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Put a backup in place as the embedded SQLite database, with no daemon running on it.
+    ///
+    /// The file is checked first (integrity_check, a CityPulse database of a schema
+    /// version this cpld opens). Restore refuses while any process has the database open
+    /// (it takes SQLite's exclusive lock). The database it replaces is kept, nothing lost,
+    /// as <CPL_DB>.before-restore-<time>; then start cpld on the restored one.
+    Restore {
+        /// The backup file (written by cpld backup).
+        file: PathBuf,
+    },
+}
+
+/// `cpld backup` and `cpld restore`, which work on the database file without opening
+/// the store (opening it would apply migrations and clear a running daemon's leases);
+/// None for the other commands.
+fn backup_command(command: &Command, config: &Config) -> Option<ExitCode> {
+    use citypulse_daemon::store::sqlite::backup;
+    let (verb, outcome) = match command {
+        Command::Backup { .. } | Command::Restore { .. } if config.mongodb_url.is_some() => {
+            eprintln!(
+                "cpld: backup and restore copy the embedded SQLite store, and this \
+                 configuration uses MongoDB (MONGODB_URL is set): back it up with mongodump \
+                 and restore it with mongorestore"
+            );
+            return Some(ExitCode::FAILURE);
+        }
+        Command::Backup { file, force } => (
+            "backup",
+            backup::backup(&config.db_path, file, *force).map(|b| {
+                print_copy(&format!("backup of {} written to", config.db_path.display()), &b.copy);
+                if let Some(why) = b.not_recorded {
+                    eprintln!("cpld: the backup is good, but its time was not recorded in the database, so /metrics will not show it: {why}");
+                }
+            }),
+        ),
+        Command::Restore { file } => (
+            "restore",
+            backup::restore(&config.db_path, file).map(|r| {
+                print_copy(&format!("{} restored to", file.display()), &r.copy);
+                match r.kept {
+                    Some(kept) => println!("the previous database is kept at {}", kept.display()),
+                    None => println!("there was no database at {} before", config.db_path.display()),
+                }
+            }),
+        ),
+        _ => return None,
+    };
+    Some(match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cpld {verb}: {e}");
+            ExitCode::FAILURE
+        }
+    })
+}
+
+/// Where a copy is, its size, schema version and rows per table.
+fn print_copy(what: &str, copy: &citypulse_daemon::store::sqlite::backup::Copy) {
+    println!(
+        "{what} {} ({} bytes, schema version {})",
+        copy.path.display(),
+        copy.bytes,
+        copy.schema_version
+    );
+    for (table, rows) in &copy.tables {
+        println!("  {table:<20} {rows:>10} rows");
+    }
 }
 
 /// Writes `cpld.8` and a page per visible subcommand (`cpld-serve.8`, ...), which
@@ -191,6 +275,13 @@ fn main() -> ExitCode {
     init_logging(&config);
     for w in warnings {
         tracing::warn!("{w}");
+    }
+    if let Some(code) = cli
+        .command
+        .as_ref()
+        .and_then(|c| backup_command(c, &config))
+    {
+        return code;
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(r) => r,

@@ -78,12 +78,7 @@ impl Metrics {
     /// `damaged` the store's tally of documents it could not read (MongoDB only).
     pub fn render(&self, rooms: usize, damaged: Option<&DamagedDocuments>) -> String {
         let mut out = String::new();
-        let counter = |out: &mut String, name: &str, help: &str, kind: &str, v: String| {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}"
-            );
-        };
+        let counter = family;
         let g = |a: &AtomicU64| a.load(Ordering::Relaxed).to_string();
         counter(
             &mut out,
@@ -271,6 +266,28 @@ impl DamagedDocuments {
         let t = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         t.counts.iter().map(|(c, n)| (c.clone(), *n)).collect()
     }
+}
+
+/// Appends the gauge of the last backup the database recorded (`cpld backup`): its Unix
+/// time in seconds, 0 when none was ever taken, so that an alert on
+/// `time() - citypulse_last_backup_timestamp_seconds` also fires for a store never backed
+/// up.
+pub fn render_last_backup(out: &mut String, unix_seconds: i64) {
+    family(
+        out,
+        "citypulse_last_backup_timestamp_seconds",
+        "When the last backup of the embedded database was taken (cpld backup), Unix seconds; 0 when none was.",
+        "gauge",
+        unix_seconds.to_string(),
+    );
+}
+
+/// One metric family of a single sample: `# HELP`, `# TYPE`, the sample.
+fn family(out: &mut String, name: &str, help: &str, kind: &str, v: String) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}"
+    );
 }
 
 #[cfg(test)]

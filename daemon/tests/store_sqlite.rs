@@ -163,11 +163,15 @@ async fn migrations_are_recorded_once() {
     let first = read(&path);
     assert_eq!(
         first,
-        vec![(1, "initial schema".to_string()), (2, "leases".to_string())]
+        vec![
+            (1, "initial schema".to_string()),
+            (2, "leases".to_string()),
+            (3, "backups".to_string())
+        ]
     );
     for _ in 0..2 {
         let s = SqliteStore::open(&path).expect("reopen");
-        assert_eq!(s.settings().await.expect("settings").schema_version, 2);
+        assert_eq!(s.settings().await.expect("settings").schema_version, 3);
     }
     assert_eq!(read(&path), first);
     let rtree: String = raw(&path)
@@ -502,4 +506,52 @@ async fn writes_committed_in_groups_fail_alone_and_persist() {
         .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
         .expect("count");
     assert_eq!(rows, 300);
+}
+
+#[tokio::test]
+async fn a_backup_taken_while_the_store_serves_is_recorded_and_restores() {
+    use citypulse_daemon::store::sqlite::backup;
+    use citypulse_daemon::store::LastBackup;
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("citypulse.db");
+    let s = SqliteStore::open(&path).expect("open");
+    assert_eq!(
+        s.last_backup().await.expect("last_backup"),
+        LastBackup::Never
+    );
+    let u = user(&s, 1).await;
+    let copy = dir.path().join("copy.db");
+    let taken = backup::backup(&path, &copy, false).expect("backup");
+    assert_eq!(taken.not_recorded, None);
+    assert!(taken.copy.tables.contains(&("users".to_string(), 1)));
+    assert_eq!(taken.copy.schema_version, 3);
+    assert!(matches!(
+        s.last_backup().await.expect("last_backup"),
+        LastBackup::At(_)
+    ));
+    // The store still has the file open: restore refuses and changes nothing.
+    let err = backup::restore(&path, &copy).expect_err("refused while open");
+    assert!(err.contains("in use by another process"), "{err}");
+    user(&s, 2).await;
+    drop(s);
+    // The writer thread lets go of the connections just after answering its last write
+    // (it still holds the store for a moment), so the first tries may find the file open.
+    let mut tries = 0;
+    let restored = loop {
+        match backup::restore(&path, &copy) {
+            Err(e) if e.contains("in use") && tries < 300 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            other => break other.expect("restore once closed"),
+        }
+    };
+    let kept = restored.kept.expect("the old database is kept");
+    let reopened = SqliteStore::open(&path).expect("reopen the restored file");
+    reopened.user(&u).await.expect("the backed-up user");
+    assert_eq!(reopened.list_users(10).await.expect("users").len(), 1);
+    let kept_users: i64 = raw(&kept)
+        .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(kept_users, 2, "the replaced database keeps the later user");
 }

@@ -7,6 +7,8 @@ use warp::Reply;
 
 use super::openapi;
 use crate::domain::state::State;
+use crate::metrics;
+use crate::store::LastBackup;
 
 /// `GET /health`: 200 when the store answers, 503 with the store's sentence when not.
 #[utoipa::path(
@@ -78,7 +80,7 @@ fn transcription_status(state: &State) -> FeatureStatus {
     operation_id = "metrics",
     tag = "operations",
     summary = "Prometheus metrics",
-    description = "Connections, rooms, messages, claims won and lost, drops, rate-limited requests, failed authentications, damaged stored documents left out of answers, request latency. Public unless the daemon sets CPL_METRICS_TOKEN; then it needs `Authorization: Bearer <CPL_METRICS_TOKEN>`.",
+    description = "Connections, rooms, messages, claims won and lost, drops, rate-limited requests, failed authentications, damaged stored documents left out of answers, request latency, and on the embedded store when the last `cpld backup` was taken (`citypulse_last_backup_timestamp_seconds`, 0 when none was). Public unless the daemon sets CPL_METRICS_TOKEN; then it needs `Authorization: Bearer <CPL_METRICS_TOKEN>`.",
     security((), ("metricsToken" = [])),
     responses(
         (status = 200, description = "Prometheus text exposition format 0.0.4.", body = String, content_type = "text/plain"),
@@ -92,7 +94,14 @@ pub async fn metrics(state: State) -> Response {
         .store
         .as_mongo()
         .map(crate::store::mongo::MongoStore::damaged_documents);
-    let body = state.metrics.render(state.hub.user_count(), damaged);
+    let mut body = state.metrics.render(state.hub.user_count(), damaged);
+    match state.store.last_backup().await {
+        Ok(LastBackup::NotTracked) => {}
+        Ok(LastBackup::Never) => metrics::render_last_backup(&mut body, 0),
+        Ok(LastBackup::At(at)) => metrics::render_last_backup(&mut body, at.timestamp()),
+        // The other families still answer; the gauge is missing until the store does.
+        Err(e) => tracing::warn!("/metrics without the last backup time: {e}"),
+    }
     let mut resp = Response::new(body.into());
     if let Ok(v) = warp::http::HeaderValue::from_str("text/plain; version=0.0.4; charset=utf-8") {
         resp.headers_mut()

@@ -159,6 +159,18 @@ pub fn lease_expiry(now: Timestamp, ttl: Duration) -> Timestamp {
     now.checked_add_signed(ttl).unwrap_or(now)
 }
 
+/// What a store knows of its backups ([`Store::last_backup`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LastBackup {
+    /// The backend does not record backups (MongoDB: `mongodump` leaves no trace in the
+    /// database).
+    NotTracked,
+    /// None was ever recorded.
+    Never,
+    /// The newest recorded backup was taken then.
+    At(Timestamp),
+}
+
 /// Every data access of the daemon.
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -178,6 +190,12 @@ pub trait Store: Send + Sync + 'static {
     /// called at shutdown so a clean stop loses nothing.
     async fn flush(&self) -> StoreResult<()> {
         Ok(())
+    }
+
+    /// When the last backup of this database was taken, as far as the database knows
+    /// (`cpld backup` records each copy it writes of the embedded store); for /metrics.
+    async fn last_backup(&self) -> StoreResult<LastBackup> {
+        Ok(LastBackup::NotTracked)
     }
 
     // ---- users ----

@@ -52,6 +52,7 @@
 //! writer thread (group commit, the index updates, buffered locations); `operations` the
 //! [`crate::store::Store`] implementation.
 
+pub mod backup;
 mod operations;
 mod rows;
 mod schema;

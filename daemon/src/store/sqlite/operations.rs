@@ -17,13 +17,14 @@ use rusqlite::{params, Connection, OptionalExtension};
 
 use super::rows::{
     collectible_row, coords_at, ensure_user, event_state, id_at, like_pattern, load_collectible,
-    load_event, load_user, message_row, ms, page_start, rarity_at, transcription_row, ts_at,
-    user_row, COLLECTIBLE_COLS, MESSAGE_COLS, TRANSCRIPTION_COLS, USER_COLS,
+    load_event, load_user, message_row, ms, opt_ts_at, page_start, rarity_at, transcription_row,
+    ts_at, user_row, COLLECTIBLE_COLS, MESSAGE_COLS, TRANSCRIPTION_COLS, USER_COLS,
 };
 use super::writer::{reindex, IndexChange};
 use super::{unique_violation, SqliteStore, Step};
 use crate::store::{
-    Before, ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult,
+    Before, ClaimOutcome, JoinOutcome, LastBackup, NewEvent, NewUser, Store, StoreError,
+    StoreResult,
 };
 
 /// Inserts an event row and its R*Tree entry; its `seq`.
@@ -98,6 +99,16 @@ impl Store for SqliteStore {
         self.read("answer a ping", |c| {
             c.prepare_cached("SELECT 1")?.query_row([], |_| Ok(()))?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn last_backup(&self) -> StoreResult<LastBackup> {
+        self.read("read when it was last backed up", |c| {
+            let at = c
+                .prepare_cached("SELECT MAX(taken_at) FROM backups")?
+                .query_row([], |r| opt_ts_at(r, 0))?;
+            Ok(at.map_or(LastBackup::Never, LastBackup::At))
         })
         .await
     }

@@ -147,6 +147,20 @@ CREATE TABLE leases (
 ) WITHOUT ROWID;
 "#,
     },
+    Migration {
+        version: 3,
+        name: "backups",
+        // A row per copy `cpld backup` wrote of this database (see `super::backup`), so
+        // that /metrics can say when the last one was taken.
+        sql: r#"
+CREATE TABLE backups (
+    taken_at INTEGER NOT NULL,
+    path     TEXT NOT NULL,
+    bytes    INTEGER NOT NULL
+);
+CREATE INDEX backups_taken ON backups (taken_at);
+"#,
+    },
 ];
 
 /// The schema version this build writes.
@@ -213,6 +227,6 @@ mod tests {
         for pair in MIGRATIONS.windows(2) {
             assert!(pair[0].version < pair[1].version);
         }
-        assert_eq!(schema_version(), 2);
+        assert_eq!(schema_version(), 3);
     }
 }
