@@ -10,6 +10,7 @@ pub mod compact;
 pub mod mongo;
 pub mod spatial;
 pub mod sqlite;
+pub mod transfer;
 
 use async_trait::async_trait;
 use citypulse::geo::Coordinates;
@@ -349,4 +350,21 @@ pub trait Store: Send + Sync + 'static {
         before: Option<Before>,
         query: Option<&str>,
     ) -> StoreResult<Vec<Transcription>>;
+
+    // ---- copies between stores (`cpld migrate`, see [`transfer`]) ----
+
+    /// How many records a collection holds.
+    async fn count(&self, kind: transfer::Kind) -> StoreResult<u64>;
+    /// Up to `limit` records of a collection in key order ([`transfer::Record::key`]),
+    /// starting after the key `after` (from the first when None).
+    async fn export_batch(
+        &self,
+        kind: transfer::Kind,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<transfer::Record>>;
+    /// Writes records of one collection, each only when no record with its key is there
+    /// (ids preserved; running it twice adds nothing); how many were added. A record that
+    /// collides with a different one on another unique field (a phone) is a `Conflict`.
+    async fn import_batch(&self, records: Vec<transfer::Record>) -> StoreResult<u64>;
 }

@@ -86,6 +86,7 @@ mod errors;
 mod operations;
 mod schema;
 mod timeout;
+mod transfer;
 mod txn;
 
 use std::fmt;
@@ -212,6 +213,12 @@ impl MongoStore {
     /// Connects to `url`, database `database`, learns whether the deployment has
     /// transactions and creates every index (idempotent).
     pub async fn connect(url: &str, database: &str) -> StoreResult<MongoStore> {
+        Self::connect_with(url, database, true).await
+    }
+
+    /// [`MongoStore::connect`], but when `prepare` is false nothing is written: no index
+    /// is created and no half-done claim finished (a dry run looks without touching).
+    pub async fn connect_with(url: &str, database: &str, prepare: bool) -> StoreResult<MongoStore> {
         let info = userinfo(url);
         let scrub = |msg: String| match &info {
             Some(i) => msg.replace(i.as_str(), "<credentials>"),
@@ -273,9 +280,11 @@ impl MongoStore {
                 store.shown
             );
         }
-        store.ensure_indexes().await?;
-        if !store.transactions {
-            store.repair_claims().await?;
+        if prepare {
+            store.ensure_indexes().await?;
+            if !store.transactions {
+                store.repair_claims().await?;
+            }
         }
         Ok(store)
     }

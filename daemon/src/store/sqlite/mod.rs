@@ -55,6 +55,7 @@
 mod operations;
 mod rows;
 mod schema;
+mod transfer;
 mod writer;
 
 pub use self::schema::schema_version;

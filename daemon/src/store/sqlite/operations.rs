@@ -22,6 +22,7 @@ use super::rows::{
 };
 use super::writer::{reindex, IndexChange};
 use super::{unique_violation, SqliteStore, Step};
+use crate::store::transfer::{Kind, Record};
 use crate::store::{
     Before, ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult,
 };
@@ -930,5 +931,23 @@ impl Store for SqliteStore {
             .collect::<rusqlite::Result<_>>()?)
         })
         .await
+    }
+    // ---- copies between stores ----
+
+    async fn count(&self, kind: Kind) -> StoreResult<u64> {
+        self.count_records(kind).await
+    }
+
+    async fn export_batch(
+        &self,
+        kind: Kind,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Record>> {
+        self.export_records(kind, after, limit).await
+    }
+
+    async fn import_batch(&self, records: Vec<Record>) -> StoreResult<u64> {
+        self.import_records(records).await
     }
 }
