@@ -374,8 +374,8 @@ mod tests {
                 },
                 created_at: citypulse::time::now(),
             },
-            token_hash: (n % 2 == 0).then(|| format!("{n:064x}")),
-            location: (n % 3 == 0).then(|| {
+            token_hash: n.is_multiple_of(2).then(|| format!("{n:064x}")),
+            location: n.is_multiple_of(3).then(|| {
                 (
                     Coordinates::new(-74.0, 4.6).unwrap(),
                     Some(citypulse::time::now()),
