@@ -3,9 +3,10 @@
 //! model with a sentence naming the damaged field.
 
 use citypulse::geo::Coordinates;
-use citypulse::ids::{MessageId, TranscriptId};
+use citypulse::ids::{MessageId, TranscriptId, UserId};
 use citypulse::model::{
-    ChatMessage, Collectible, Event, EventRoom, EventStatus, Rarity, Transcription, User, UserStats,
+    ChatMessage, Collectible, Event, EventRoom, EventStatus, Rarity, Transcription, User,
+    UserCollectible, UserStats,
 };
 use citypulse::time::Timestamp;
 use mongodb::bson::oid::ObjectId;
@@ -339,6 +340,26 @@ impl MongoStore {
             message: r.string("message")?,
             timestamp: r.time("timestamp")?,
         })
+    }
+
+    /// A `user_collectibles` row: its owner and the item.
+    pub(super) fn inventory_from(
+        &self,
+        d: &Document,
+    ) -> Result<(UserId, UserCollectible), StoreError> {
+        let r = self.reader(d, "user_collectibles");
+        Ok((
+            r.id("user_id")?,
+            UserCollectible {
+                collectible_id: r.id("collectible_id")?,
+                name: r.string("name")?,
+                rarity: r.rarity("rarity")?,
+                points: u32::try_from(r.int("points")?)
+                    .map_err(|_| r.bad("points", "is out of range"))?,
+                event_id: r.id("event_id")?,
+                claimed_at: r.time("claimed_at")?,
+            },
+        ))
     }
 
     pub(super) fn transcription_from(&self, d: &Document) -> Result<Transcription, StoreError> {

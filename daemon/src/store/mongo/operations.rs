@@ -440,18 +440,7 @@ impl Store for MongoStore {
                 .map_err(|e| self.db_error(op, e))?;
             let docs = self.all(cursor).await.map_err(|e| self.db_error(op, e))?;
             docs.iter()
-                .map(|d| {
-                    let r = self.reader(d, "user_collectibles");
-                    Ok(UserCollectible {
-                        collectible_id: r.id("collectible_id")?,
-                        name: r.string("name")?,
-                        rarity: r.rarity("rarity")?,
-                        points: u32::try_from(r.int("points")?)
-                            .map_err(|_| r.bad("points", "is out of range"))?,
-                        event_id: r.id("event_id")?,
-                        claimed_at: r.time("claimed_at")?,
-                    })
-                })
+                .map(|d| self.inventory_from(d).map(|(_, item)| item))
                 .collect()
         })
         .await

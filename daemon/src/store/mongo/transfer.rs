@@ -175,18 +175,10 @@ impl MongoStore {
                 joined_at: r.time("joined_at")?,
             },
             Kind::Collectibles => Record::Collectible(self.collectible_from(d)?),
-            Kind::Inventory => Record::Inventory {
-                user_id: r.id("user_id")?,
-                item: citypulse::model::UserCollectible {
-                    collectible_id: r.id("collectible_id")?,
-                    name: r.string("name")?,
-                    rarity: r.rarity("rarity")?,
-                    points: u32::try_from(r.int("points")?)
-                        .map_err(|_| r.bad("points", "is out of range"))?,
-                    event_id: r.id("event_id")?,
-                    claimed_at: r.time("claimed_at")?,
-                },
-            },
+            Kind::Inventory => {
+                let (user_id, item) = self.inventory_from(d)?;
+                Record::Inventory { user_id, item }
+            }
             Kind::Messages => Record::Message(self.message_from(d)?),
             Kind::Transcriptions => Record::Transcription(self.transcription_from(d)?),
         })

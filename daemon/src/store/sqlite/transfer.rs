@@ -4,12 +4,13 @@
 //! rerun adds only what is missing).
 
 use citypulse::geo::Coordinates;
-use citypulse::model::{EventStatus, UserCollectible};
+use citypulse::model::{ChatMessage, Collectible, EventStatus, Transcription};
 use rusqlite::{params, Connection, Row};
 
 use super::rows::{
-    collectible_row, event_row, id_at, message_row, ms, opt_ts_at, rarity_at, transcription_row,
-    ts_at, user_row, COLLECTIBLE_COLS, EVENT_COLS, MESSAGE_COLS, TRANSCRIPTION_COLS, USER_COLS,
+    collectible_row, event_row, id_at, inventory_row, message_row, ms, opt_ts_at,
+    transcription_row, ts_at, user_row, COLLECTIBLE_COLS, EVENT_COLS, INVENTORY_COLS, MESSAGE_COLS,
+    TRANSCRIPTION_COLS, USER_COLS,
 };
 use super::writer::{reindex, IndexChange};
 use super::{SqliteStore, Step};
@@ -40,7 +41,7 @@ fn export_sql(kind: Kind) -> String {
             .into(),
         Kind::Collectibles => by_id(COLLECTIBLE_COLS, "collectibles", "id"),
         Kind::Inventory => by_id(
-            "user_id, collectible_id, name, rarity, points, event_id, claimed_at",
+            &format!("{INVENTORY_COLS}, user_id"),
             "user_collectibles",
             "collectible_id",
         ),
@@ -86,15 +87,8 @@ fn record_row(kind: Kind, r: &Row<'_>) -> rusqlite::Result<Record> {
         },
         Kind::Collectibles => Record::Collectible(collectible_row(r)?),
         Kind::Inventory => Record::Inventory {
-            user_id: id_at(r, 0)?,
-            item: UserCollectible {
-                collectible_id: id_at(r, 1)?,
-                name: r.get(2)?,
-                rarity: rarity_at(r, 3)?,
-                points: r.get(4)?,
-                event_id: id_at(r, 5)?,
-                claimed_at: ts_at(r, 6)?,
-            },
+            user_id: id_at(r, 6)?,
+            item: inventory_row(r)?,
         },
         Kind::Messages => Record::Message(message_row(r)?),
         Kind::Transcriptions => Record::Transcription(transcription_row(r)?),
@@ -193,24 +187,7 @@ fn insert(c: &Connection, record: &Record) -> Step<(bool, Option<IndexChange>)> 
                  ON CONFLICT DO NOTHING",
             )?
             .execute(params![event_id.as_str(), user_id.as_str(), ms(joined_at)])?,
-        Record::Collectible(k) => c
-            .prepare_cached(
-                "INSERT INTO collectibles (id, event_id, name, rarity, points, dropped_at, \
-                 expires_at, claimed_by, claimed_at, is_active) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (id) DO NOTHING",
-            )?
-            .execute(params![
-                k.id.as_str(),
-                k.event_id.as_str(),
-                k.name,
-                k.rarity.as_str(),
-                k.points,
-                ms(&k.dropped_at),
-                ms(&k.expires_at),
-                k.claimed_by.as_ref().map(|u| u.as_str()),
-                k.claimed_at.as_ref().map(ms),
-                k.is_active
-            ])?,
+        Record::Collectible(k) => usize::from(insert_collectible(c, k)?),
         Record::Inventory { user_id, item } => c
             .prepare_cached(
                 "INSERT INTO user_collectibles \
@@ -226,47 +203,81 @@ fn insert(c: &Connection, record: &Record) -> Step<(bool, Option<IndexChange>)> 
                 item.event_id.as_str(),
                 ms(&item.claimed_at)
             ])?,
-        Record::Message(m) => c
-            .prepare_cached(
-                "INSERT INTO messages (id, event_id, user_id, name, message, timestamp) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
-            )?
-            .execute(params![
-                m.id.as_str(),
-                m.event_id.as_str(),
-                m.user_id.as_str(),
-                m.name,
-                m.message,
-                ms(&m.timestamp)
-            ])?,
-        Record::Transcription(t) => {
-            let words = serde_json::to_string(&t.words).map_err(|e| {
-                StoreError::Unavailable(format!(
-                    "the transcript segment {} cannot be written: its word timings do not \
-                     serialise ({e})",
-                    t.id
-                ))
-            })?;
-            c.prepare_cached(
-                "INSERT INTO transcriptions (id, event_id, speaker_id, text, text_folded, \
-                 confidence, start, duration, words, created_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (id) DO NOTHING",
-            )?
-            .execute(params![
-                t.id.as_str(),
-                t.event_id.as_str(),
-                t.speaker_id.as_str(),
-                t.text,
-                t.text.to_lowercase(),
-                t.confidence,
-                t.start,
-                t.duration,
-                words,
-                ms(&t.created_at)
-            ])?
-        }
+        Record::Message(m) => usize::from(insert_message(c, m)?),
+        Record::Transcription(t) => usize::from(insert_transcription(c, t)?),
     };
     Ok((added == 1, None))
+}
+
+/// Inserts a collectible unless its id is there; whether it was added.
+pub(super) fn insert_collectible(c: &Connection, k: &Collectible) -> Step<bool> {
+    let added = c
+        .prepare_cached(
+            "INSERT INTO collectibles (id, event_id, name, rarity, points, dropped_at, \
+             expires_at, claimed_by, claimed_at, is_active) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (id) DO NOTHING",
+        )?
+        .execute(params![
+            k.id.as_str(),
+            k.event_id.as_str(),
+            k.name,
+            k.rarity.as_str(),
+            k.points,
+            ms(&k.dropped_at),
+            ms(&k.expires_at),
+            k.claimed_by.as_ref().map(|u| u.as_str()),
+            k.claimed_at.as_ref().map(ms),
+            k.is_active
+        ])?;
+    Ok(added == 1)
+}
+
+/// Inserts a chat message unless its id is there; whether it was added.
+pub(super) fn insert_message(c: &Connection, m: &ChatMessage) -> Step<bool> {
+    let added = c
+        .prepare_cached(
+            "INSERT INTO messages (id, event_id, user_id, name, message, timestamp) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
+        )?
+        .execute(params![
+            m.id.as_str(),
+            m.event_id.as_str(),
+            m.user_id.as_str(),
+            m.name,
+            m.message,
+            ms(&m.timestamp)
+        ])?;
+    Ok(added == 1)
+}
+
+/// Inserts a transcript segment unless its id is there; whether it was added.
+pub(super) fn insert_transcription(c: &Connection, t: &Transcription) -> Step<bool> {
+    let words = serde_json::to_string(&t.words).map_err(|e| {
+        StoreError::Unavailable(format!(
+            "the transcript segment {} cannot be stored: its word timings do not serialise \
+             ({e})",
+            t.id
+        ))
+    })?;
+    let added = c
+        .prepare_cached(
+            "INSERT INTO transcriptions (id, event_id, speaker_id, text, text_folded, \
+             confidence, start, duration, words, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT (id) DO NOTHING",
+        )?
+        .execute(params![
+            t.id.as_str(),
+            t.event_id.as_str(),
+            t.speaker_id.as_str(),
+            t.text,
+            t.text.to_lowercase(),
+            t.confidence,
+            t.start,
+            t.duration,
+            words,
+            ms(&t.created_at)
+        ])?;
+    Ok(added == 1)
 }
 
 fn count(n: u64) -> i64 {
