@@ -80,11 +80,18 @@ enum Command {
         /// Where to copy from: a SQLite file, a mongodb:// or mongodb+srv:// URL (the
         /// database is its path, else DATABASE_NAME), or `mongodb` for the configured
         /// MONGODB_URL (keeps a password off the command line).
-        #[arg(long, value_name = "FILE|URL")]
-        from: String,
-        /// Where to copy to, written the same way; a missing SQLite file is created.
-        #[arg(long, value_name = "FILE|URL")]
-        to: String,
+        #[arg(long, value_name = "FILE|URL", required_unless_present = "upgrade")]
+        from: Option<String>,
+        /// Where to copy to, written the same way; a missing SQLite file is created. With
+        /// --upgrade, the MongoDB database to backfill (default: MONGODB_URL).
+        #[arg(long, value_name = "FILE|URL", required_unless_present = "upgrade")]
+        to: Option<String>,
+        /// Instead of copying, write into the original backend's MongoDB documents, in
+        /// place, the fields reads derive when missing (created_at of users and events from
+        /// their ObjectId, counters as 0). Only documents lacking a field are touched, so
+        /// running it again changes nothing.
+        #[arg(long, conflicts_with_all = ["from", "merge"])]
+        upgrade: bool,
         /// Also write into a target that already holds records (those already there are
         /// kept); without it such a target is refused.
         #[arg(long)]
@@ -253,12 +260,20 @@ async fn run(command: Command, config: Config) -> ExitCode {
     if let Command::Migrate {
         from,
         to,
+        upgrade,
         merge,
         dry_run,
         batch_size,
         stop_after,
     } = &command
     {
+        if *upgrade {
+            return upgrade_mongo(&config, to.as_deref().unwrap_or("mongodb"), *dry_run).await;
+        }
+        let (Some(from), Some(to)) = (from, to) else {
+            eprintln!("cpld migrate: pass --from and --to (or --upgrade)");
+            return ExitCode::from(2);
+        };
         return migrate(
             &config,
             from,
@@ -367,6 +382,28 @@ async fn migrate(
         stop_after,
     };
     match job.run().await {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cpld migrate: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `cpld migrate --upgrade`.
+async fn upgrade_mongo(config: &Config, to: &str, dry_run: bool) -> ExitCode {
+    use citypulse_daemon::commands::migrate::{upgrade, Endpoint};
+    let target = match Endpoint::parse(to, config.mongodb_url.as_ref(), &config.database_name) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("cpld migrate: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match upgrade(&target, dry_run).await {
         Ok(report) => {
             print!("{report}");
             ExitCode::SUCCESS

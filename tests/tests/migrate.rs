@@ -499,3 +499,174 @@ async fn clear_sentences_for_impossible_copies() {
     }
     assert!(!p.join("out.db").exists(), "nothing was created");
 }
+
+/// Runs `work` on database `name` of `url` on a runtime of its own (the mongodb crate's
+/// futures are driven here, beside the test's runtime).
+fn on_database<T: Send + 'static>(
+    url: &str,
+    name: &str,
+    work: impl FnOnce(mongodb::Database) -> futures_util::future::BoxFuture<'static, T> + Send + 'static,
+) -> T {
+    let (url, name) = (url.to_string(), name.to_string());
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let client = mongodb::Client::with_uri_str(&url).await.unwrap();
+            work(client.database(&name)).await
+        })
+    })
+    .join()
+    .unwrap()
+}
+
+/// `--upgrade` writes the derived fields into documents of the original backend (as its
+/// README shows them, some without counters), only where missing: a dry run writes
+/// nothing, a second run changes nothing.
+#[tokio::test]
+async fn upgrade_backfills_derived_fields_once() {
+    use mongodb::bson::{doc, oid::ObjectId, Document};
+    let Some(url) = mongo::shared_url() else {
+        return;
+    };
+    let name = mongo::unique_database("upgrade");
+    let _drop = DropDatabase {
+        url: url.clone(),
+        name: name.clone(),
+    };
+    let (u1, u2, e1, e2) = (
+        ObjectId::new(),
+        ObjectId::new(),
+        ObjectId::new(),
+        ObjectId::new(),
+    );
+    on_database(&url, &name, move |db| {
+        Box::pin(async move {
+            let users = db.collection::<Document>("users");
+            users
+                .insert_many([
+                    doc! { "_id": u1, "phone": "+573001110001", "name": "Ana",
+                    "stats": { "events_created": 1, "events_attended": 0, "collectibles_count": 0 },
+                    "current_location": { "type": "Point", "coordinates": [-74.07, 4.6] } },
+                    doc! { "_id": u2, "phone": "+573001110002", "name": "Luis" },
+                ])
+                .await
+                .unwrap();
+            let room = |n: Option<i32>| {
+                let mut r =
+                    doc! { "daily_room_name": "r", "daily_room_url": "https://x.daily.co/r" };
+                if let Some(n) = n {
+                    r.insert("current_participants", n);
+                }
+                r
+            };
+            db.collection::<Document>("events")
+                .insert_many([
+                    doc! { "_id": e1, "title": "Feria", "category": "cultura", "creator_id": u1,
+                    "location": { "type": "Point", "coordinates": [-74.07, 4.6] },
+                    "room": room(Some(2)), "status": "active" },
+                    doc! { "_id": e2, "title": "Foro", "category": "civica", "creator_id": u1,
+                    "location": { "type": "Point", "coordinates": [-74.07, 4.61] },
+                    "room": room(None), "status": "active" },
+                ])
+                .await
+                .unwrap();
+        })
+    });
+    let snapshot = |url: &str, name: &str| {
+        on_database(url, name, |db| {
+            Box::pin(async move {
+                let mut all = Vec::new();
+                for c in ["users", "events"] {
+                    let mut cursor = db
+                        .collection::<Document>(c)
+                        .find(doc! {})
+                        .sort(doc! { "_id": 1 })
+                        .await
+                        .unwrap();
+                    while cursor.advance().await.unwrap() {
+                        all.push(cursor.deserialize_current().unwrap());
+                    }
+                }
+                all
+            })
+        })
+    };
+    let env = [
+        ("MONGODB_URL", url.as_str()),
+        ("DATABASE_NAME", name.as_str()),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let original = snapshot(&url, &name);
+
+    let dry = migrate(&["--upgrade", "--dry-run"], &env, dir.path());
+    assert!(dry.status.success(), "{}", text(&dry));
+    let report: Vec<String> = String::from_utf8_lossy(&dry.stdout)
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    for line in [
+        "users.created_at would write 2 documents",
+        "users.stats.events_created would write 1 documents",
+        "events.created_at would write 2 documents",
+        "events.room.current_participants would write 1 documents",
+    ] {
+        assert!(report.iter().any(|l| l == line), "{line:?} in {report:?}");
+    }
+    assert_eq!(snapshot(&url, &name), original, "a dry run writes nothing");
+
+    let run = migrate(&["--upgrade"], &env, dir.path());
+    assert!(run.status.success(), "{}", text(&run));
+    let after = snapshot(&url, &name);
+    for d in &after {
+        let id = d.get_object_id("_id").unwrap();
+        assert_eq!(
+            d.get_datetime("created_at").unwrap(),
+            &id.timestamp(),
+            "created_at is the ObjectId's time: {d}"
+        );
+    }
+    let luis = after
+        .iter()
+        .find(|d| d.get_object_id("_id") == Ok(u2))
+        .unwrap();
+    assert_eq!(
+        luis.get_document("stats").unwrap(),
+        &doc! { "events_created": 0_i64, "events_attended": 0_i64, "collectibles_count": 0_i64 }
+    );
+    let ana = after
+        .iter()
+        .find(|d| d.get_object_id("_id") == Ok(u1))
+        .unwrap();
+    assert_eq!(
+        ana.get_document("stats").unwrap().get_i32("events_created"),
+        Ok(1)
+    );
+    let foro = after
+        .iter()
+        .find(|d| d.get_object_id("_id") == Ok(e2))
+        .unwrap();
+    assert_eq!(
+        foro.get_document("room")
+            .unwrap()
+            .get_i64("current_participants"),
+        Ok(0)
+    );
+
+    let again = migrate(&["--upgrade"], &env, dir.path());
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(
+        String::from_utf8_lossy(&again.stdout)
+            .lines()
+            .skip(1)
+            .all(|l| l.ends_with("written into 0 documents")),
+        "{}",
+        text(&again)
+    );
+    assert_eq!(snapshot(&url, &name), after, "a second run changes nothing");
+
+    let not_mongo = migrate(&["--upgrade", "--to", "store.db"], &env, dir.path());
+    assert_eq!(not_mongo.status.code(), Some(1), "{}", text(&not_mongo));
+}

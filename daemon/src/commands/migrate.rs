@@ -451,6 +451,47 @@ impl Migration {
     }
 }
 
+/// `cpld migrate --upgrade`: writes the derived fields into the documents of the MongoDB
+/// `target` in place ([`MongoStore::backfill_derived`]); the report, or why not.
+pub async fn upgrade(target: &Endpoint, dry_run: bool) -> Result<String, String> {
+    let Endpoint::Mongo { url, database } = target else {
+        return Err(format!(
+            "--upgrade backfills the original backend's MongoDB documents; {} is not a MongoDB \
+             database (pass a mongodb:// URL, or `mongodb` for MONGODB_URL)",
+            target.shown()
+        ));
+    };
+    let store = MongoStore::connect_with(url.expose(), database, !dry_run)
+        .await
+        .map_err(|e| format!("cannot open {}: {e}", target.shown()))?;
+    let done = store
+        .backfill_derived(dry_run)
+        .await
+        .map_err(|e| format!("cannot backfill {}: {e}", target.shown()))?;
+    let width = done.iter().map(|b| b.field.len()).max().unwrap_or(0);
+    let verb = if dry_run {
+        "would write"
+    } else {
+        "written into"
+    };
+    let mut out = format!(
+        "{}{}\n",
+        if dry_run {
+            "dry run: nothing written\n"
+        } else {
+            ""
+        },
+        target.shown()
+    );
+    for b in &done {
+        out.push_str(&format!(
+            "{:<width$}  {verb} {} documents\n",
+            b.field, b.documents
+        ));
+    }
+    Ok(out)
+}
+
 fn count_of(c: &Counts, kind: Kind) -> String {
     c.iter()
         .find(|(k, _)| *k == kind)

@@ -79,7 +79,8 @@
 //! This file holds the store, its connection and the constants other code uses;
 //! `schema` the indexes; `documents` the BSON <-> model mapping; `errors` the driver's
 //! errors as sentences; `txn` transactions and their retries; `timeout` the time limit;
-//! `operations` the [`crate::store::Store`] implementation.
+//! `operations` the [`crate::store::Store`] implementation; `transfer` the copies between
+//! stores and `upgrade` the backfill of derived fields (`cpld migrate`).
 
 mod documents;
 mod errors;
@@ -88,6 +89,9 @@ mod schema;
 mod timeout;
 mod transfer;
 mod txn;
+mod upgrade;
+
+pub use self::upgrade::Backfill;
 
 use std::fmt;
 use std::time::Duration;
