@@ -2,9 +2,11 @@
 //!
 //! [`Store`] has a method per thing the product does (`claim_collectible`, `events_near`,
 //! `end_event`, ...), never a generic document API, so each backend can do each operation
-//! the way that backend does it atomically. Backends: [`sqlite`] (embedded, the default)
-//! and [`mongo`] (when `MONGODB_URL` is set). One conformance suite (`daemon/tests/`) runs
-//! against every backend: same inputs, same answers.
+//! the way that backend does it atomically. The one generic part is copying a whole store
+//! into another (`cpld migrate`): [`transfer`]'s records, read and written a collection at a
+//! time by `count`, `export_batch` and `import_batch`. Backends: [`sqlite`] (embedded, the
+//! default) and [`mongo`] (when `MONGODB_URL` is set). One conformance suite
+//! (`daemon/tests/`) runs against every backend: same inputs, same answers.
 
 pub mod compact;
 pub mod mongo;
