@@ -381,16 +381,7 @@ async fn migrate(
         batch,
         stop_after,
     };
-    match job.run().await {
-        Ok(report) => {
-            print!("{report}");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("cpld migrate: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    migrate_report(job.run().await)
 }
 
 /// `cpld migrate --upgrade`.
@@ -403,7 +394,12 @@ async fn upgrade_mongo(config: &Config, to: &str, dry_run: bool) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match upgrade(&target, dry_run).await {
+    migrate_report(upgrade(&target, dry_run).await)
+}
+
+/// The report on stdout, or the sentence on stderr and a failure.
+fn migrate_report(done: Result<String, String>) -> ExitCode {
+    match done {
         Ok(report) => {
             print!("{report}");
             ExitCode::SUCCESS

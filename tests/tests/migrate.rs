@@ -354,15 +354,8 @@ fn sqlite_total(db: &Path) -> u64 {
 }
 
 fn mongo_total(url: &str, db: &str) -> u64 {
-    let (url, db) = (url.to_string(), db.to_string());
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        rt.block_on(async {
-            let client = mongodb::Client::with_uri_str(&url).await.unwrap();
-            let db = client.database(&db);
+    on_database(url, db, |db| {
+        Box::pin(async move {
             let mut n = 0;
             for c in db.list_collection_names().await.unwrap() {
                 n += db
@@ -374,8 +367,6 @@ fn mongo_total(url: &str, db: &str) -> u64 {
             n
         })
     })
-    .join()
-    .unwrap()
 }
 
 /// Exactly one of several concurrent claims wins.
