@@ -3,7 +3,8 @@
 //! The folders are layers, and a request reads top-down through them; imports point down
 //! only:
 //!
-//! - [`server`] wires everything together and serves; [`jobs`] run in the background.
+//! - [`server`] wires everything together and serves; [`jobs`] run in the background;
+//!   [`commands`] are the operator commands that run once (`cpld migrate`).
 //! - [`http`]: routes, handlers, authentication, the WebSocket endpoints, HTTP errors.
 //! - [`domain`]: the operations (rooms, claims, drops, presence) and the shared [`domain::state::State`].
 //! - [`realtime`]: the hub of open sockets and the cross-daemon bus.
@@ -15,6 +16,7 @@
 //! address, so tests start daemons on free ports (port 0) and stop them explicitly.
 
 pub mod clients;
+pub mod commands;
 pub mod config;
 pub mod domain;
 pub mod http;

@@ -65,6 +65,48 @@ enum Command {
         /// Where to write the pages.
         dir: PathBuf,
     },
+    /// Copy every collection of one store into another (SQLite file or MongoDB database,
+    /// either way), ids preserved, then print how many records each collection holds in the
+    /// target.
+    ///
+    /// Stop the daemons on the source first. Records whose id the target holds already are
+    /// skipped, so running the same copy again adds nothing, and a copy that was stopped
+    /// half-way continues where it stopped when run again with --merge. A progress bar shows
+    /// on a terminal.
+    #[command(
+        after_help = "Examples:\n  cpld migrate --from /var/lib/cpld/citypulse.db --to mongodb://db1:27017/citypulse_live\n  MONGODB_URL=mongodb+srv://user:pass@cluster.example.net cpld migrate --from mongodb --to backup.db"
+    )]
+    Migrate {
+        /// Where to copy from: a SQLite file, a mongodb:// or mongodb+srv:// URL (the
+        /// database is its path, else DATABASE_NAME), or `mongodb` for the configured
+        /// MONGODB_URL (keeps a password off the command line).
+        #[arg(long, value_name = "FILE|URL", required_unless_present = "upgrade")]
+        from: Option<String>,
+        /// Where to copy to, written the same way; a missing SQLite file is created. With
+        /// --upgrade, the MongoDB database to backfill (default: MONGODB_URL).
+        #[arg(long, value_name = "FILE|URL", required_unless_present = "upgrade")]
+        to: Option<String>,
+        /// Instead of copying, write into the original backend's MongoDB documents, in
+        /// place, the fields reads derive when missing (created_at of users and events from
+        /// their ObjectId, counters as 0). Only documents lacking a field are touched, so
+        /// running it again changes nothing.
+        #[arg(long, conflicts_with_all = ["from", "merge"])]
+        upgrade: bool,
+        /// Also write into a target that already holds records (those already there are
+        /// kept); without it such a target is refused.
+        #[arg(long)]
+        merge: bool,
+        /// Only say what would be copied: the source's and the target's counts, and
+        /// whether the target is empty. Writes nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Records per read and write.
+        #[arg(long, value_name = "N", default_value_t = citypulse_daemon::commands::migrate::DEFAULT_BATCH)]
+        batch_size: u32,
+        /// Exit abruptly after copying N records, as a kill would (tests of an interrupted copy).
+        #[arg(long, value_name = "N", hide = true)]
+        stop_after: Option<u64>,
+    },
     /// Fill the embedded store with demo events spread over greater Bogotá, for load
     /// runs and benchmarks (BENCHMARKS.md), then exit.
     Seed {
@@ -306,6 +348,34 @@ async fn run(command: Command, config: Config) -> ExitCode {
             }
         };
     }
+    if let Command::Migrate {
+        from,
+        to,
+        upgrade,
+        merge,
+        dry_run,
+        batch_size,
+        stop_after,
+    } = &command
+    {
+        if *upgrade {
+            return upgrade_mongo(&config, to.as_deref().unwrap_or("mongodb"), *dry_run).await;
+        }
+        let (Some(from), Some(to)) = (from, to) else {
+            eprintln!("cpld migrate: pass --from and --to (or --upgrade)");
+            return ExitCode::from(2);
+        };
+        return migrate(
+            &config,
+            from,
+            to,
+            *merge,
+            *dry_run,
+            *batch_size,
+            *stop_after,
+        )
+        .await;
+    }
     let store = match server::open_store(&config).await {
         Ok(s) => s,
         Err(e) => {
@@ -372,6 +442,64 @@ async fn run(command: Command, config: Config) -> ExitCode {
     }
     tracing::info!("cpld stopped");
     ExitCode::SUCCESS
+}
+
+/// `cpld migrate`: the copy itself is [`citypulse_daemon::commands::migrate`].
+async fn migrate(
+    config: &Config,
+    from: &str,
+    to: &str,
+    merge: bool,
+    dry_run: bool,
+    batch: u32,
+    stop_after: Option<u64>,
+) -> ExitCode {
+    use citypulse_daemon::commands::migrate::{Endpoint, Migration};
+    let endpoint =
+        |arg: &str| Endpoint::parse(arg, config.mongodb_url.as_ref(), &config.database_name);
+    let (from, to) = match (endpoint(from), endpoint(to)) {
+        (Ok(f), Ok(t)) => (f, t),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("cpld migrate: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let job = Migration {
+        from,
+        to,
+        merge,
+        dry_run,
+        batch,
+        stop_after,
+    };
+    migrate_report(job.run().await)
+}
+
+/// `cpld migrate --upgrade`.
+async fn upgrade_mongo(config: &Config, to: &str, dry_run: bool) -> ExitCode {
+    use citypulse_daemon::commands::migrate::{upgrade, Endpoint};
+    let target = match Endpoint::parse(to, config.mongodb_url.as_ref(), &config.database_name) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("cpld migrate: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    migrate_report(upgrade(&target, dry_run).await)
+}
+
+/// The report on stdout, or the sentence on stderr and a failure.
+fn migrate_report(done: Result<String, String>) -> ExitCode {
+    match done {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cpld migrate: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 async fn seed_events(config: &Config, events: usize, seed: u64) -> Result<usize, String> {

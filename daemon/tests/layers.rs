@@ -6,7 +6,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// What the request path's top layers (`http`, `jobs`) may import: everything below them.
+/// What the top layers (`http`, `jobs`, `commands`) may import: everything below them.
 const BELOW_TOP: &[&str] = &[
     "domain",
     "realtime",
@@ -28,6 +28,7 @@ const BELOW_DOMAIN: &[&str] = match BELOW_TOP.split_first() {
 const RULES: &[(&str, &[&str])] = &[
     ("http", BELOW_TOP),
     ("jobs", BELOW_TOP),
+    ("commands", BELOW_TOP),
     ("domain", BELOW_DOMAIN),
     ("realtime", &["store", "config", "metrics", "ratelimit"]),
     ("clients", &["config", "metrics", "ratelimit"]),

@@ -273,6 +273,7 @@ mongo_conformance!(
     renewing_connection_leases_extends_them,
     named_lease_has_one_holder_until_it_expires,
     named_lease_race_has_one_winner,
+    copies_export_in_key_order_and_import_once,
 );
 
 /// The suite's list, read from `conformance_tests!` itself, is exactly ours: a check

@@ -2,14 +2,17 @@
 //!
 //! [`Store`] has a method per thing the product does (`claim_collectible`, `events_near`,
 //! `end_event`, ...), never a generic document API, so each backend can do each operation
-//! the way that backend does it atomically. Backends: [`sqlite`] (embedded, the default)
-//! and [`mongo`] (when `MONGODB_URL` is set). One conformance suite (`daemon/tests/`) runs
-//! against every backend: same inputs, same answers.
+//! the way that backend does it atomically. The one generic part is copying a whole store
+//! into another (`cpld migrate`): [`transfer`]'s records, read and written a collection at a
+//! time by `count`, `export_batch` and `import_batch`. Backends: [`sqlite`] (embedded, the
+//! default) and [`mongo`] (when `MONGODB_URL` is set). One conformance suite
+//! (`daemon/tests/`) runs against every backend: same inputs, same answers.
 
 pub mod compact;
 pub mod mongo;
 pub mod spatial;
 pub mod sqlite;
+pub mod transfer;
 
 use async_trait::async_trait;
 use citypulse::geo::Coordinates;
@@ -367,4 +370,21 @@ pub trait Store: Send + Sync + 'static {
         before: Option<Before>,
         query: Option<&str>,
     ) -> StoreResult<Vec<Transcription>>;
+
+    // ---- copies between stores (`cpld migrate`, see [`transfer`]) ----
+
+    /// How many records a collection holds.
+    async fn count(&self, kind: transfer::Kind) -> StoreResult<u64>;
+    /// Up to `limit` records of a collection in key order ([`transfer::Record::key`]),
+    /// starting after the key `after` (from the first when None).
+    async fn export_batch(
+        &self,
+        kind: transfer::Kind,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<transfer::Record>>;
+    /// Writes records of one collection, each only when no record with its key is there
+    /// (ids preserved; running it twice adds nothing); how many were added. A record that
+    /// collides with a different one on another unique field (a phone) is a `Conflict`.
+    async fn import_batch(&self, records: Vec<transfer::Record>) -> StoreResult<u64>;
 }

@@ -27,6 +27,7 @@ use citypulse::model::{
     Transcription, User, UserCollectible, UserStats,
 };
 use citypulse::time::Timestamp;
+use citypulse_daemon::store::transfer::{Kind, Record, UserRecord};
 use citypulse_daemon::store::{
     Before, ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult,
 };
@@ -93,6 +94,7 @@ macro_rules! conformance_tests {
             renewing_connection_leases_extends_them,
             named_lease_has_one_holder_until_it_expires,
             named_lease_race_has_one_winner,
+            copies_export_in_key_order_and_import_once,
         );
     };
     (@each $make:path; $($check:ident),* $(,)?) => {
@@ -1785,5 +1787,174 @@ pub async fn named_lease_race_has_one_winner(s: Arc<dyn Store>) {
             }
         }
         assert_eq!(winners, 1, "round {round}: exactly one holder");
+    }
+}
+
+// ---- copies between stores ----
+
+/// Every record of a collection, read in pages of `page`.
+async fn export_all(s: &Arc<dyn Store>, kind: Kind, page: u32) -> Vec<Record> {
+    let mut all: Vec<Record> = Vec::new();
+    loop {
+        let after = all.last().map(Record::key);
+        let next = s
+            .export_batch(kind, after.as_deref(), page)
+            .await
+            .expect("export_batch");
+        assert!(
+            next.len() <= page as usize,
+            "a page holds at most its limit"
+        );
+        if next.is_empty() {
+            return all;
+        }
+        all.extend(next);
+    }
+}
+
+/// What `cpld migrate` reads and writes: each collection comes out whole, in strictly
+/// increasing key order, page by page, holding what the ordinary reads show (token hash
+/// and position included); writing it all back adds nothing.
+pub async fn copies_export_in_key_order_and_import_once(s: Arc<dyn Store>) {
+    let (a, b, c) = (
+        user_n(&s, 1).await,
+        user_n(&s, 2).await,
+        user_n(&s, 3).await,
+    );
+    s.set_location(&b.id, bogota(), at(9))
+        .await
+        .expect("set_location");
+    s.flush().await.expect("flush");
+    let e1 = event_at(&s, &a.id, bogota(), "civica").await;
+    let e2 = event_at(&s, &a.id, dest(bogota(), 90.0, 500.0), "civica").await;
+    for (e, u, t) in [(&e1, &b, 10), (&e1, &c, 11), (&e2, &b, 12)] {
+        s.join_event(&e.id, &u.id, at(t)).await.expect("join_event");
+    }
+    let won = dropped(&s, &e1.id, at(20), 3600).await;
+    dropped(&s, &e1.id, at(21), 3600).await;
+    assert!(matches!(
+        s.claim_collectible(&won.id, &b.id, at(30)).await,
+        Ok(ClaimOutcome::Won(_))
+    ));
+    for i in 0..2 {
+        s.add_message(&ChatMessage {
+            id: MessageId::generate(),
+            event_id: e1.id.clone(),
+            user_id: c.id.clone(),
+            name: c.name.clone(),
+            message: format!("mensaje {i}"),
+            timestamp: at(40 + i),
+        })
+        .await
+        .expect("add_message");
+    }
+    s.add_transcription(&Transcription {
+        id: TranscriptId::generate(),
+        event_id: e1.id.clone(),
+        speaker_id: a.id.clone(),
+        text: "Bienvenidos".into(),
+        confidence: 0.875,
+        start: 1.25,
+        duration: 0.5,
+        words: vec![TranscriptWord {
+            word: "bienvenidos".into(),
+            start: 1.25,
+            end: 1.75,
+            confidence: 0.99,
+            punctuated_word: Some("Bienvenidos".into()),
+        }],
+        created_at: at(50),
+    })
+    .await
+    .expect("add_transcription");
+    s.end_event(&e2.id, at(60)).await.expect("end_event");
+
+    let expected = [
+        (Kind::Users, 3),
+        (Kind::Events, 2),
+        (Kind::Attendance, 3),
+        (Kind::Participants, 2),
+        (Kind::Collectibles, 2),
+        (Kind::Inventory, 1),
+        (Kind::Messages, 2),
+        (Kind::Transcriptions, 1),
+    ];
+    let mut everything = Vec::new();
+    for (kind, n) in expected {
+        assert_eq!(s.count(kind).await.expect("count"), n, "{kind:?}");
+        let all = export_all(&s, kind, 2).await;
+        assert_eq!(all.len() as u64, n, "{kind:?} comes out whole");
+        let keys: Vec<String> = all.iter().map(Record::key).collect();
+        assert!(
+            keys.windows(2).all(|w| w[0] < w[1]),
+            "{kind:?} in key order: {keys:?}"
+        );
+        assert!(all.iter().all(|r| r.kind() == kind));
+        everything.push(all);
+    }
+    // As the ordinary reads show them.
+    let users = &everything[0];
+    let Some(Record::User(UserRecord {
+        user,
+        token_hash,
+        location,
+    })) = users.iter().find(|r| r.key() == b.id.as_str())
+    else {
+        panic!("user b exported")
+    };
+    assert_eq!(user, &s.user(&b.id).await.expect("user"));
+    assert_eq!(token_hash.as_deref(), Some(format!("{:064x}", 2).as_str()));
+    assert_eq!(location, &Some((bogota(), Some(at(9)))));
+    for r in &everything[1] {
+        let Record::Event(e) = r else { panic!("{r:?}") };
+        assert_eq!(e, &s.event(&e.id).await.expect("event"));
+    }
+    let in_room: Vec<(UserId, Timestamp)> = s
+        .participants(&e1.id)
+        .await
+        .expect("participants")
+        .into_iter()
+        .map(|p| (p.user_id, p.joined_at))
+        .collect();
+    for r in &everything[3] {
+        let Record::Participant {
+            event_id,
+            user_id,
+            joined_at,
+        } = r
+        else {
+            panic!("{r:?}")
+        };
+        assert_eq!(event_id, &e1.id);
+        assert!(in_room.contains(&(user_id.clone(), *joined_at)), "{r:?}");
+    }
+    assert_eq!(
+        everything[5],
+        vec![Record::Inventory {
+            user_id: b.id.clone(),
+            item: s.user_collectibles(&b.id).await.expect("inventory")[0].clone(),
+        }]
+    );
+    let mut messages = s.messages(&e1.id, 10, None).await.expect("messages");
+    messages.reverse();
+    let exported: Vec<Record> = messages.into_iter().map(Record::Message).collect();
+    let mut sorted = exported.clone();
+    sorted.sort_by_key(Record::key);
+    assert_eq!(everything[6], sorted);
+    assert_eq!(
+        everything[7],
+        s.transcriptions(&e1.id, 10, None, None)
+            .await
+            .expect("transcriptions")
+            .into_iter()
+            .map(Record::Transcription)
+            .collect::<Vec<_>>()
+    );
+    // Written back: every key is there already.
+    for all in everything {
+        assert_eq!(s.import_batch(all).await.expect("import_batch"), 0);
+    }
+    for (kind, n) in expected {
+        assert_eq!(s.count(kind).await.expect("count"), n, "{kind:?} unchanged");
     }
 }

@@ -82,14 +82,19 @@
 //! This file holds the store, its connection and the constants other code uses;
 //! `schema` the indexes; `documents` the BSON <-> model mapping; `errors` the driver's
 //! errors as sentences; `txn` transactions and their retries; `timeout` the time limit;
-//! `operations` the [`crate::store::Store`] implementation.
+//! `operations` the [`crate::store::Store`] implementation; `transfer` the copies between
+//! stores and `upgrade` the backfill of derived fields (`cpld migrate`).
 
 mod documents;
 mod errors;
 mod operations;
 mod schema;
 mod timeout;
+mod transfer;
 mod txn;
+mod upgrade;
+
+pub use self::upgrade::Backfill;
 
 use std::fmt;
 use std::sync::Arc;
@@ -219,6 +224,12 @@ impl MongoStore {
     /// Connects to `url`, database `database`, learns whether the deployment has
     /// transactions and creates every index (idempotent).
     pub async fn connect(url: &str, database: &str) -> StoreResult<MongoStore> {
+        Self::connect_with(url, database, true).await
+    }
+
+    /// [`MongoStore::connect`], but when `prepare` is false nothing is written: no index
+    /// is created and no half-done claim finished (a dry run looks without touching).
+    pub async fn connect_with(url: &str, database: &str, prepare: bool) -> StoreResult<MongoStore> {
         let info = userinfo(url);
         let scrub = |msg: String| match &info {
             Some(i) => msg.replace(i.as_str(), "<credentials>"),
@@ -281,9 +292,11 @@ impl MongoStore {
                 store.shown
             );
         }
-        store.ensure_indexes().await?;
-        if !store.transactions {
-            store.repair_claims().await?;
+        if prepare {
+            store.ensure_indexes().await?;
+            if !store.transactions {
+                store.repair_claims().await?;
+            }
         }
         Ok(store)
     }

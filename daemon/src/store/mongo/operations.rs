@@ -28,6 +28,7 @@ use super::timeout::Effect;
 use super::{
     durable_write_concern, Fail, MongoStore, Step, CONNECTION_LEASES, LEASES, RENEW_CHUNK,
 };
+use crate::store::transfer::{Kind, Record};
 use crate::store::{
     Before, ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult,
 };
@@ -1539,5 +1540,23 @@ impl Store for MongoStore {
                 .map_err(|f| self.fail("read transcript segments", f))
         })
         .await
+    }
+    // ---- copies between stores ----
+
+    async fn count(&self, kind: Kind) -> StoreResult<u64> {
+        self.count_records(kind).await
+    }
+
+    async fn export_batch(
+        &self,
+        kind: Kind,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Record>> {
+        self.export_records(kind, after, limit).await
+    }
+
+    async fn import_batch(&self, records: Vec<Record>) -> StoreResult<u64> {
+        self.import_records(records).await
     }
 }

@@ -56,6 +56,7 @@ pub mod backup;
 mod operations;
 mod rows;
 mod schema;
+mod transfer;
 mod writer;
 
 pub use self::schema::schema_version;

@@ -16,12 +16,15 @@ use citypulse::time::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::rows::{
-    collectible_row, coords_at, ensure_user, event_state, id_at, like_pattern, load_collectible,
-    load_event, load_user, message_row, ms, opt_ts_at, page_start, rarity_at, transcription_row,
-    ts_at, user_row, COLLECTIBLE_COLS, MESSAGE_COLS, TRANSCRIPTION_COLS, USER_COLS,
+    collectible_row, coords_at, ensure_user, event_state, id_at, inventory_row, like_pattern,
+    load_collectible, load_event, load_user, message_row, ms, opt_ts_at, page_start,
+    transcription_row, ts_at, user_row, COLLECTIBLE_COLS, INVENTORY_COLS, MESSAGE_COLS,
+    TRANSCRIPTION_COLS, USER_COLS,
 };
+use super::transfer::{insert_collectible, insert_message, insert_transcription};
 use super::writer::{reindex, IndexChange};
 use super::{unique_violation, SqliteStore, Step};
+use crate::store::transfer::{Kind, Record};
 use crate::store::{
     Before, ClaimOutcome, JoinOutcome, LastBackup, NewEvent, NewUser, Store, StoreError,
     StoreResult,
@@ -268,21 +271,11 @@ impl Store for SqliteStore {
         let id = id.to_string();
         self.read("read an inventory", move |c| {
             ensure_user(c, &id)?;
-            Ok(c.prepare_cached(
-                "SELECT collectible_id, name, rarity, points, event_id, claimed_at \
-                 FROM user_collectibles WHERE user_id = ?1 \
-                 ORDER BY claimed_at DESC, collectible_id DESC",
-            )?
-            .query_map([&id], |r| {
-                Ok(UserCollectible {
-                    collectible_id: id_at(r, 0)?,
-                    name: r.get(1)?,
-                    rarity: rarity_at(r, 2)?,
-                    points: r.get(3)?,
-                    event_id: id_at(r, 4)?,
-                    claimed_at: ts_at(r, 5)?,
-                })
-            })?
+            Ok(c.prepare_cached(&format!(
+                "SELECT {INVENTORY_COLS} FROM user_collectibles WHERE user_id = ?1 \
+                 ORDER BY claimed_at DESC, collectible_id DESC"
+            ))?
+            .query_map([&id], inventory_row)?
             .collect::<rusqlite::Result<_>>()?)
         })
         .await
@@ -703,26 +696,12 @@ impl Store for SqliteStore {
         self.write("store a chat message", move |c| {
             event_state(c, m.event_id.as_str())?;
             ensure_user(c, m.user_id.as_str())?;
-            let inserted = c
-                .prepare_cached(
-                    "INSERT INTO messages (id, event_id, user_id, name, message, timestamp) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )?
-                .execute(params![
-                    m.id.as_str(),
-                    m.event_id.as_str(),
-                    m.user_id.as_str(),
-                    m.name,
-                    m.message,
-                    ms(&m.timestamp)
-                ]);
-            match inserted {
-                Ok(_) => Ok(()),
-                Err(e) if unique_violation(&e) == Some("messages.id") => {
-                    Err(StoreError::Conflict(format!("message {} already exists", m.id)).into())
-                }
-                Err(e) => Err(e.into()),
+            if !insert_message(c, &m)? {
+                return Err(
+                    StoreError::Conflict(format!("message {} already exists", m.id)).into(),
+                );
             }
+            Ok(())
         })
         .await
     }
@@ -761,31 +740,12 @@ impl Store for SqliteStore {
                 ))
                 .into());
             }
-            let inserted = c
-                .prepare_cached(
-                    "INSERT INTO collectibles (id, event_id, name, rarity, points, dropped_at, \
-                     expires_at, claimed_by, claimed_at, is_active) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                )?
-                .execute(params![
-                    k.id.as_str(),
-                    k.event_id.as_str(),
-                    k.name,
-                    k.rarity.as_str(),
-                    k.points,
-                    ms(&k.dropped_at),
-                    ms(&k.expires_at),
-                    k.claimed_by.as_ref().map(UserId::as_str),
-                    k.claimed_at.as_ref().map(ms),
-                    k.is_active
-                ]);
-            match inserted {
-                Ok(_) => Ok(()),
-                Err(e) if unique_violation(&e) == Some("collectibles.id") => {
-                    Err(StoreError::Conflict(format!("collectible {} already exists", k.id)).into())
-                }
-                Err(e) => Err(e.into()),
+            if !insert_collectible(c, &k)? {
+                return Err(
+                    StoreError::Conflict(format!("collectible {} already exists", k.id)).into(),
+                );
             }
+            Ok(())
         })
         .await
     }
@@ -875,43 +835,17 @@ impl Store for SqliteStore {
 
     async fn add_transcription(&self, segment: &Transcription) -> StoreResult<()> {
         let t = segment.clone();
-        let shown = self.db.shown.clone();
         self.write("store a transcript segment", move |c| {
             event_state(c, t.event_id.as_str())?;
             ensure_user(c, t.speaker_id.as_str())?;
-            let words = serde_json::to_string(&t.words).map_err(|e| {
-                StoreError::Unavailable(format!(
-                    "the transcript segment {} could not be stored in the SQLite database at \
-                     {shown}: its word timings do not serialise ({e})",
+            if !insert_transcription(c, &t)? {
+                return Err(StoreError::Conflict(format!(
+                    "transcript segment {} already exists",
                     t.id
                 ))
-            })?;
-            let inserted = c
-                .prepare_cached(
-                    "INSERT INTO transcriptions (id, event_id, speaker_id, text, text_folded, \
-                     confidence, start, duration, words, created_at) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                )?
-                .execute(params![
-                    t.id.as_str(),
-                    t.event_id.as_str(),
-                    t.speaker_id.as_str(),
-                    t.text,
-                    t.text.to_lowercase(),
-                    t.confidence,
-                    t.start,
-                    t.duration,
-                    words,
-                    ms(&t.created_at)
-                ]);
-            match inserted {
-                Ok(_) => Ok(()),
-                Err(e) if unique_violation(&e) == Some("transcriptions.id") => Err(
-                    StoreError::Conflict(format!("transcript segment {} already exists", t.id))
-                        .into(),
-                ),
-                Err(e) => Err(e.into()),
+                .into());
             }
+            Ok(())
         })
         .await
     }
@@ -941,5 +875,23 @@ impl Store for SqliteStore {
             .collect::<rusqlite::Result<_>>()?)
         })
         .await
+    }
+    // ---- copies between stores ----
+
+    async fn count(&self, kind: Kind) -> StoreResult<u64> {
+        self.count_records(kind).await
+    }
+
+    async fn export_batch(
+        &self,
+        kind: Kind,
+        after: Option<&str>,
+        limit: u32,
+    ) -> StoreResult<Vec<Record>> {
+        self.export_records(kind, after, limit).await
+    }
+
+    async fn import_batch(&self, records: Vec<Record>) -> StoreResult<u64> {
+        self.import_records(records).await
     }
 }

@@ -7,7 +7,8 @@ use std::str::FromStr;
 use citypulse::geo::Coordinates;
 use citypulse::ids::{CollectibleId, EventId, InvalidId, UserId};
 use citypulse::model::{
-    ChatMessage, Collectible, Event, EventRoom, EventStatus, Rarity, Transcription, User, UserStats,
+    ChatMessage, Collectible, Event, EventRoom, EventStatus, Rarity, Transcription, User,
+    UserCollectible, UserStats,
 };
 use citypulse::time::Timestamp;
 use rusqlite::types::Type;
@@ -157,6 +158,22 @@ pub(super) fn collectible_row(row: &Row<'_>) -> rusqlite::Result<Collectible> {
         claimed_by: opt_id_at(row, 7)?,
         claimed_at: opt_ts_at(row, 8)?,
         is_active: row.get(9)?,
+    })
+}
+
+/// The columns of an inventory item, as [`inventory_row`] reads them (the owner is
+/// `user_id`, not among them).
+pub(super) const INVENTORY_COLS: &str =
+    "collectible_id, name, rarity, points, event_id, claimed_at";
+
+pub(super) fn inventory_row(row: &Row<'_>) -> rusqlite::Result<UserCollectible> {
+    Ok(UserCollectible {
+        collectible_id: id_at(row, 0)?,
+        name: row.get(1)?,
+        rarity: rarity_at(row, 2)?,
+        points: row.get(3)?,
+        event_id: id_at(row, 4)?,
+        claimed_at: ts_at(row, 5)?,
     })
 }
 
