@@ -564,6 +564,21 @@ async fn upgrade_backfills_derived_fields_once() {
                 ])
                 .await
                 .unwrap();
+            // A won collectible as the original's claim wrote it, and its inventory row
+            // holding only the owner and the item.
+            let c1 = ObjectId::new();
+            db.collection::<Document>("collectibles")
+                .insert_one(
+                    doc! { "_id": c1, "event_id": e1, "name": "Moneda", "rarity": "rare",
+                    "points": 50, "claimed_by": u1, "is_active": false,
+                    "expires_at": mongodb::bson::DateTime::now() },
+                )
+                .await
+                .unwrap();
+            db.collection::<Document>("user_collectibles")
+                .insert_one(doc! { "user_id": u1, "collectible_id": c1 })
+                .await
+                .unwrap();
         })
     });
     let snapshot = |url: &str, name: &str| {
@@ -657,6 +672,30 @@ async fn upgrade_backfills_derived_fields_once() {
         text(&again)
     );
     assert_eq!(snapshot(&url, &name), after, "a second run changes nothing");
+
+    // The original's database, upgraded, moves to the embedded store whole: the bare
+    // inventory row is completed from its collectible on the way.
+    let db = dir.path().join("from-the-original.db");
+    let moved = migrate(
+        &["--from", "mongodb", "--to", db.to_str().unwrap()],
+        &env,
+        dir.path(),
+    );
+    assert!(moved.status.success(), "{}", text(&moved));
+    let counts = target_counts(&moved);
+    for (collection, n) in [
+        ("users", 2),
+        ("events", 2),
+        ("collectibles", 1),
+        ("user_collectibles", 1),
+    ] {
+        assert_eq!(
+            counts.get(collection),
+            Some(&n),
+            "{collection}: {}",
+            text(&moved)
+        );
+    }
 
     let not_mongo = migrate(&["--upgrade", "--to", "store.db"], &env, dir.path());
     assert_eq!(not_mongo.status.code(), Some(1), "{}", text(&not_mongo));

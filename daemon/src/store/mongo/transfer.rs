@@ -240,7 +240,14 @@ impl MongoStore {
                 .limit(i64::from(limit))
                 .await
                 .map_err(|e| self.db_error(op, e))?;
-            let docs = self.all(cursor).await.map_err(|e| self.db_error(op, e))?;
+            let mut docs = self.all(cursor).await.map_err(|e| self.db_error(op, e))?;
+            if kind == Kind::Inventory {
+                // The original backend's rows may hold only user, collectible and time: the
+                // rest comes from the collectible, as the inventory read does.
+                self.complete_inventory(&mut docs)
+                    .await
+                    .map_err(|e| self.db_error(op, e))?;
+            }
             docs.iter().map(|d| self.record_from(kind, d)).collect()
         })
         .await
