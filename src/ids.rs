@@ -49,25 +49,34 @@ const STEP: u64 = 1 << 40;
 pub fn new_object_id() -> String {
     use rand::Rng;
     static LAST: Mutex<(u32, u64)> = Mutex::new((0, 0));
-    let secs = chrono::Utc::now().timestamp().clamp(0, u32::MAX as i64) as u32;
     // rand's thread generator: a CSPRNG seeded from the OS, so the next id cannot be
     // worked out from the ones a client has seen.
     let mut rng = rand::thread_rng();
-    let tail = {
+    let (secs, tail) = {
         // Plain numbers only: a guard left by a panic holds nothing half-done.
         let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
-        let tail = match last.1.checked_add(rng.gen_range(1..=STEP)) {
-            Some(next) if last.0 == secs => next,
-            // A new second (or 2^23 ids in one, or the clock went back): a new start.
-            _ => rng.gen_range(0..FIRST),
-        };
+        // Read under the lock, and never before the last id's second: a thread that read
+        // the clock just before a second turned, or a clock set back, would otherwise start
+        // that second afresh below ids already handed out, and ids would not sort as made.
+        let now = chrono::Utc::now().timestamp().clamp(0, u32::MAX as i64) as u32;
+        let secs = now.max(last.0);
+        let tail = next_tail(*last, secs, &mut rng);
         *last = (secs, tail);
-        tail
+        (secs, tail)
     };
     let mut bytes = [0u8; 12];
     bytes[..4].copy_from_slice(&secs.to_be_bytes());
     bytes[4..].copy_from_slice(&tail.to_be_bytes());
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The 8 bytes after `secs` in the id that follows one whose second and tail were `last`.
+fn next_tail(last: (u32, u64), secs: u32, rng: &mut impl rand::Rng) -> u64 {
+    match last.1.checked_add(rng.gen_range(1..=STEP)) {
+        Some(next) if last.0 == secs => next,
+        // A new second (or 2^23 ids in one): a new start.
+        _ => rng.gen_range(0..FIRST),
+    }
 }
 
 macro_rules! object_id {
@@ -170,24 +179,39 @@ mod tests {
     }
 
     #[test]
-    fn generated_ids_sort_as_made_but_do_not_lead_to_their_neighbours() {
+    fn generated_ids_sort_as_made() {
+        // Other tests make ids at the same time from the same sequence, so only the order
+        // and the second are checked here; the steps are checked on a sequence of its own.
         let ids: Vec<String> = (0..1000).map(|_| new_object_id()).collect();
         let secs = chrono::Utc::now().timestamp() as u32;
-        let mut steps = std::collections::HashSet::new();
         for pair in ids.windows(2) {
             let (a, b) = (&pair[0], &pair[1]);
             assert!(a < b, "made later, sorts later: {a} {b}");
             let t = u32::from_str_radix(&a[..8], 16).unwrap();
             assert!(secs.abs_diff(t) <= 5, "{a}");
-            if a[..8] == b[..8] {
-                let step = u64::from_str_radix(&b[8..], 16).unwrap()
-                    - u64::from_str_radix(&a[8..], 16).unwrap();
-                assert!((1..=STEP).contains(&step), "{a} {b}");
-                steps.insert(step);
-            }
         }
-        // Not a counter: the steps differ (a counter's are all 1).
-        assert!(steps.len() > 900, "{} distinct steps", steps.len());
+    }
+
+    #[test]
+    fn ids_of_one_second_do_not_lead_to_their_neighbours() {
+        let mut rng = rand::thread_rng();
+        let secs = 1_700_000_000;
+        let mut last = (secs, next_tail((0, 0), secs, &mut rng));
+        assert!(last.1 < FIRST, "a second starts below 2^63");
+        let mut steps = std::collections::HashSet::new();
+        for _ in 0..1000 {
+            let tail = next_tail(last, secs, &mut rng);
+            let step = tail - last.1;
+            assert!((1..=STEP).contains(&step), "{} -> {tail}", last.1);
+            steps.insert(step);
+            last = (secs, tail);
+        }
+        // Not a counter: the steps differ (a counter's are all 1). 1,000 draws from 2^40
+        // repeat one with a chance under 10^-6.
+        assert!(steps.len() > 990, "{} distinct steps", steps.len());
+        // The next second starts afresh, anywhere below 2^63.
+        let fresh = next_tail(last, secs + 1, &mut rng);
+        assert!(fresh < FIRST);
     }
 
     #[test]
