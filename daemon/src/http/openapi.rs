@@ -118,6 +118,8 @@ token, 403 not allowed, 404 unknown id or route, 405 wrong method for a path, 40
 **Authentication.** `POST /api/users/register` returns a bearer token; send it as \
 `Authorization: Bearer <token>`. Admin calls (user listing, manual drops, resetting anyone's \
 token) take the daemon's `CPL_ADMIN_TOKEN` the same way; without one configured they answer 403. \
+The admin token is also the moderator's: it ends any event and removes any chat message, and \
+the room is told a moderator did (`event_ended.ended_by`, `message_deleted.deleted_by`). \
 The original's `creator_id` / `user_id` query parameters are still accepted and must name the \
 token's user. A request sends one `Authorization` header at most (two: 400); a token that \
 is sent is never ignored.
