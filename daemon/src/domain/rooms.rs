@@ -1,5 +1,5 @@
-//! Event rooms: joining, leaving, chatting and ending, the same whether a client comes over
-//! REST or WebSocket. The store records membership; the hub tells the room.
+//! Event rooms: joining, leaving, chatting, removing messages and ending, the same whether a
+//! client comes over REST or WebSocket. The store records membership; the hub tells the room.
 
 use citypulse::ids::{EventId, MessageId, UserId};
 use citypulse::model::{ChatMessage, EventStatus, User};
@@ -155,7 +155,10 @@ pub async fn delete_message(
         Actor::Moderator => (None, DeletedBy::Moderator),
     };
     match state.store.delete_message(event, message, author).await? {
-        MessageRemoval::Removed(_) => {}
+        MessageRemoval::Removed(m) => {
+            // A removal leaves no trace in the store; the log keeps who removed whose message.
+            tracing::info!(event = %event, message = %message, author = %m.user_id, by = ?deleted_by, "chat message removed");
+        }
         MessageRemoval::NotAuthor => {
             return Err(DomainError::NotAuthor {
                 message: message.clone(),
