@@ -231,9 +231,10 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('nearby', 'nearby', [CompletionResultType]::ParameterValue, 'List active events near a position, nearest first')
             [CompletionResult]::new('join', 'join', [CompletionResultType]::ParameterValue, 'Join an event''s room; prints the video room URL and meeting token when video is on')
             [CompletionResult]::new('leave', 'leave', [CompletionResultType]::ParameterValue, 'Leave an event''s room')
-            [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'End an event you created; its room hears `event_ended`')
+            [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'End an event you created, or any event with --admin; its room hears `event_ended`')
             [CompletionResult]::new('participants', 'participants', [CompletionResultType]::ParameterValue, 'List who is in an event''s room now')
-            [CompletionResult]::new('messages', 'messages', [CompletionResultType]::ParameterValue, 'Show an event''s chat history, newest first')
+            [CompletionResult]::new('messages', 'messages', [CompletionResultType]::ParameterValue, 'Show an event''s chat history, newest first; `messages delete` removes one')
+            [CompletionResult]::new('transcripts', 'transcripts', [CompletionResultType]::ParameterValue, 'Show an event''s stored transcript (final captions), newest first')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -334,6 +335,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--admin', '--admin', [CompletionResultType]::ParameterName, 'End it as a moderator with the daemon''s admin token (CPL_ADMIN_TOKEN or `admin_token` in the config): any event, whoever created it')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
@@ -363,9 +365,59 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             break
         }
         'cpl;events;messages' {
-            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many messages (1 to 200)')
-            [CompletionResult]::new('--before', '--before', [CompletionResultType]::ParameterName, 'Only messages older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the previous page''s last timestamp')
-            [CompletionResult]::new('--before-id', '--before-id', [CompletionResultType]::ParameterName, 'With --before, the previous page''s last message id: the page starts right after it, so messages sharing its millisecond are not skipped')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many entries (1 to 200)')
+            [CompletionResult]::new('--before', '--before', [CompletionResultType]::ParameterName, 'Only entries older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the previous page''s last timestamp')
+            [CompletionResult]::new('--before-id', '--before-id', [CompletionResultType]::ParameterName, 'With --before, the previous page''s last id: the page starts right after it, so entries sharing its millisecond are not skipped')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No colours (also when NO_COLOR is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Remove a message from an event''s history (yours, or anyone''s with --admin); the room hears `message_deleted`')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cpl;events;messages;delete' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--admin', '--admin', [CompletionResultType]::ParameterName, 'Remove it as a moderator with the daemon''s admin token: any message, whoever wrote it')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No colours (also when NO_COLOR is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'cpl;events;messages;help' {
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Remove a message from an event''s history (yours, or anyone''s with --admin); the room hears `message_deleted`')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cpl;events;messages;help;delete' {
+            break
+        }
+        'cpl;events;messages;help;help' {
+            break
+        }
+        'cpl;events;transcripts' {
+            [CompletionResult]::new('--query', '--query', [CompletionResultType]::ParameterName, 'Only segments whose text contains this (case-insensitive, 1 to 200 characters)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many entries (1 to 200)')
+            [CompletionResult]::new('--before', '--before', [CompletionResultType]::ParameterName, 'Only entries older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the previous page''s last timestamp')
+            [CompletionResult]::new('--before-id', '--before-id', [CompletionResultType]::ParameterName, 'With --before, the previous page''s last id: the page starts right after it, so entries sharing its millisecond are not skipped')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
@@ -387,9 +439,10 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('nearby', 'nearby', [CompletionResultType]::ParameterValue, 'List active events near a position, nearest first')
             [CompletionResult]::new('join', 'join', [CompletionResultType]::ParameterValue, 'Join an event''s room; prints the video room URL and meeting token when video is on')
             [CompletionResult]::new('leave', 'leave', [CompletionResultType]::ParameterValue, 'Leave an event''s room')
-            [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'End an event you created; its room hears `event_ended`')
+            [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'End an event you created, or any event with --admin; its room hears `event_ended`')
             [CompletionResult]::new('participants', 'participants', [CompletionResultType]::ParameterValue, 'List who is in an event''s room now')
-            [CompletionResult]::new('messages', 'messages', [CompletionResultType]::ParameterValue, 'Show an event''s chat history, newest first')
+            [CompletionResult]::new('messages', 'messages', [CompletionResultType]::ParameterValue, 'Show an event''s chat history, newest first; `messages delete` removes one')
+            [CompletionResult]::new('transcripts', 'transcripts', [CompletionResultType]::ParameterValue, 'Show an event''s stored transcript (final captions), newest first')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -415,6 +468,13 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             break
         }
         'cpl;events;help;messages' {
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Remove a message from an event''s history (yours, or anyone''s with --admin); the room hears `message_deleted`')
+            break
+        }
+        'cpl;events;help;messages;delete' {
+            break
+        }
+        'cpl;events;help;transcripts' {
             break
         }
         'cpl;events;help;help' {
@@ -857,9 +917,10 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('nearby', 'nearby', [CompletionResultType]::ParameterValue, 'List active events near a position, nearest first')
             [CompletionResult]::new('join', 'join', [CompletionResultType]::ParameterValue, 'Join an event''s room; prints the video room URL and meeting token when video is on')
             [CompletionResult]::new('leave', 'leave', [CompletionResultType]::ParameterValue, 'Leave an event''s room')
-            [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'End an event you created; its room hears `event_ended`')
+            [CompletionResult]::new('end', 'end', [CompletionResultType]::ParameterValue, 'End an event you created, or any event with --admin; its room hears `event_ended`')
             [CompletionResult]::new('participants', 'participants', [CompletionResultType]::ParameterValue, 'List who is in an event''s room now')
-            [CompletionResult]::new('messages', 'messages', [CompletionResultType]::ParameterValue, 'Show an event''s chat history, newest first')
+            [CompletionResult]::new('messages', 'messages', [CompletionResultType]::ParameterValue, 'Show an event''s chat history, newest first; `messages delete` removes one')
+            [CompletionResult]::new('transcripts', 'transcripts', [CompletionResultType]::ParameterValue, 'Show an event''s stored transcript (final captions), newest first')
             break
         }
         'cpl;help;events;create' {
@@ -884,6 +945,13 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             break
         }
         'cpl;help;events;messages' {
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Remove a message from an event''s history (yours, or anyone''s with --admin); the room hears `message_deleted`')
+            break
+        }
+        'cpl;help;events;messages;delete' {
+            break
+        }
+        'cpl;help;events;transcripts' {
             break
         }
         'cpl;help;collectibles' {

@@ -148,6 +148,9 @@ _cpl() {
             cpl__subcmd__events,show)
                 cmd="cpl__subcmd__events__subcmd__show"
                 ;;
+            cpl__subcmd__events,transcripts)
+                cmd="cpl__subcmd__events__subcmd__transcripts"
+                ;;
             cpl__subcmd__events__subcmd__help,create)
                 cmd="cpl__subcmd__events__subcmd__help__subcmd__create"
                 ;;
@@ -174,6 +177,24 @@ _cpl() {
                 ;;
             cpl__subcmd__events__subcmd__help,show)
                 cmd="cpl__subcmd__events__subcmd__help__subcmd__show"
+                ;;
+            cpl__subcmd__events__subcmd__help,transcripts)
+                cmd="cpl__subcmd__events__subcmd__help__subcmd__transcripts"
+                ;;
+            cpl__subcmd__events__subcmd__help__subcmd__messages,delete)
+                cmd="cpl__subcmd__events__subcmd__help__subcmd__messages__subcmd__delete"
+                ;;
+            cpl__subcmd__events__subcmd__messages,delete)
+                cmd="cpl__subcmd__events__subcmd__messages__subcmd__delete"
+                ;;
+            cpl__subcmd__events__subcmd__messages,help)
+                cmd="cpl__subcmd__events__subcmd__messages__subcmd__help"
+                ;;
+            cpl__subcmd__events__subcmd__messages__subcmd__help,delete)
+                cmd="cpl__subcmd__events__subcmd__messages__subcmd__help__subcmd__delete"
+                ;;
+            cpl__subcmd__events__subcmd__messages__subcmd__help,help)
+                cmd="cpl__subcmd__events__subcmd__messages__subcmd__help__subcmd__help"
                 ;;
             cpl__subcmd__help,chat)
                 cmd="cpl__subcmd__help__subcmd__chat"
@@ -270,6 +291,12 @@ _cpl() {
                 ;;
             cpl__subcmd__help__subcmd__events,show)
                 cmd="cpl__subcmd__help__subcmd__events__subcmd__show"
+                ;;
+            cpl__subcmd__help__subcmd__events,transcripts)
+                cmd="cpl__subcmd__help__subcmd__events__subcmd__transcripts"
+                ;;
+            cpl__subcmd__help__subcmd__events__subcmd__messages,delete)
+                cmd="cpl__subcmd__help__subcmd__events__subcmd__messages__subcmd__delete"
                 ;;
             cpl__subcmd__help__subcmd__users,collectibles)
                 cmd="cpl__subcmd__help__subcmd__users__subcmd__collectibles"
@@ -818,7 +845,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__events)
-            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version create show nearby join leave end participants messages help"
+            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version create show nearby join leave end participants messages transcripts help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -902,7 +929,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__events__subcmd__end)
-            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --admin --url --profile --json --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -928,7 +955,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__events__subcmd__help)
-            opts="create show nearby join leave end participants messages help"
+            opts="create show nearby join leave end participants messages transcripts help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1012,8 +1039,22 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__events__subcmd__help__subcmd__messages)
-            opts=""
+            opts="delete"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__events__subcmd__help__subcmd__messages__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1054,6 +1095,20 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__events__subcmd__help__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__events__subcmd__help__subcmd__transcripts)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1120,7 +1175,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__events__subcmd__messages)
-            opts="-q -v -h -V --limit --before --before-id --url --profile --json --format --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --limit --before --before-id --url --profile --json --format --quiet --verbose --no-color --help --version delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1150,6 +1205,74 @@ _cpl() {
                     COMPREPLY=($(compgen -W "auto table plain json" -- "${cur}"))
                     return 0
                     ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__events__subcmd__messages__subcmd__delete)
+            opts="-q -v -h -V --admin --url --profile --json --format --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "auto table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__events__subcmd__messages__subcmd__help)
+            opts="delete help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__events__subcmd__messages__subcmd__help__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__events__subcmd__messages__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -1236,6 +1359,48 @@ _cpl() {
                 return 0
             fi
             case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "auto table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__events__subcmd__transcripts)
+            opts="-q -v -h -V --query --limit --before --before-id --url --profile --json --format --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --query)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --before)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --before-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1480,7 +1645,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__help__subcmd__events)
-            opts="create show nearby join leave end participants messages"
+            opts="create show nearby join leave end participants messages transcripts"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1550,8 +1715,22 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__help__subcmd__events__subcmd__messages)
-            opts=""
+            opts="delete"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__help__subcmd__events__subcmd__messages__subcmd__delete)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 5 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -1592,6 +1771,20 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__help__subcmd__events__subcmd__show)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__help__subcmd__events__subcmd__transcripts)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

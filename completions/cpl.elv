@@ -213,9 +213,10 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand nearby 'List active events near a position, nearest first'
             cand join 'Join an event''s room; prints the video room URL and meeting token when video is on'
             cand leave 'Leave an event''s room'
-            cand end 'End an event you created; its room hears `event_ended`'
+            cand end 'End an event you created, or any event with --admin; its room hears `event_ended`'
             cand participants 'List who is in an event''s room now'
-            cand messages 'Show an event''s chat history, newest first'
+            cand messages 'Show an event''s chat history, newest first; `messages delete` removes one'
+            cand transcripts 'Show an event''s stored transcript (final captions), newest first'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cpl;events;create'= {
@@ -310,6 +311,7 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
             cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
             cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --admin 'End it as a moderator with the daemon''s admin token (CPL_ADMIN_TOKEN or `admin_token` in the config): any event, whoever created it'
             cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
             cand -q 'Print only the data: no notes, no progress bars'
             cand --quiet 'Print only the data: no notes, no progress bars'
@@ -337,9 +339,54 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand --version 'Print version'
         }
         &'cpl;events;messages'= {
-            cand --limit 'At most this many messages (1 to 200)'
-            cand --before 'Only messages older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the previous page''s last timestamp'
-            cand --before-id 'With --before, the previous page''s last message id: the page starts right after it, so messages sharing its millisecond are not skipped'
+            cand --limit 'At most this many entries (1 to 200)'
+            cand --before 'Only entries older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the previous page''s last timestamp'
+            cand --before-id 'With --before, the previous page''s last id: the page starts right after it, so entries sharing its millisecond are not skipped'
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand delete 'Remove a message from an event''s history (yours, or anyone''s with --admin); the room hears `message_deleted`'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpl;events;messages;delete'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --admin 'Remove it as a moderator with the daemon''s admin token: any message, whoever wrote it'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;events;messages;help'= {
+            cand delete 'Remove a message from an event''s history (yours, or anyone''s with --admin); the room hears `message_deleted`'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpl;events;messages;help;delete'= {
+        }
+        &'cpl;events;messages;help;help'= {
+        }
+        &'cpl;events;transcripts'= {
+            cand --query 'Only segments whose text contains this (case-insensitive, 1 to 200 characters)'
+            cand --limit 'At most this many entries (1 to 200)'
+            cand --before 'Only entries older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the previous page''s last timestamp'
+            cand --before-id 'With --before, the previous page''s last id: the page starts right after it, so entries sharing its millisecond are not skipped'
             cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
             cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
             cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
@@ -360,9 +407,10 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand nearby 'List active events near a position, nearest first'
             cand join 'Join an event''s room; prints the video room URL and meeting token when video is on'
             cand leave 'Leave an event''s room'
-            cand end 'End an event you created; its room hears `event_ended`'
+            cand end 'End an event you created, or any event with --admin; its room hears `event_ended`'
             cand participants 'List who is in an event''s room now'
-            cand messages 'Show an event''s chat history, newest first'
+            cand messages 'Show an event''s chat history, newest first; `messages delete` removes one'
+            cand transcripts 'Show an event''s stored transcript (final captions), newest first'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cpl;events;help;create'= {
@@ -380,6 +428,11 @@ set edit:completion:arg-completer[cpl] = {|@words|
         &'cpl;events;help;participants'= {
         }
         &'cpl;events;help;messages'= {
+            cand delete 'Remove a message from an event''s history (yours, or anyone''s with --admin); the room hears `message_deleted`'
+        }
+        &'cpl;events;help;messages;delete'= {
+        }
+        &'cpl;events;help;transcripts'= {
         }
         &'cpl;events;help;help'= {
         }
@@ -782,9 +835,10 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand nearby 'List active events near a position, nearest first'
             cand join 'Join an event''s room; prints the video room URL and meeting token when video is on'
             cand leave 'Leave an event''s room'
-            cand end 'End an event you created; its room hears `event_ended`'
+            cand end 'End an event you created, or any event with --admin; its room hears `event_ended`'
             cand participants 'List who is in an event''s room now'
-            cand messages 'Show an event''s chat history, newest first'
+            cand messages 'Show an event''s chat history, newest first; `messages delete` removes one'
+            cand transcripts 'Show an event''s stored transcript (final captions), newest first'
         }
         &'cpl;help;events;create'= {
         }
@@ -801,6 +855,11 @@ set edit:completion:arg-completer[cpl] = {|@words|
         &'cpl;help;events;participants'= {
         }
         &'cpl;help;events;messages'= {
+            cand delete 'Remove a message from an event''s history (yours, or anyone''s with --admin); the room hears `message_deleted`'
+        }
+        &'cpl;help;events;messages;delete'= {
+        }
+        &'cpl;help;events;transcripts'= {
         }
         &'cpl;help;collectibles'= {
             cand active 'List an event''s unclaimed, unexpired collectibles'

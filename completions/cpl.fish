@@ -162,27 +162,28 @@ complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcomman
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "list" -d 'List every user, newest first (admin token)'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "reset-token" -d 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
 table\t'Tables'
 plain\t'Tab-separated lines'
 json\t'JSON'"
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -l no-color -d 'No colours (also when NO_COLOR is set)'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -s V -l version -d 'Print version'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -f -a "create" -d 'Create an event at a position (you become its creator, not a participant)'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -f -a "show" -d 'Show an event'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -f -a "nearby" -d 'List active events near a position, nearest first'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -f -a "join" -d 'Join an event\'s room; prints the video room URL and meeting token when video is on'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -f -a "leave" -d 'Leave an event\'s room'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -f -a "end" -d 'End an event you created; its room hears `event_ended`'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -f -a "participants" -d 'List who is in an event\'s room now'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -f -a "messages" -d 'Show an event\'s chat history, newest first'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "create" -d 'Create an event at a position (you become its creator, not a participant)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "show" -d 'Show an event'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "nearby" -d 'List active events near a position, nearest first'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "join" -d 'Join an event\'s room; prints the video room URL and meeting token when video is on'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "leave" -d 'Leave an event\'s room'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "end" -d 'End an event you created, or any event with --admin; its room hears `event_ended`'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "participants" -d 'List who is in an event\'s room now'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "messages" -d 'Show an event\'s chat history, newest first; `messages delete` removes one'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "transcripts" -d 'Show an event\'s stored transcript (final captions), newest first'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l title -d 'Title, 1 to 120 characters' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l category -d 'Category, e.g. culture, sports, protest (stored lower-case)' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l lng -d 'Longitude, -180 to 180' -r
@@ -262,6 +263,7 @@ complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcomma
 table\t'Tables'
 plain\t'Tab-separated lines'
 json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -l admin -d 'End it as a moderator with the daemon\'s admin token (CPL_ADMIN_TOKEN or `admin_token` in the config): any event, whoever created it'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
@@ -280,9 +282,9 @@ complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcomma
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l no-color -d 'No colours (also when NO_COLOR is set)'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -s V -l version -d 'Print version'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l limit -d 'At most this many messages (1 to 200)' -r
-complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l before -d 'Only messages older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the previous page\'s last timestamp' -r
-complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l before-id -d 'With --before, the previous page\'s last message id: the page starts right after it, so messages sharing its millisecond are not skipped' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l limit -d 'At most this many entries (1 to 200)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l before -d 'Only entries older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the previous page\'s last timestamp' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l before-id -d 'With --before, the previous page\'s last id: the page starts right after it, so entries sharing its millisecond are not skipped' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
@@ -295,14 +297,33 @@ complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcomma
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l no-color -d 'No colours (also when NO_COLOR is set)'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -a "delete" -d 'Remove a message from an event\'s history (yours, or anyone\'s with --admin); the room hears `message_deleted`'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -l query -d 'Only segments whose text contains this (case-insensitive, 1 to 200 characters)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -l limit -d 'At most this many entries (1 to 200)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -l before -d 'Only entries older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the previous page\'s last timestamp' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -l before-id -d 'With --before, the previous page\'s last id: the page starts right after it, so entries sharing its millisecond are not skipped' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -s V -l version -d 'Print version'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create an event at a position (you become its creator, not a participant)'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show an event'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "nearby" -d 'List active events near a position, nearest first'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "join" -d 'Join an event\'s room; prints the video room URL and meeting token when video is on'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "leave" -d 'Leave an event\'s room'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "end" -d 'End an event you created; its room hears `event_ended`'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "end" -d 'End an event you created, or any event with --admin; its room hears `event_ended`'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "participants" -d 'List who is in an event\'s room now'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "messages" -d 'Show an event\'s chat history, newest first'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "messages" -d 'Show an event\'s chat history, newest first; `messages delete` removes one'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "transcripts" -d 'Show an event\'s stored transcript (final captions), newest first'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and not __fish_seen_subcommand_from active claim drop help" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand collectibles; and not __fish_seen_subcommand_from active claim drop help" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
@@ -612,9 +633,10 @@ complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "nearby" -d 'List active events near a position, nearest first'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "join" -d 'Join an event\'s room; prints the video room URL and meeting token when video is on'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "leave" -d 'Leave an event\'s room'
-complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "end" -d 'End an event you created; its room hears `event_ended`'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "end" -d 'End an event you created, or any event with --admin; its room hears `event_ended`'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "participants" -d 'List who is in an event\'s room now'
-complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "messages" -d 'Show an event\'s chat history, newest first'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "messages" -d 'Show an event\'s chat history, newest first; `messages delete` removes one'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "transcripts" -d 'Show an event\'s stored transcript (final captions), newest first'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from collectibles" -f -a "active" -d 'List an event\'s unclaimed, unexpired collectibles'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from collectibles" -f -a "claim" -d 'Try to win a collectible (you must be in its event\'s room); exit 1 when lost'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from collectibles" -f -a "drop" -d 'Drop a collectible into an event now (admin token); its room hears `collectible_drop`'

@@ -14,7 +14,7 @@ use tokio_tungstenite::tungstenite::Message;
 use url::Url;
 
 use crate::api::*;
-use crate::ids::{CollectibleId, EventId, UserId};
+use crate::ids::{CollectibleId, EventId, MessageId, UserId};
 use crate::model::*;
 use crate::ws::{ClientMessage, ServerMessage};
 
@@ -135,6 +135,23 @@ impl Client {
         query: Option<&(dyn erased::Query + Sync)>,
         body: Option<&(dyn erased::Body + Sync)>,
     ) -> Result<T, ClientError> {
+        let bytes = self.send(method, path, query, body).await?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            ClientError::Protocol(format!(
+                "{path}: {e}; body was {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+            ))
+        })
+    }
+
+    /// Sends a request; the body of a successful answer, an [`ClientError::Api`] otherwise.
+    async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<&(dyn erased::Query + Sync)>,
+        body: Option<&(dyn erased::Body + Sync)>,
+    ) -> Result<Vec<u8>, ClientError> {
         let url = self.url(path)?;
         let mut req = self.http.request(method, url.clone());
         if let Some(q) = query {
@@ -152,12 +169,7 @@ impl Client {
         if !status.is_success() {
             return Err(api_error(status, &bytes));
         }
-        serde_json::from_slice(&bytes).map_err(|e| {
-            ClientError::Protocol(format!(
-                "{path}: {e}; body was {}",
-                String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
-            ))
-        })
+        Ok(bytes.to_vec())
     }
 
     fn transport_error(&self, e: reqwest::Error) -> ClientError {
@@ -250,7 +262,7 @@ impl Client {
             .await
     }
 
-    /// `POST /api/events/{id}/end` (creator only).
+    /// `POST /api/events/{id}/end` (the creator, or the admin token as moderator).
     pub async fn end_event(&self, id: &EventId) -> Result<MessageResponse, ClientError> {
         self.call(Method::POST, &format!("api/events/{id}/end"), None, None)
             .await
@@ -280,6 +292,23 @@ impl Client {
             None,
         )
         .await
+    }
+
+    /// `DELETE /api/events/{id}/messages/{message_id}` (the message's author, or the admin
+    /// token): removes the message from the history; the room hears `message_deleted`.
+    pub async fn delete_message(
+        &self,
+        event: &EventId,
+        message: &MessageId,
+    ) -> Result<(), ClientError> {
+        self.send(
+            Method::DELETE,
+            &format!("api/events/{event}/messages/{message}"),
+            None,
+            None,
+        )
+        .await
+        .map(drop)
     }
 
     /// `GET /api/events/{id}/transcriptions`.

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::ClaimResult;
 use crate::geo::Coordinates;
-use crate::ids::{CollectibleId, EventId, UserId};
+use crate::ids::{CollectibleId, EventId, MessageId, UserId};
 use crate::json::{self, JsonError};
 use crate::model::{ChatMessage, Collectible, NearbyEvent};
 use crate::time::Timestamp;
@@ -137,6 +137,27 @@ impl ClientMessage {
     }
 }
 
+/// Who ended an event (`event_ended.ended_by`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndedBy {
+    /// The event's creator, with their own token.
+    #[default]
+    Creator,
+    /// A moderator, with the daemon's admin token.
+    Moderator,
+}
+
+/// Who removed a chat message (`message_deleted.deleted_by`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeletedBy {
+    /// The message's author, with their own token.
+    Author,
+    /// A moderator, with the daemon's admin token.
+    Moderator,
+}
+
 /// A frame from the daemon.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -194,6 +215,21 @@ pub enum ServerMessage {
     EventEnded {
         /// The event.
         event_id: EventId,
+        /// Who ended it: its creator, or a moderator (the admin token). Absent from daemons
+        /// older than moderation, when only the creator could end an event: read as
+        /// `creator`.
+        #[serde(default)]
+        ended_by: EndedBy,
+    },
+    /// A chat message was removed from the room's history (by its author or a moderator);
+    /// clients showing it should take it away.
+    MessageDeleted {
+        /// The room.
+        event_id: EventId,
+        /// The message removed.
+        message_id: MessageId,
+        /// Who removed it.
+        deleted_by: DeletedBy,
     },
     /// A new event within 5 km of this user's last position.
     EventNearby {
@@ -248,6 +284,7 @@ impl ServerMessage {
             ServerMessage::ClaimResult { .. } => "claim_result",
             ServerMessage::CollectibleClaimed { .. } => "collectible_claimed",
             ServerMessage::EventEnded { .. } => "event_ended",
+            ServerMessage::MessageDeleted { .. } => "message_deleted",
             ServerMessage::EventNearby { .. } => "event_nearby",
             ServerMessage::Transcript { .. } => "transcript",
             ServerMessage::Error { .. } => "error",
@@ -316,5 +353,42 @@ mod tests {
         assert_eq!(json["code"], "not_found");
         let back: ServerMessage = serde_json::from_value(json).unwrap();
         assert_eq!(back, e);
+    }
+
+    #[test]
+    fn moderation_frames_name_who_acted() {
+        let event_id: EventId = "6745a1b2c3d4e5f601234567".parse().unwrap();
+        let message_id: MessageId = "6745a1b2c3d4e5f601234568".parse().unwrap();
+        let ended = ServerMessage::EventEnded {
+            event_id: event_id.clone(),
+            ended_by: EndedBy::Moderator,
+        };
+        assert_eq!(
+            serde_json::to_value(&ended).unwrap(),
+            serde_json::json!({"type": "event_ended", "event_id": event_id.as_str(), "ended_by": "moderator"})
+        );
+        // A daemon from before moderation sends no `ended_by`: only creators ended events.
+        let old: ServerMessage = serde_json::from_value(
+            serde_json::json!({"type": "event_ended", "event_id": event_id.as_str()}),
+        )
+        .unwrap();
+        assert_eq!(
+            old,
+            ServerMessage::EventEnded {
+                event_id: event_id.clone(),
+                ended_by: EndedBy::Creator
+            }
+        );
+        let deleted = ServerMessage::MessageDeleted {
+            event_id: event_id.clone(),
+            message_id: message_id.clone(),
+            deleted_by: DeletedBy::Author,
+        };
+        let json = serde_json::to_value(&deleted).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"type": "message_deleted", "event_id": event_id.as_str(), "message_id": message_id.as_str(), "deleted_by": "author"})
+        );
+        assert_eq!(deleted.type_name(), json["type"]);
     }
 }

@@ -127,3 +127,14 @@ pub enum Command {
     #[command(hide = true)]
     GenDocs(gen_docs::Args),
 }
+
+#[cfg(test)]
+mod tests {
+    /// clap's own checks of the definition (unique short options, valid relations between
+    /// arguments), which otherwise only run when a command is parsed.
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

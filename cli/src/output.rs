@@ -164,11 +164,45 @@ impl Output {
         if !self.color {
             t.force_no_tty();
         }
+        // comfy-table asks the terminal for its width; see [`layout_width`].
+        if let Some(width) = layout_width(t.width()) {
+            t.set_width(width);
+        }
         t
+    }
+}
+
+/// The width a table is laid out in when a terminal's own will not do.
+pub const FALLBACK_WIDTH: u16 = 80;
+
+/// The width to impose on a table, given the width the terminal reports (`None`: not a
+/// terminal, or it could not be asked): `None` keeps comfy-table's choice. A terminal that
+/// reports 0 columns (a pty nobody sized, as `script` and some CI and container terminals
+/// give) would squash every column to one character, so the id of `cpl whoami` came out one
+/// letter per line: such a table is laid out in [`FALLBACK_WIDTH`] columns instead.
+pub fn layout_width(reported: Option<u16>) -> Option<u16> {
+    match reported {
+        Some(0) => Some(FALLBACK_WIDTH),
+        _ => None,
     }
 }
 
 /// A cell of plain output: no tabs or newlines inside.
 fn plain(s: &str) -> String {
     s.replace(['\t', '\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_terminal_without_a_width_gets_80_columns_and_others_keep_theirs() {
+        assert_eq!(layout_width(Some(0)), Some(FALLBACK_WIDTH));
+        assert_eq!(FALLBACK_WIDTH, 80);
+        // A real width is the terminal's; no terminal (piped, or --no-color) stays unbounded.
+        assert_eq!(layout_width(Some(132)), None);
+        assert_eq!(layout_width(Some(1)), None);
+        assert_eq!(layout_width(None), None);
+    }
 }

@@ -3,12 +3,12 @@
 
 use citypulse::api::{ClaimResult, Health, JoinResponse, MessageResponse, TokenResponse};
 use citypulse::model::{
-    ChatMessage, Collectible, Event, NearbyEvent, Participant, RegisteredUser, User,
+    ChatMessage, Collectible, Event, NearbyEvent, Participant, RegisteredUser, Transcription, User,
     UserCollectible,
 };
 use citypulse::time::Timestamp;
-use citypulse::ws::ServerMessage;
-use citypulse::Coordinates;
+use citypulse::ws::{DeletedBy, EndedBy, ServerMessage};
+use citypulse::{Coordinates, MessageId};
 
 use crate::config::mask;
 use crate::output::{Fields, Row};
@@ -190,13 +190,27 @@ impl Row for Participant {
 }
 
 impl Row for ChatMessage {
-    const HEADERS: &'static [&'static str] = &["TIME", "USER", "NAME", "MESSAGE"];
+    const HEADERS: &'static [&'static str] = &["TIME", "ID", "USER", "NAME", "MESSAGE"];
     fn cells(&self) -> Vec<String> {
         vec![
             time(&self.timestamp),
+            self.id.to_string(),
             self.user_id.to_string(),
             self.name.clone(),
             self.message.clone(),
+        ]
+    }
+}
+
+impl Row for Transcription {
+    const HEADERS: &'static [&'static str] = &["TIME", "ID", "SPEAKER", "CONFIDENCE", "TEXT"];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            time(&self.created_at),
+            self.id.to_string(),
+            self.speaker_id.to_string(),
+            format!("{:.2}", self.confidence),
+            self.text.clone(),
         ]
     }
 }
@@ -380,7 +394,14 @@ pub fn describe(msg: &ServerMessage) -> String {
         } => {
             format!("{name} ({user_id}) won {collectible_id} in {event_id}")
         }
-        ServerMessage::EventEnded { event_id } => format!("event {event_id} ended"),
+        ServerMessage::EventEnded { event_id, ended_by } => {
+            format!("event {event_id}: {}", ended(*ended_by))
+        }
+        ServerMessage::MessageDeleted {
+            event_id,
+            message_id,
+            deleted_by,
+        } => format!("in {event_id}: {}", deleted(message_id, *deleted_by)),
         ServerMessage::EventNearby { event } => format!(
             "new event nearby: {} {} ({})",
             event.event.id,
@@ -399,5 +420,21 @@ pub fn describe(msg: &ServerMessage) -> String {
         ),
         ServerMessage::Error { code, message } => format!("{code}: {message}"),
         ServerMessage::Pong => "pong".into(),
+    }
+}
+
+/// `event_ended` in words.
+pub fn ended(by: EndedBy) -> &'static str {
+    match by {
+        EndedBy::Creator => "the event was ended by its creator; the room is closed",
+        EndedBy::Moderator => "the event was ended by a moderator; the room is closed",
+    }
+}
+
+/// `message_deleted` in words.
+pub fn deleted(message: &MessageId, by: DeletedBy) -> String {
+    match by {
+        DeletedBy::Author => format!("message {message} was deleted by its author"),
+        DeletedBy::Moderator => format!("message {message} was deleted by a moderator"),
     }
 }

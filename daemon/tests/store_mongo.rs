@@ -260,6 +260,7 @@ mongo_conformance!(
     active_events_with_participants_lists_occupied_rooms,
     messages_page_newest_first,
     history_pages_split_a_millisecond,
+    delete_message_by_author_or_moderator,
     collectibles_drop_and_list_active,
     drop_into_ended_event_conflicts,
     claim_wins_once_then_already_claimed,

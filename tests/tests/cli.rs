@@ -17,8 +17,8 @@ use std::time::Duration;
 
 use citypulse::api::{ClaimResult, JoinResponse, MessageResponse, TokenResponse};
 use citypulse::model::{
-    ChatMessage, Collectible, Event, EventStatus, NearbyEvent, Participant, RegisteredUser, User,
-    UserCollectible,
+    ChatMessage, Collectible, Event, EventStatus, NearbyEvent, Participant, RegisteredUser,
+    Transcription, User, UserCollectible,
 };
 use citypulse::ws::{ClientMessage, ServerMessage};
 use citypulse::Client;
@@ -371,6 +371,211 @@ async fn events_from_creation_to_end() {
     assert_eq!(shown.status, EventStatus::Ended);
     let err = cpl.fails(&["events", "end", &id], 1);
     assert!(err.contains("ended"), "{err}");
+}
+
+/// A stored transcript segment, written into the daemon's SQLite file as the daemon would
+/// store a final caption (the captions themselves come from Deepgram; tests/tests/
+/// transcription.rs drives that path).
+fn store_segment(d: &Daemon, event: &str, speaker: &str, text: &str, at_ms: i64) -> String {
+    let id = citypulse::TranscriptId::generate().to_string();
+    let db = rusqlite::Connection::open(d.dir.join("citypulse.db")).unwrap();
+    db.busy_timeout(Duration::from_secs(10)).unwrap();
+    db.execute(
+        "INSERT INTO transcriptions (id, event_id, speaker_id, text, text_folded, confidence, \
+         start, duration, words, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 0.9, 0.0, 1.5, '[]', ?6)",
+        rusqlite::params![id, event, speaker, text, text.to_lowercase(), at_ms],
+    )
+    .unwrap();
+    id
+}
+
+#[tokio::test]
+async fn moderation_and_transcripts_from_the_command_line() {
+    let d = Daemon::start().await;
+    let ana = Cpl::new(&d.url);
+    let ra = ana.register("default", "Ana");
+    let bob = Cpl::new(&d.url);
+    let rb = bob.register("default", "Bob");
+    // The admin has no profile, only the admin token.
+    let admin = Cpl::new(&d.url).env("CPL_ADMIN_TOKEN", ADMIN_TOKEN);
+    let (lng, lat) = lng_lat(BOGOTA);
+    let ev: Event = ana.json(&[
+        "events",
+        "create",
+        "--title",
+        "Asamblea",
+        "--category",
+        "civic",
+        "--lng",
+        &lng,
+        "--lat",
+        &lat,
+    ]);
+    let id = ev.id.to_string();
+    let mine: ChatMessage = ana.json(&["chat", &id, "--message", "primero"]);
+    let theirs: ChatMessage = bob.json(&["chat", &id, "--message", "algo abusivo"]);
+    let kept: ChatMessage = ana.json(&["chat", &id, "--message", "se queda"]);
+
+    // The history shows each message's id, which `messages delete` takes.
+    let plain = ana.ok(&["events", "messages", &id]);
+    assert!(
+        plain.starts_with("TIME\tID\tUSER\tNAME\tMESSAGE\n"),
+        "{plain}"
+    );
+    assert!(plain.contains(mine.id.as_str()), "{plain}");
+
+    // Bob cannot remove Ana's message: the daemon's sentence, exit 1.
+    let err = bob.fails(&["events", "messages", "delete", &id, mine.id.as_str()], 1);
+    assert!(err.contains("only its author or a moderator"), "{err}");
+    // Ana removes her own; --json prints the contract's MessageResponse.
+    let done: MessageResponse = ana.json(&["events", "messages", "delete", &id, mine.id.as_str()]);
+    assert_eq!(done.message, format!("Message {} deleted", mine.id));
+    let err = ana.fails(&["events", "messages", "delete", &id, mine.id.as_str()], 1);
+    assert!(err.contains("does not exist"), "{err}");
+    // The admin removes Bob's, with --admin; without a profile and without --admin it is a
+    // usage error naming what is missing.
+    let err = admin.fails(
+        &["events", "messages", "delete", &id, theirs.id.as_str()],
+        2,
+    );
+    assert!(err.contains("cpl register"), "{err}");
+    let done: MessageResponse = admin.json(&[
+        "events",
+        "messages",
+        "delete",
+        &id,
+        theirs.id.as_str(),
+        "--admin",
+    ]);
+    assert_eq!(done.message, format!("Message {} deleted", theirs.id));
+    let history: Vec<ChatMessage> = bob.json(&["events", "messages", &id]);
+    assert_eq!(
+        history.iter().map(|m| &m.id).collect::<Vec<_>>(),
+        vec![&kept.id]
+    );
+
+    // Transcripts: the stored captions, newest first, searchable, paged by id.
+    let older = store_segment(
+        &d,
+        &id,
+        ra.user.id.as_str(),
+        "Buenas tardes a todos",
+        1_795_000_000_000,
+    );
+    let newer = store_segment(
+        &d,
+        &id,
+        rb.user.id.as_str(),
+        "La plaza está llena",
+        1_795_000_001_000,
+    );
+    let all: Vec<Transcription> = bob.json(&["events", "transcripts", &id]);
+    assert_eq!(
+        all.iter().map(|t| t.id.to_string()).collect::<Vec<_>>(),
+        vec![newer.clone(), older.clone()]
+    );
+    assert_eq!(all[0].speaker_id, rb.user.id);
+    assert_eq!(all[0].text, "La plaza está llena");
+    let found: Vec<Transcription> = bob.json(&["events", "transcripts", &id, "--query", "PLAZA"]);
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].id.to_string(), newer);
+    let before = citypulse::time::format(&all[0].created_at);
+    let page: Vec<Transcription> = bob.json(&[
+        "events",
+        "transcripts",
+        &id,
+        "--limit",
+        "5",
+        "--before",
+        &before,
+        "--before-id",
+        &newer,
+    ]);
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0].id.to_string(), older);
+    let plain = bob.ok(&["events", "transcripts", &id]);
+    assert!(
+        plain.starts_with("TIME\tID\tSPEAKER\tCONFIDENCE\tTEXT\n"),
+        "{plain}"
+    );
+    assert!(plain.contains("Buenas tardes a todos"), "{plain}");
+    let err = bob.fails(
+        &[
+            "events",
+            "transcripts",
+            &id,
+            "--before",
+            &before,
+            "--before-id",
+            "zz",
+        ],
+        2,
+    );
+    assert!(err.contains("--before-id"), "{err}");
+
+    // The admin ends Ana's event with --admin; Bob (not the creator) cannot.
+    let err = bob.fails(&["events", "end", &id], 1);
+    assert!(err.contains("creator"), "{err}");
+    let ended: MessageResponse = admin.json(&["events", "end", &id, "--admin"]);
+    assert_eq!(ended.message, "Event ended");
+    let shown: Event = bob.json(&["events", "show", &id]);
+    assert_eq!(shown.status, EventStatus::Ended);
+    let err = admin.fails(&["events", "end", &id, "--admin"], 1);
+    assert!(err.contains("ended"), "{err}");
+}
+
+/// A table on a terminal that reports 0 columns (what `script` gives without a terminal
+/// of its own) is laid out in 80 columns: `cpl whoami` prints the id whole, on one line,
+/// not one letter per line.
+#[tokio::test]
+async fn tables_on_a_terminal_without_a_width_are_not_squashed() {
+    let has_script = Command::new("script")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_script {
+        eprintln!("`script` (util-linux) is not installed: the pty end-to-end check is skipped; the width decision is unit-tested in cli/src/output.rs");
+        return;
+    }
+    let d = Daemon::start().await;
+    let cpl = Cpl::new(&d.url);
+    let me = cpl.register("default", "Ana Terminal");
+    // `script` runs cpl on a new pty whose size is 0x0 (it has no terminal to copy one
+    // from), with cpl's isolated environment.
+    let inner = cpl.command(&["whoami"]);
+    let line = format!(
+        "stty size; {} whoami",
+        inner.get_program().to_string_lossy()
+    );
+    let mut cmd = Command::new("script");
+    cmd.env_clear()
+        .current_dir(cpl.home.path())
+        .args(["-qec", &line, "/dev/null"])
+        .stdin(Stdio::null());
+    for (k, v) in inner.get_envs() {
+        if let Some(v) = v {
+            cmd.env(k, v);
+        }
+    }
+    let out = cmd.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    assert!(
+        out.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.starts_with("0 0\n"), "the pty reports no size: {text}");
+    assert!(
+        text.contains(me.user.id.as_str()),
+        "the id is printed whole on one line:\n{text}"
+    );
+    assert!(text.contains("Ana Terminal"), "{text}");
+    assert!(
+        text.lines().all(|l| l.chars().count() <= 80),
+        "laid out in 80 columns:\n{text}"
+    );
 }
 
 #[tokio::test]

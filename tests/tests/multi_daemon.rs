@@ -236,7 +236,10 @@ async fn room_broadcasts_reach_members_on_the_other_daemon() {
     for ws in [&mut bob_ws, &mut alice_ws] {
         let id = ev.id.clone();
         expect(ws, "event_ended", |m| match m {
-            ServerMessage::EventEnded { event_id } if *event_id == id => Some(()),
+            ServerMessage::EventEnded {
+                event_id,
+                ended_by: citypulse::ws::EndedBy::Creator,
+            } if *event_id == id => Some(()),
             _ => None,
         })
         .await;

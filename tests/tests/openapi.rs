@@ -28,6 +28,7 @@ const PATHS: &[&str] = &[
     "/api/events/{event_id}/end",
     "/api/events/{event_id}/participants",
     "/api/events/{event_id}/messages",
+    "/api/events/{event_id}/messages/{message_id}",
     "/api/events/{event_id}/transcriptions",
     "/api/events/{event_id}/collectibles",
     "/api/collectibles/claim",
@@ -641,6 +642,20 @@ async fn real_answers_match_the_documented_schemas() {
         )
         .await;
     assert_eq!(s, 422);
+    // Removing a message: the refusals (the 204 has no body; tests/tests/moderation.rs
+    // removes messages).
+    let mid = msgs[0]["id"].as_str().unwrap().to_string();
+    let unknown = "6745a1b2c3d4e5f601234567";
+    let delete = "/api/events/{event_id}/messages/{message_id}";
+    for (args, token, want) in [
+        ([eid.as_str(), mid.as_str()], None, 401),
+        ([eid.as_str(), "zz"], me, 422),
+        ([eid.as_str(), unknown], me, 404),
+        ([unknown, mid.as_str()], admin, 404),
+    ] {
+        let (s, _) = api.call("delete", delete, &args, "", token, None).await;
+        assert_eq!(s, want, "DELETE {args:?}");
+    }
     api.ok(
         "get",
         "/api/events/{event_id}/transcriptions",

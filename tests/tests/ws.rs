@@ -318,7 +318,10 @@ async fn rooms_join_chat_leave_and_end() {
     // Ending over REST: the room hears event_ended and is emptied.
     alice.end_event(&ev.id).await.unwrap();
     expect(&mut wa, "event_ended", |m| match m {
-        ServerMessage::EventEnded { event_id } if *event_id == ev.id => Some(()),
+        ServerMessage::EventEnded {
+            event_id,
+            ended_by: citypulse::ws::EndedBy::Creator,
+        } if *event_id == ev.id => Some(()),
         _ => None,
     })
     .await;

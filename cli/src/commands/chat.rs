@@ -59,7 +59,7 @@ async fn one_shot(
                 Some(Ok(c.clone()))
             }
             ServerMessage::Error { code, message } => Some(Err(format!("{code}: {message}"))),
-            ServerMessage::EventEnded { event_id } if event_id == event => {
+            ServerMessage::EventEnded { event_id, .. } if event_id == event => {
                 Some(Err(format!("event {event} ended")))
             }
             _ => None,
@@ -118,7 +118,7 @@ async fn interactive(
                     _ => {}
                 }
                 print(ctx, event, &m)?;
-                if matches!(&m, ServerMessage::EventEnded { event_id } if event_id == event) {
+                if matches!(&m, ServerMessage::EventEnded { event_id, .. } if event_id == event) {
                     break;
                 }
             }
@@ -141,9 +141,16 @@ fn print(ctx: &Context, event: &EventId, m: &ServerMessage) -> std::io::Result<(
         ServerMessage::UserLeft { event_id, user_id } if event_id == event => {
             ctx.out.line(&format!("* {user_id} left"))
         }
-        ServerMessage::EventEnded { event_id } if event_id == event => {
-            ctx.out.line("* the event ended; the room is closed")
+        ServerMessage::EventEnded { event_id, ended_by } if event_id == event => {
+            ctx.out.line(&format!("* {}", views::ended(*ended_by)))
         }
+        ServerMessage::MessageDeleted {
+            event_id,
+            message_id,
+            deleted_by,
+        } if event_id == event => ctx
+            .out
+            .line(&format!("* {}", views::deleted(message_id, *deleted_by))),
         ServerMessage::Error { code, message } => {
             crate::context::eprintln_safe(&format!("cpl: {code}: {message}"));
             Ok(())

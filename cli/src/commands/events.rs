@@ -1,12 +1,14 @@
-//! `cpl events ...`: create, find, join, leave and end events; participants and messages.
+//! `cpl events ...`: create, find, join, leave and end events; participants, messages (and
+//! their removal) and transcripts.
 
-use citypulse::api::{CreateEventRequest, NearbyQuery, PageQuery};
-use citypulse::ids::MessageId;
+use citypulse::api::{CreateEventRequest, MessageResponse, NearbyQuery, PageQuery};
+use citypulse::ids::{MessageId, TranscriptId};
 use citypulse::time::Timestamp;
 use citypulse::EventId;
 use clap::Subcommand;
 
 use crate::context::Context;
+use crate::error::usage;
 use crate::util::coordinates;
 
 /// `cpl events` subcommands.
@@ -31,32 +33,101 @@ pub enum Command {
         /// The event's id
         id: EventId,
     },
-    /// End an event you created; its room hears `event_ended`
+    /// End an event you created, or any event with --admin; its room hears `event_ended`
     End {
         /// The event's id
         id: EventId,
+        /// End it as a moderator with the daemon's admin token (CPL_ADMIN_TOKEN or
+        /// `admin_token` in the config): any event, whoever created it
+        #[arg(long)]
+        admin: bool,
     },
     /// List who is in an event's room now
     Participants {
         /// The event's id
         id: EventId,
     },
-    /// Show an event's chat history, newest first
-    Messages {
+    /// Show an event's chat history, newest first; `messages delete` removes one
+    Messages(MessagesArgs),
+    /// Show an event's stored transcript (final captions), newest first
+    Transcripts {
         /// The event's id
         id: EventId,
-        /// At most this many messages (1 to 200)
-        #[arg(long, default_value_t = 50)]
-        limit: u32,
-        /// Only messages older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the
-        /// previous page's last timestamp
-        #[arg(long, value_name = "TIME")]
-        before: Option<Timestamp>,
-        /// With --before, the previous page's last message id: the page starts right after
-        /// it, so messages sharing its millisecond are not skipped
-        #[arg(long, value_name = "ID", requires = "before")]
-        before_id: Option<MessageId>,
+        /// Only segments whose text contains this (case-insensitive, 1 to 200 characters)
+        #[arg(long, value_name = "TEXT")]
+        query: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
     },
+}
+
+/// Arguments of `cpl events messages`: an event's history, or a subcommand.
+#[derive(clap::Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct MessagesArgs {
+    /// What to do instead of listing
+    #[command(subcommand)]
+    pub action: Option<MessagesCommand>,
+    /// The event's id
+    #[arg(required = true)]
+    pub id: Option<EventId>,
+    #[command(flatten)]
+    pub page: PageArgs,
+}
+
+/// `cpl events messages` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum MessagesCommand {
+    /// Remove a message from an event's history (yours, or anyone's with --admin); the room
+    /// hears `message_deleted`
+    Delete {
+        /// The event's id
+        event: EventId,
+        /// The message's id (the ID column of `cpl events messages EVENT`)
+        message: MessageId,
+        /// Remove it as a moderator with the daemon's admin token: any message, whoever wrote it
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+/// Paging of a history (messages, transcripts).
+#[derive(clap::Args, Debug)]
+pub struct PageArgs {
+    /// At most this many entries (1 to 200)
+    #[arg(long, default_value_t = 50)]
+    pub limit: u32,
+    /// Only entries older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the
+    /// previous page's last timestamp
+    #[arg(long, value_name = "TIME")]
+    pub before: Option<Timestamp>,
+    /// With --before, the previous page's last id: the page starts right after it, so
+    /// entries sharing its millisecond are not skipped
+    #[arg(long, value_name = "ID", requires = "before")]
+    pub before_id: Option<String>,
+}
+
+impl PageArgs {
+    /// The query, with `--before-id` checked to be an id of the kind `Id` the history holds.
+    fn query<Id>(self, q: Option<String>) -> anyhow::Result<PageQuery>
+    where
+        Id: std::str::FromStr<Err = citypulse::ids::InvalidId> + std::fmt::Display,
+    {
+        let before_id = self
+            .before_id
+            .map(|id| {
+                id.parse::<Id>()
+                    .map(|id| id.to_string())
+                    .map_err(|e| usage(format!("--before-id: {e}")))
+            })
+            .transpose()?;
+        Ok(PageQuery {
+            limit: Some(self.limit),
+            before: self.before,
+            before_id,
+            q,
+        })
+    }
 }
 
 /// Arguments of `cpl events create`.
@@ -151,8 +222,12 @@ pub async fn run(ctx: &Context, cmd: Command) -> anyhow::Result<()> {
             let answer = client.leave_event(&id).await?;
             ctx.out.record(&answer)?;
         }
-        Command::End { id } => {
-            let (client, _) = ctx.session().await?;
+        Command::End { id, admin } => {
+            let client = if admin {
+                ctx.admin()?
+            } else {
+                ctx.session().await?.0
+            };
             let answer = client.end_event(&id).await?;
             ctx.out.record(&answer)?;
         }
@@ -160,19 +235,39 @@ pub async fn run(ctx: &Context, cmd: Command) -> anyhow::Result<()> {
             let list = ctx.client()?.participants(&id).await?;
             ctx.out.list(&list)?;
         }
-        Command::Messages {
-            id,
-            limit,
-            before,
-            before_id,
-        } => {
-            let q = PageQuery {
-                limit: Some(limit),
-                before,
-                before_id: before_id.map(|m| m.to_string()),
-                q: None,
+        Command::Messages(MessagesArgs {
+            action:
+                Some(MessagesCommand::Delete {
+                    event,
+                    message,
+                    admin,
+                }),
+            ..
+        }) => {
+            let client = if admin {
+                ctx.admin()?
+            } else {
+                ctx.session().await?.0
             };
+            client.delete_message(&event, &message).await?;
+            ctx.out.record(&MessageResponse {
+                message: format!("Message {message} deleted"),
+            })?;
+        }
+        Command::Messages(MessagesArgs {
+            action: None,
+            id,
+            page,
+        }) => {
+            // clap requires the id when there is no subcommand.
+            let id = id.ok_or_else(|| usage("cpl events messages needs the event's id"))?;
+            let q = page.query::<MessageId>(None)?;
             let list = ctx.client()?.messages(&id, &q).await?;
+            ctx.out.list(&list)?;
+        }
+        Command::Transcripts { id, query, page } => {
+            let q = page.query::<TranscriptId>(query)?;
+            let list = ctx.client()?.transcriptions(&id, &q).await?;
             ctx.out.list(&list)?;
         }
     }

@@ -6,7 +6,7 @@
 //! until both say what it means: the status in `http/error.rs` (`From<DomainError> for
 //! ApiError`) and the `error` frame's code in `http/ws.rs` (`error_frame`).
 
-use citypulse::ids::EventId;
+use citypulse::ids::{EventId, MessageId};
 use citypulse::validate::ValidationError;
 
 use crate::clients::daily::DailyError;
@@ -53,11 +53,19 @@ pub enum DomainError {
         /// The collectible's event.
         event: EventId,
     },
-    /// Ending an event by someone other than its creator.
-    #[error("only the creator of event {event} can end it")]
+    /// Ending an event by a user other than its creator.
+    #[error("only the creator of event {event} (or a moderator, with the admin token) can end it")]
     NotCreator {
         /// The event.
         event: EventId,
+    },
+    /// Removing a chat message by someone other than its author without the admin token.
+    #[error(
+        "message {message} was written by someone else; only its author or a moderator (the admin token) can delete it"
+    )]
+    NotAuthor {
+        /// The message.
+        message: MessageId,
     },
     /// A chat message past the user's chat rate (CPL_RATE_LIMIT a second, all of the
     /// user's sockets together); it was not stored or sent.

@@ -1,14 +1,24 @@
-//! Event rooms: joining, leaving, chatting and ending, the same whether a client comes over
-//! REST or WebSocket. The store records membership; the hub tells the room.
+//! Event rooms: joining, leaving, chatting, removing messages and ending, the same whether a
+//! client comes over REST or WebSocket. The store records membership; the hub tells the room.
 
 use citypulse::ids::{EventId, MessageId, UserId};
 use citypulse::model::{ChatMessage, EventStatus, User};
 use citypulse::time;
-use citypulse::ws::ServerMessage;
+use citypulse::ws::{DeletedBy, EndedBy, ServerMessage};
 
 use crate::domain::error::DomainError;
 use crate::domain::state::State;
-use crate::store::JoinOutcome;
+use crate::store::{JoinOutcome, MessageRemoval};
+
+/// Who ends an event or removes a message: a user with their own token, held to what that
+/// user may do, or a moderator (the admin token), who may do it to any event or message.
+#[derive(Debug, Clone, Copy)]
+pub enum Actor<'a> {
+    /// A user.
+    User(&'a User),
+    /// The holder of the admin token.
+    Moderator,
+}
 
 /// Puts `user` in the event's room and tells the room (the joiner included) `user_joined`.
 /// Joining twice changes nothing and announces nothing.
@@ -131,20 +141,64 @@ pub async fn chat(
     Ok(message)
 }
 
-/// Ends an event (creator only): the store ends it and empties its room, then everyone who
-/// was in the room hears `event_ended`.
-pub async fn end(state: &State, user: &User, event: &EventId) -> Result<(), DomainError> {
-    let ev = state.store.event(event).await?;
-    if ev.creator_id != user.id {
-        return Err(DomainError::NotCreator {
-            event: event.clone(),
-        });
+/// Removes a chat message from the event's history (its author, or a moderator) and tells
+/// the room `message_deleted`. Removing it again is a `NotFound`: the message is gone, and
+/// a second removal has nothing to remove (API.md).
+pub async fn delete_message(
+    state: &State,
+    actor: Actor<'_>,
+    event: &EventId,
+    message: &MessageId,
+) -> Result<(), DomainError> {
+    let (author, deleted_by) = match actor {
+        Actor::User(user) => (Some(&user.id), DeletedBy::Author),
+        Actor::Moderator => (None, DeletedBy::Moderator),
+    };
+    match state.store.delete_message(event, message, author).await? {
+        MessageRemoval::Removed(m) => {
+            // A removal leaves no trace in the store; the log keeps who removed whose message.
+            tracing::info!(event = %event, message = %message, author = %m.user_id, by = ?deleted_by, "chat message removed");
+        }
+        MessageRemoval::NotAuthor => {
+            return Err(DomainError::NotAuthor {
+                message: message.clone(),
+            })
+        }
     }
+    state
+        .hub
+        .broadcast_room(
+            state.store.as_ref(),
+            event,
+            &ServerMessage::MessageDeleted {
+                event_id: event.clone(),
+                message_id: message.clone(),
+                deleted_by,
+            },
+        )
+        .await?;
+    Ok(())
+}
+
+/// Ends an event (its creator, or a moderator): the store ends it and empties its room,
+/// then everyone who was in the room hears `event_ended`, saying which of the two ended it.
+pub async fn end(state: &State, actor: Actor<'_>, event: &EventId) -> Result<(), DomainError> {
+    let ev = state.store.event(event).await?;
+    let ended_by = match actor {
+        Actor::Moderator => EndedBy::Moderator,
+        Actor::User(user) if ev.creator_id == user.id => EndedBy::Creator,
+        Actor::User(_) => {
+            return Err(DomainError::NotCreator {
+                event: event.clone(),
+            })
+        }
+    };
     let (_, members) = state.store.end_event(event, time::now()).await?;
     state.hub.send_to_users(
         members.iter(),
         &ServerMessage::EventEnded {
             event_id: event.clone(),
+            ended_by,
         },
     );
     // API.md: ending "deletes its video room". The event is ended whatever Daily says:

@@ -262,6 +262,15 @@ pub fn user(state: State) -> impl Filter<Extract = (User,), Error = warp::Reject
     })
 }
 
+/// Extracts the caller, a user or the admin; 401 without a token. For calls that a user
+/// makes on their own things and a moderator on anyone's (ending an event, removing a
+/// message).
+pub fn caller(state: State) -> impl Filter<Extract = (Caller,), Error = warp::Rejection> + Clone {
+    optional_caller(state).and_then(|c: Option<Caller>| async move {
+        c.ok_or_else(|| warp::Rejection::from(missing_token()))
+    })
+}
+
 /// Requires the admin token; 403 with how to enable admin calls when none is configured.
 pub fn admin(state: State) -> impl Filter<Extract = ((),), Error = warp::Rejection> + Clone {
     let configured = state.config.admin_token.is_some();

@@ -163,7 +163,8 @@ impl From<DomainError> for ApiError {
             | DomainError::DropsClosed { .. } => ApiError::Conflict(detail),
             DomainError::NotInRoom { .. }
             | DomainError::NotInRoomToClaim { .. }
-            | DomainError::NotCreator { .. } => ApiError::Forbidden(detail),
+            | DomainError::NotCreator { .. }
+            | DomainError::NotAuthor { .. } => ApiError::Forbidden(detail),
             DomainError::ChatRateLimited { retry_after, .. } => ApiError::RateLimited {
                 retry_after,
                 what: detail,
@@ -302,6 +303,13 @@ mod tests {
             (
                 DomainError::NotCreator {
                     event: event.clone(),
+                },
+                StatusCode::FORBIDDEN,
+                error_code::FORBIDDEN,
+            ),
+            (
+                DomainError::NotAuthor {
+                    message: citypulse::ids::MessageId::generate(),
                 },
                 StatusCode::FORBIDDEN,
                 error_code::FORBIDDEN,

@@ -14,14 +14,15 @@ use serde::Deserialize;
 use warp::reply::Response;
 use warp::Reply;
 
-use super::auth::{self, check_acting_as};
+use super::auth::{self, check_acting_as, Caller};
 use super::error::ApiError;
 use super::users::created;
 use super::{input, openapi};
 use crate::clients::daily::TokenProperties;
+use crate::domain::drops;
 use crate::domain::error::DomainError;
+use crate::domain::rooms::{self, Actor};
 use crate::domain::state::State;
-use crate::domain::{drops, rooms};
 use crate::store::{Before, NewEvent};
 
 /// The original's optional `?creator_id=` / `?user_id=`.
@@ -320,24 +321,24 @@ pub async fn leave(
     .into_response())
 }
 
-/// `POST /api/events/{id}/end` (creator only).
+/// `POST /api/events/{id}/end`: the creator, or a moderator with the admin token.
 #[utoipa::path(
     post,
     path = "/api/events/{event_id}/end",
     operation_id = "endEvent",
     tag = "events",
-    summary = "End an event (creator only)",
-    description = "Sets status `ended` and `ended_at`, deactivates its collectibles, empties its room and tells everyone who was in it `event_ended`. No body.",
-    security(("userToken" = [])),
+    summary = "End an event (its creator, or a moderator)",
+    description = "Sets status `ended` and `ended_at`, deactivates its collectibles, empties its room and tells everyone who was in it `event_ended`, whose `ended_by` says who ended it: `creator` (the creator's token) or `moderator` (the admin token, which may end any event). No body.",
+    security(("userToken" = []), ("adminToken" = [])),
     params(
         ("event_id" = String, Path, description = "The event's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
-        ("creator_id" = Option<String>, Query, description = "The original backend's `creator_id`; kept for compatibility. When present it must be the token's own user id (compared case-insensitively), else 403; not an id at all: 422. Absent means the token's user.", pattern = "^[0-9a-fA-F]{24}$"),
+        ("creator_id" = Option<String>, Query, description = "The original backend's `creator_id`; kept for compatibility. When present it must be the token's own user id (compared case-insensitively), else 403; not an id at all: 422. Absent means the token's user. Not with the admin token (403): a moderator acts as nobody's creator.", pattern = "^[0-9a-fA-F]{24}$"),
     ),
     responses(
         (status = 200, description = "`{\"message\": \"Event ended\"}`.", body = MessageResponse),
         (status = 400, description = openapi::E400_HEADER, body = ErrorBody),
-        (status = 401, description = openapi::E401, body = ErrorBody),
-        (status = 403, description = "The caller is not the event's creator, `creator_id` is not the token's user, or the admin token was sent.", body = ErrorBody),
+        (status = 401, description = "No token, a header that is not `Bearer <token>`, or a token nobody holds.", body = ErrorBody),
+        (status = 403, description = "A user's token that is not the event's creator's, `creator_id` is not the token's user, or `creator_id` beside the admin token.", body = ErrorBody),
         (status = 404, description = "No event has this id (the id is well-formed but unknown).", body = ErrorBody),
         (status = 409, description = "The event has already ended.", body = ErrorBody),
         (status = 422, description = "The event id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
@@ -348,17 +349,70 @@ pub async fn leave(
 pub async fn end(
     state: State,
     id: String,
-    user: User,
+    caller: Caller,
     query: String,
 ) -> Result<Response, ApiError> {
     let id: EventId = input::id(&id)?;
     let acting: ActingAs = input::parse_query(&query)?;
-    check_acting_as(&user, acting.creator_id.as_deref(), "creator_id")?;
-    rooms::end(&state, &user, &id).await?;
+    let actor = match &caller {
+        Caller::User(user) => {
+            check_acting_as(user, acting.creator_id.as_deref(), "creator_id")?;
+            Actor::User(user)
+        }
+        Caller::Admin if acting.creator_id.is_some() => {
+            return Err(ApiError::Forbidden(
+                "creator_id names the creator acting with their own token; the admin token \
+                 ends any event as a moderator: leave creator_id out"
+                    .into(),
+            ))
+        }
+        Caller::Admin => Actor::Moderator,
+    };
+    rooms::end(&state, actor, &id).await?;
     Ok(warp::reply::json(&MessageResponse {
         message: "Event ended".into(),
     })
     .into_response())
+}
+
+/// `DELETE /api/events/{id}/messages/{message_id}`: the author, or a moderator.
+#[utoipa::path(
+    delete,
+    path = "/api/events/{event_id}/messages/{message_id}",
+    operation_id = "deleteMessage",
+    tag = "events",
+    summary = "Remove a chat message (its author, or a moderator)",
+    description = "Removes the message from the event's history (it no longer appears in `GET /api/events/{event_id}/messages`) and tells the room `message_deleted` with `deleted_by`: `author` (the author's token) or `moderator` (the admin token, which may remove any message). Also for an ended event. A message removed is gone: removing it again is a 404. No body.",
+    security(("userToken" = []), ("adminToken" = [])),
+    params(
+        ("event_id" = String, Path, description = "The event's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
+        ("message_id" = String, Path, description = "The message's id. Malformed: 422; not a message of this event: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234568"),
+    ),
+    responses(
+        (status = 204, description = "Removed; no body."),
+        (status = 400, description = openapi::E400_HEADER, body = ErrorBody),
+        (status = 401, description = "No token, a header that is not `Bearer <token>`, or a token nobody holds.", body = ErrorBody),
+        (status = 403, description = "A user's token that is not the message author's.", body = ErrorBody),
+        (status = 404, description = "No event has this id, or the event has no message with this id (unknown, another event's, or already removed).", body = ErrorBody),
+        (status = 422, description = "The event id or the message id is malformed (ids are 24 hexadecimal digits).", body = ErrorBody),
+        (status = 429, description = openapi::E429_AUTH, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
+pub async fn delete_message(
+    state: State,
+    id: String,
+    message_id: String,
+    caller: Caller,
+) -> Result<Response, ApiError> {
+    let id: EventId = input::id(&id)?;
+    let message_id: MessageId = input::id(&message_id)?;
+    let actor = match &caller {
+        Caller::User(user) => Actor::User(user),
+        Caller::Admin => Actor::Moderator,
+    };
+    rooms::delete_message(&state, actor, &id, &message_id).await?;
+    Ok(warp::reply::with_status(warp::reply(), warp::http::StatusCode::NO_CONTENT).into_response())
 }
 
 /// `GET /api/events/{id}/participants`.

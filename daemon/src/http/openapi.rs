@@ -39,6 +39,7 @@ pub use citypulse::openapi::ID_PATTERN;
     events::end,
     events::participants,
     events::messages,
+    events::delete_message,
     events::transcriptions,
     events::drop_collectible,
     collectibles::claim,
@@ -117,6 +118,8 @@ token, 403 not allowed, 404 unknown id or route, 405 wrong method for a path, 40
 **Authentication.** `POST /api/users/register` returns a bearer token; send it as \
 `Authorization: Bearer <token>`. Admin calls (user listing, manual drops, resetting anyone's \
 token) take the daemon's `CPL_ADMIN_TOKEN` the same way; without one configured they answer 403. \
+The admin token is also the moderator's: it ends any event and removes any chat message, and \
+the room is told a moderator did (`event_ended.ended_by`, `message_deleted.deleted_by`). \
 The original's `creator_id` / `user_id` query parameters are still accepted and must name the \
 token's user. A request sends one `Authorization` header at most (two: 400); a token that \
 is sent is never ignored.
@@ -157,7 +160,8 @@ fn websocket_doc() -> Value {
                 "collectible_drop": { "fields": { "collectible": schema_ref("Collectible"), "expires_in": { "type": "integer", "description": "Seconds claimable." } }, "description": "To the room." },
                 "claim_result": { "fields": { "result": schema_ref("ClaimResult") }, "description": "To the claimer." },
                 "collectible_claimed": { "fields": { "collectible_id": id("collectible"), "event_id": id("event"), "user_id": id("user"), "name": { "type": "string" } }, "description": "To the room." },
-                "event_ended": { "fields": { "event_id": id("event") }, "description": "To everyone who was in the room." },
+                "event_ended": { "fields": { "event_id": id("event"), "ended_by": { "type": "string", "enum": ["creator", "moderator"], "description": "Who ended it: its creator (their token) or a moderator (the admin token)." } }, "description": "To everyone who was in the room." },
+                "message_deleted": { "fields": { "event_id": id("event"), "message_id": id("message"), "deleted_by": { "type": "string", "enum": ["author", "moderator"], "description": "Who removed it: its author (their token) or a moderator (the admin token)." } }, "description": "To the room: a chat message was removed from the history (DELETE /api/events/{event_id}/messages/{message_id}); take it away." },
                 "event_nearby": { "fields": { "event": schema_ref("NearbyEvent") }, "description": "To connected users whose last location is within 5 km of a newly created event." },
                 "transcript": { "fields": { "event_id": id("event"), "speaker_id": id("user"), "text": { "type": "string" }, "is_final": { "type": "boolean" }, "start": { "type": "number" }, "duration": { "type": "number" }, "confidence": { "type": "number" } }, "description": "Live captions, interim and final, to the room." },
                 "error": { "fields": { "code": { "type": "string", "enum": ["invalid_json", "unknown_type", "invalid_message", "not_found", "forbidden", "conflict", "rate_limited", "unavailable"] }, "message": { "type": "string" } } },

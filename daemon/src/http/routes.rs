@@ -129,12 +129,28 @@ impl Table {
         else {
             return refuse_all().map(|()| String::new()).boxed();
         };
-        let literals = |segments: Vec<String>| {
-            segments.into_iter().fold(warp::any().boxed(), |path, l| {
-                path.and(warp::path(l)).boxed()
-            })
+        literals(before)
+            .and(warp::path::param::<String>())
+            .and(literals(after))
+            .and(warp::path::end())
+            .and(method_of::<P>())
+            .boxed()
+    }
+
+    /// Operation `P`'s path, with its two `{name}` segments extracted in order, and its
+    /// method.
+    fn at_two_ids<P: utoipa::Path>(&mut self) -> BoxedFilter<(String, String)> {
+        let Some([before, between, after]) =
+            self.record::<P>(2).and_then(|l| <[_; 3]>::try_from(l).ok())
+        else {
+            return refuse_all()
+                .map(|()| (String::new(), String::new()))
+                .untuple_one()
+                .boxed();
         };
         literals(before)
+            .and(warp::path::param::<String>())
+            .and(literals(between))
             .and(warp::path::param::<String>())
             .and(literals(after))
             .and(warp::path::end())
@@ -168,6 +184,13 @@ impl Table {
         }
         Some(literals)
     }
+}
+
+/// A filter matching these literal path segments in order.
+fn literals(segments: Vec<String>) -> BoxedFilter<()> {
+    segments.into_iter().fold(warp::any().boxed(), |path, l| {
+        path.and(warp::path(l)).boxed()
+    })
 }
 
 fn method_name(m: &utoipa::openapi::HttpMethod) -> &'static str {
@@ -318,11 +341,11 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
         .unify()
         .or(t
             .at_id::<events::__path_end>()
-            .and(user())
+            .and(auth::caller(state.clone()))
             .and(q())
             .then({
                 let st = state.clone();
-                move |id, u, qs| events::end(st.clone(), id, u, qs)
+                move |id, c, qs| events::end(st.clone(), id, c, qs)
             })
             .map(finish))
         .unify()
@@ -340,6 +363,15 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
             .then({
                 let st = state.clone();
                 move |id, qs| events::messages(st.clone(), id, qs)
+            })
+            .map(finish))
+        .unify()
+        .or(t
+            .at_two_ids::<events::__path_delete_message>()
+            .and(auth::caller(state.clone()))
+            .then({
+                let st = state.clone();
+                move |id, message, c| events::delete_message(st.clone(), id, message, c)
             })
             .map(finish))
         .unify()

@@ -377,7 +377,8 @@ pub fn error_frame(e: &DomainError) -> ServerMessage {
         DomainError::Store(StoreError::NotFound { .. }) => error_code::NOT_FOUND,
         DomainError::NotInRoom { .. }
         | DomainError::NotInRoomToClaim { .. }
-        | DomainError::NotCreator { .. } => error_code::FORBIDDEN,
+        | DomainError::NotCreator { .. }
+        | DomainError::NotAuthor { .. } => error_code::FORBIDDEN,
         DomainError::RoomLimit { .. }
         | DomainError::RoomClosed { .. }
         | DomainError::DropsClosed { .. }

@@ -1,7 +1,8 @@
 //! The cross-daemon bus: several `cpld` sharing one MongoDB behave as one. Every frame the
-//! hub fans out to users ([`crate::realtime::hub::Hub::send_to_users`], which every room broadcast
-//! goes through: `chat_message`, `collectible_drop`, `collectible_claimed`, `user_joined`,
-//! `user_left`, `event_ended`, `transcript`) and every new event for the `event_nearby`
+//! hub fans out to users ([`crate::realtime::hub::Hub::send_to_users`], which every room
+//! broadcast goes through: `chat_message`, `message_deleted`, `collectible_drop`,
+//! `collectible_claimed`, `user_joined`, `user_left`, `event_ended`, `transcript`) and
+//! every new event for the `event_nearby`
 //! geofence is also written as one envelope to the `broadcasts` collection; every other
 //! daemon watches that collection and delivers the envelope to the recipients connected
 //! to it. The daemon that wrote an envelope has already delivered it locally, so the

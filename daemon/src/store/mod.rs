@@ -16,7 +16,7 @@ pub mod transfer;
 
 use async_trait::async_trait;
 use citypulse::geo::Coordinates;
-use citypulse::ids::{CollectibleId, EventId, UserId};
+use citypulse::ids::{CollectibleId, EventId, MessageId, UserId};
 use citypulse::model::{
     ChatMessage, Collectible, Event, EventRoom, NearbyEvent, Participant, Transcription, User,
     UserCollectible,
@@ -160,6 +160,16 @@ pub fn lease_expiry(now: Timestamp, ttl: Duration) -> Timestamp {
     let year = chrono::TimeDelta::days(365);
     let ttl = chrono::TimeDelta::from_std(ttl).map_or(year, |t| t.min(year));
     now.checked_add_signed(ttl).unwrap_or(now)
+}
+
+/// What [`Store::delete_message`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MessageRemoval {
+    /// The message was removed; this is what it was.
+    Removed(ChatMessage),
+    /// The message exists but was written by someone else than the `author` given; it was
+    /// left in place.
+    NotAuthor,
 }
 
 /// What a store knows of its backups ([`Store::last_backup`]).
@@ -332,6 +342,18 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
         before: Option<Before>,
     ) -> StoreResult<Vec<ChatMessage>>;
+
+    /// Removes message `id` of event `event` from the history, when `author` is `None` (a
+    /// moderator removes any message) or the message's author (checked in the same step as
+    /// the removal). `NotFound` (`"message"`) when the event has no such message: an
+    /// unknown id, another event's message, or one already removed; `NotFound` (`"event"`)
+    /// for an unknown event.
+    async fn delete_message(
+        &self,
+        event: &EventId,
+        id: &MessageId,
+        author: Option<&UserId>,
+    ) -> StoreResult<MessageRemoval>;
 
     // ---- collectibles ----
 

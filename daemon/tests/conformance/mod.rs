@@ -29,7 +29,8 @@ use citypulse::model::{
 use citypulse::time::Timestamp;
 use citypulse_daemon::store::transfer::{Kind, Record, UserRecord};
 use citypulse_daemon::store::{
-    Before, ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult,
+    Before, ClaimOutcome, JoinOutcome, MessageRemoval, NewEvent, NewUser, Store, StoreError,
+    StoreResult,
 };
 
 /// A fresh store and what must outlive it.
@@ -81,6 +82,7 @@ macro_rules! conformance_tests {
             active_events_with_participants_lists_occupied_rooms,
             messages_page_newest_first,
             history_pages_split_a_millisecond,
+            delete_message_by_author_or_moderator,
             collectibles_drop_and_list_active,
             drop_into_ended_event_conflicts,
             claim_wins_once_then_already_claimed,
@@ -395,6 +397,13 @@ pub async fn unknown_ids_are_not_found(s: Arc<dyn Store>) {
     assert_not_found(s.add_message(&msg(&ne, &u.id)).await, "event", &nes);
     assert_not_found(s.add_message(&msg(&e.id, &nu)).await, "user", &nus);
     assert_not_found(s.messages(&ne, 10, None).await, "event", &nes);
+    let nm = MessageId::generate();
+    assert_not_found(s.delete_message(&ne, &nm, None).await, "event", &nes);
+    assert_not_found(
+        s.delete_message(&e.id, &nm, Some(&u.id)).await,
+        "message",
+        &nm.to_string(),
+    );
 
     assert_not_found(
         s.drop_collectible(&collectible(&ne, at(0), 30)).await,
@@ -1041,6 +1050,98 @@ pub async fn messages_page_newest_first(s: Arc<dyn Store>) {
             .expect("messages")
             .len(),
         1
+    );
+}
+
+/// Deleting a message: only from its own event, only by its author unless by a moderator
+/// (`None`), once; the rest of the history (and other events') untouched, paging intact.
+pub async fn delete_message_by_author_or_moderator(s: Arc<dyn Store>) {
+    let author = user_n(&s, 1).await;
+    let other = user_n(&s, 2).await;
+    let e = event_at(&s, &author.id, bogota(), "music").await;
+    let elsewhere = event_at(&s, &author.id, bogota(), "music").await;
+    let mut sent = Vec::new();
+    for i in 0..4 {
+        let m = ChatMessage {
+            id: MessageId::generate(),
+            event_id: e.id.clone(),
+            user_id: if i == 3 {
+                other.id.clone()
+            } else {
+                author.id.clone()
+            },
+            name: "someone".into(),
+            message: format!("mensaje {i}"),
+            timestamp: at(1000 * i),
+        };
+        s.add_message(&m).await.expect("add_message");
+        sent.push(m);
+    }
+    let theirs = ChatMessage {
+        id: MessageId::generate(),
+        event_id: elsewhere.id.clone(),
+        user_id: author.id.clone(),
+        name: "someone".into(),
+        message: "en otro evento".into(),
+        timestamp: at(500),
+    };
+    s.add_message(&theirs).await.expect("add_message");
+    let ids = |list: Vec<ChatMessage>| list.into_iter().map(|m| m.id).collect::<Vec<_>>();
+
+    // Not the author: left in place.
+    assert_eq!(
+        s.delete_message(&e.id, &sent[1].id, Some(&other.id))
+            .await
+            .expect("delete_message"),
+        MessageRemoval::NotAuthor
+    );
+    // Another event's message, through this event: not found, left in place.
+    assert_not_found(
+        s.delete_message(&e.id, &theirs.id, None).await,
+        "message",
+        &theirs.id.to_string(),
+    );
+    // The author removes their own; the removed message is handed back.
+    assert_eq!(
+        s.delete_message(&e.id, &sent[1].id, Some(&author.id))
+            .await
+            .expect("delete_message"),
+        MessageRemoval::Removed(sent[1].clone())
+    );
+    // A moderator removes anyone's.
+    assert_eq!(
+        s.delete_message(&e.id, &sent[3].id, None)
+            .await
+            .expect("delete_message"),
+        MessageRemoval::Removed(sent[3].clone())
+    );
+    // Once: a second removal finds nothing, by the author or a moderator.
+    for by in [Some(&author.id), None] {
+        assert_not_found(
+            s.delete_message(&e.id, &sent[1].id, by).await,
+            "message",
+            &sent[1].id.to_string(),
+        );
+    }
+    assert_eq!(
+        ids(s.messages(&e.id, 50, None).await.expect("messages")),
+        vec![sent[2].id.clone(), sent[0].id.clone()]
+    );
+    // Paging past the gap a removal left.
+    assert_eq!(
+        ids(s
+            .messages(
+                &e.id,
+                50,
+                Some(Before::entry(sent[2].timestamp, sent[2].id.as_str()))
+            )
+            .await
+            .expect("messages")),
+        vec![sent[0].id.clone()]
+    );
+    assert_eq!(
+        ids(s.messages(&elsewhere.id, 50, None).await.expect("messages")),
+        vec![theirs.id.clone()]
     );
 }
 

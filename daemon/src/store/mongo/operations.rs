@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use citypulse::geo::Coordinates;
-use citypulse::ids::{CollectibleId, EventId, UserId};
+use citypulse::ids::{CollectibleId, EventId, MessageId, UserId};
 use citypulse::model::{
     ChatMessage, Collectible, Event, EventRoom, NearbyEvent, Participant, Transcription, User,
     UserCollectible, UserStats,
@@ -30,7 +30,8 @@ use super::{
 };
 use crate::store::transfer::{Kind, Record};
 use crate::store::{
-    Before, ClaimOutcome, JoinOutcome, NewEvent, NewUser, Store, StoreError, StoreResult,
+    Before, ClaimOutcome, JoinOutcome, MessageRemoval, NewEvent, NewUser, Store, StoreError,
+    StoreResult,
 };
 
 impl MongoStore {
@@ -1222,6 +1223,43 @@ impl Store for MongoStore {
                 Ok(self.readable(&docs, |d| self.message_from(d)))
             };
             step.await.map_err(|f| self.fail("read chat messages", f))
+        })
+        .await
+    }
+
+    async fn delete_message(
+        &self,
+        event: &EventId,
+        id: &MessageId,
+        author: Option<&UserId>,
+    ) -> StoreResult<MessageRemoval> {
+        self.bounded("delete a chat message", Effect::Write, async {
+            let step = async {
+                let (e, _) = self.event_state(event.as_str(), None).await?;
+                let o = oid(id.as_str())?;
+                let gone = || StoreError::not_found(MessageId::KIND, id);
+                let mut filter = doc! { "_id": o, "event_id": e };
+                let d = self
+                    .col("messages")
+                    .find_one(filter.clone())
+                    .await?
+                    .ok_or_else(gone)?;
+                let message = self.one(self.message_from(&d))?;
+                if author.is_some_and(|a| *a != message.user_id) {
+                    return Ok(MessageRemoval::NotAuthor);
+                }
+                // Removed only while it still has the author just checked (a read and a
+                // delete, not a transaction): a message that changed hands or was removed
+                // meanwhile is not removed by this call.
+                filter.insert("user_id", d.get("user_id").cloned().unwrap_or(Bson::Null));
+                let removed = self.col("messages").delete_one(filter).await?;
+                if removed.deleted_count == 0 {
+                    return Err(gone().into());
+                }
+                Ok(MessageRemoval::Removed(message))
+            };
+            step.await
+                .map_err(|f| self.fail("delete a chat message", f))
         })
         .await
     }

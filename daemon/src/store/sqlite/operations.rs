@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use citypulse::geo::Coordinates;
-use citypulse::ids::{CollectibleId, EventId, UserId};
+use citypulse::ids::{CollectibleId, EventId, MessageId, UserId};
 use citypulse::model::{
     ChatMessage, Collectible, Event, EventRoom, NearbyEvent, Participant, Transcription, User,
     UserCollectible, UserStats,
@@ -26,8 +26,8 @@ use super::writer::{reindex, IndexChange};
 use super::{unique_violation, SqliteStore, Step};
 use crate::store::transfer::{Kind, Record};
 use crate::store::{
-    Before, ClaimOutcome, JoinOutcome, LastBackup, NewEvent, NewUser, Store, StoreError,
-    StoreResult,
+    Before, ClaimOutcome, JoinOutcome, LastBackup, MessageRemoval, NewEvent, NewUser, Store,
+    StoreError, StoreResult,
 };
 
 /// Inserts an event row and its R*Tree entry; its `seq`.
@@ -723,6 +723,36 @@ impl Store for SqliteStore {
             ))?
             .query_map(params![event, at, id, i64::from(limit)], message_row)?
             .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn delete_message(
+        &self,
+        event: &EventId,
+        id: &MessageId,
+        author: Option<&UserId>,
+    ) -> StoreResult<MessageRemoval> {
+        let (event, id) = (event.to_string(), id.to_string());
+        let author = author.map(UserId::to_string);
+        // One write transaction: the author read is the author of the row removed.
+        self.write("delete a chat message", move |c| {
+            event_state(c, &event)?;
+            let found = c
+                .prepare_cached(&format!(
+                    "SELECT {MESSAGE_COLS} FROM messages WHERE id = ?1 AND event_id = ?2"
+                ))?
+                .query_row(params![id, event], message_row)
+                .optional()?;
+            let Some(message) = found else {
+                return Err(StoreError::not_found(MessageId::KIND, &id).into());
+            };
+            if author.is_some_and(|a| a != message.user_id.as_str()) {
+                return Ok(MessageRemoval::NotAuthor);
+            }
+            c.prepare_cached("DELETE FROM messages WHERE id = ?1")?
+                .execute([&id])?;
+            Ok(MessageRemoval::Removed(message))
         })
         .await
     }
