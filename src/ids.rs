@@ -47,7 +47,6 @@ const STEP: u64 = 1 << 40;
 /// A fresh ObjectId-form string: 4 bytes of seconds since the epoch, then 8 bytes that
 /// start at a random point each second and go up by a random step (module docs).
 pub fn new_object_id() -> String {
-    use rand::Rng;
     static LAST: Mutex<(u32, u64)> = Mutex::new((0, 0));
     // rand's thread generator: a CSPRNG seeded from the OS, so the next id cannot be
     // worked out from the ones a client has seen.
