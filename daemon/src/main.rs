@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use citypulse_daemon::config::{Config, LogFormat, SETTINGS};
+use citypulse_daemon::host::{fdlimit, notify};
 use citypulse_daemon::server;
 use clap::{Parser, Subcommand};
 
@@ -342,6 +343,7 @@ async fn run(command: Command, config: Config) -> ExitCode {
     } else {
         config.database_name.clone()
     };
+    open_file_limit(config.max_connections_per_address);
     let state = server::state(store, config);
     let (addr, serve) = match server::bind(state.clone(), shutdown_signal()).await {
         Ok(x) => x,
@@ -360,6 +362,7 @@ async fn run(command: Command, config: Config) -> ExitCode {
     // Tests and scripts read this line to learn the port when listening on port 0.
     println!("cpld listening on http://{addr} ({backend} store at {where_})");
     let _ = std::io::stdout().flush();
+    tell_service_manager(&format!("READY=1\nSTATUS=listening on {addr}"));
     if state.config.daily.api_key.is_none() {
         tracing::info!("video is disabled: set DAILY_API_KEY to create Daily.co rooms for events");
     }
@@ -429,4 +432,37 @@ async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down");
+    tell_service_manager("STOPPING=1\nSTATUS=shutting down");
+}
+
+/// Raises the open-file limit to the hard limit; warns when it stays below what the
+/// settings need (host/fdlimit.rs).
+fn open_file_limit(max_connections_per_address: usize) {
+    let limit = fdlimit::raise();
+    if let Some(why) = &limit.failed {
+        tracing::warn!(
+            "could not raise the open-file limit from {} to the hard limit {}: {why}",
+            fdlimit::shown(limit.before),
+            fdlimit::shown(limit.hard)
+        );
+    } else if limit.now != limit.before {
+        tracing::info!(
+            "raised the open-file limit from {} to {}",
+            fdlimit::shown(limit.before),
+            fdlimit::shown(limit.now)
+        );
+    }
+    if let Some(w) = fdlimit::warning(limit.now, limit.hard, max_connections_per_address) {
+        tracing::warn!("{w}");
+    }
+}
+
+/// Sends systemd a state change when it asked for them (NOTIFY_SOCKET, host/notify.rs);
+/// a failure is logged, never fatal: the daemon serves either way.
+fn tell_service_manager(state: &str) {
+    match notify::notify(state) {
+        Ok(true) => tracing::debug!("told the service manager {state:?}"),
+        Ok(false) => {}
+        Err(e) => tracing::warn!("{e}"),
+    }
 }
