@@ -56,12 +56,13 @@ fn required_tool(name: &str, package: &str) -> Option<PathBuf> {
     found
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// `n` distinct free loopback ports: each held until all are picked, then let go for the
+/// process that binds them next (the same small window the MongoDB harness accepts).
+fn free_ports<const N: usize>() -> [u16; N] {
+    let held: Vec<TcpListener> = (0..N)
+        .map(|_| TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    std::array::from_fn(|i| held[i].local_addr().unwrap().port())
 }
 
 // ---------------------------------------------------------------------------------------
@@ -140,7 +141,7 @@ impl Nginx {
             std::fs::read_to_string(workspace_root().join("deploy/nginx/citypulse.conf")).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let d = dir.path().display().to_string();
-        let (port, port_a, port_b) = (free_port(), free_port(), free_port());
+        let [port, port_a, port_b] = free_ports::<3>();
         let host = |u: &str| u.trim_start_matches("http://").to_string();
         let (a, b) = (host(a), host(b));
         let conf = format!(
@@ -581,7 +582,7 @@ impl Drop for Reap {
 #[tokio::test]
 async fn port_is_honoured_when_cpl_listen_is_unset() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
+    let [port] = free_ports::<1>();
     let mut child = Reap(
         bare_cpld(dir.path(), &[("PORT", &port.to_string())])
             .spawn()
