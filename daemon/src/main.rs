@@ -307,6 +307,10 @@ async fn run(command: Command, config: Config) -> ExitCode {
             }
         };
     }
+    if let Command::Serve = command {
+        // Before the store: a MongoDB connection pool is descriptors too.
+        open_file_limit(config.max_connections_per_address);
+    }
     let store = match server::open_store(&config).await {
         Ok(s) => s,
         Err(e) => {
@@ -343,7 +347,6 @@ async fn run(command: Command, config: Config) -> ExitCode {
     } else {
         config.database_name.clone()
     };
-    open_file_limit(config.max_connections_per_address);
     let state = server::state(store, config);
     let (addr, serve) = match server::bind(state.clone(), shutdown_signal()).await {
         Ok(x) => x,
