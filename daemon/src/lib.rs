@@ -10,7 +10,8 @@
 //! - [`realtime`]: the hub of open sockets and the cross-daemon bus.
 //! - [`clients`]: the cloud APIs (Daily.co video rooms, Deepgram live transcription).
 //! - [`store`]: the [`store::Store`] trait and its SQLite and MongoDB backends.
-//! - Leaves any layer may use: [`config`], [`metrics`], [`ratelimit`].
+//! - Leaves any layer may use: [`config`], [`metrics`], [`ratelimit`]; [`host`] (the
+//!   open-file limit, systemd readiness) is used by `main` only.
 //!
 //! [`server::bind`] takes the configuration and a shutdown future and returns the bound
 //! address, so tests start daemons on free ports (port 0) and stop them explicitly.
@@ -19,6 +20,7 @@ pub mod clients;
 pub mod commands;
 pub mod config;
 pub mod domain;
+pub mod host;
 pub mod http;
 pub mod jobs;
 pub mod metrics;

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use citypulse_daemon::config::{Config, LogFormat, SETTINGS};
+use citypulse_daemon::host::{fdlimit, notify};
 use citypulse_daemon::server;
 use clap::{Parser, Subcommand};
 
@@ -376,6 +377,10 @@ async fn run(command: Command, config: Config) -> ExitCode {
         )
         .await;
     }
+    if let Command::Serve = command {
+        // Before the store: a MongoDB connection pool is descriptors too.
+        open_file_limit(config.max_connections_per_address);
+    }
     let store = match server::open_store(&config).await {
         Ok(s) => s,
         Err(e) => {
@@ -430,6 +435,7 @@ async fn run(command: Command, config: Config) -> ExitCode {
     // Tests and scripts read this line to learn the port when listening on port 0.
     println!("cpld listening on http://{addr} ({backend} store at {where_})");
     let _ = std::io::stdout().flush();
+    tell_service_manager(&format!("READY=1\nSTATUS=listening on {addr}"));
     if state.config.daily.api_key.is_none() {
         tracing::info!("video is disabled: set DAILY_API_KEY to create Daily.co rooms for events");
     }
@@ -537,24 +543,72 @@ async fn seed_events(config: &Config, events: usize, seed: u64) -> Result<usize,
     Ok(total)
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on SIGTERM or SIGINT. The handlers are installed here, when it is called
+/// (before the daemon announces itself), not when the future is first polled: a stop
+/// that comes right after READY=1 or the "listening" line must stop the daemon cleanly,
+/// not kill it with the signal's default action.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let (term, int) = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        )
     };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+    async move {
+        #[cfg(unix)]
+        {
+            async fn recv(s: std::io::Result<tokio::signal::unix::Signal>) {
+                match s {
+                    Ok(mut s) => {
+                        s.recv().await;
+                    }
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            }
+            tokio::select! {
+                _ = recv(term) => {},
+                _ = recv(int) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down");
+        tell_service_manager("STOPPING=1\nSTATUS=shutting down");
     }
-    tracing::info!("shutting down");
+}
+
+/// Raises the open-file limit to the hard limit; warns when it stays below what the
+/// settings need (host/fdlimit.rs).
+fn open_file_limit(max_connections_per_address: usize) {
+    let limit = fdlimit::raise();
+    if let Some(why) = &limit.failed {
+        tracing::warn!(
+            "could not raise the open-file limit from {} to the hard limit {}: {why}",
+            fdlimit::shown(limit.before),
+            fdlimit::shown(limit.hard)
+        );
+    } else if limit.now != limit.before {
+        tracing::info!(
+            "raised the open-file limit from {} to {}",
+            fdlimit::shown(limit.before),
+            fdlimit::shown(limit.now)
+        );
+    }
+    if let Some(w) = fdlimit::warning(limit.now, limit.hard, max_connections_per_address) {
+        tracing::warn!("{w}");
+    }
+}
+
+/// Sends systemd a state change when it asked for them (NOTIFY_SOCKET, host/notify.rs);
+/// a failure is logged, never fatal: the daemon serves either way.
+fn tell_service_manager(state: &str) {
+    match notify::notify(state) {
+        Ok(true) => tracing::debug!("told the service manager {state:?}"),
+        Ok(false) => {}
+        Err(e) => tracing::warn!("{e}"),
+    }
 }

@@ -36,6 +36,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("config", &[]),
     ("metrics", &[]),
     ("ratelimit", &[]),
+    ("host", &[]),
 ];
 
 /// The modules that wire the layers together: named by no layer.

@@ -43,7 +43,7 @@ async fn stderr_of_a_run(extra_env: &[(&str, &str)]) -> String {
         .split_whitespace()
         .find(|w| w.starts_with("http://"))
         .unwrap_or_else(|| panic!("cpld did not print its address: {line:?}"));
-    // SIGTERM is handled once the daemon serves (before that it ends the process).
+    // Stopped once it serves, so the log has the lines of a whole run.
     let client = citypulse::client::Client::new(url).unwrap();
     let mut healthy = false;
     for _ in 0..200 {

@@ -51,6 +51,7 @@ pub struct Setting {
 /// Every setting `cpld` reads.
 pub const SETTINGS: &[Setting] = &[
     Setting { env: "CPL_LISTEN", help: "address:port the daemon listens on", default: Some("127.0.0.1:8000") },
+    Setting { env: "PORT", help: "when CPL_LISTEN is not set: listen on 0.0.0.0:PORT (the port Render, Railway, Heroku and Cloud Run pass); ignored when CPL_LISTEN or --listen is set", default: None },
     Setting { env: "CPL_DB", help: "SQLite database file of the embedded store", default: None },
     Setting { env: "MONGODB_URL", help: "MongoDB connection string; when set, MongoDB is the store instead of SQLite", default: None },
     Setting { env: "DATABASE_NAME", help: "MongoDB database name", default: Some("citypulse_live") },
@@ -360,10 +361,7 @@ impl Config {
     pub fn resolve(layers: &Layers) -> Result<Config, ConfigError> {
         let r = Resolver { layers };
         Ok(Config {
-            listen: r.parse("CPL_LISTEN", |v| {
-                v.parse::<SocketAddr>()
-                    .map_err(|_| "is not an address:port such as 127.0.0.1:8000".to_string())
-            })?,
+            listen: r.listen()?,
             db_path: match r.text("CPL_DB") {
                 Some((v, _)) => PathBuf::from(v),
                 None => default_db_path()?,
@@ -539,6 +537,25 @@ impl Resolver<'_> {
             )));
         }
         Ok(Some(Secret::new(v)))
+    }
+
+    /// `CPL_LISTEN` when it was set anywhere (flag, environment, `.env`, config file);
+    /// else `0.0.0.0:$PORT` when a hosting platform passed `PORT` (it routes outside
+    /// traffic to that port on every interface); else the default.
+    fn listen(&self) -> Result<SocketAddr, ConfigError> {
+        let explicit = self
+            .text("CPL_LISTEN")
+            .is_some_and(|(_, src)| src != Source::Default);
+        if !explicit && self.text("PORT").is_some() {
+            return self.parse("PORT", |v| match v.parse::<u16>() {
+                Ok(port) if port > 0 => Ok(SocketAddr::from(([0, 0, 0, 0], port))),
+                _ => Err("is not a port number (1 to 65535); set PORT to the port your platform routes to, or set CPL_LISTEN to an address:port instead".to_string()),
+            });
+        }
+        self.parse("CPL_LISTEN", |v| {
+            v.parse::<SocketAddr>()
+                .map_err(|_| "is not an address:port such as 127.0.0.1:8000".to_string())
+        })
     }
 
     fn parse<T>(&self, key: &str, f: impl Fn(&str) -> Result<T, String>) -> Result<T, ConfigError> {
@@ -811,6 +828,39 @@ mod tests {
         assert!(
             err.contains("CPL_LISTEN") && err.contains("command line"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn port_is_the_listen_port_on_every_interface_unless_cpl_listen_is_set() {
+        let mut l = defaults();
+        l.add_env([("PORT".to_string(), "10000".to_string())]);
+        assert_eq!(
+            Config::resolve(&l).unwrap().listen.to_string(),
+            "0.0.0.0:10000"
+        );
+        // CPL_LISTEN set anywhere wins, and a PORT it overrides is not even read.
+        for source in [Source::File, Source::DotEnv, Source::Env, Source::Flag] {
+            let mut l = defaults();
+            l.add_env([("PORT".to_string(), "not-a-port".to_string())]);
+            l.set("CPL_LISTEN", "127.0.0.1:9", source);
+            assert_eq!(
+                Config::resolve(&l).unwrap().listen.to_string(),
+                "127.0.0.1:9"
+            );
+        }
+        for bad in ["http", "0", "65536", "-1", ""] {
+            let mut l = defaults();
+            l.add_env([("PORT".to_string(), bad.to_string())]);
+            let err = Config::resolve(&l).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                format!("PORT={bad:?} (from the environment) is not a port number (1 to 65535); set PORT to the port your platform routes to, or set CPL_LISTEN to an address:port instead")
+            );
+        }
+        assert_eq!(
+            Config::resolve(&defaults()).unwrap().listen.to_string(),
+            "127.0.0.1:8000"
         );
     }
 
