@@ -11,6 +11,7 @@
 
 use std::convert::Infallible;
 
+use warp::filters::path::FullPath;
 use warp::http::{header, HeaderMap, Method};
 use warp::reply::Response;
 use warp::Filter;
@@ -22,7 +23,11 @@ pub const METHODS: [&str; 4] = ["GET", "HEAD", "POST", "OPTIONS"];
 /// The request headers a cross-origin request may send.
 pub const HEADERS: [&str; 2] = ["authorization", "content-type"];
 
-/// The policy: the listed origins, [`METHODS`] and [`HEADERS`].
+/// The answer headers a page's script may read besides the CORS-safelisted ones: without
+/// `Retry-After` a browser app sees a 429 but not how long to wait.
+pub const EXPOSED: [&str; 1] = ["retry-after"];
+
+/// The policy: the listed origins, [`METHODS`] and [`HEADERS`], exposing [`EXPOSED`].
 pub fn policy(origins: &[String]) -> warp::filters::cors::Builder {
     // Always name the allowed set, even when it is empty: a warp CORS builder that was
     // never given an origin allows every origin. Origins were checked when the
@@ -30,6 +35,7 @@ pub fn policy(origins: &[String]) -> warp::filters::cors::Builder {
     warp::cors()
         .allow_methods(METHODS)
         .allow_headers(HEADERS)
+        .expose_headers(EXPOSED)
         .allow_origins(origins.iter().map(String::as_str))
 }
 
@@ -39,15 +45,26 @@ pub fn policy(origins: &[String]) -> warp::filters::cors::Builder {
 pub fn refused(
     origins: Vec<String>,
 ) -> impl Filter<Extract = (Response,), Error = Infallible> + Clone {
-    warp::header::headers_cloned().and(warp::method()).map(
-        move |headers: HeaderMap, method: Method| {
-            refusal(&origins, &headers, &method).into_response()
-        },
-    )
+    warp::header::headers_cloned()
+        .and(warp::method())
+        .and(warp::path::full())
+        .map(move |headers: HeaderMap, method: Method, path: FullPath| {
+            let refusal = refusal(&origins, &headers, &method);
+            // Debug-formatted: the origin is the client's text, quoted and escaped.
+            tracing::debug!(
+                origin = ?origin_of(&headers),
+                %method,
+                path = path.as_str(),
+                "CORS refused: {}",
+                refusal.detail()
+            );
+            refusal.into_response()
+        })
 }
 
-fn refusal(origins: &[String], headers: &HeaderMap, method: &Method) -> ApiError {
-    let origin: String = headers
+/// The request's `Origin`, at most 200 characters, empty when there is none.
+fn origin_of(headers: &HeaderMap) -> String {
+    headers
         .get(header::ORIGIN)
         .map(|v| {
             String::from_utf8_lossy(v.as_bytes())
@@ -55,7 +72,11 @@ fn refusal(origins: &[String], headers: &HeaderMap, method: &Method) -> ApiError
                 .take(200)
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn refusal(origins: &[String], headers: &HeaderMap, method: &Method) -> ApiError {
+    let origin = origin_of(headers);
     if !origins.contains(&origin) {
         let allowed = if origins.is_empty() {
             "none is listed, so browser pages from other origins cannot call it".to_string()
