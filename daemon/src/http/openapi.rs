@@ -45,6 +45,8 @@ pub use citypulse::openapi::ID_PATTERN;
     collectibles::claim,
     collectibles::active,
     ops::health,
+    ops::health_live,
+    ops::health_ready,
     ops::metrics,
     ops::openapi_json,
     ops::docs,
