@@ -48,7 +48,11 @@ async fn read_until(s: &mut TcpStream, needle: &str) -> String {
     tokio::time::timeout(WAIT, async {
         while !String::from_utf8_lossy(&seen).contains(needle) {
             let n = s.read(&mut buf).await.unwrap();
-            assert!(n > 0, "closed before {needle:?}: {}", String::from_utf8_lossy(&seen));
+            assert!(
+                n > 0,
+                "closed before {needle:?}: {}",
+                String::from_utf8_lossy(&seen)
+            );
             seen.extend_from_slice(&buf[..n]);
         }
     })
@@ -114,7 +118,10 @@ async fn a_drain_finishes_requests_closes_sockets_with_1001_and_exits_zero() {
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert!(refused, "the daemon still accepts connections after SIGTERM");
+    assert!(
+        refused,
+        "the daemon still accepts connections after SIGTERM"
+    );
 
     // The request in progress still completes.
     slow.write_all(rest.as_bytes()).await.unwrap();
@@ -129,7 +136,11 @@ async fn a_drain_finishes_requests_closes_sockets_with_1001_and_exits_zero() {
         .wait_exit(WAIT)
         .await
         .unwrap_or_else(|| panic!("cpld did not exit; log:\n{}", d.logs()));
-    assert!(status.success(), "cpld exited with {status}; log:\n{}", d.logs());
+    assert!(
+        status.success(),
+        "cpld exited with {status}; log:\n{}",
+        d.logs()
+    );
 }
 
 #[tokio::test]

@@ -600,7 +600,7 @@ pub fn parse_duration(v: &str) -> Result<Duration, String> {
 /// [`short_duration`], or 0 for none (an optional wait).
 pub fn zero_or_short_duration(v: &str) -> Result<Duration, String> {
     match v.trim().parse::<f64>() {
-        Ok(secs) if secs == 0.0 => Ok(Duration::ZERO),
+        Ok(0.0) => Ok(Duration::ZERO),
         _ => short_duration(v).map_err(|e| format!("{e} (or 0 for none)")),
     }
 }
