@@ -178,3 +178,85 @@ async fn readiness_turns_false_at_sigterm_while_liveness_stays() {
     assert_eq!(status, 200, "{body}");
     assert!(body.contains(r#""status":"ok""#), "{body}");
 }
+
+async fn metric(d: &Daemon, name: &str) -> u64 {
+    let (status, text) = get(d, "/metrics").await.unwrap();
+    assert_eq!(status, 200, "{text}");
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{name} missing from /metrics:\n{text}"))
+}
+
+/// Two daemons on one MongoDB: the one running the drop rounds gives its lease up when it
+/// drains, so the other runs the next round at its next tick instead of after the lease
+/// expires. Asserted on the lease document itself: once the drained daemon has exited it
+/// no longer names it (released, not left to expire; the other daemon's next tick takes it,
+/// as the scheduler's unit test shows on SQLite). What could make it fail wrongly: the
+/// holder stalling for over 5 s before the stop, so that the lease legitimately moved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_drained_daemon_releases_the_drop_round_lease() {
+    use citypulse_tests::mongo::{self, DropDatabase};
+    use mongodb::bson::{doc, Document};
+
+    let Some(url) = mongo::shared_url() else {
+        return;
+    };
+    let name = mongo::unique_database("drain");
+    let _drop = DropDatabase {
+        url: url.clone(),
+        name: name.clone(),
+    };
+    let start = || {
+        Daemon::builder()
+            .env("MONGODB_URL", &url)
+            .env("DATABASE_NAME", &name)
+            // Ticks (the first one an interval after start) every second; the lease lasts
+            // half an interval plus 5 s past each renewal, so a holder that exits without
+            // releasing it is still named for seconds after its exit.
+            .env("CPL_DROP_INTERVAL", "1")
+            .start()
+    };
+    let a = start().await;
+    let b = start().await;
+    let leases = mongodb::Client::with_uri_str(&url)
+        .await
+        .unwrap()
+        .database(&name)
+        .collection::<Document>("leases");
+    let holder_now = || async {
+        leases
+            .find_one(doc! { "_id": "drop-round" })
+            .await
+            .unwrap()
+            .and_then(|d| d.get_str("holder").ok().map(str::to_string))
+    };
+    // Both daemons tick at start: one takes the lease, the other defers.
+    const ROUNDS: &str = "citypulse_drop_rounds_total";
+    let mut holder = None;
+    for _ in 0..600 {
+        let (ra, rb) = (metric(&a, ROUNDS).await, metric(&b, ROUNDS).await);
+        if ra + rb > 0 {
+            holder = Some(ra > 0);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let a_holds = holder.expect("neither daemon took the drop-round lease");
+    let (mut holding, other) = if a_holds { (a, b) } else { (b, a) };
+    let held_by = holder_now().await.expect("a drop-round lease document");
+
+    holding.terminate();
+    let status = holding
+        .wait_exit(WAIT)
+        .await
+        .unwrap_or_else(|| panic!("cpld did not exit; log:\n{}", holding.logs()));
+    assert!(status.success(), "cpld exited with {status}");
+    assert_ne!(
+        holder_now().await.as_deref(),
+        Some(held_by.as_str()),
+        "the drained daemon still holds the drop-round lease; log:\n{}",
+        holding.logs()
+    );
+    drop(other);
+}
