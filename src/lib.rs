@@ -30,5 +30,9 @@ pub use ids::{CollectibleId, EventId, MessageId, TranscriptId, UserId};
 /// The version of this contract, reported by `/health` and the CLI.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// The close reason (with code 1001) of every WebSocket a stopping daemon closes:
+/// clients reconnect, to this daemon once restarted or to another behind the same address.
+pub const RESTART_REASON: &str = "server restarting; reconnect";
+
 /// Largest REST body or WebSocket frame a daemon accepts (API.md: "Bodies over 64 KiB are refused").
 pub const MAX_BODY_BYTES: u64 = 64 * 1024;

@@ -93,9 +93,18 @@ pub async fn bind(
     // client address, HTTP/1.1 only, and the framing checks (http/serve).
     let service = hyper_util::service::TowerToHyperService::new(warp::service(routes));
     let config = state.config.clone();
+    let draining = state.clone();
     let server = async move {
         http::serve::run(listener, service, &config, async move {
             shutdown.await;
+            // Readiness first: a load balancer's health check sees 503 and sends new
+            // clients elsewhere, during CPL_DRAIN_DELAY while this daemon still serves.
+            draining.begin_drain();
+            if !config.drain_delay.is_zero() {
+                tokio::time::sleep(config.drain_delay).await;
+            }
+            // Then WebSockets close (1001), jobs stop (the drop-round lease is released),
+            // and the accept loop stops accepting.
             let _ = stop_tx.send(true);
         })
         .await;

@@ -279,6 +279,28 @@ impl Daemon {
         }
     }
 
+    /// Sends the daemon SIGTERM without waiting for it to exit (a drain begins).
+    pub fn terminate(&self) {
+        if let Some(c) = &self.child {
+            let _ = Command::new("kill").arg(c.id().to_string()).status();
+        }
+    }
+
+    /// Waits at most `limit` for the daemon to exit; its exit status, None if it still runs.
+    pub async fn wait_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let deadline = std::time::Instant::now() + limit;
+        while std::time::Instant::now() < deadline {
+            if let Some(c) = self.child.as_mut() {
+                if let Ok(Some(status)) = c.try_wait() {
+                    self.child = None;
+                    return Some(status);
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
+    }
+
     /// Kills the daemon with SIGKILL (a crash).
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {

@@ -34,6 +34,8 @@ const PATHS: &[&str] = &[
     "/api/collectibles/claim",
     "/api/collectibles/active/{event_id}",
     "/health",
+    "/health/live",
+    "/health/ready",
     "/metrics",
     "/openapi.json",
     "/docs",
@@ -820,6 +822,8 @@ async fn real_answers_match_the_documented_schemas() {
     )
     .await;
     api.ok("get", "/health", &[], "", None, None).await;
+    api.ok("get", "/health/live", &[], "", None, None).await;
+    api.ok("get", "/health/ready", &[], "", None, None).await;
 }
 
 #[tokio::test]

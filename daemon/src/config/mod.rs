@@ -74,6 +74,8 @@ pub const SETTINGS: &[Setting] = &[
     Setting { env: "CPL_HEADER_TIMEOUT", help: "a request's headers must arrive whole within this long of their first byte, or the connection is closed (slow-header attacks)", default: Some("10") },
     Setting { env: "CPL_BODY_TIMEOUT", help: "a request's body must arrive whole within this long of its headers, or the answer is 408 and the connection is closed", default: Some("30") },
     Setting { env: "CPL_IDLE_TIMEOUT", help: "a connection that sends nothing this long, before its first request or between requests, is closed (WebSockets have CPL_WS_TIMEOUT instead)", default: Some("60") },
+    Setting { env: "CPL_SHUTDOWN_GRACE", help: "on SIGTERM/SIGINT, how long requests in progress may take to finish; past it the remaining connections are dropped", default: Some("10") },
+    Setting { env: "CPL_DRAIN_DELAY", help: "on SIGTERM/SIGINT, how long /health/ready answers 503 while the daemon still serves, before it stops accepting (give it your load balancer's health-check interval)", default: Some("0") },
     Setting { env: "CPL_MAX_CONNECTIONS_PER_ADDRESS", help: "open connections (WebSockets included) per client address; past it a new connection gets 503 and is closed. Behind CPL_TRUSTED_PROXIES: requests in progress and open WebSockets per forwarded client", default: Some("256") },
     Setting { env: "CORS_ORIGINS", help: "comma-separated origins allowed by CORS (e.g. http://localhost:5173)", default: None },
     Setting { env: "DAILY_API_KEY", help: "Daily.co API key; unset turns video rooms off", default: None },
@@ -287,6 +289,10 @@ pub struct Config {
     pub body_timeout: Duration,
     /// A connection silent this long outside a request is closed.
     pub idle_timeout: Duration,
+    /// At a stop, how long requests in progress may take to finish.
+    pub shutdown_grace: Duration,
+    /// At a stop, how long readiness is false before the listener closes.
+    pub drain_delay: Duration,
     /// Open connections per client address.
     pub max_connections_per_address: usize,
     /// CORS origins.
@@ -392,6 +398,8 @@ impl Config {
             header_timeout: r.parse("CPL_HEADER_TIMEOUT", parse_duration)?,
             body_timeout: r.parse("CPL_BODY_TIMEOUT", parse_duration)?,
             idle_timeout: r.parse("CPL_IDLE_TIMEOUT", parse_duration)?,
+            shutdown_grace: r.parse("CPL_SHUTDOWN_GRACE", short_duration)?,
+            drain_delay: r.parse("CPL_DRAIN_DELAY", zero_or_short_duration)?,
             max_connections_per_address: r.parse("CPL_MAX_CONNECTIONS_PER_ADDRESS", |v| positive(v, 1_000_000))?,
             cors_origins: match r.text("CORS_ORIGINS") {
                 Some(_) => r.parse("CORS_ORIGINS", origins)?,
@@ -587,6 +595,14 @@ pub fn parse_duration(v: &str) -> Result<Duration, String> {
         return Err("must be at most a week".into());
     }
     Ok(d)
+}
+
+/// [`short_duration`], or 0 for none (an optional wait).
+pub fn zero_or_short_duration(v: &str) -> Result<Duration, String> {
+    match v.trim().parse::<f64>() {
+        Ok(0.0) => Ok(Duration::ZERO),
+        _ => short_duration(v).map_err(|e| format!("{e} (or 0 for none)")),
+    }
 }
 
 /// Parses a short duration for timeouts and retry waits: `500ms`, `2s`, `1.5` (seconds);

@@ -35,6 +35,9 @@ pub struct AppState {
     pub lease_gate: crate::domain::presence::LeaseGate,
     /// One user's room joins, one at a time ([`crate::domain::rooms::join`]).
     pub join_turns: crate::domain::rooms::JoinTurns,
+    /// Set once at SIGTERM/SIGINT, before anything else stops: `/health/ready` then
+    /// answers 503 so a load balancer sends new clients elsewhere.
+    pub draining: std::sync::atomic::AtomicBool,
 }
 
 /// A handle handlers clone.
@@ -67,6 +70,18 @@ impl AppState {
             instance_id,
             lease_gate: crate::domain::presence::LeaseGate::default(),
             join_turns: crate::domain::rooms::JoinTurns::default(),
+            draining: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Marks the daemon as stopping: not ready for new clients any more.
+    pub fn begin_drain(&self) {
+        self.draining
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether a stop has begun.
+    pub fn is_draining(&self) -> bool {
+        self.draining.load(std::sync::atomic::Ordering::SeqCst)
     }
 }

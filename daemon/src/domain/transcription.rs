@@ -202,7 +202,7 @@ where
         relay.to_dg.abort().await;
         return End::Close {
             code: close::GOING_AWAY,
-            reason: "server shutting down".into(),
+            reason: citypulse::RESTART_REASON.into(),
         };
     }
 
@@ -577,7 +577,7 @@ where
     async fn on_shutdown(&mut self) -> Step {
         self.close_with = End::Close {
             code: close::GOING_AWAY,
-            reason: "server shutting down".into(),
+            reason: citypulse::RESTART_REASON.into(),
         };
         self.begin_closing().await
     }

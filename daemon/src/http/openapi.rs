@@ -45,6 +45,8 @@ pub use citypulse::openapi::ID_PATTERN;
     collectibles::claim,
     collectibles::active,
     ops::health,
+    ops::health_live,
+    ops::health_ready,
     ops::metrics,
     ops::openapi_json,
     ops::docs,
@@ -179,7 +181,7 @@ fn websocket_doc() -> Value {
             },
             "close_codes": {
                 "1000": "Normal close.",
-                "1001": "Server shutting down, or no frame or pong for CPL_WS_TIMEOUT seconds.",
+                "1001": "Reconnect: the daemon is restarting (reason `server restarting; reconnect`; another daemon behind the same address, or this one once back, takes the connection), or no frame or pong for CPL_WS_TIMEOUT seconds.",
                 "1008": "Rate limit exceeded, too many sockets for this user (CPL_MAX_CONNECTIONS_PER_USER, room sockets and transcription streams together), a client too slow to read its queue (more than CPL_WS_QUEUE frames, or a frame that would take it past CPL_WS_QUEUE_BYTES or the user's sockets together past CPL_WS_USER_QUEUE_BYTES; the reason says which), or the user's token was reset.",
                 "1009": "A frame larger than 64 KiB.",
                 "1002": "The client broke the WebSocket protocol (RFC 6455): an unmasked frame, RSV bits set, a control frame over 125 bytes or fragmented, an orphan continuation frame, an unknown opcode, a close code no endpoint may send; the reason says which.",
@@ -205,7 +207,7 @@ fn websocket_doc() -> Value {
             },
             "close_codes": {
                 "1000": "The stream was closed (CloseStream answered), or the event has ended.",
-                "1001": "The daemon is shutting down.",
+                "1001": "Reconnect: the daemon is restarting (reason `server restarting; reconnect`).",
                 "1008": "No audio or KeepAlive for too long, the speaker left the event's room, or the speaker's token was reset.",
                 "1009": "An audio frame too large; send smaller chunks.",
                 "1002": "The speaker broke the WebSocket protocol (RFC 6455); the reason says how.",

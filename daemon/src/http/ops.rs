@@ -44,6 +44,56 @@ pub async fn health(state: State) -> Response {
     warp::reply::with_status(warp::reply::json(&body), code).into_response()
 }
 
+/// `GET /health/live`: 200 while the process runs, draining or not; a load balancer or
+/// orchestrator restarts the daemon only when this stops answering.
+#[utoipa::path(
+    get,
+    path = "/health/live",
+    operation_id = "health_live",
+    tag = "operations",
+    summary = "Liveness",
+    description = "200 while the process runs, also while it drains after SIGTERM/SIGINT. Nothing is checked: use it to decide whether to restart the process.",
+    security(),
+    responses(
+        (status = 200, description = "The process runs.", body = ErrorBody),
+    )
+)]
+pub async fn health_live() -> Response {
+    warp::reply::json(&ErrorBody {
+        detail: "alive".into(),
+    })
+    .into_response()
+}
+
+/// `GET /health/ready`: whether this daemon should receive new clients.
+#[utoipa::path(
+    get,
+    path = "/health/ready",
+    operation_id = "health_ready",
+    tag = "operations",
+    summary = "Readiness",
+    description = "200 when the daemon takes new clients. 503 once it is draining (SIGTERM/SIGINT: it finishes requests in progress, closes WebSockets with 1001, then exits) or while its store does not answer; `detail` says which. Point a load balancer's health check here.",
+    security(),
+    responses(
+        (status = 200, description = "Ready for new clients.", body = ErrorBody),
+        (status = 503, description = "Draining, or the store does not answer; `detail` says which.", body = ErrorBody),
+    )
+)]
+pub async fn health_ready(state: State) -> Response {
+    let (code, detail) = if state.is_draining() {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this daemon is shutting down (draining); send new clients to another daemon".into(),
+        )
+    } else {
+        match state.store.ping().await {
+            Ok(()) => (StatusCode::OK, "ready".into()),
+            Err(e) => (StatusCode::SERVICE_UNAVAILABLE, e.to_string()),
+        }
+    };
+    warp::reply::with_status(warp::reply::json(&ErrorBody { detail }), code).into_response()
+}
+
 fn video_status(state: &State) -> FeatureStatus {
     match &state.config.daily.api_key {
         Some(_) => FeatureStatus {

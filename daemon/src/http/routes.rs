@@ -418,6 +418,13 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
         .at::<ops::__path_health>()
         .and(s())
         .then(ops::health)
+        .or(t.at::<ops::__path_health_live>().then(ops::health_live))
+        .unify()
+        .or(t
+            .at::<ops::__path_health_ready>()
+            .and(s())
+            .then(ops::health_ready))
+        .unify()
         .or(t
             .at::<ops::__path_metrics>()
             .and(auth::metrics_reader(state.clone()))

@@ -254,7 +254,7 @@ async fn read_loop(
         (state.config.ws_heartbeat.as_millis() as u64 / 2).clamp(100, 5000),
     ));
     if *shutdown.borrow() {
-        kill.kill(close::GOING_AWAY, "server shutting down");
+        kill.kill(close::GOING_AWAY, citypulse::RESTART_REASON);
         return;
     }
     loop {
@@ -310,7 +310,7 @@ async fn read_loop(
             }
             _ = kill.killed() => return,
             _ = shutdown.changed() => {
-                kill.kill(close::GOING_AWAY, "server shutting down");
+                kill.kill(close::GOING_AWAY, citypulse::RESTART_REASON);
                 return;
             }
         }

@@ -228,15 +228,24 @@ pub struct Tracked {
     io: TcpStream,
     activity: Arc<Activity>,
     _permit: Option<Permit>,
+    /// Held as long as the socket is open, also once upgraded to a WebSocket: a stop
+    /// waits (at most `CPL_SHUTDOWN_GRACE`) until every sender is dropped.
+    _alive: tokio::sync::mpsc::Sender<()>,
 }
 
 impl Tracked {
     /// Wraps an accepted socket.
-    pub fn new(io: TcpStream, activity: Arc<Activity>, permit: Option<Permit>) -> Tracked {
+    pub fn new(
+        io: TcpStream,
+        activity: Arc<Activity>,
+        permit: Option<Permit>,
+        alive: tokio::sync::mpsc::Sender<()>,
+    ) -> Tracked {
         Tracked {
             io,
             activity,
             _permit: permit,
+            _alive: alive,
         }
     }
 }

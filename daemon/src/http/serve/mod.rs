@@ -153,7 +153,9 @@ impl<S> Routes for S where
 }
 
 /// Serves `service` (warp's routes) on `listener` until `shutdown` resolves, then stops
-/// accepting, lets every connection finish its request in progress, and returns.
+/// accepting, lets every connection finish its request in progress and every WebSocket
+/// close (the routes close them on the daemon's own stop signal), and returns; after
+/// `CPL_SHUTDOWN_GRACE` it returns anyway and the sockets left are dropped with the process.
 pub async fn run<S: Routes>(
     listener: TcpListener,
     service: S,
@@ -188,7 +190,13 @@ pub async fn run<S: Routes>(
     drop(listener);
     let _ = stop_tx.send(true);
     drop(connections);
-    let _ = alive_rx.recv().await;
+    let grace = config.shutdown_grace;
+    if tokio::time::timeout(grace, alive_rx.recv()).await.is_err() {
+        tracing::warn!(
+            "connections still open {} s after the stop began (CPL_SHUTDOWN_GRACE); dropping them",
+            grace.as_secs_f64()
+        );
+    }
 }
 
 /// What each accepted connection is served with.
@@ -224,7 +232,12 @@ impl<S: Routes> Connections<S> {
     /// header limit, or (after the daemon is asked to stop) finishes its request.
     fn serve(&self, stream: TcpStream, peer: SocketAddr, permit: Option<cap::Permit>) {
         let activity = Activity::new();
-        let io = TokioIo::new(Tracked::new(stream, Arc::clone(&activity), permit));
+        let io = TokioIo::new(Tracked::new(
+            stream,
+            Arc::clone(&activity),
+            permit,
+            self.alive.clone(),
+        ));
         let service = Guarded::new(
             self.service.clone(),
             peer,
