@@ -14,6 +14,7 @@ use citypulse::geo::Coordinates;
 use citypulse::model::{Collectible, Event, EventStatus, RegisteredUser};
 use citypulse::ws::ServerMessage;
 use citypulse::{Client, ClientError};
+use citypulse_tests::frames::expect_error;
 use citypulse_tests::{unique_phone, Daemon, ADMIN_TOKEN, BOGOTA};
 use serde_json::{json, Value};
 use tokio_tungstenite::tungstenite::Message;
@@ -119,15 +120,6 @@ async fn frames_until_pong(ws: &mut citypulse::client::WsConnection) -> Vec<Serv
         }
         seen.push(m);
     }
-}
-
-async fn expect_error(ws: &mut citypulse::client::WsConnection, code: &str) -> String {
-    ws.recv_until(WAIT, |m| match m {
-        ServerMessage::Error { code: c, message } if c == code => Some(message.clone()),
-        _ => None,
-    })
-    .await
-    .unwrap_or_else(|e| panic!("waiting for error {code}: {e}"))
 }
 
 #[tokio::test]

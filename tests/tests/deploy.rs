@@ -20,6 +20,7 @@ use citypulse::model::RegisteredUser;
 use citypulse::ws::{ClientMessage, ServerMessage};
 use citypulse::Client;
 use citypulse_tests::fake_deepgram::{FakeDeepgram, FAKE_KEY};
+use citypulse_tests::frames;
 use citypulse_tests::mongo::{self, DropDatabase};
 use citypulse_tests::{binary, unique_phone, workspace_root, Daemon, DaemonBuilder, BOGOTA};
 use futures_util::{SinkExt, StreamExt};
@@ -292,9 +293,7 @@ async fn expect<T>(
     what: &str,
     pick: impl FnMut(&ServerMessage) -> Option<T>,
 ) -> T {
-    ws.recv_until(WAIT, pick)
-        .await
-        .unwrap_or_else(|e| panic!("waiting for {what}: {e}"))
+    frames::expect_within(ws, WAIT, what, pick).await
 }
 
 async fn join(ws: &mut WsConnection, event: &citypulse::EventId, who: &RegisteredUser) {
@@ -303,20 +302,11 @@ async fn join(ws: &mut WsConnection, event: &citypulse::EventId, who: &Registere
     })
     .await
     .unwrap();
-    let id = who.user.id.clone();
-    expect(ws, "user_joined", |m| match m {
-        ServerMessage::UserJoined { user_id, .. } if *user_id == id => Some(()),
-        _ => None,
-    })
-    .await
+    frames::joined_within(ws, WAIT, who).await
 }
 
 async fn chat(ws: &mut WsConnection, text: &str) -> citypulse::model::ChatMessage {
-    expect(ws, text, |m| match m {
-        ServerMessage::ChatMessage(c) if c.message == text => Some(c.clone()),
-        _ => None,
-    })
-    .await
+    frames::chat_within(ws, WAIT, text).await
 }
 
 /// One second of 16 kHz mono 16-bit PCM, a 440 Hz tone (the fake transcribes sound).

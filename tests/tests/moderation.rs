@@ -7,8 +7,6 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::time::Duration;
-
 use citypulse::api::{CreateEventRequest, PageQuery};
 use citypulse::client::WsConnection;
 use citypulse::geo::Coordinates;
@@ -16,11 +14,9 @@ use citypulse::ids::{EventId, MessageId};
 use citypulse::model::{ChatMessage, Event, RegisteredUser};
 use citypulse::ws::{ClientMessage, DeletedBy, EndedBy, ServerMessage};
 use citypulse::Client;
+use citypulse_tests::frames::expect;
 use citypulse_tests::mongo::{self, DropDatabase};
 use citypulse_tests::{api_error, Daemon, BOGOTA};
-
-/// A generous bound on any one frame's arrival; the frames come at once when all is well.
-const WAIT: Duration = Duration::from_secs(15);
 
 async fn event(c: &Client, title: &str) -> Event {
     c.create_event(&CreateEventRequest {
@@ -34,16 +30,6 @@ async fn event(c: &Client, title: &str) -> Event {
     })
     .await
     .unwrap()
-}
-
-async fn expect<T>(
-    ws: &mut WsConnection,
-    what: &str,
-    pick: impl FnMut(&ServerMessage) -> Option<T>,
-) -> T {
-    ws.recv_until(WAIT, pick)
-        .await
-        .unwrap_or_else(|e| panic!("waiting for {what}: {e}"))
 }
 
 /// `who` connects and joins `event` over REST; returns the socket once it heard its own

@@ -16,6 +16,7 @@ use citypulse::geo::Coordinates;
 use citypulse::model::{Event, RegisteredUser};
 use citypulse::ws::{ClientMessage, ServerMessage};
 use citypulse::Client;
+use citypulse_tests::frames::{chat, expect, joined};
 use citypulse_tests::mongo::{self, DropDatabase, MongoServer};
 use citypulse_tests::{north_of, Daemon, BOGOTA};
 
@@ -50,33 +51,6 @@ async fn event(c: &Client, title: &str, pos: (f64, f64)) -> Event {
 
 async fn connect(c: &Client, r: &RegisteredUser) -> WsConnection {
     c.connect(&r.user.id).await.unwrap()
-}
-
-async fn expect<T>(
-    ws: &mut WsConnection,
-    what: &str,
-    pick: impl FnMut(&ServerMessage) -> Option<T>,
-) -> T {
-    ws.recv_until(WAIT, pick)
-        .await
-        .unwrap_or_else(|e| panic!("waiting for {what}: {e}"))
-}
-
-async fn joined(ws: &mut WsConnection, who: &RegisteredUser) {
-    let id = who.user.id.clone();
-    expect(ws, "user_joined", |m| match m {
-        ServerMessage::UserJoined { user_id, .. } if *user_id == id => Some(()),
-        _ => None,
-    })
-    .await
-}
-
-async fn chat(ws: &mut WsConnection, text: &str) -> citypulse::model::ChatMessage {
-    expect(ws, text, |m| match m {
-        ServerMessage::ChatMessage(c) if c.message == text => Some(c.clone()),
-        _ => None,
-    })
-    .await
 }
 
 async fn pong(ws: &mut WsConnection) {

@@ -9,6 +9,7 @@ use citypulse::geo::Coordinates;
 use citypulse::model::{Event, RegisteredUser};
 use citypulse::ws::{ClientMessage, ServerMessage};
 use citypulse::Client;
+use citypulse_tests::frames::{expect, expect_error};
 use citypulse_tests::{east_of, north_of, Daemon, BOGOTA};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -34,24 +35,6 @@ async fn event(c: &Client, title: &str, pos: (f64, f64)) -> Event {
 
 async fn connect(c: &Client, r: &RegisteredUser) -> WsConnection {
     c.connect(&r.user.id).await.unwrap()
-}
-
-async fn expect<T>(
-    ws: &mut WsConnection,
-    what: &str,
-    pick: impl FnMut(&ServerMessage) -> Option<T>,
-) -> T {
-    ws.recv_until(WAIT, pick)
-        .await
-        .unwrap_or_else(|e| panic!("waiting for {what}: {e}"))
-}
-
-async fn expect_error(ws: &mut WsConnection, code: &str) -> String {
-    expect(ws, code, |m| match m {
-        ServerMessage::Error { code: c, message } if c == code => Some(message.clone()),
-        _ => None,
-    })
-    .await
 }
 
 async fn expect_close(ws: &mut WsConnection) -> (u16, String) {
