@@ -8,7 +8,7 @@
 # The database is copied first (the daemon may write to it). Needs valgrind and wrk.
 set -euo pipefail
 bin=$1; db=$2; port=${3:-18127}
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+work=${CG_KEEP:-$(mktemp -d)}; [ -n "${CG_KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 cp "$db" "$work/c.db"
 # Instrumentation starts off: loading a million events runs at full speed.
 CPL_LISTEN=127.0.0.1:$port CPL_DB=$work/c.db CPL_LOG=warn \

@@ -43,17 +43,6 @@ pub fn id_bytes(hex: &str) -> Option<[u8; 12]> {
     Some(out)
 }
 
-fn id_hex(bytes: &[u8; 12]) -> String {
-    // By table, not `format!`: a near-me answer turns 40 ids back into text.
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(24);
-    for b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    s
-}
-
 fn ms(t: &Timestamp) -> i64 {
     t.timestamp_millis()
 }
@@ -101,11 +90,11 @@ impl CompactEvent {
     pub fn to_event(&self) -> Option<Event> {
         let url = self.daily_room_url.as_deref().map(String::from);
         Some(Event {
-            id: EventId::parse(&id_hex(&self.id)).ok()?,
+            id: EventId::from_bytes(&self.id),
             title: self.title.to_string(),
             description: self.description.as_deref().map(String::from),
             category: self.category.to_string(),
-            creator_id: UserId::parse(&id_hex(&self.creator_id)).ok()?,
+            creator_id: UserId::from_bytes(&self.creator_id),
             location: self.location()?.into(),
             address: self.address.as_deref().map(String::from),
             status: EventStatus::Active,
@@ -176,6 +165,9 @@ mod tests {
         assert_eq!(id_bytes("zz"), None);
         assert_eq!(id_bytes("0123456789abcdef0123456g"), None);
         let bytes = id_bytes("0123456789abcdef01234567").unwrap();
-        assert_eq!(id_hex(&bytes), "0123456789abcdef01234567");
+        assert_eq!(
+            EventId::from_bytes(&bytes).as_str(),
+            "0123456789abcdef01234567"
+        );
     }
 }
