@@ -12,6 +12,7 @@ use crate::time::Timestamp;
 /// A frame from a client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
     /// Store my position; answered with `nearby_events`.
@@ -59,6 +60,7 @@ pub const CLIENT_TYPES: [&str; 6] = [
 /// frames of 16-bit little-endian PCM). The names are Deepgram's, which the daemon relays.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(tag = "type")]
 pub enum TranscribeControl {
     /// Ends the stream: the last results arrive, then a normal close.
@@ -153,6 +155,7 @@ impl ClientMessage {
 /// Who ended an event (`event_ended.ended_by`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum EndedBy {
     /// The event's creator, with their own token.
@@ -165,6 +168,7 @@ pub enum EndedBy {
 /// Who removed a chat message (`message_deleted.deleted_by`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum DeletedBy {
     /// The message's author, with their own token.
@@ -176,6 +180,7 @@ pub enum DeletedBy {
 /// A frame from the daemon.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
     /// Active events near the position just sent, nearest first.
