@@ -62,6 +62,7 @@ pub struct CreateEventRequest {
     pub title: String,
     /// Up to 2000 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     #[cfg_attr(
         feature = "openapi",
         schema(
@@ -84,6 +85,7 @@ pub struct CreateEventRequest {
     pub coordinates: Coordinates,
     /// Free text, up to 300 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     #[cfg_attr(
         feature = "openapi",
         schema(
@@ -94,10 +96,12 @@ pub struct CreateEventRequest {
     pub address: Option<String>,
     /// Planned start.
     #[serde(default, deserialize_with = "crate::time::deserialize_input")]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, example = "2026-11-25T14:03:00Z"))]
     pub starts_at: Option<Timestamp>,
     /// Planned end; after `starts_at`.
     #[serde(default, deserialize_with = "crate::time::deserialize_input")]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, example = "2026-11-25T16:00:00Z"))]
     pub ends_at: Option<Timestamp>,
 }

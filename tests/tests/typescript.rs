@@ -12,7 +12,7 @@ const FILE: &str = "clients/typescript/src/generated/contract.ts";
 fn generated_typescript_is_up_to_date() {
     let path = workspace_root().join(FILE);
     let fresh = citypulse::typescript::bindings();
-    if std::env::var_os("CPL_REGENERATE").is_some() {
+    if std::env::var("CPL_REGENERATE").is_ok_and(|v| v == "1") {
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(&path, &fresh).unwrap();
         return;

@@ -481,7 +481,7 @@ title: string,
 /**
  * Up to 2000 characters.
  */
-description: string | null, 
+description?: string | null, 
 /**
  * 1 to 40 characters; stored lower-case.
  */
@@ -493,15 +493,15 @@ coordinates: Coordinates,
 /**
  * Free text, up to 300 characters.
  */
-address: string | null, 
+address?: string | null, 
 /**
  * Planned start.
  */
-starts_at: string | null, 
+starts_at?: string | null, 
 /**
  * Planned end; after `starts_at`.
  */
-ends_at: string | null, };
+ends_at?: string | null, };
 
 /**
  * `POST /api/events/{id}/join` answer.
