@@ -67,6 +67,9 @@ pub enum TranscribeControl {
     CloseStream,
     /// Keeps the stream open while the speaker sends no audio.
     KeepAlive,
+    /// Asks for the captions of the audio sent so far now, as final, without ending the
+    /// stream.
+    Finalize,
 }
 
 /// Codes of `error` frames.

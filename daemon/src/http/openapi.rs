@@ -202,7 +202,8 @@ pub(super) fn websocket_doc() -> Value {
             "client_messages": {
                 "audio": { "description": "Binary frame: 16-bit little-endian PCM." },
                 "CloseStream": { "example": { "type": "CloseStream" }, "description": "Ends the stream; the last results arrive, then a normal close." },
-                "KeepAlive": { "example": { "type": "KeepAlive" }, "description": "Keeps the stream open while the speaker is silent." }
+                "KeepAlive": { "example": { "type": "KeepAlive" }, "description": "Keeps the stream open while the speaker is silent." },
+                "Finalize": { "example": { "type": "Finalize" }, "description": "The captions of the audio sent so far arrive now, as final; the stream stays open." }
             },
             "server_messages": {
                 "transcript": { "fields": { "event_id": id("event"), "speaker_id": id("user"), "text": { "type": "string" }, "is_final": { "type": "boolean" }, "start": { "type": "number" }, "duration": { "type": "number" }, "confidence": { "type": "number" } }, "description": "Every result, interim and final; also sent to the room." },

@@ -784,4 +784,4 @@ export type DeletedBy = "author" | "moderator";
  * A text frame from a speaker on `/ws/transcribe/{event_id}` (the audio itself is binary
  * frames of 16-bit little-endian PCM). The names are Deepgram's, which the daemon relays.
  */
-export type TranscribeControl = { "type": "CloseStream" } | { "type": "KeepAlive" };
+export type TranscribeControl = { "type": "CloseStream" } | { "type": "KeepAlive" } | { "type": "Finalize" };
