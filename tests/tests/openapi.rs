@@ -481,6 +481,13 @@ async fn docs_pages_load_everything_from_the_daemon() {
         .await
         .unwrap();
     assert_eq!(missing.status().as_u16(), 404);
+    let odd = reqwest::get(format!("{}/docs/a%20b", d.url)).await.unwrap();
+    assert_eq!(odd.status().as_u16(), 422);
+    let body: Value = odd.json().await.unwrap();
+    assert!(
+        body["detail"].as_str().unwrap().contains("not a file name"),
+        "{body}"
+    );
     // `/redoc/` leads to `/redoc` as `/docs/` does to `/docs`.
     let no_redirects = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

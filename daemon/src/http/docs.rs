@@ -55,6 +55,17 @@ const REDOC_JS: &[u8] = include_bytes!("../../assets/redoc/redoc.standalone.js")
 /// The name ReDoc's bundle is served under, in `/docs/`.
 pub const REDOC_JS_NAME: &str = "redoc.standalone.js";
 
+/// The names `/docs/{file}` serves are of these characters (the OpenAPI parameter's pattern).
+pub const FILE_PATTERN: &str = r"^[A-Za-z0-9._-]+$";
+
+/// Whether `name` fits [`FILE_PATTERN`].
+pub fn is_file_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
 /// A file of a documentation page: its bytes and `Content-Type`.
 pub struct Asset {
     /// The file.
@@ -163,5 +174,9 @@ mod tests {
         assert!(asset("nope.js").is_none());
         assert!(asset("../Cargo.toml").is_none());
         assert!(asset("").is_none());
+        assert!(is_file_name("swagger-ui.css"));
+        for bad in ["", "a/b", "%2e%2e", "a b"] {
+            assert!(!is_file_name(bad), "{bad}");
+        }
     }
 }

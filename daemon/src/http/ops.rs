@@ -241,13 +241,25 @@ pub async fn redoc(path: warp::path::FullPath) -> Response {
     summary = "A file of the documentation pages",
     description = "Swagger UI's scripts, stylesheets and icons, and ReDoc's script, built into the daemon.",
     security(),
-    params(("file" = String, Path, description = "The file name, e.g. `swagger-ui-bundle.js`.")),
+    params(("file" = String, Path, description = "The file name, e.g. `swagger-ui-bundle.js`.", pattern = r"^[A-Za-z0-9._-]+$", example = "swagger-ui-bundle.js")),
     responses(
-        (status = 200, description = "The file, with its media type.", body = String, content_type = "text/javascript"),
+        (status = 200, description = "The file, with its media type.", content(
+            (String = "text/javascript"),
+            (String = "text/css"),
+            (String = "image/png"),
+        )),
         (status = 404, description = "No such file.", body = ErrorBody),
+        (status = 422, description = "Not a file name: only letters, digits, `.`, `_` and `-`.", body = ErrorBody),
     )
 )]
 pub async fn docs_file(name: String) -> Response {
+    if !super::docs::is_file_name(&name) {
+        return super::error::ApiError::Validation(format!(
+            "file: {:?} is not a file name (letters, digits, '.', '_' and '-' only); the pages are /docs and /redoc",
+            name.chars().take(60).collect::<String>()
+        ))
+        .into_response();
+    }
     let Some(asset) = super::docs::asset(&name) else {
         return super::error::ApiError::NotFound(format!(
             "no documentation file {name:?}; the pages are /docs and /redoc"
