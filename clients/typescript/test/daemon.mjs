@@ -19,7 +19,9 @@ const BIN = process.env.CPLD_BIN ?? resolve(here, "../../../target/debug/cpld");
 export const WAIT_MS = 30_000;
 
 export class Daemon {
-  constructor() {
+  /** `env`: settings of this daemon on top of the tests' own. */
+  constructor(env = {}) {
+    this.env = env;
     this.dir = mkdtempSync(join(tmpdir(), "cpl-node-"));
     this.listen = "127.0.0.1:0";
     this.url = undefined;
@@ -27,8 +29,8 @@ export class Daemon {
     this.log = [];
   }
 
-  static async start() {
-    const d = new Daemon();
+  static async start(env = {}) {
+    const d = new Daemon(env);
     await d.spawn();
     return d;
   }
@@ -49,6 +51,7 @@ export class Daemon {
         CPL_SHUTDOWN_GRACE: "2",
         CPL_DRAIN_DELAY: "0",
         CPL_LOG: "info",
+        ...this.env,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
