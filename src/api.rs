@@ -10,6 +10,7 @@ use crate::time::Timestamp;
 /// The error body every failing call answers with (FastAPI's shape).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ErrorBody {
     /// A sentence that says what was wrong and what to do.
     pub detail: String,
@@ -19,6 +20,7 @@ pub struct ErrorBody {
 /// client cannot believe it set something it did not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
     /// Phone number; normalised to E.164.
@@ -45,6 +47,7 @@ pub struct RegisterRequest {
 /// `POST /api/events`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct CreateEventRequest {
     /// 1 to 120 characters.
@@ -59,6 +62,7 @@ pub struct CreateEventRequest {
     pub title: String,
     /// Up to 2000 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     #[cfg_attr(
         feature = "openapi",
         schema(
@@ -81,6 +85,7 @@ pub struct CreateEventRequest {
     pub coordinates: Coordinates,
     /// Free text, up to 300 characters.
     #[serde(default)]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     #[cfg_attr(
         feature = "openapi",
         schema(
@@ -91,10 +96,12 @@ pub struct CreateEventRequest {
     pub address: Option<String>,
     /// Planned start.
     #[serde(default, deserialize_with = "crate::time::deserialize_input")]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, example = "2026-11-25T14:03:00Z"))]
     pub starts_at: Option<Timestamp>,
     /// Planned end; after `starts_at`.
     #[serde(default, deserialize_with = "crate::time::deserialize_input")]
+    #[cfg_attr(feature = "typescript", ts(optional = nullable))]
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime, example = "2026-11-25T16:00:00Z"))]
     pub ends_at: Option<Timestamp>,
 }
@@ -163,6 +170,7 @@ pub mod page {
 /// `POST /api/events/{id}/join` answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct JoinResponse {
     /// The event joined.
     pub event_id: EventId,
@@ -177,6 +185,7 @@ pub struct JoinResponse {
 /// A plain acknowledgement, `{"message": "Event ended"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct MessageResponse {
     /// What happened.
     pub message: String,
@@ -185,6 +194,7 @@ pub struct MessageResponse {
 /// The outcome of a claim. Exactly one claimer of a collectible gets `success: true`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ClaimResult {
     /// Whether this caller won.
     pub success: bool,
@@ -209,6 +219,7 @@ pub mod claim_message {
 /// `POST /api/events/{id}/collectibles` (admin): a manual drop; every field optional.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct DropRequest {
     /// 1 to 80 characters; a catalogue name when absent.
@@ -238,6 +249,7 @@ pub struct DropRequest {
 /// `GET /health`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Health {
     /// `"ok"`, or `"unavailable"` with a 503.
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::health_status))]
@@ -263,6 +275,7 @@ pub struct Health {
 /// An optional integration's state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct FeatureStatus {
     /// On or off.
     pub enabled: bool,
@@ -273,6 +286,7 @@ pub struct FeatureStatus {
 /// `POST /api/users/{id}/token` (the user themselves or admin): a new token, the old one revoked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct TokenResponse {
     /// The new bearer token.
     pub token: String,

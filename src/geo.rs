@@ -129,6 +129,7 @@ impl<'de> Deserialize<'de> for Coordinates {
 /// A GeoJSON point, the `location` of events and users.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct GeoPoint {
     /// Always `"Point"`.
     #[serde(rename = "type")]
@@ -140,6 +141,7 @@ pub struct GeoPoint {
 /// The only GeoJSON geometry CityPulse uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub enum PointKind {
     /// A single position.
     Point,

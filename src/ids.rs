@@ -147,6 +147,29 @@ macro_rules! object_id {
         #[cfg(feature = "openapi")]
         impl utoipa::ToSchema for $name {}
 
+        // A 24-hex string on the wire (`serde(transparent)`), named in TypeScript so that
+        // an event id is not passed where a user id is read about.
+        #[cfg(feature = "typescript")]
+        impl ts_rs::TS for $name {
+            type WithoutGenerics = Self;
+            type OptionInnerType = Self;
+            fn docs() -> Option<String> {
+                Some(format!("A {} id: 24 hexadecimal digits.", $kind))
+            }
+            fn name(_: &ts_rs::Config) -> String {
+                stringify!($name).into()
+            }
+            fn inline(_: &ts_rs::Config) -> String {
+                "string".into()
+            }
+            fn decl(_: &ts_rs::Config) -> String {
+                format!("type {} = string;", stringify!($name))
+            }
+            fn decl_concrete(c: &ts_rs::Config) -> String {
+                Self::decl(c)
+            }
+        }
+
         impl std::str::FromStr for $name {
             type Err = InvalidId;
             fn from_str(s: &str) -> Result<Self, Self::Err> {

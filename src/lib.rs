@@ -20,6 +20,8 @@ pub mod openapi;
 #[cfg(test)]
 mod props;
 pub mod time;
+#[cfg(feature = "typescript")]
+pub mod typescript;
 pub mod validate;
 pub mod ws;
 

@@ -13,6 +13,7 @@ use crate::time::Timestamp;
 /// A user's counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct UserStats {
     /// Events this user created.
     pub events_created: u64,
@@ -25,6 +26,7 @@ pub struct UserStats {
 /// A user's profile. `phone` is present only for the user themselves and admins.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct User {
     /// The user's id.
     pub id: UserId,
@@ -46,6 +48,7 @@ pub struct User {
 /// The answer to a registration: the profile and the bearer token, shown this once.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct RegisteredUser {
     /// The new profile (phone included).
     #[serde(flatten)]
@@ -61,6 +64,7 @@ pub struct RegisteredUser {
 /// One entry of a user's inventory.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct UserCollectible {
     /// The collectible won.
     pub collectible_id: CollectibleId,
@@ -81,6 +85,7 @@ pub struct UserCollectible {
 /// Whether an event is still running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum EventStatus {
     /// Open: it can be joined and gets drops.
@@ -102,6 +107,7 @@ impl EventStatus {
 /// An event's video room (Daily.co) and how many people are in the event's room now.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct EventRoom {
     /// Daily room name (`citypulse-event-<event id>`); null when video is off.
     #[cfg_attr(feature = "openapi", schema(required = true))]
@@ -116,6 +122,7 @@ pub struct EventRoom {
 /// A civic event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Event {
     /// The event's id.
     pub id: EventId,
@@ -165,6 +172,7 @@ pub struct Event {
 /// An event in a nearby search, with its distance from the search centre.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct NearbyEvent {
     /// The event.
     #[serde(flatten)]
@@ -177,6 +185,7 @@ pub struct NearbyEvent {
 /// Someone in an event's room now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Participant {
     /// The user.
     pub user_id: UserId,
@@ -191,6 +200,7 @@ pub struct Participant {
 /// How rare a collectible is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Rarity {
     /// Most drops.
@@ -241,6 +251,7 @@ impl Rarity {
 /// A collectible dropped into an event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Collectible {
     /// Its id.
     pub id: CollectibleId,
@@ -275,6 +286,7 @@ pub struct Collectible {
 /// A chat message in an event's room.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct ChatMessage {
     /// Its id.
     pub id: MessageId,
@@ -296,6 +308,7 @@ pub struct ChatMessage {
 /// A word of a transcript, with timing, as Deepgram gives it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct TranscriptWord {
     /// The word.
     pub word: String,
@@ -314,6 +327,7 @@ pub struct TranscriptWord {
 /// A stored final transcript segment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct Transcription {
     /// Its id.
     pub id: TranscriptId,

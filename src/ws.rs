@@ -11,6 +11,8 @@ use crate::time::Timestamp;
 
 /// A frame from a client.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMessage {
     /// Store my position; answered with `nearby_events`.
@@ -53,6 +55,22 @@ pub const CLIENT_TYPES: [&str; 6] = [
     "claim_collectible",
     "ping",
 ];
+
+/// A text frame from a speaker on `/ws/transcribe/{event_id}` (the audio itself is binary
+/// frames of 16-bit little-endian PCM). The names are Deepgram's, which the daemon relays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+#[serde(tag = "type")]
+pub enum TranscribeControl {
+    /// Ends the stream: the last results arrive, then a normal close.
+    CloseStream,
+    /// Keeps the stream open while the speaker sends no audio.
+    KeepAlive,
+    /// Asks for the captions of the audio sent so far now, as final, without ending the
+    /// stream.
+    Finalize,
+}
 
 /// Codes of `error` frames.
 pub mod error_code {
@@ -139,6 +157,8 @@ impl ClientMessage {
 
 /// Who ended an event (`event_ended.ended_by`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum EndedBy {
     /// The event's creator, with their own token.
@@ -150,6 +170,8 @@ pub enum EndedBy {
 
 /// Who removed a chat message (`message_deleted.deleted_by`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum DeletedBy {
     /// The message's author, with their own token.
@@ -160,6 +182,8 @@ pub enum DeletedBy {
 
 /// A frame from the daemon.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ServerMessage {
     /// Active events near the position just sent, nearest first.
@@ -167,6 +191,7 @@ pub enum ServerMessage {
         /// The events, with distances.
         events: Vec<NearbyEvent>,
         /// When the answer was made.
+        #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00.000Z"))]
         #[serde(serialize_with = "crate::time::serialize")]
         timestamp: Timestamp,
     },

@@ -542,7 +542,13 @@ async fn docs_with_a_trailing_slash_leads_to_a_page_whose_document_loads() {
         .text()
         .await
         .unwrap()
-        .contains("fetch(\"openapi.json\""));
+        .contains("src=\"docs/swagger-initializer.js\""));
+    // Swagger UI's settings name the document relative to the page.
+    let init = reqwest::get(page_url.join("docs/swagger-initializer.js").unwrap())
+        .await
+        .unwrap();
+    assert_eq!(init.status().as_u16(), 200);
+    assert!(init.text().await.unwrap().contains("\"openapi.json\""));
     let doc = reqwest::get(page_url.join("openapi.json").unwrap())
         .await
         .unwrap();

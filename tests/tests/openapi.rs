@@ -1,5 +1,5 @@
 //! The OpenAPI document against the real daemon: `/openapi.json` lists every REST path,
-//! `/docs` is a self-contained page with security headers, every real answer (success and
+//! `/docs` and `/redoc` load only files the daemon serves and have security headers, every real answer (success and
 //! error) has a documented status and matches the documented schema, and `docs/API.md`
 //! covers every path of the document.
 
@@ -38,7 +38,10 @@ const PATHS: &[&str] = &[
     "/health/ready",
     "/metrics",
     "/openapi.json",
+    "/asyncapi.json",
     "/docs",
+    "/docs/{file}",
+    "/redoc",
 ];
 
 async fn fetch_doc(d: &Daemon) -> Value {
@@ -384,31 +387,119 @@ async fn openapi_json_documents_every_path() {
     assert!(doc["x-websocket"]["/ws/{user_id}"].is_object());
 }
 
-#[tokio::test]
-async fn docs_page_is_html_with_security_headers() {
-    let d = Daemon::start().await;
-    let resp = reqwest::get(format!("{}/docs", d.url)).await.unwrap();
-    assert_eq!(resp.status().as_u16(), 200);
-    let h = resp.headers().clone();
-    let header = |k: &str| {
-        h.get(k)
-            .map(|v| v.to_str().unwrap().to_string())
-            .unwrap_or_else(|| panic!("no {k} header"))
-    };
-    assert!(header("content-type").starts_with("text/html"));
-    let csp = header("content-security-policy");
-    assert!(
-        csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"),
-        "{csp}"
-    );
-    assert_eq!(header("x-frame-options").to_ascii_uppercase(), "DENY");
-    assert_eq!(header("x-content-type-options"), "nosniff");
-    let page = resp.text().await.unwrap();
-    assert!(page.contains("openapi.json"));
-    // Self-contained: nothing loaded from elsewhere (the CSP would block it anyway).
-    for banned in ["src=\"http", "href=\"http", "src=\"//", "<link"] {
-        assert!(!page.contains(banned), "{banned}");
+/// The `src` and `href` values of a page.
+fn references(page: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for attr in ["src=\"", "href=\"", "spec-url=\""] {
+        for part in page.split(attr).skip(1) {
+            if let Some(end) = part.find('"') {
+                out.push(part[..end].to_string());
+            }
+        }
     }
+    out
+}
+
+/// `/docs` (Swagger UI) and `/redoc` (ReDoc) are HTML with security headers, and every
+/// script, stylesheet, icon and document they reference is served by the daemon itself,
+/// with its media type: the pages work with no network.
+#[tokio::test]
+async fn docs_pages_load_everything_from_the_daemon() {
+    let d = Daemon::start().await;
+    for (page_path, must_load) in [
+        (
+            "/docs",
+            &[
+                "docs/swagger-ui-bundle.js",
+                "docs/swagger-initializer.js",
+                "docs/swagger-ui.css",
+            ][..],
+        ),
+        ("/redoc", &["docs/redoc.standalone.js", "openapi.json"][..]),
+    ] {
+        let page_url = url::Url::parse(&format!("{}{page_path}", d.url)).unwrap();
+        let resp = reqwest::get(page_url.clone()).await.unwrap();
+        assert_eq!(resp.status().as_u16(), 200, "{page_path}");
+        let h = resp.headers().clone();
+        let header = |k: &str| {
+            h.get(k)
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_else(|| panic!("{page_path}: no {k} header"))
+        };
+        assert!(header("content-type").starts_with("text/html"));
+        let csp = header("content-security-policy");
+        for part in [
+            "default-src 'none'",
+            "script-src 'self'",
+            "connect-src 'self'",
+        ] {
+            assert!(csp.contains(part), "{page_path}: {csp}");
+        }
+        assert_eq!(header("x-frame-options").to_ascii_uppercase(), "DENY");
+        assert_eq!(header("x-content-type-options"), "nosniff");
+        let page = resp.text().await.unwrap();
+        assert!(
+            !page.contains("http:") && !page.contains("https:"),
+            "{page}"
+        );
+        let refs = references(&page);
+        for want in must_load {
+            assert!(
+                refs.iter().any(|r| r == want),
+                "{page_path} does not load {want}"
+            );
+        }
+        for r in refs {
+            let url = page_url.join(&r).unwrap();
+            assert_eq!(url.origin(), page_url.origin(), "{page_path} loads {url}");
+            let resp = reqwest::get(url.clone()).await.unwrap();
+            assert_eq!(resp.status().as_u16(), 200, "{url}");
+            let ct = resp.headers()["content-type"].to_str().unwrap().to_string();
+            let want = match r.rsplit('.').next().unwrap() {
+                "js" => "javascript",
+                "css" => "text/css",
+                "png" => "image/png",
+                "json" => "application/json",
+                other => panic!("{page_path} loads a .{other}: {r}"),
+            };
+            assert!(ct.contains(want), "{url}: {ct}");
+            assert!(!resp.bytes().await.unwrap().is_empty(), "{url}");
+        }
+    }
+    // Swagger UI is set up for this document, with "Try it out" and no validator badge
+    // (which would load an image from swagger.io).
+    let init = reqwest::get(format!("{}/docs/swagger-initializer.js", d.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(init.contains("\"openapi.json\""), "{init}");
+    assert!(init.contains("\"tryItOutEnabled\": true"), "{init}");
+    assert!(init.contains("\"validatorUrl\": \"none\""), "{init}");
+    let missing = reqwest::get(format!("{}/docs/nothing.js", d.url))
+        .await
+        .unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
+    let odd = reqwest::get(format!("{}/docs/a%20b", d.url)).await.unwrap();
+    assert_eq!(odd.status().as_u16(), 422);
+    let body: Value = odd.json().await.unwrap();
+    assert!(
+        body["detail"].as_str().unwrap().contains("not a file name"),
+        "{body}"
+    );
+    // `/redoc/` leads to `/redoc` as `/docs/` does to `/docs`.
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let resp = no_redirects
+        .get(format!("{}/redoc/", d.url))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 308);
+    assert_eq!(resp.headers()["location"], "/redoc");
 }
 
 #[tokio::test]

@@ -7,6 +7,7 @@
 //! cap, HTTP/1.1 framing checks). Handlers call [`crate::domain`]; nothing below this
 //! layer knows about HTTP.
 
+pub mod asyncapi;
 pub mod auth;
 pub mod client;
 pub mod collectibles;

@@ -49,7 +49,10 @@ pub use citypulse::openapi::ID_PATTERN;
     ops::health_ready,
     ops::metrics,
     ops::openapi_json,
+    ops::asyncapi_json,
     ops::docs,
+    ops::docs_file,
+    ops::redoc,
 ))]
 struct ApiDoc;
 
@@ -135,11 +138,11 @@ the address sends, a right one too, is a 429 until the budget refills. Profile l
 (`GET /api/users/{user_id}` and its `/collectibles`) are limited per client address to \
 `CPL_LOOKUPS_PER_MINUTE` a minute (default 120).
 
-**WebSockets** (not modelled as operations; see `x-websocket`): `/ws/{user_id}?token=` carries \
+**WebSockets** (not modelled as operations; see `x-websocket`, and the AsyncAPI 3.0 document `/asyncapi.json`): `/ws/{user_id}?token=` carries \
 JSON frames tagged by `type` (location updates, rooms, chat, claims, drops, captions); \
 `/ws/transcribe/{event_id}?token=` streams PCM audio to Deepgram and captions back.";
 
-fn websocket_doc() -> Value {
+pub(super) fn websocket_doc() -> Value {
     json!({
         "/ws/{user_id}": {
             "description": "The real-time channel of one user. Authenticate with `?token=<token>` (browsers cannot set headers) or `Authorization: Bearer <token>` before the upgrade, checked in this order: 400 a Sec-WebSocket-Key that is not the base64 of 16 bytes, 422 a malformed query string (`token` is its only parameter), 401 missing or invalid token, 422 a path id that is not an id, 403 another user's id or the admin token. Every frame is a JSON text object with a `type`. A malformed or unknown frame gets an `error` frame and the connection stays open. Room broadcasts reach every member, the sender included. A user is in a room from `join_event` (or REST join) until they leave, the event ends, or their last connection closes or times out. Frames arrive in the order the daemon queued them, except that a `nearby_events` answer replaces an unsent older one and takes its place.",
@@ -199,7 +202,8 @@ fn websocket_doc() -> Value {
             "client_messages": {
                 "audio": { "description": "Binary frame: 16-bit little-endian PCM." },
                 "CloseStream": { "example": { "type": "CloseStream" }, "description": "Ends the stream; the last results arrive, then a normal close." },
-                "KeepAlive": { "example": { "type": "KeepAlive" }, "description": "Keeps the stream open while the speaker is silent." }
+                "KeepAlive": { "example": { "type": "KeepAlive" }, "description": "Keeps the stream open while the speaker is silent." },
+                "Finalize": { "example": { "type": "Finalize" }, "description": "The captions of the audio sent so far arrive now, as final; the stream stays open." }
             },
             "server_messages": {
                 "transcript": { "fields": { "event_id": id("event"), "speaker_id": id("user"), "text": { "type": "string" }, "is_final": { "type": "boolean" }, "start": { "type": "number" }, "duration": { "type": "number" }, "confidence": { "type": "number" } }, "description": "Every result, interim and final; also sent to the room." },
@@ -533,7 +537,13 @@ mod tests {
                 assert!(p["schema"].is_object(), "{at}: parameter schema");
                 if p["in"] == "path" {
                     assert_eq!(p["required"], true, "{at}");
-                    assert_eq!(p["schema"]["pattern"], ID_PATTERN, "{at}");
+                    // Ids, except the file name of the documentation pages' files.
+                    let pattern = if path == "/docs/{file}" {
+                        super::super::docs::FILE_PATTERN
+                    } else {
+                        ID_PATTERN
+                    };
+                    assert_eq!(p["schema"]["pattern"], pattern, "{at}");
                 }
             }
             let responses = op["responses"].as_object().expect("responses");

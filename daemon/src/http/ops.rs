@@ -1,4 +1,5 @@
-//! Operations endpoints: `/health`, `/metrics`, `/openapi.json`, `/docs`.
+//! Operations endpoints: `/health`, `/metrics`, `/openapi.json`, `/asyncapi.json`, `/docs`,
+//! `/redoc`.
 
 use citypulse::api::{ErrorBody, FeatureStatus, Health};
 use warp::http::StatusCode;
@@ -177,35 +178,128 @@ pub async fn openapi_json() -> Response {
     warp::reply::json(&openapi::document()).into_response()
 }
 
-/// `GET /docs`: a self-contained page that renders `/openapi.json` (no CDN: it works
-/// offline), with security headers.
+/// `GET /asyncapi.json`.
+#[utoipa::path(
+    get,
+    path = "/asyncapi.json",
+    operation_id = "asyncapi",
+    tag = "operations",
+    summary = "The AsyncAPI document of the WebSockets",
+    description = "An AsyncAPI 3.0 document of `/ws/{user_id}` and `/ws/transcribe/{event_id}`: every frame a client sends and the daemon sends, one message per `type`, with the schemas of this document.",
+    security(),
+    responses(
+        (status = 200, description = "The AsyncAPI 3.0 document.", body = Object),
+    )
+)]
+pub async fn asyncapi_json() -> Response {
+    warp::reply::json(super::asyncapi::document()).into_response()
+}
+
+/// `GET /docs`: Swagger UI over `/openapi.json`, its files served by the daemon itself (no
+/// CDN: it works offline), with security headers.
 #[utoipa::path(
     get,
     path = "/docs",
     operation_id = "docs",
     tag = "operations",
-    summary = "A page that renders this document",
-    description = "Self-contained (no external resources), served with a strict Content-Security-Policy. `/docs/` redirects here (308): the page's relative link to `openapi.json` is right only at `/docs`.",
+    summary = "Swagger UI for this document",
+    description = "Swagger UI: every operation with \"Try it out\", and \"Authorize\" for the bearer tokens (a user's, the admin's, the metrics token). Its scripts and stylesheets are served by the daemon under `/docs/{file}` (no external resources), with a strict Content-Security-Policy. `/docs/` redirects here (308): the page's relative links are right only at `/docs`.",
     security(),
     responses(
         (status = 200, description = "HTML.", body = String, content_type = "text/html"),
+        (status = 308, description = "At `/docs/`: to `/docs`."),
     )
 )]
 pub async fn docs(path: warp::path::FullPath) -> Response {
+    page(path, "/docs", super::docs::DOCS_HTML)
+}
+
+/// `GET /redoc`: ReDoc over `/openapi.json`, its script served by the daemon.
+#[utoipa::path(
+    get,
+    path = "/redoc",
+    operation_id = "redoc",
+    tag = "operations",
+    summary = "ReDoc for this document",
+    description = "A ReDoc page (one long, searchable reference). Its script is served by the daemon (`/docs/redoc.standalone.js`): no external resources. `/redoc/` redirects here (308).",
+    security(),
+    responses(
+        (status = 200, description = "HTML.", body = String, content_type = "text/html"),
+        (status = 308, description = "At `/redoc/`: to `/redoc`."),
+    )
+)]
+pub async fn redoc(path: warp::path::FullPath) -> Response {
+    page(path, "/redoc", super::docs::REDOC_HTML)
+}
+
+/// `GET /docs/{file}`: a script, stylesheet or icon of `/docs` or `/redoc`.
+#[utoipa::path(
+    get,
+    path = "/docs/{file}",
+    operation_id = "docs_file",
+    tag = "operations",
+    summary = "A file of the documentation pages",
+    description = "Swagger UI's scripts, stylesheets and icons, and ReDoc's script, built into the daemon.",
+    security(),
+    params(("file" = String, Path, description = "The file name, e.g. `swagger-ui-bundle.js`.", pattern = r"^[A-Za-z0-9._-]+$", example = "swagger-ui-bundle.js")),
+    responses(
+        (status = 200, description = "The file, with its media type.", content(
+            (String = "text/javascript"),
+            (String = "text/css"),
+            (String = "image/png"),
+        )),
+        (status = 404, description = "No such file.", body = ErrorBody),
+        (status = 422, description = "Not a file name: only letters, digits, `.`, `_` and `-`.", body = ErrorBody),
+    )
+)]
+pub async fn docs_file(name: String) -> Response {
+    if !super::docs::is_file_name(&name) {
+        return super::error::ApiError::Validation(format!(
+            "file: {:?} is not a file name (letters, digits, '.', '_' and '-' only); the pages are /docs and /redoc",
+            name.chars().take(60).collect::<String>()
+        ))
+        .into_response();
+    }
+    let Some(asset) = super::docs::asset(&name) else {
+        return super::error::ApiError::NotFound(format!(
+            "no documentation file {name:?}; the pages are /docs and /redoc"
+        ))
+        .into_response();
+    };
+    let mut resp = Response::new(asset.bytes.into_owned().into());
+    let h = resp.headers_mut();
+    for (k, v) in [
+        ("content-type", asset.content_type.as_str()),
+        ("x-content-type-options", "nosniff"),
+        // The files change only with the binary.
+        ("cache-control", "public, max-age=3600"),
+    ] {
+        if let Ok(v) = warp::http::HeaderValue::from_str(v) {
+            h.insert(k, v);
+        }
+    }
+    resp
+}
+
+/// A documentation page at `at`, with security headers; at `at/` a 308 to `at` (there the
+/// page's relative links would name `at/docs/...` and `at/openapi.json`, which are no
+/// routes).
+fn page(path: warp::path::FullPath, at: &'static str, html: &'static str) -> Response {
     if path.as_str().ends_with('/') {
-        // At `/docs/` the page would fetch `/docs/openapi.json`, which is no route.
         let mut resp = Response::default();
         *resp.status_mut() = StatusCode::PERMANENT_REDIRECT;
         resp.headers_mut().insert(
             warp::http::header::LOCATION,
-            warp::http::HeaderValue::from_static("/docs"),
+            warp::http::HeaderValue::from_static(at),
         );
         return resp;
     }
-    let mut resp = warp::reply::html(super::docs::DOCS_HTML).into_response();
+    let mut resp = warp::reply::html(html).into_response();
     let h = resp.headers_mut();
+    // Scripts only from the daemon; inline styles because both renderers set style
+    // attributes; ReDoc runs its search index in a worker made from a blob.
     for (k, v) in [
-        ("content-security-policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'"),
+        ("content-security-policy", "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'; img-src 'self' data:; font-src 'self' data:; worker-src blob:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"),
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
         ("referrer-policy", "no-referrer"),

@@ -433,10 +433,19 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
         .unify()
         .or(t.at::<ops::__path_openapi_json>().then(ops::openapi_json))
         .unify()
+        .or(t.at::<ops::__path_asyncapi_json>().then(ops::asyncapi_json))
+        .unify()
         .or(t
             .at::<ops::__path_docs>()
             .and(warp::path::full())
             .then(ops::docs))
+        .unify()
+        .or(t.at_id::<ops::__path_docs_file>().then(ops::docs_file))
+        .unify()
+        .or(t
+            .at::<ops::__path_redoc>()
+            .and(warp::path::full())
+            .then(ops::redoc))
         .unify()
         .boxed();
 
