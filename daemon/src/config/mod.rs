@@ -76,6 +76,7 @@ pub const SETTINGS: &[Setting] = &[
     Setting { env: "CPL_IDLE_TIMEOUT", help: "a connection that sends nothing this long, before its first request or between requests, is closed (WebSockets have CPL_WS_TIMEOUT instead)", default: Some("60") },
     Setting { env: "CPL_SHUTDOWN_GRACE", help: "on SIGTERM/SIGINT, how long requests in progress may take to finish; past it the remaining connections are dropped", default: Some("10") },
     Setting { env: "CPL_DRAIN_DELAY", help: "on SIGTERM/SIGINT, how long /health/ready answers 503 while the daemon still serves, before it stops accepting (give it your load balancer's health-check interval)", default: Some("0") },
+    Setting { env: "CPL_RECONNECT_GRACE", help: "a user whose WebSocket closed because a daemon drained (close 1001) stays in their rooms this long: reconnecting to any daemon sharing the database within it announces no user_left/user_joined; past it they leave; 0 leaves at once", default: Some("15") },
     Setting { env: "CPL_MAX_CONNECTIONS_PER_ADDRESS", help: "open connections (WebSockets included) per client address; past it a new connection gets 503 and is closed. Behind CPL_TRUSTED_PROXIES: requests in progress and open WebSockets per forwarded client", default: Some("256") },
     Setting { env: "CORS_ORIGINS", help: "comma-separated origins allowed by CORS (e.g. http://localhost:5173)", default: None },
     Setting { env: "DAILY_API_KEY", help: "Daily.co API key; unset turns video rooms off", default: None },
@@ -293,6 +294,8 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// At a stop, how long readiness is false before the listener closes.
     pub drain_delay: Duration,
+    /// How long a user whose socket a drain closed stays in their rooms to reconnect.
+    pub reconnect_grace: Duration,
     /// Open connections per client address.
     pub max_connections_per_address: usize,
     /// CORS origins.
@@ -400,6 +403,7 @@ impl Config {
             idle_timeout: r.parse("CPL_IDLE_TIMEOUT", parse_duration)?,
             shutdown_grace: r.parse("CPL_SHUTDOWN_GRACE", short_duration)?,
             drain_delay: r.parse("CPL_DRAIN_DELAY", zero_or_short_duration)?,
+            reconnect_grace: r.parse("CPL_RECONNECT_GRACE", zero_or_short_duration)?,
             max_connections_per_address: r.parse("CPL_MAX_CONNECTIONS_PER_ADDRESS", |v| positive(v, 1_000_000))?,
             cors_origins: match r.text("CORS_ORIGINS") {
                 Some(_) => r.parse("CORS_ORIGINS", origins)?,
