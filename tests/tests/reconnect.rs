@@ -245,3 +245,112 @@ async fn across_daemons_a_reconnection_is_silent_and_an_absence_is_announced() {
     );
     assert!(!members.iter().any(|p| p.user_id == carol), "{members:?}");
 }
+
+/// A free loopback port (the restarted daemon must come back on the same address).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `cpl watch` (the real binary) keeps running across a restart of its daemon: it says on
+/// stderr that it reconnects, rejoins its room without being announced, and prints the
+/// room's events after the restart.
+#[tokio::test]
+async fn cpl_watch_follows_a_restart() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let mut d = Daemon::builder()
+        .listen(&format!("127.0.0.1:{}", free_port()))
+        .env("CPL_RECONNECT_GRACE", "60")
+        .start()
+        .await;
+    let (ana, ra) = d.user("Ana").await;
+    let (_, rb) = d.user("Bob").await;
+    let ev = event(&ana).await;
+    let home = tempfile::tempdir().unwrap();
+    let stderr_path = home.path().join("stderr");
+    let mut child = Command::new(citypulse_tests::binary("cpl"))
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("CPL_CONFIG_DIR", home.path().join("cpl"))
+        .env("CPL_URL", &d.url)
+        .env("CPL_TOKEN", &ra.token)
+        .args([
+            "--json",
+            "watch",
+            "--event",
+            ev.as_str(),
+            "--timeout",
+            "300s",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&stderr_path).unwrap())
+        .spawn()
+        .unwrap();
+    let (tx, lines) = std::sync::mpsc::channel::<String>();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let next = |what: &str| {
+        lines
+            .recv_timeout(WAIT)
+            .unwrap_or_else(|_| panic!("cpl watch printed no {what} within {WAIT:?}"))
+    };
+    let first: ServerMessage = serde_json::from_str(&next("first line")).unwrap();
+    assert!(
+        matches!(&first, ServerMessage::UserJoined { user_id, .. } if *user_id == ra.user.id),
+        "{first:?}"
+    );
+
+    d.restart().await;
+
+    // Bob speaks after the restart until Ana's watch prints it: the watch's new socket may
+    // open a moment after Bob's first message (frames are not replayed).
+    let mut b = connect(&d.url, &rb).await;
+    join(&mut b, &ev).await;
+    let mut printed = Vec::new();
+    let mut heard = false;
+    for _ in 0..30 {
+        say(&mut b, &ev, "después del reinicio").await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(1);
+        while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+            let Ok(line) = lines.recv_timeout(left) else {
+                break;
+            };
+            heard |= line.contains("después del reinicio");
+            printed.push(line);
+        }
+        if heard {
+            break;
+        }
+    }
+    let running = child.try_wait().unwrap().is_none();
+    let _ = child.kill();
+    let _ = child.wait();
+    let stderr = std::fs::read_to_string(&stderr_path).unwrap();
+    assert!(running, "cpl watch ended: {stderr}");
+    assert!(
+        heard,
+        "cpl watch printed nothing after the restart: {printed:?}\n{stderr}"
+    );
+    assert!(stderr.contains("reconnecting in"), "{stderr}");
+    assert!(stderr.contains("reconnected to"), "{stderr}");
+    let ana_id = ra.user.id.as_str();
+    assert!(
+        !printed
+            .iter()
+            .any(|l| l.contains(ana_id) && (l.contains("user_left") || l.contains("user_joined"))),
+        "Ana's reconnection was announced: {printed:?}"
+    );
+}
