@@ -4,8 +4,9 @@
 //! REST request and answer bodies ([`api`]), the model types they carry ([`model`]),
 //! WebSocket frames ([`ws`]), the `{"detail": ...}` error body, id newtypes ([`ids`]),
 //! validation of everything a client sends ([`validate`], [`geo`], [`time`], and strict
-//! JSON in [`json`]) and a typed async client ([`client`]) that the CLI, the tests and any
-//! Rust program use to talk to a daemon.
+//! JSON in [`json`]) and a typed async client ([`client`], with a WebSocket that follows a
+//! daemon's restart in [`reconnect`]) that the CLI, the tests and any Rust program use to
+//! talk to a daemon.
 //!
 //! The daemon and the CLI define no wire shape of their own.
 
@@ -19,6 +20,7 @@ pub mod model;
 pub mod openapi;
 #[cfg(test)]
 mod props;
+pub mod reconnect;
 pub mod time;
 #[cfg(feature = "typescript")]
 pub mod typescript;

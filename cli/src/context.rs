@@ -165,3 +165,14 @@ pub fn eprintln_safe(line: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "{line}");
 }
+
+/// `user`'s WebSocket, reconnecting (and rejoining its rooms) across a daemon's restart,
+/// saying so on stderr: what `cpl watch`, `cpl chat` and `cpl simulate` use.
+pub async fn resilient(
+    client: citypulse::Client,
+    user: citypulse::UserId,
+) -> Result<citypulse::reconnect::ResilientWs, citypulse::ClientError> {
+    Ok(citypulse::reconnect::ResilientWs::connect(client, user)
+        .await?
+        .on_notice(|sentence| eprintln_safe(&format!("cpl: {sentence}"))))
+}

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use citypulse::api::{CreateEventRequest, RegisterRequest};
-use citypulse::client::WsConnection;
 use citypulse::model::Event;
+use citypulse::reconnect::ResilientWs;
 use citypulse::{Client, ClientError, Coordinates, EventId, UserId};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 use rand::Rng;
@@ -200,17 +200,22 @@ pub async fn join(
     Ok(())
 }
 
-/// Opens every user's `/ws/{user_id}`, in the users' order.
+/// Opens every user's `/ws/{user_id}`, in the users' order: sockets that reconnect across
+/// a daemon's restart and rejoin `events` (the rooms [`join`] made them members of).
 pub async fn connect(
     users: &[VirtualUser],
+    events: &[EventId],
     concurrency: usize,
-) -> anyhow::Result<Vec<WsConnection>> {
+) -> anyhow::Result<Vec<ResilientWs>> {
     stream::iter(users)
         .map(|u| async move {
-            u.client
-                .connect(&u.id)
+            let mut conn = crate::context::resilient(u.client.clone(), u.id.clone())
                 .await
-                .with_context(|| format!("opening the WebSocket of {}", u.name))
+                .with_context(|| format!("opening the WebSocket of {}", u.name))?;
+            for e in events {
+                conn.remember_room(e);
+            }
+            anyhow::Ok(conn)
         })
         .buffered(concurrency.max(1))
         .try_collect()

@@ -433,7 +433,12 @@ async fn run(command: Command, config: Config) -> ExitCode {
         );
     }
     // Tests and scripts read this line to learn the port when listening on port 0.
-    println!("cpld listening on http://{addr} ({backend} store at {where_})");
+    let scheme = if state.config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    println!("cpld listening on {scheme}://{addr} ({backend} store at {where_})");
     let _ = std::io::stdout().flush();
     tell_service_manager(&format!("READY=1\nSTATUS=listening on {addr}"));
     if state.config.daily.api_key.is_none() {

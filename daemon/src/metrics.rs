@@ -40,6 +40,12 @@ pub struct Metrics {
     /// Users whose last connection here closed while they were still connected through
     /// another daemon (they kept their rooms).
     pub presence_kept: AtomicU64,
+    /// Users whose rooms were held for them when this daemon drained (CPL_RECONNECT_GRACE).
+    pub rooms_held: AtomicU64,
+    /// Users who reconnected here while their rooms were held (nothing was announced).
+    pub rooms_resumed: AtomicU64,
+    /// Users whose hold ended without them reconnecting, taken out of their rooms here.
+    pub holds_expired: AtomicU64,
     /// Claims won.
     pub claims_won: AtomicU64,
     /// Claims lost.
@@ -149,6 +155,27 @@ impl Metrics {
             "Users whose last connection here closed while another daemon still had one of theirs (they stayed in their rooms).",
             "counter",
             g(&self.presence_kept),
+        );
+        counter(
+            &mut out,
+            "citypulse_rooms_held_total",
+            "Users whose rooms this daemon held for them when it drained, for CPL_RECONNECT_GRACE.",
+            "counter",
+            g(&self.rooms_held),
+        );
+        counter(
+            &mut out,
+            "citypulse_rooms_resumed_total",
+            "Users who reconnected here while their rooms were held (no user_left or user_joined was announced).",
+            "counter",
+            g(&self.rooms_resumed),
+        );
+        counter(
+            &mut out,
+            "citypulse_room_holds_expired_total",
+            "Users whose hold ended without a reconnection, taken out of their rooms by this daemon's sweep.",
+            "counter",
+            g(&self.holds_expired),
         );
         counter(
             &mut out,

@@ -55,7 +55,15 @@ pub async fn bind(
     let (listener, addr) = listen_on(listen).map_err(|e| {
         format!("cannot listen on {listen}: {e}; is another cpld running there? set CPL_LISTEN or --listen to another address")
     })?;
+    // TLS is checked before anything starts: a bad file stops the daemon with its sentence.
+    let tls = match &state.config.tls {
+        Some((cert, key)) => Some(Arc::new(http::serve::tls::Certificates::load(cert, key)?)),
+        None => None,
+    };
     let (stop_tx, stop_rx) = watch::channel(false);
+    if let Some(certs) = &tls {
+        reload_on_sighup(Arc::clone(certs), stop_rx.clone());
+    }
     let mut jobs = scheduler::start(state.clone(), stop_rx.clone());
     // Several daemons on one MongoDB: room broadcasts reach the other daemons' connections.
     jobs.extend(bus::start(
@@ -95,7 +103,7 @@ pub async fn bind(
     let config = state.config.clone();
     let draining = state.clone();
     let server = async move {
-        http::serve::run(listener, service, &config, async move {
+        http::serve::run(listener, service, &config, tls, async move {
             shutdown.await;
             // Readiness first: a load balancer's health check sees 503 and sends new
             // clients elsewhere, during CPL_DRAIN_DELAY while this daemon still serves.
@@ -115,6 +123,35 @@ pub async fn bind(
             let _ = j.await;
         }
     }))
+}
+
+/// Reads the certificate and key again at each SIGHUP until the daemon stops: connections
+/// accepted afterwards use the new pair; one that does not load leaves the old in use.
+fn reload_on_sighup(certs: Arc<http::serve::tls::Certificates>, mut stop: watch::Receiver<bool>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut hup = match signal(SignalKind::hangup()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("cannot watch for SIGHUP ({e}); the TLS certificate is not reloaded until a restart");
+                return;
+            }
+        };
+        tokio::spawn(async move {
+            loop {
+                tokio::select! {
+                    _ = hup.recv() => match certs.reload() {
+                        Ok(()) => tracing::info!("SIGHUP: TLS certificate reloaded; new connections use it"),
+                        Err(e) => tracing::error!("SIGHUP: {e}. The certificate in use is kept"),
+                    },
+                    _ = stop.changed() => return,
+                }
+            }
+        });
+    }
+    #[cfg(not(unix))]
+    let _ = (certs, stop);
 }
 
 /// A listening socket whose connections start with Nagle's algorithm off, as warp 0.3

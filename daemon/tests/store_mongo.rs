@@ -272,6 +272,7 @@ mongo_conformance!(
     connection_lease_elsewhere_keeps_rooms,
     expired_connection_lease_is_ignored,
     renewing_connection_leases_extends_them,
+    room_holds_end_once_and_spare_the_reconnected,
     named_lease_has_one_holder_until_it_expires,
     named_lease_race_has_one_winner,
     copies_export_in_key_order_and_import_once,

@@ -204,7 +204,7 @@ impl Daemon {
         .unwrap();
         let url = url
             .split_whitespace()
-            .find(|w| w.starts_with("http://"))
+            .find(|w| w.starts_with("http://") || w.starts_with("https://"))
             .unwrap_or_else(|| panic!("cpld did not print its address; log:\n{}", self.logs()))
             .to_string();
         self.child = Some(child);
@@ -212,8 +212,12 @@ impl Daemon {
         self.wait_healthy().await;
     }
 
-    /// Polls `/health` until it answers 200 (never a fixed sleep).
+    /// Polls `/health` until it answers 200 (never a fixed sleep). A daemon serving TLS
+    /// (`https://`) is only known to listen: its tests bring the client that trusts it.
     pub async fn wait_healthy(&self) {
+        if self.url.starts_with("https://") {
+            return;
+        }
         let client = self.client();
         for _ in 0..200 {
             if client.health().await.is_ok() {

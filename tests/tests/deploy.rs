@@ -1,5 +1,6 @@
 //! Issue 19, production deployment: `deploy/`'s nginx site in front of two `cpld` on one
-//! MongoDB (`secantusd-py`), started here with a config generated from the shipped file;
+//! MongoDB (`secantusd-py`), started here with a config generated from the shipped file,
+//! and restarted one at a time under two clients in a room (nothing heard, chat flowing);
 //! `deploy/cpld.service` checked by `systemd-analyze verify`; and what the unit relies on
 //! from `cpld`: `PORT`, systemd readiness over `NOTIFY_SOCKET`, the open-file limit.
 //!
@@ -17,6 +18,7 @@ use citypulse::api::{CreateEventRequest, RegisterRequest};
 use citypulse::client::WsConnection;
 use citypulse::geo::Coordinates;
 use citypulse::model::RegisteredUser;
+use citypulse::reconnect::ResilientWs;
 use citypulse::ws::{ClientMessage, ServerMessage};
 use citypulse::Client;
 use citypulse_tests::fake_deepgram::{FakeDeepgram, FAKE_KEY};
@@ -242,8 +244,11 @@ impl Stack {
             name: name.clone(),
         };
         let fake = FakeDeepgram::start().await;
-        let builder = || {
+        // Fixed ports: a daemon restarted by a test comes back where nginx expects it.
+        let [port_a, port_b] = free_ports::<2>();
+        let builder = |port: u16| {
             let mut b: DaemonBuilder = Daemon::builder()
+                .listen(&format!("127.0.0.1:{port}"))
                 .env("MONGODB_URL", &url)
                 .env("DATABASE_NAME", &name)
                 .env("CPL_TRUSTED_PROXIES", "127.0.0.1")
@@ -254,8 +259,8 @@ impl Stack {
             }
             b
         };
-        let a = builder().start().await;
-        let b = builder().start().await;
+        let a = builder(port_a).start().await;
+        let b = builder(port_b).start().await;
         let nginx = Nginx::start(&nginx, &a.url, &b.url);
         Some(Stack {
             nginx,
@@ -307,6 +312,39 @@ async fn join(ws: &mut WsConnection, event: &citypulse::EventId, who: &Registere
 
 async fn chat(ws: &mut WsConnection, text: &str) -> citypulse::model::ChatMessage {
     frames::chat_within(ws, WAIT, text).await
+}
+
+/// Fails on a `user_joined` or `user_left` about one of `quiet`: a restart must not be heard.
+fn no_noise(m: &ServerMessage, quiet: &[&citypulse::UserId]) {
+    if let ServerMessage::UserLeft { user_id, .. } | ServerMessage::UserJoined { user_id, .. } = m {
+        assert!(
+            !quiet.contains(&user_id),
+            "a restart was announced to the room: {m:?}"
+        );
+    }
+}
+
+/// Until `ws` is connected again after a restart (a ping answered on its current socket),
+/// failing on noise about `quiet` meanwhile. A ping sent on a socket the daemon is closing
+/// is lost with it, so it is sent again, each time on the socket `ws` has then.
+async fn settle(ws: &mut ResilientWs, quiet: &[&citypulse::UserId]) {
+    let deadline = Instant::now() + 2 * WAIT;
+    loop {
+        ws.send(&ClientMessage::Ping).await.unwrap();
+        let answered = ws
+            .recv_until(Duration::from_secs(1), |m| {
+                no_noise(m, quiet);
+                matches!(m, ServerMessage::Pong).then_some(())
+            })
+            .await;
+        match answered {
+            Ok(()) => return,
+            Err(e) => assert!(
+                Instant::now() < deadline,
+                "never back after the restart: {e}"
+            ),
+        }
+    }
 }
 
 /// One second of 16 kHz mono 16-bit PCM, a 440 Hz tone (the fake transcribes sound).
@@ -741,4 +779,83 @@ fn the_systemd_unit_passes_systemd_analyze_verify() {
     ] {
         assert!(unit.contains(needed), "the unit lacks {needed}");
     }
+}
+
+/// A rolling restart through nginx: daemon A is restarted, then B, while Ana and Bob are in
+/// a room through nginx's shared upstream with clients that follow restarts. Nobody hears a
+/// `user_left` or `user_joined` about them, they stay participants, and chat flows after
+/// each restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_rolling_restart_through_nginx_is_not_heard_in_the_room() {
+    let Some(mut s) = Stack::start(&[("CPL_RECONNECT_GRACE", "60")]).await else {
+        return;
+    };
+    let (ana_c, ana) = s.user("Ana").await;
+    let (bob_c, bob) = s.user("Bob").await;
+    let ev = ana_c
+        .create_event(&CreateEventRequest {
+            title: "Reinicio en caliente".into(),
+            description: None,
+            category: "cultura".into(),
+            coordinates: Coordinates::new(BOGOTA.0, BOGOTA.1).unwrap(),
+            address: None,
+            starts_at: None,
+            ends_at: None,
+        })
+        .await
+        .unwrap();
+    let joined_by = |who: &RegisteredUser| {
+        let id = who.user.id.clone();
+        move |m: &ServerMessage| match m {
+            ServerMessage::UserJoined { user_id, .. } if *user_id == id => Some(()),
+            _ => None,
+        }
+    };
+    let mut wa = ResilientWs::connect(ana_c.clone(), ana.user.id.clone())
+        .await
+        .unwrap();
+    let mut wb = ResilientWs::connect(bob_c.clone(), bob.user.id.clone())
+        .await
+        .unwrap();
+    let join = ClientMessage::JoinEvent {
+        event_id: ev.id.clone(),
+    };
+    wa.send(&join).await.unwrap();
+    wa.recv_until(WAIT, joined_by(&ana)).await.unwrap();
+    wb.send(&join).await.unwrap();
+    wa.recv_until(WAIT, joined_by(&bob)).await.unwrap();
+    wb.recv_until(WAIT, joined_by(&bob)).await.unwrap();
+    let quiet = [&ana.user.id, &bob.user.id];
+
+    for (round, text) in ["después de A", "después de B"].into_iter().enumerate() {
+        if round == 0 {
+            s.a.restart().await;
+        } else {
+            s.b.restart().await;
+        }
+        settle(&mut wa, &quiet).await;
+        settle(&mut wb, &quiet).await;
+        wb.send(&ClientMessage::ChatMessage {
+            event_id: ev.id.clone(),
+            message: text.into(),
+        })
+        .await
+        .unwrap();
+        for ws in [&mut wa, &mut wb] {
+            ws.recv_until(WAIT, |m| {
+                no_noise(m, &quiet);
+                matches!(m, ServerMessage::ChatMessage(c) if c.message == text).then_some(())
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{text:?} not heard: {e}; nginx log:\n{}", s.nginx.log()));
+        }
+    }
+    let members: Vec<_> = ana_c
+        .participants(&ev.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.user_id)
+        .collect();
+    assert_eq!(members, vec![ana.user.id.clone(), bob.user.id.clone()]);
 }

@@ -4,8 +4,9 @@
 
 use std::time::Duration;
 
-use citypulse::client::{WsConnection, WsError};
+use citypulse::client::WsError;
 use citypulse::model::ChatMessage;
+use citypulse::reconnect::ResilientWs;
 use citypulse::ws::{ClientMessage, ServerMessage};
 use citypulse::{EventId, UserId};
 use tokio::io::AsyncBufReadExt;
@@ -35,7 +36,8 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     // REST join is idempotent: a member stays a member, a newcomer becomes one. Joining
     // before the socket opens means the room's messages reach it from the first frame.
     client.join_event(&args.event).await?;
-    let mut conn = client.connect(&me).await?;
+    let mut conn = crate::context::resilient(client, me.clone()).await?;
+    conn.remember_room(&args.event);
     match &args.message {
         Some(text) => one_shot(ctx, &mut conn, &me, &args.event, text, args.timeout).await?,
         None => interactive(ctx, &mut conn, &me, &args.event, args.timeout).await?,
@@ -46,7 +48,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
 
 async fn one_shot(
     ctx: &Context,
-    conn: &mut WsConnection,
+    conn: &mut ResilientWs,
     me: &UserId,
     event: &EventId,
     text: &str,
@@ -70,7 +72,7 @@ async fn one_shot(
     Ok(())
 }
 
-async fn send(conn: &mut WsConnection, event: &EventId, text: &str) -> Result<(), WsError> {
+async fn send(conn: &mut ResilientWs, event: &EventId, text: &str) -> Result<(), WsError> {
     conn.send(&ClientMessage::ChatMessage {
         event_id: event.clone(),
         message: text.to_string(),
@@ -80,7 +82,7 @@ async fn send(conn: &mut WsConnection, event: &EventId, text: &str) -> Result<()
 
 async fn interactive(
     ctx: &Context,
-    conn: &mut WsConnection,
+    conn: &mut ResilientWs,
     me: &UserId,
     event: &EventId,
     timeout: Duration,

@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use citypulse::api::{ClaimResult, DropRequest};
-use citypulse::client::WsConnection;
 use citypulse::model::{Collectible, Rarity};
+use citypulse::reconnect::ResilientWs;
 use citypulse::ws::{ClientMessage, ServerMessage};
 use citypulse::{CollectibleId, EventId, UserId};
 use serde::{Deserialize, Serialize};
@@ -131,7 +131,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
         "Joining {n} racers to event {event} and opening their sockets…"
     ));
     crowd::join(&users, std::slice::from_ref(&event), concurrency).await?;
-    let conns = crowd::connect(&users, concurrency).await?;
+    let conns = crowd::connect(&users, std::slice::from_ref(&event), concurrency).await?;
 
     // Every racer waits on this channel for the collectible's id, then claims at once.
     // With --wait, the first racer whose socket sees the drop publishes it.
@@ -231,7 +231,7 @@ impl Racer {
     async fn run(
         mut self,
         index: usize,
-        mut conn: WsConnection,
+        mut conn: ResilientWs,
         report: tokio::sync::mpsc::Sender<(usize, Outcome)>,
         mut all_done: watch::Receiver<bool>,
     ) {
@@ -251,7 +251,7 @@ impl Racer {
         let _ = conn.close().await;
     }
 
-    async fn race(&mut self, conn: &mut WsConnection) -> Outcome {
+    async fn race(&mut self, conn: &mut ResilientWs) -> Outcome {
         let id = loop {
             if let Some(id) = self.release.borrow_and_update().clone() {
                 break id;

@@ -12,8 +12,9 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use citypulse::client::{WsConnection, WsError};
+use citypulse::client::WsError;
 use citypulse::geo::EARTH_RADIUS_M;
+use citypulse::reconnect::ResilientWs;
 use citypulse::ws::{ClientMessage, ServerMessage};
 use citypulse::{Coordinates, EventId, UserId};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -196,7 +197,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
         crowd::join(&users, &events, concurrency).await?;
     }
     ctx.note(format!("Opening {} WebSockets…", users.len()));
-    let conns = crowd::connect(&users, concurrency).await?;
+    let conns = crowd::connect(&users, &events, concurrency).await?;
 
     let per_user = count.min((duration.as_secs_f64() * args.rate).ceil() as u64);
     let bar = progress(ctx, per_user.saturating_mul(users.len() as u64));
@@ -399,7 +400,7 @@ struct Walk {
 }
 
 impl Walk {
-    async fn run(mut self, mut conn: WsConnection) -> Tally {
+    async fn run(mut self, mut conn: ResilientWs) -> Tally {
         // Updates not yet answered, oldest first: the daemon answers a socket's frames in
         // order, so each `nearby_events` or `error` answers the oldest.
         let mut pending: VecDeque<(Instant, Coordinates)> = VecDeque::new();

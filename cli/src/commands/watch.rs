@@ -30,7 +30,7 @@ pub struct Args {
 /// Watches until stopped.
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     let (client, me) = ctx.session().await?;
-    let mut conn = client.connect(&me).await?;
+    let mut conn = crate::context::resilient(client, me.clone()).await?;
     if let Some(event) = &args.event {
         conn.send(&ClientMessage::JoinEvent {
             event_id: event.clone(),

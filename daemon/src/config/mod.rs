@@ -76,7 +76,10 @@ pub const SETTINGS: &[Setting] = &[
     Setting { env: "CPL_IDLE_TIMEOUT", help: "a connection that sends nothing this long, before its first request or between requests, is closed (WebSockets have CPL_WS_TIMEOUT instead)", default: Some("60") },
     Setting { env: "CPL_SHUTDOWN_GRACE", help: "on SIGTERM/SIGINT, how long requests in progress may take to finish; past it the remaining connections are dropped", default: Some("10") },
     Setting { env: "CPL_DRAIN_DELAY", help: "on SIGTERM/SIGINT, how long /health/ready answers 503 while the daemon still serves, before it stops accepting (give it your load balancer's health-check interval)", default: Some("0") },
+    Setting { env: "CPL_RECONNECT_GRACE", help: "a user whose WebSocket closed because a daemon drained (close 1001) stays in their rooms this long: reconnecting to any daemon sharing the database within it announces no user_left/user_joined; past it they leave; 0 leaves at once", default: Some("15") },
     Setting { env: "CPL_MAX_CONNECTIONS_PER_ADDRESS", help: "open connections (WebSockets included) per client address; past it a new connection gets 503 and is closed. Behind CPL_TRUSTED_PROXIES: requests in progress and open WebSockets per forwarded client", default: Some("256") },
+    Setting { env: "CPL_TLS_CERT", help: "PEM certificate chain: with CPL_TLS_KEY, cpld serves HTTPS and WSS itself (rustls); both are read again on SIGHUP", default: None },
+    Setting { env: "CPL_TLS_KEY", help: "PEM private key of CPL_TLS_CERT (PKCS#8, PKCS#1 or SEC1)", default: None },
     Setting { env: "CORS_ORIGINS", help: "comma-separated origins allowed by CORS (e.g. http://localhost:5173)", default: None },
     Setting { env: "DAILY_API_KEY", help: "Daily.co API key; unset turns video rooms off", default: None },
     Setting { env: "DAILY_DOMAIN", help: "Daily.co domain (your-domain.daily.co)", default: None },
@@ -293,6 +296,10 @@ pub struct Config {
     pub shutdown_grace: Duration,
     /// At a stop, how long readiness is false before the listener closes.
     pub drain_delay: Duration,
+    /// How long a user whose socket a drain closed stays in their rooms to reconnect.
+    pub reconnect_grace: Duration,
+    /// PEM certificate chain and key: the daemon speaks TLS itself.
+    pub tls: Option<(PathBuf, PathBuf)>,
     /// Open connections per client address.
     pub max_connections_per_address: usize,
     /// CORS origins.
@@ -400,6 +407,8 @@ impl Config {
             idle_timeout: r.parse("CPL_IDLE_TIMEOUT", parse_duration)?,
             shutdown_grace: r.parse("CPL_SHUTDOWN_GRACE", short_duration)?,
             drain_delay: r.parse("CPL_DRAIN_DELAY", zero_or_short_duration)?,
+            reconnect_grace: r.parse("CPL_RECONNECT_GRACE", zero_or_short_duration)?,
+            tls: r.tls()?,
             max_connections_per_address: r.parse("CPL_MAX_CONNECTIONS_PER_ADDRESS", |v| positive(v, 1_000_000))?,
             cors_origins: match r.text("CORS_ORIGINS") {
                 Some(_) => r.parse("CORS_ORIGINS", origins)?,
@@ -550,6 +559,25 @@ impl Resolver<'_> {
     /// `CPL_LISTEN` when it was set anywhere (flag, environment, `.env`, config file);
     /// else `0.0.0.0:$PORT` when a hosting platform passed `PORT` (it routes outside
     /// traffic to that port on every interface); else the default.
+    /// `CPL_TLS_CERT` and `CPL_TLS_KEY`: both or neither.
+    fn tls(&self) -> Result<Option<(PathBuf, PathBuf)>, ConfigError> {
+        let path = |k| {
+            self.text(k)
+                .filter(|(v, _)| !v.is_empty())
+                .map(|(v, _)| PathBuf::from(v))
+        };
+        match (path("CPL_TLS_CERT"), path("CPL_TLS_KEY")) {
+            (Some(c), Some(k)) => Ok(Some((c, k))),
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(ConfigError(
+                "CPL_TLS_CERT is set but CPL_TLS_KEY is not; set both (certificate and its private key, PEM) or neither".into(),
+            )),
+            (None, Some(_)) => Err(ConfigError(
+                "CPL_TLS_KEY is set but CPL_TLS_CERT is not; set both (certificate and its private key, PEM) or neither".into(),
+            )),
+        }
+    }
+
     fn listen(&self) -> Result<SocketAddr, ConfigError> {
         let explicit = self
             .text("CPL_LISTEN")

@@ -10,6 +10,27 @@
 //! only when no other live lease of theirs remains. A crashed daemon renews nothing: its
 //! leases expire after at most [`LEASE_TTL`] and stop counting.
 //!
+//! # A drain is not a departure
+//! When a daemon drains (SIGTERM) it closes every WebSocket with 1001, and its users are
+//! expected back within moments, on another daemon or on this one restarted. So a user
+//! whose last socket closed *because of the drain* ([`Departure::Drain`]) does not leave
+//! their rooms: the store records a hold of their rooms until now + `CPL_RECONNECT_GRACE`
+//! ([`crate::store::Store::hold_rooms`]) and nothing is announced. Their participations
+//! stay as they were, so they count as participants throughout, room broadcasts simply
+//! find no socket of theirs until they are back.
+//!
+//! * Reconnecting means opening a WebSocket (to any daemon sharing the database) before
+//!   the hold ends: [`connected`] drops the hold and the user is in their rooms as before.
+//!   Their client's `join_event` for those rooms afterwards is "already in", which
+//!   announces nothing (no `user_joined`): that is a rejoin.
+//! * Not reconnecting: every daemon sweeps the expired holds every [`sweep_period`]
+//!   ([`sweep_job`]); the daemon that ends a hold (exactly one does) takes the user out of
+//!   their rooms and announces `user_left`, as the close itself would have without the
+//!   grace, at most one sweep period after the grace.
+//! * A hold written after the user's new lease (the drained daemon was slower than the
+//!   reconnection) is found at the sweep with a live lease: it simply goes.
+//! * With a grace of 0, or when the hold cannot be written, the user leaves at once.
+//!
 //! # What can still race, and why that is acceptable
 //! * This daemon's renewal against a release here: the renewal takes its list of
 //!   connected users and writes it under the write side of [`LeaseGate`]; opening and
@@ -52,6 +73,27 @@ pub const RENEW_EVERY: Duration = Duration::from_secs(10);
 /// this daemon's users as connected.
 pub const LEASE_TTL: Duration = Duration::from_secs(30);
 
+/// Why a user's last socket on this daemon closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Departure {
+    /// The client closed it, dropped it, timed out or was cut off: they leave their rooms.
+    Closed,
+    /// This daemon is draining and closed it (1001): their rooms are held for them for
+    /// `CPL_RECONNECT_GRACE`.
+    Drain,
+}
+
+/// How often each daemon looks for holds that ended: a quarter of the grace, between a
+/// quarter of a second and five seconds, so a user who does not come back leaves soon
+/// after the grace without a sweep costing much.
+pub fn sweep_period(grace: Duration) -> Duration {
+    if grace.is_zero() {
+        // This daemon holds nothing; others sharing the database may.
+        return Duration::from_secs(5);
+    }
+    (grace / 4).clamp(Duration::from_millis(250), Duration::from_secs(5))
+}
+
 /// Orders this daemon's lease writes: renewals (write side) against holds and releases
 /// (read side, concurrent with each other). See the module documentation.
 #[derive(Default)]
@@ -75,16 +117,31 @@ pub async fn connected(state: &State, user: &UserId) {
             RENEW_EVERY.as_secs()
         );
     }
+    // Back within the grace of a drain: nothing was announced when they went, so nothing
+    // is now. Should this fail, the lease just recorded still keeps the sweep from taking
+    // them out of their rooms.
+    match state.store.resume_rooms(user).await {
+        Ok(true) => {
+            state.metrics.rooms_resumed.fetch_add(1, Ordering::Relaxed);
+            tracing::debug!("user {user} reconnected within the grace; they kept their rooms");
+        }
+        Ok(false) => {}
+        Err(e) => tracing::warn!(
+            "could not drop the hold of user {user}'s rooms ({e}); their connection lease \
+             keeps them in their rooms when the hold ends"
+        ),
+    }
 }
 
 /// A user's last socket on this daemon closed (closed, dropped, cut off or timed out):
 /// delete this daemon's lease of them and, unless they are still connected somewhere (a
-/// live lease remains), take them out of every room and tell each room.
+/// live lease remains), take them out of every room and tell each room; or, when the
+/// daemon's drain closed it ([`Departure::Drain`]), hold their rooms for the grace.
 ///
 /// When the lease cannot be released or the others cannot be checked (the database is
 /// failing), the user leaves their rooms as they would on a single daemon; this daemon's
 /// stale lease of them is no longer renewed and expires within [`LEASE_TTL`].
-pub async fn disconnected(state: &State, user: &UserId) {
+pub async fn disconnected(state: &State, user: &UserId, why: Departure) {
     let still_connected = {
         let _order = state.lease_gate.0.read().await;
         if state.hub.is_connected(user) {
@@ -115,6 +172,30 @@ pub async fn disconnected(state: &State, user: &UserId) {
         );
         return;
     }
+    let grace = state.config.reconnect_grace;
+    if why == Departure::Drain && !grace.is_zero() {
+        let until = crate::store::lease_expiry(time::now(), grace);
+        match state.store.hold_rooms(user, until).await {
+            Ok(()) => {
+                state.metrics.rooms_held.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(
+                    "user {user}'s socket closed for the drain; their rooms are held for {}s \
+                     (CPL_RECONNECT_GRACE)",
+                    grace.as_secs_f64()
+                );
+                return;
+            }
+            Err(e) => tracing::warn!(
+                "could not hold user {user}'s rooms for their reconnection ({e}); taking \
+                 them out of their rooms now"
+            ),
+        }
+    }
+    leave_rooms(state, user).await;
+}
+
+/// Takes `user` out of every room and tells each room.
+async fn leave_rooms(state: &State, user: &UserId) {
     match state.store.leave_all_events(user).await {
         Ok(events) => {
             for e in events {
@@ -148,6 +229,38 @@ pub async fn renew(state: &State) {
             RENEW_EVERY.as_secs(),
             LEASE_TTL.as_secs()
         );
+    }
+}
+
+/// Ends the holds that expired: each user who did not come back leaves their rooms, and
+/// each room hears it. A failure is logged; the next sweep tries again.
+pub async fn sweep(state: &State) {
+    let users = match state.store.end_expired_room_holds(time::now()).await {
+        Ok(u) => u,
+        Err(e) => {
+            tracing::warn!(
+                "could not end the expired room holds ({e}); trying again at the next sweep"
+            );
+            return;
+        }
+    };
+    for user in users {
+        state.metrics.holds_expired.fetch_add(1, Ordering::Relaxed);
+        tracing::debug!("user {user} did not reconnect within the grace; they leave their rooms");
+        leave_rooms(state, &user).await;
+    }
+}
+
+/// Sweeps the expired room holds every [`sweep_period`] until `shutdown` turns true.
+pub async fn sweep_job(state: State, mut shutdown: watch::Receiver<bool>) {
+    let period = sweep_period(state.config.reconnect_grace);
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+    tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => sweep(&state).await,
+            _ = shutdown.changed() => return,
+        }
     }
 }
 

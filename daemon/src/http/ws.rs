@@ -143,6 +143,7 @@ async fn connection(
         state.config.ws_heartbeat,
     ));
     let mut stream = stream;
+    let draining = shutdown.clone();
     if holds_token(&state, &user, &token_hash, reg.conn_id, &reg.kill).await {
         if reg.first {
             presence::connected(&state, &user.id).await;
@@ -154,7 +155,13 @@ async fn connection(
         // Presence rule: when a user's last connection goes (closed, dropped, cut off or
         // timed out), they leave every room at once, and each room hears it; their last
         // connection anywhere, when several daemons share the database.
-        presence::disconnected(&state, &user.id).await;
+        // A socket the drain closed is not a departure: the user is expected back.
+        let why = if *draining.borrow() {
+            presence::Departure::Drain
+        } else {
+            presence::Departure::Closed
+        };
+        presence::disconnected(&state, &user.id, why).await;
     }
     // Closing handshake: keep reading (and discarding) until the client answers the close
     // or the grace runs out. Dropping a socket with unread input makes the kernel send a

@@ -1,5 +1,6 @@
-//! Background jobs: collectible drops, the expiry sweep and the renewal of this daemon's
-//! connection leases ([`crate::domain::presence`]), each a tokio task that stops with the daemon.
+//! Background jobs: collectible drops, the expiry sweep, the renewal of this daemon's
+//! connection leases and the sweep of expired room holds ([`crate::domain::presence`]),
+//! each a tokio task that stops with the daemon.
 //!
 //! Several daemons on one database drop as one: every daemon ticks, but a tick runs a
 //! round only on the daemon holding the named lease [`DROP_LEASE`] in the store. The
@@ -41,6 +42,7 @@ pub fn start(state: State, shutdown: watch::Receiver<bool>) -> Vec<tokio::task::
     vec![
         tokio::spawn(drop_job(state.clone(), shutdown.clone())),
         tokio::spawn(cleanup_job(state.clone(), shutdown.clone())),
+        tokio::spawn(presence::sweep_job(state.clone(), shutdown.clone())),
         tokio::spawn(presence::renew_job(state, shutdown)),
     ]
 }

@@ -316,6 +316,19 @@ pub trait Store: Send + Sync + 'static {
         daemon: &str,
         now: Timestamp,
     ) -> StoreResult<bool>;
+    /// Keeps `user` in their rooms until `until` although no WebSocket of theirs is open:
+    /// the daemon they were connected to drained, and they have until then to reconnect
+    /// (to any daemon) without leaving (`CPL_RECONNECT_GRACE`). Their participations are
+    /// untouched; a hold already there moves to `until`.
+    async fn hold_rooms(&self, user: &UserId, until: Timestamp) -> StoreResult<()>;
+    /// `user` reconnected: drops their hold; whether there was one. No hold is no error.
+    async fn resume_rooms(&self, user: &UserId) -> StoreResult<bool>;
+    /// Ends every hold that expired at `now` (`until <= now`), each exactly once among the
+    /// daemons sharing the database; the users whose hold this call ended and who have no
+    /// live connection lease at `now`, i.e. who did not come back and must now leave their
+    /// rooms. A user with a live lease reconnected (the hold was written after their new
+    /// lease); their hold simply goes.
+    async fn end_expired_room_holds(&self, now: Timestamp) -> StoreResult<Vec<UserId>>;
     /// Takes or keeps the named lease `name` (e.g. `"drop-round"`) for `holder` until
     /// `now + ttl`: true when it was free, had expired at `now`, or was already held by
     /// `holder` (then it is extended); false while another holder's lease is live. Atomic:

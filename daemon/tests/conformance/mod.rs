@@ -94,6 +94,7 @@ macro_rules! conformance_tests {
             connection_lease_elsewhere_keeps_rooms,
             expired_connection_lease_is_ignored,
             renewing_connection_leases_extends_them,
+            room_holds_end_once_and_spare_the_reconnected,
             named_lease_has_one_holder_until_it_expires,
             named_lease_race_has_one_winner,
             copies_export_in_key_order_and_import_once,
@@ -1770,6 +1771,57 @@ pub async fn expired_connection_lease_is_ignored(s: Arc<dyn Store>) {
         .is_participant(&e.id, &u.id)
         .await
         .expect("is_participant"));
+}
+
+/// Room holds (a drain): holding keeps the participations; a hold ends at its `until`
+/// (not a millisecond before), once, and names only users without a live connection
+/// lease; resuming removes a hold.
+pub async fn room_holds_end_once_and_spare_the_reconnected(s: Arc<dyn Store>) {
+    let creator = user_n(&s, 1).await;
+    let e = event_at(&s, &creator.id, bogota(), "music").await;
+    let [gone, back, resumed] = [
+        user_n(&s, 2).await,
+        user_n(&s, 3).await,
+        user_n(&s, 4).await,
+    ];
+    for u in [&gone, &back, &resumed] {
+        s.join_event(&e.id, &u.id, secs(0)).await.expect("join");
+        s.hold_rooms(&u.id, secs(5)).await.expect("hold_rooms");
+    }
+    // Holding again moves the end.
+    s.hold_rooms(&back.id, secs(10)).await.expect("hold_rooms");
+    assert!(s
+        .is_participant(&e.id, &gone.id)
+        .await
+        .expect("is_participant"));
+    assert!(s.resume_rooms(&resumed.id).await.expect("resume_rooms"));
+    assert!(!s.resume_rooms(&resumed.id).await.expect("resume twice"));
+    // `back` reconnected through another daemon before the hold was written.
+    s.hold_connection_lease(&back.id, "b", secs(0), std::time::Duration::from_secs(60))
+        .await
+        .expect("hold_connection_lease");
+    assert_eq!(
+        s.end_expired_room_holds(at(4_999)).await.expect("sweep"),
+        Vec::<UserId>::new()
+    );
+    assert_eq!(
+        s.end_expired_room_holds(secs(5)).await.expect("sweep"),
+        vec![gone.id.clone()]
+    );
+    assert_eq!(
+        s.end_expired_room_holds(secs(6))
+            .await
+            .expect("sweep again"),
+        Vec::<UserId>::new()
+    );
+    // Ended with a live lease: nobody to take out.
+    assert_eq!(
+        s.end_expired_room_holds(secs(10)).await.expect("sweep"),
+        Vec::<UserId>::new()
+    );
+    assert!(!s.resume_rooms(&back.id).await.expect("resume_rooms"));
+    // The store leaves participations to the caller.
+    assert_eq!(s.participants(&e.id).await.expect("participants").len(), 3);
 }
 
 /// Renewal extends the leases of the users named (creating missing ones) and no others.

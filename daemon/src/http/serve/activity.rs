@@ -27,10 +27,10 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use super::cap::Permit;
+use super::tls::Stream;
 
 /// The most header bytes kept for the service to look at. A request whose headers are
 /// longer is served on hyper's reading alone (see [`Activity::take_head`]).
@@ -225,7 +225,7 @@ impl Drop for Busy {
 /// the place is held until the WebSocket closes, too.
 #[derive(Debug)]
 pub struct Tracked {
-    io: TcpStream,
+    io: Stream,
     activity: Arc<Activity>,
     _permit: Option<Permit>,
     /// Held as long as the socket is open, also once upgraded to a WebSocket: a stop
@@ -236,7 +236,7 @@ pub struct Tracked {
 impl Tracked {
     /// Wraps an accepted socket.
     pub fn new(
-        io: TcpStream,
+        io: Stream,
         activity: Arc<Activity>,
         permit: Option<Permit>,
         alive: tokio::sync::mpsc::Sender<()>,

@@ -20,6 +20,9 @@
 //!   WebSockets counts for the client the proxy names ([`service`]).
 //! - A request with both `Content-Length` and `Transfer-Encoding` is refused (400) and its
 //!   connection closed (request smuggling).
+//! - With `CPL_TLS_CERT`/`CPL_TLS_KEY`, each connection does its TLS handshake ([`tls`]) in
+//!   its own task, within `CPL_HEADER_TIMEOUT` (a client that opens and never finishes it
+//!   holds nothing longer than one dribbling its headers), before anything above is served.
 //! - Requests carry their peer address ([`PeerAddr`], read with [`peer`]) and body
 //!   deadline ([`BodyDeadline`]) as extensions: warp's own `addr::remote()` is set only by
 //!   warp's `serve` and is always None here.
@@ -27,6 +30,7 @@
 pub mod activity;
 pub mod cap;
 pub mod service;
+pub mod tls;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -160,6 +164,7 @@ pub async fn run<S: Routes>(
     listener: TcpListener,
     service: S,
     config: &Config,
+    tls: Option<Arc<tls::Certificates>>,
     shutdown: impl Future<Output = ()>,
 ) {
     let limits = Limits::from_config(config);
@@ -174,6 +179,7 @@ pub async fn run<S: Routes>(
             cap: PerAddress::new(limits.per_address),
         }),
         refusing: Arc::new(Semaphore::new(REFUSING_AT_ONCE)),
+        tls,
         stop: stop_rx,
         alive: alive_tx,
     };
@@ -204,6 +210,8 @@ struct Connections<S> {
     service: S,
     shared: Arc<Shared>,
     refusing: Arc<Semaphore>,
+    /// The certificate, when the daemon speaks TLS itself.
+    tls: Option<Arc<tls::Certificates>>,
     /// Becomes true when the daemon stops.
     stop: watch::Receiver<bool>,
     alive: mpsc::Sender<()>,
@@ -232,12 +240,9 @@ impl<S: Routes> Connections<S> {
     /// header limit, or (after the daemon is asked to stop) finishes its request.
     fn serve(&self, stream: TcpStream, peer: SocketAddr, permit: Option<cap::Permit>) {
         let activity = Activity::new();
-        let io = TokioIo::new(Tracked::new(
-            stream,
-            Arc::clone(&activity),
-            permit,
-            self.alive.clone(),
-        ));
+        // The certificate in use now: a reload after this accept does not change it.
+        let handshake = self.tls.as_ref().map(|t| t.acceptor());
+        let tracked_alive = self.alive.clone();
         let service = Guarded::new(
             self.service.clone(),
             peer,
@@ -249,6 +254,29 @@ impl<S: Routes> Connections<S> {
         let alive = self.alive.clone();
         tokio::spawn(async move {
             let _alive = alive;
+            let stream = match handshake {
+                None => tls::Stream::Plain(stream),
+                Some(acceptor) => tokio::select! {
+                    done = tokio::time::timeout(limits.header, acceptor.accept(stream)) => match done {
+                        Ok(Ok(s)) => tls::Stream::Tls(Box::new(s)),
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, "TLS handshake failed: {e}");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "connection closed: no TLS handshake within the header limit");
+                            return;
+                        }
+                    },
+                    _ = stop.changed() => return,
+                },
+            };
+            let io = TokioIo::new(Tracked::new(
+                stream,
+                Arc::clone(&activity),
+                permit,
+                tracked_alive,
+            ));
             let conn = http1::Builder::new()
                 .timer(TokioTimer::new())
                 // A backstop only: hyper's clock runs from the wait for a request to the end

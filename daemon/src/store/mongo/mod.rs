@@ -11,8 +11,9 @@
 //! `messages`, `participants` (who is in a room now), `attendance` (which events a user
 //! ever joined, so `events_attended` counts each once), `broadcasts` (the cross-daemon
 //! bus, [`crate::realtime::bus`]), `connection_leases` (which daemon has a WebSocket of
-//! which user open: `user_id`, `daemon`, `expires_at`) and `leases` (named job leases such
-//! as `drop-round`: `_id` is the name, `holder`, `expires_at`). `_id` is an ObjectId whose
+//! which user open: `user_id`, `daemon`, `expires_at`), `leases` (named job leases such
+//! as `drop-round`: `_id` is the name, `holder`, `expires_at`) and `room_holds` (users kept
+//! in their rooms across a drain: `_id` is the user, `until`). `_id` is an ObjectId whose
 //! hex is our 24-hex id, references (`creator_id`, `event_id`, `user_id`, ...) are
 //! ObjectIds, times are BSON dates (which keep milliseconds, like [`citypulse::time`]).
 //! Documents the original backend wrote, with fewer fields, are read as they are
@@ -153,6 +154,13 @@ pub const CONNECTION_LEASES: &str = "connection_leases";
 
 /// The collection of named job leases (`drop-round`).
 pub const LEASES: &str = "leases";
+
+/// The collection of room holds: `_id` is the user, `until` when their hold ends
+/// (presence across a drain, [`crate::domain::presence`]).
+pub const ROOM_HOLDS: &str = "room_holds";
+
+/// Expired holds one sweep ends at most (the next sweep takes the rest).
+const HOLDS_PER_SWEEP: i64 = 1000;
 
 /// Users per `$in` when connection leases are renewed (keeps each command small).
 const RENEW_CHUNK: usize = 5000;

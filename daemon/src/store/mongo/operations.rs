@@ -26,7 +26,8 @@ use super::documents::{
 use super::errors::{duplicate_index, is_duplicate, only_duplicates};
 use super::timeout::Effect;
 use super::{
-    durable_write_concern, Fail, MongoStore, Step, CONNECTION_LEASES, LEASES, RENEW_CHUNK,
+    durable_write_concern, Fail, MongoStore, Step, CONNECTION_LEASES, HOLDS_PER_SWEEP, LEASES,
+    RENEW_CHUNK, ROOM_HOLDS,
 };
 use crate::store::transfer::{Kind, Record};
 use crate::store::{
@@ -1118,6 +1119,96 @@ impl Store for MongoStore {
             };
             step.await
                 .map_err(|f| self.fail("release a connection lease", f))
+        })
+        .await
+    }
+
+    async fn hold_rooms(&self, user: &UserId, until: Timestamp) -> StoreResult<()> {
+        self.bounded("hold a user's rooms", Effect::Write, async {
+            let step = async {
+                let holds = self.col(ROOM_HOLDS);
+                let filter = doc! { "_id": oid(user.as_str())? };
+                let set = doc! { "$set": { "until": date(&until) } };
+                match holds
+                    .update_one(filter.clone(), set.clone())
+                    .upsert(true)
+                    .await
+                {
+                    Ok(_) => Ok(()),
+                    // Two upserts of one hold at once: the other inserted it; set it now.
+                    Err(e) if is_duplicate(&e) => {
+                        holds.update_one(filter, set).await?;
+                        Ok(())
+                    }
+                    Err(e) => Err(e.into()),
+                }
+            };
+            step.await.map_err(|f| self.fail("hold a user's rooms", f))
+        })
+        .await
+    }
+
+    async fn resume_rooms(&self, user: &UserId) -> StoreResult<bool> {
+        self.bounded("resume a user's rooms", Effect::Write, async {
+            let step = async {
+                let gone = self
+                    .col(ROOM_HOLDS)
+                    .delete_one(doc! { "_id": oid(user.as_str())? })
+                    .await?;
+                Ok(gone.deleted_count > 0)
+            };
+            step.await
+                .map_err(|f| self.fail("resume a user's rooms", f))
+        })
+        .await
+    }
+
+    async fn end_expired_room_holds(&self, now: Timestamp) -> StoreResult<Vec<UserId>> {
+        self.bounded("end expired room holds", Effect::Write, async {
+            let step = async {
+                let holds = self.col(ROOM_HOLDS);
+                let expired = self
+                    .all(
+                        holds
+                            .find(doc! { "until": { "$lte": date(&now) } })
+                            .sort(doc! { "until": 1, "_id": 1 })
+                            .limit(HOLDS_PER_SWEEP)
+                            .await?,
+                    )
+                    .await?;
+                let mut gone = Vec::new();
+                for hold in expired {
+                    let (Ok(u), Ok(until)) =
+                        (hold.get_object_id("_id"), hold.get_datetime("until"))
+                    else {
+                        continue;
+                    };
+                    // Whichever daemon deletes the hold ends it; the others see 0 deleted.
+                    let ended = holds
+                        .delete_one(doc! { "_id": u, "until": *until })
+                        .await?
+                        .deleted_count
+                        > 0;
+                    if !ended {
+                        continue;
+                    }
+                    let back = self
+                        .col(CONNECTION_LEASES)
+                        .find_one(doc! { "user_id": u, "expires_at": { "$gt": date(&now) } })
+                        .projection(doc! { "_id": 1 })
+                        .await?
+                        .is_some();
+                    if !back {
+                        gone.push(
+                            UserId::parse(&u.to_hex())
+                                .map_err(|e| StoreError::Corrupt(format!("room hold {u}: {e}")))?,
+                        );
+                    }
+                }
+                Ok(gone)
+            };
+            step.await
+                .map_err(|f| self.fail("end expired room holds", f))
         })
         .await
     }

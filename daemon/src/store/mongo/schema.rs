@@ -8,7 +8,7 @@ use mongodb::options::IndexOptions;
 use mongodb::IndexModel;
 
 use super::errors::{command_code, is_duplicate};
-use super::{MongoStore, BROADCASTS, BROADCAST_TTL, CONNECTION_LEASES};
+use super::{MongoStore, BROADCASTS, BROADCAST_TTL, CONNECTION_LEASES, ROOM_HOLDS};
 use crate::store::{StoreError, StoreResult};
 
 /// Index codes that mean "an equivalent index is already there".
@@ -114,6 +114,9 @@ pub(super) fn index_plan() -> Vec<(&'static str, Document, IndexOptions)> {
             doc! { "expires_at": 1 },
             IndexOptions::builder().expire_after(Duration::ZERO).build(),
         ),
+        // Room holds are swept by their end (a plain index: the sweep, not the server,
+        // ends them, since ending one announces user_left).
+        (ROOM_HOLDS, doc! { "until": 1 }, plain()),
         // The bus: envelopes expire on their own.
         (
             BROADCASTS,

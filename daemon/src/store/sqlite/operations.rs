@@ -654,6 +654,51 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn hold_rooms(&self, user: &UserId, until: Timestamp) -> StoreResult<()> {
+        let user = user.to_string();
+        let until = ms(&until);
+        self.write("hold a user's rooms", move |c| {
+            c.prepare_cached(
+                "INSERT INTO room_holds (user_id, until) VALUES (?1, ?2) \
+                 ON CONFLICT (user_id) DO UPDATE SET until = excluded.until",
+            )?
+            .execute(params![user, until])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn resume_rooms(&self, user: &UserId) -> StoreResult<bool> {
+        let user = user.to_string();
+        self.write("resume a user's rooms", move |c| {
+            Ok(
+                c.prepare_cached("DELETE FROM room_holds WHERE user_id = ?1")?
+                    .execute([&user])?
+                    > 0,
+            )
+        })
+        .await
+    }
+
+    async fn end_expired_room_holds(&self, now: Timestamp) -> StoreResult<Vec<UserId>> {
+        let now = ms(&now);
+        self.write("end expired room holds", move |c| {
+            let gone: Vec<UserId> = c
+                .prepare_cached(
+                    "SELECT h.user_id FROM room_holds AS h WHERE h.until <= ?1 \
+                     AND NOT EXISTS (SELECT 1 FROM connection_leases AS l \
+                     WHERE l.user_id = h.user_id AND l.expires_at > ?1) \
+                     ORDER BY h.until, h.user_id",
+                )?
+                .query_map([now], |r| id_at(r, 0))?
+                .collect::<rusqlite::Result<_>>()?;
+            c.prepare_cached("DELETE FROM room_holds WHERE until <= ?1")?
+                .execute([now])?;
+            Ok(gone)
+        })
+        .await
+    }
+
     async fn try_acquire_lease(
         &self,
         name: &str,

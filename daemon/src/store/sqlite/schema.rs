@@ -161,6 +161,21 @@ CREATE TABLE backups (
 CREATE INDEX backups_taken ON backups (taken_at);
 "#,
     },
+    Migration {
+        version: 4,
+        name: "room holds",
+        // A user whose WebSocket a draining daemon closed keeps their rooms until `until`
+        // (ms), so that reconnecting within CPL_RECONNECT_GRACE announces nothing
+        // (`crate::domain::presence`). Kept across a reopen: the restarted daemon is where
+        // they come back to.
+        sql: r#"
+CREATE TABLE room_holds (
+    user_id TEXT PRIMARY KEY NOT NULL,
+    until   INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX room_holds_until ON room_holds (until);
+"#,
+    },
 ];
 
 /// The schema version this build writes.
@@ -227,6 +242,6 @@ mod tests {
         for pair in MIGRATIONS.windows(2) {
             assert!(pair[0].version < pair[1].version);
         }
-        assert_eq!(schema_version(), 3);
+        assert_eq!(schema_version(), 4);
     }
 }
