@@ -114,6 +114,9 @@ pub(super) fn index_plan() -> Vec<(&'static str, Document, IndexOptions)> {
             doc! { "expires_at": 1 },
             IndexOptions::builder().expire_after(Duration::ZERO).build(),
         ),
+        // Sessions (issue 16): looked up by token hash on every call, listed per user.
+        ("sessions", doc! { "token_hash": 1 }, unique()),
+        ("sessions", doc! { "user_id": 1, "created_at": 1 }, plain()),
         // The bus: envelopes expire on their own.
         (
             BROADCASTS,
