@@ -331,6 +331,9 @@ impl Fields for Health {
         if let Some(t) = &self.transcription {
             f.push(("transcription", feature(t)));
         }
+        if let Some(s) = &self.sms_sign_in {
+            f.push(("sms sign-in", feature(s)));
+        }
         if let Some(d) = &self.detail {
             f.push(("detail", d.clone()));
         }

@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use serde_json::{json, Value};
 use utoipa::OpenApi;
 
-use super::{collectibles, events, ops, users};
+use super::{collectibles, events, ops, signin, users};
 
 pub use citypulse::openapi::ID_PATTERN;
 
@@ -31,6 +31,11 @@ pub use citypulse::openapi::ID_PATTERN;
     users::get,
     users::collectibles,
     users::reset_token,
+    signin::code,
+    signin::verify,
+    signin::logout,
+    signin::sessions,
+    signin::revoke_session,
     events::create,
     events::nearby,
     events::get,
@@ -70,6 +75,8 @@ pub(super) const E429_WRITE_OR_AUTH: &str = "Too many writes from this address (
 pub(super) const E429_LOOKUP: &str = "Too many profile lookups from this address (more than CPL_LOOKUPS_PER_MINUTE a minute after a burst of as many, default 120). Retry after the `Retry-After` seconds.";
 pub(super) const E429_LOOKUP_OR_AUTH: &str = "Too many profile lookups from this address (more than CPL_LOOKUPS_PER_MINUTE a minute after a burst of as many, default 120), or too many failed authentications from it (more than CPL_AUTH_FAILURES_PER_MINUTE a minute). Retry after the `Retry-After` seconds.";
 pub(super) const E503: &str = "The database is unreachable (the sentence says so).";
+pub(super) const E502_SMS: &str = "Twilio Verify failed (5xx on every try) or answered something unexpected; the sentence says which. Nothing was created.";
+pub(super) const E503_SMS: &str = "Sign-in by SMS is not configured (the sentence names TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_VERIFY_SERVICE_SID), Twilio could not be reached or did not answer in time, its settings are wrong, or the database is unreachable.";
 
 // Small JSON Schema pieces of the hand-written WebSocket section.
 
@@ -309,6 +316,7 @@ fn build() -> Value {
     });
     doc["tags"] = json!([
         { "name": "users", "description": "Registration, profiles, tokens, inventories." },
+        { "name": "auth", "description": "Sign-in by SMS code (Twilio Verify), sessions (one per device) and sign-out." },
         { "name": "events", "description": "Events, their rooms, chat and transcripts." },
         { "name": "collectibles", "description": "Drops and claims." },
         { "name": "operations", "description": "Health, metrics and this documentation." }
