@@ -413,6 +413,10 @@ mod tests {
         "FeatureStatus",
         "TokenResponse",
         "ErrorBody",
+        "CodeRequest",
+        "CodeSent",
+        "VerifyRequest",
+        "Session",
         // Derived from the contract types they are fields of: the id newtypes, the
         // coordinate pair and the two enums.
         "UserId",
@@ -420,6 +424,7 @@ mod tests {
         "CollectibleId",
         "MessageId",
         "TranscriptId",
+        "SessionId",
         "Coordinates",
         "EventStatus",
         "PointKind",
