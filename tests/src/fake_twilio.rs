@@ -151,7 +151,9 @@ impl FakeTwilio {
             .and_then(
                 move |path: warp::path::FullPath, headers: HeaderMap, body: bytes::Bytes| {
                     let state = state.clone();
-                    async move { Ok::<_, Infallible>(handle(&state, path.as_str(), &headers, &body).await) }
+                    async move {
+                        Ok::<_, Infallible>(handle(&state, path.as_str(), &headers, &body).await)
+                    }
                 },
             );
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
@@ -265,7 +267,14 @@ async fn handle(state: &Mutex<Inner>, path: &str, headers: &HeaderMap, body: &[u
         let answered = match &fault {
             Some(Fault::Status(s)) => error(*s, 20500, "Internal server error"),
             Some(Fault::Hang(_)) => error(503, 20503, "Service unavailable"),
-            None => answer(&mut inner, endpoint, path, headers, content_type.as_deref(), &form),
+            None => answer(
+                &mut inner,
+                endpoint,
+                path,
+                headers,
+                content_type.as_deref(),
+                &form,
+            ),
         };
         inner.requests.push(Recorded {
             endpoint,
@@ -311,7 +320,11 @@ fn answer(
         return error(404, 20404, "The requested resource was not found");
     }
     if !content_type.is_some_and(|c| c.starts_with("application/x-www-form-urlencoded")) {
-        return error(400, 60200, "Invalid parameter: the body must be form-encoded");
+        return error(
+            400,
+            60200,
+            "Invalid parameter: the body must be form-encoded",
+        );
     }
     let Some(to) = form.get("To").filter(|t| e164(t)).cloned() else {
         return error(400, 60200, "Invalid parameter: To");
@@ -338,14 +351,17 @@ fn start(inner: &mut Inner, to: &str, form: &HashMap<String, String>) -> (u16, V
     if inner.blocked_prefixes.iter().any(|p| to.starts_with(p)) {
         return error(403, 60410, "Verification delivery attempt blocked");
     }
-    let v = inner.pending.entry(to.to_string()).or_insert_with(|| Verification {
-        sid: sid("VE"),
-        code: format!("{:06}", rand::thread_rng().gen_range(0..1_000_000)),
-        started: Instant::now(),
-        sends: 0,
-        wrong: 0,
-        exhausted: false,
-    });
+    let v = inner
+        .pending
+        .entry(to.to_string())
+        .or_insert_with(|| Verification {
+            sid: sid("VE"),
+            code: format!("{:06}", rand::thread_rng().gen_range(0..1_000_000)),
+            started: Instant::now(),
+            sends: 0,
+            wrong: 0,
+            exhausted: false,
+        });
     if v.sends >= 5 {
         return error(429, 60203, "Max send attempts reached");
     }

@@ -397,7 +397,9 @@ mod tests {
 
     #[test]
     fn sentences_say_what_to_do() {
-        assert!(VerifyError::NoPending.to_string().contains("ask for a new one"));
+        assert!(VerifyError::NoPending
+            .to_string()
+            .contains("ask for a new one"));
         let down = VerifyError::Down {
             status: 503,
             attempts: 3,

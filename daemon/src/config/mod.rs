@@ -389,7 +389,11 @@ pub struct TwilioCredentials {
 /// The three Twilio settings, all or none: some without the others is a mistake to hear
 /// about at start, not a silently disabled feature.
 fn twilio_credentials(r: &Resolver<'_>) -> Result<Option<TwilioCredentials>, ConfigError> {
-    let get = |k: &str| r.text(k).map(|(v, _)| v.trim().to_string()).filter(|v| !v.is_empty());
+    let get = |k: &str| {
+        r.text(k)
+            .map(|(v, _)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
     let (sid, token, service) = (
         get("TWILIO_ACCOUNT_SID"),
         get("TWILIO_AUTH_TOKEN"),

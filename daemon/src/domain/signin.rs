@@ -97,7 +97,10 @@ pub async fn send_code(
                 state.config.sms_codes_per_phone
             ),
         })?;
-    match verify.start(&phone, locale(&state.config.deepgram.language)).await {
+    match verify
+        .start(&phone, locale(&state.config.deepgram.language))
+        .await
+    {
         Ok(()) => Ok(phone),
         Err(VerifyError::TooManySends) => Err(SignInError::TooMany {
             retry_after: PENDING_FOR,
@@ -131,7 +134,7 @@ pub async fn verify_code(
                 // The verification is over; a new code can be asked for at once.
                 retry_after: Duration::from_secs(1),
                 what: VerifyError::TooManyChecks.to_string(),
-            })
+            });
         }
         Err(e) => return Err(SignInError::Provider(e)),
     }
@@ -157,9 +160,11 @@ pub async fn verify_code(
                 // Made by a concurrent sign-in of the same phone: sign in to it.
                 Err(StoreError::Conflict(_)) => match state.store.user_by_phone(&phone).await? {
                     Some(user) => (user, false),
-                    None => return Err(SignInError::Store(StoreError::Conflict(
-                        "this phone was being registered at the same moment; try again".into(),
-                    ))),
+                    None => {
+                        return Err(SignInError::Store(StoreError::Conflict(
+                            "this phone was being registered at the same moment; try again".into(),
+                        )))
+                    }
                 },
                 Err(e) => return Err(e.into()),
             }
@@ -241,7 +246,10 @@ mod tests {
         assert_eq!(sms_code(" 123456 ").ok(), Some("123456"));
         assert!(sms_code("12a456").is_err());
         assert!(sms_code("123").is_err());
-        let e = sms_code("99999999999").err().map(|e| e.0).unwrap_or_default();
+        let e = sms_code("99999999999")
+            .err()
+            .map(|e| e.0)
+            .unwrap_or_default();
         assert!(!e.contains("99999999999"), "{e}");
     }
 

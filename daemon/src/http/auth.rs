@@ -202,14 +202,17 @@ async fn resolve(state: &State, token: Option<&str>) -> Result<Option<Who>, ApiE
             return Ok(Some(Who::Admin));
         }
     }
-    let Some((user, mut session)) = state.store.session_by_token_hash(&hash_token(token)).await?
+    let Some((user, mut session)) = state
+        .store
+        .session_by_token_hash(&hash_token(token))
+        .await?
     else {
         return Err(invalid_token());
     };
     let now = citypulse::time::now();
-    let stale = session.last_used_at.is_none_or(|at| {
-        (now - at).to_std().unwrap_or_default() >= SESSION_TOUCH_EVERY
-    });
+    let stale = session
+        .last_used_at
+        .is_none_or(|at| (now - at).to_std().unwrap_or_default() >= SESSION_TOUCH_EVERY);
     if stale {
         // Bookkeeping: a failure to write it must not fail the call.
         match state.store.touch_session(&session.id, now).await {

@@ -195,7 +195,10 @@ impl Hub {
     /// Records that the socket (or transcription stream) whose kill switch is `kill` was
     /// opened with the token hashed to `token_hash` ([`Hub::revoke_session`] closes it).
     pub fn bind_session(&self, token_hash: &str, kill: &Arc<KillSwitch>) {
-        let mut by = self.by_session.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut by = self
+            .by_session
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         by.bound += 1;
         if by.bound.is_multiple_of(256) {
             // Closed sockets leave dead entries; sweep them now and then.

@@ -526,7 +526,9 @@ impl Store for MongoStore {
             match self.col(SESSIONS).insert_one(d).await {
                 Ok(_) => Ok(()),
                 // The same token already has its session (adopted in between).
-                Err(e) if duplicate_index(&e).is_some_and(|i| i.starts_with("token_hash")) => Ok(()),
+                Err(e) if duplicate_index(&e).is_some_and(|i| i.starts_with("token_hash")) => {
+                    Ok(())
+                }
                 Err(e) => Err(self.db_error(op, e)),
             }
         })

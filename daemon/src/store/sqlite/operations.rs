@@ -24,12 +24,12 @@ use super::rows::{
 use super::transfer::{insert_collectible, insert_message, insert_transcription};
 use super::writer::{reindex, IndexChange};
 use super::{unique_violation, SqliteStore, Step};
+use crate::store::transfer::no_token_placeholder;
 use crate::store::transfer::{Kind, Record};
 use crate::store::{
     Before, ClaimOutcome, JoinOutcome, LastBackup, MessageRemoval, NewEvent, NewSession, NewUser,
     SessionRecord, Store, StoreError, StoreResult,
 };
-use crate::store::transfer::no_token_placeholder;
 
 const SESSION_COLS: &str = "id, user_id, label, created_at, last_used_at";
 
@@ -192,7 +192,9 @@ impl Store for SqliteStore {
         let found = self
             .read("look up a token", move |c| {
                 let session = c
-                    .prepare_cached(&format!("SELECT {SESSION_COLS} FROM sessions WHERE token_hash = ?1"))?
+                    .prepare_cached(&format!(
+                        "SELECT {SESSION_COLS} FROM sessions WHERE token_hash = ?1"
+                    ))?
                     .query_row([&hash], session_row)
                     .optional()?;
                 let Some(session) = session else {
@@ -233,7 +235,9 @@ impl Store for SqliteStore {
                 ms(&citypulse::time::now())
             ])?;
             let session = c
-                .prepare_cached(&format!("SELECT {SESSION_COLS} FROM sessions WHERE token_hash = ?1"))?
+                .prepare_cached(&format!(
+                    "SELECT {SESSION_COLS} FROM sessions WHERE token_hash = ?1"
+                ))?
                 .query_row([&hash], session_row)?;
             Ok(Some((load_user(c, user.as_str())?, session)))
         })
@@ -243,9 +247,11 @@ impl Store for SqliteStore {
     async fn user_by_phone(&self, phone: &str) -> StoreResult<Option<User>> {
         let phone = phone.to_string();
         self.read("look up a phone", move |c| {
-            Ok(c.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE phone = ?1"))?
-                .query_row([phone], user_row)
-                .optional()?)
+            Ok(
+                c.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE phone = ?1"))?
+                    .query_row([phone], user_row)
+                    .optional()?,
+            )
         })
         .await
     }
@@ -295,7 +301,9 @@ impl Store for SqliteStore {
         let (user, id) = (user.clone(), id.to_string());
         self.write("revoke a session", move |c| {
             let hash: Option<String> = c
-                .prepare_cached("DELETE FROM sessions WHERE id = ?1 AND user_id = ?2 RETURNING token_hash")?
+                .prepare_cached(
+                    "DELETE FROM sessions WHERE id = ?1 AND user_id = ?2 RETURNING token_hash",
+                )?
                 .query_row([&id, user.as_str()], |r| r.get(0))
                 .optional()?;
             let hash = hash.ok_or_else(|| StoreError::not_found(SessionId::KIND, &id))?;
