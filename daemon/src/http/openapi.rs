@@ -121,11 +121,12 @@ origin not in `CORS_ORIGINS` (WebSocket upgrades included) is a 403 `{\"detail\"
 
 **Errors** are `{\"detail\": \"<sentence>\"}`: 400 malformed JSON or header, 401 missing or invalid \
 token, 403 not allowed, 404 unknown id or route, 405 wrong method for a path, 409 conflict, \
-413 body too large, 422 validation, 429 rate limited (`Retry-After`), 502 Daily.co failed, \
-503 database unavailable (or, for transcription, not configured).
+413 body too large, 422 validation, 429 rate limited (`Retry-After`), 502 Daily.co or Twilio failed, \
+503 database unavailable (or, for transcription and sign-in by SMS, not configured).
 
-**Authentication.** `POST /api/users/register` returns a bearer token; send it as \
-`Authorization: Bearer <token>`. Admin calls (user listing, manual drops, resetting anyone's \
+**Authentication.** `POST /api/users/register` (or sign-in by SMS code: `POST /api/auth/code`, \
+then `POST /api/auth/verify`) returns a bearer token; send it as `Authorization: Bearer <token>`. \
+A user has one token per device (a session), listed and revoked under `/api/users/me/sessions`. Admin calls (user listing, manual drops, resetting anyone's \
 token) take the daemon's `CPL_ADMIN_TOKEN` the same way; without one configured they answer 403. \
 The admin token is also the moderator's: it ends any event and removes any chat message, and \
 the room is told a moderator did (`event_ended.ended_by`, `message_deleted.deleted_by`). \
@@ -189,7 +190,7 @@ fn websocket_doc() -> Value {
             "close_codes": {
                 "1000": "Normal close.",
                 "1001": "Reconnect: the daemon is restarting (reason `server restarting; reconnect`; another daemon behind the same address, or this one once back, takes the connection), or no frame or pong for CPL_WS_TIMEOUT seconds.",
-                "1008": "Rate limit exceeded, too many sockets for this user (CPL_MAX_CONNECTIONS_PER_USER, room sockets and transcription streams together), a client too slow to read its queue (more than CPL_WS_QUEUE frames, or a frame that would take it past CPL_WS_QUEUE_BYTES or the user's sockets together past CPL_WS_USER_QUEUE_BYTES; the reason says which), or the user's token was reset.",
+                "1008": "Rate limit exceeded, too many sockets for this user (CPL_MAX_CONNECTIONS_PER_USER, room sockets and transcription streams together), a client too slow to read its queue (more than CPL_WS_QUEUE frames, or a frame that would take it past CPL_WS_QUEUE_BYTES or the user's sockets together past CPL_WS_USER_QUEUE_BYTES; the reason says which), or the user's token was reset, or the socket's session was signed out.",
                 "1009": "A frame larger than 64 KiB.",
                 "1002": "The client broke the WebSocket protocol (RFC 6455): an unmasked frame, RSV bits set, a control frame over 125 bytes or fragmented, an orphan continuation frame, an unknown opcode, a close code no endpoint may send; the reason says which.",
                 "1007": "A text frame or close reason that is not valid UTF-8."
@@ -215,7 +216,7 @@ fn websocket_doc() -> Value {
             "close_codes": {
                 "1000": "The stream was closed (CloseStream answered), or the event has ended.",
                 "1001": "Reconnect: the daemon is restarting (reason `server restarting; reconnect`).",
-                "1008": "No audio or KeepAlive for too long, the speaker left the event's room, or the speaker's token was reset.",
+                "1008": "No audio or KeepAlive for too long, the speaker left the event's room, or the speaker's token was reset or its session signed out.",
                 "1009": "An audio frame too large; send smaller chunks.",
                 "1002": "The speaker broke the WebSocket protocol (RFC 6455); the reason says how.",
                 "1007": "A text frame that is not valid UTF-8.",
@@ -325,7 +326,7 @@ fn build() -> Value {
         "userToken": {
             "type": "http",
             "scheme": "bearer",
-            "description": "The user's token, returned once by POST /api/users/register (or POST /api/users/{user_id}/token): `Authorization: Bearer <token>`."
+            "description": "The user's token, returned once by POST /api/users/register, POST /api/auth/verify or POST /api/users/{user_id}/token: `Authorization: Bearer <token>`."
         },
         "metricsToken": {
             "type": "http",
