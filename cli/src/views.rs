@@ -441,3 +441,23 @@ pub fn deleted(message: &MessageId, by: DeletedBy) -> String {
         DeletedBy::Moderator => format!("message {message} was deleted by a moderator"),
     }
 }
+
+impl Row for citypulse::auth::Session {
+    const HEADERS: &'static [&'static str] = &["ID", "LABEL", "SIGNED IN", "LAST USED", "CURRENT"];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            opt(&self.label),
+            time(&self.created_at),
+            self.last_used_at
+                .as_ref()
+                .map(time)
+                .unwrap_or_else(|| "-".into()),
+            if self.current {
+                "yes".into()
+            } else {
+                String::new()
+            },
+        ]
+    }
+}
