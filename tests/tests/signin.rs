@@ -9,12 +9,12 @@
 use std::time::Duration;
 
 use citypulse::auth::VerifyRequest;
-use citypulse::client::{WsConnection, WsError};
+use citypulse::client::WsConnection;
 use citypulse::model::RegisteredUser;
 use citypulse::ws::{ClientMessage, ServerMessage};
 use citypulse::Client;
 use citypulse_tests::fake_twilio::{self, daemon_with_twilio, Endpoint, FakeTwilio, Fault};
-use citypulse_tests::frames::{expect, WAIT};
+use citypulse_tests::frames::{expect, expect_close};
 use citypulse_tests::mongo::{self, DropDatabase};
 use citypulse_tests::{api_error, unique_phone, Daemon, DaemonBuilder};
 use serde_json::{json, Value};
@@ -64,19 +64,6 @@ async fn sign_in(
     let (status, _, body) = post(d, "/api/auth/verify", body).await;
     assert!(status == 200 || status == 201, "{status} {body}");
     (status, serde_json::from_value(body).unwrap())
-}
-
-async fn expect_close(ws: &mut WsConnection) -> (u16, String) {
-    loop {
-        match tokio::time::timeout(WAIT, ws.recv())
-            .await
-            .expect("a close within the wait")
-        {
-            Ok(_) => continue,
-            Err(WsError::Closed { code, reason }) => return (code, reason),
-            Err(e) => panic!("expected a close frame, got {e}"),
-        }
-    }
 }
 
 async fn still_open(ws: &mut WsConnection) {
