@@ -5,8 +5,8 @@
 # registers a user with curl, then lets Schemathesis generate requests for every operation
 # of the document with that user's token, and checks every answer: no 5xx, only documented
 # statuses, bodies and content types matching the documented schemas. A second run sends
-# the admin token to the admin operations. The token-reset operation is left out: a fuzzer
-# that resets its own token locks itself out of everything after it.
+# the admin token to the admin operations. The token-reset and sign-out operations are left
+# out: a fuzzer that resets or revokes its own token locks itself out of everything after it.
 #
 # Bounds: SCHEMATHESIS_MAX_EXAMPLES cases per operation and phase (default 50) and
 # SCHEMATHESIS_MAX_TIME seconds per run (default 120). Exits non-zero on any failure and
@@ -126,7 +126,11 @@ run admin --include-operation-id listUsers --include-operation-id dropCollectibl
   -H "Authorization: Bearer $ADMIN_TOKEN"
 # Everything a user can call, as that user. The admin operations answer this token 403,
 # which is documented, so they stay in.
-run user --exclude-operation-id resetToken -H "Authorization: Bearer $TOKEN"
+# Sign-in by SMS is not configured on this daemon (no Twilio), so its two operations would
+# only ever answer the documented 503, which the log check below counts as a failure.
+run user --exclude-operation-id resetToken --exclude-operation-id logout \
+  --exclude-operation-id sendSignInCode --exclude-operation-id verifySignInCode \
+  -H "Authorization: Bearer $TOKEN"
 
 # A 5xx the checks missed (e.g. on a request Schemathesis did not keep) still fails the run.
 if grep -Eq 'panicked|status=5[0-9]{2}' "$WORK/cpld.log"; then

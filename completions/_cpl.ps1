@@ -36,6 +36,9 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Check that the daemon is up: store, version, video and transcription')
             [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Register a user and save their token under the profile')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in with a code texted to your phone and save the token under the profile')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Sign this profile''s device out: revoke its token and forget it')
+            [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List the devices signed in as you, or sign one out')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show the profile''s user')
             [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'Look up users, their collectibles; list users and reset tokens (admin)')
             [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'Create, find, join, leave and end events; list participants and messages')
@@ -86,6 +89,109 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'cpl;login' {
+            [CompletionResult]::new('--phone', '--phone', [CompletionResultType]::ParameterName, 'Phone number in international form, e.g. +573001234567; a code is texted to it')
+            [CompletionResult]::new('--code', '--code', [CompletionResultType]::ParameterName, 'The code from the SMS, for scripts (else it is asked for on the terminal)')
+            [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'Display name, needed only when the phone has no account yet')
+            [CompletionResult]::new('--label', '--label', [CompletionResultType]::ParameterName, 'What to call this device in the session list [default: cpl''s User-Agent]')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--no-save', '--no-save', [CompletionResultType]::ParameterName, 'Do not save the token (print it with --json only)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No colours (also when NO_COLOR is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'cpl;logout' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No colours (also when NO_COLOR is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'cpl;sessions' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No colours (also when NO_COLOR is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the devices signed in as the profile''s user, oldest first')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Sign one device out: its token stops working and its sockets close')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cpl;sessions;list' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No colours (also when NO_COLOR is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'cpl;sessions;revoke' {
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No colours (also when NO_COLOR is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'cpl;sessions;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the devices signed in as the profile''s user, oldest first')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Sign one device out: its token stops working and its sockets close')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'cpl;sessions;help;list' {
+            break
+        }
+        'cpl;sessions;help;revoke' {
+            break
+        }
+        'cpl;sessions;help;help' {
             break
         }
         'cpl;whoami' {
@@ -866,6 +972,9 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
         'cpl;help' {
             [CompletionResult]::new('health', 'health', [CompletionResultType]::ParameterValue, 'Check that the daemon is up: store, version, video and transcription')
             [CompletionResult]::new('register', 'register', [CompletionResultType]::ParameterValue, 'Register a user and save their token under the profile')
+            [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in with a code texted to your phone and save the token under the profile')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Sign this profile''s device out: revoke its token and forget it')
+            [CompletionResult]::new('sessions', 'sessions', [CompletionResultType]::ParameterValue, 'List the devices signed in as you, or sign one out')
             [CompletionResult]::new('whoami', 'whoami', [CompletionResultType]::ParameterValue, 'Show the profile''s user')
             [CompletionResult]::new('users', 'users', [CompletionResultType]::ParameterValue, 'Look up users, their collectibles; list users and reset tokens (admin)')
             [CompletionResult]::new('events', 'events', [CompletionResultType]::ParameterValue, 'Create, find, join, leave and end events; list participants and messages')
@@ -887,6 +996,23 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             break
         }
         'cpl;help;register' {
+            break
+        }
+        'cpl;help;login' {
+            break
+        }
+        'cpl;help;logout' {
+            break
+        }
+        'cpl;help;sessions' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the devices signed in as the profile''s user, oldest first')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Sign one device out: its token stops working and its sockets close')
+            break
+        }
+        'cpl;help;sessions;list' {
+            break
+        }
+        'cpl;help;sessions;revoke' {
             break
         }
         'cpl;help;whoami' {

@@ -43,6 +43,12 @@ _cpl() {
             cpl,location)
                 cmd="cpl__subcmd__location"
                 ;;
+            cpl,login)
+                cmd="cpl__subcmd__login"
+                ;;
+            cpl,logout)
+                cmd="cpl__subcmd__logout"
+                ;;
             cpl,man)
                 cmd="cpl__subcmd__man"
                 ;;
@@ -51,6 +57,9 @@ _cpl() {
                 ;;
             cpl,register)
                 cmd="cpl__subcmd__register"
+                ;;
+            cpl,sessions)
+                cmd="cpl__subcmd__sessions"
                 ;;
             cpl,simulate)
                 cmd="cpl__subcmd__simulate"
@@ -223,6 +232,12 @@ _cpl() {
             cpl__subcmd__help,location)
                 cmd="cpl__subcmd__help__subcmd__location"
                 ;;
+            cpl__subcmd__help,login)
+                cmd="cpl__subcmd__help__subcmd__login"
+                ;;
+            cpl__subcmd__help,logout)
+                cmd="cpl__subcmd__help__subcmd__logout"
+                ;;
             cpl__subcmd__help,man)
                 cmd="cpl__subcmd__help__subcmd__man"
                 ;;
@@ -231,6 +246,9 @@ _cpl() {
                 ;;
             cpl__subcmd__help,register)
                 cmd="cpl__subcmd__help__subcmd__register"
+                ;;
+            cpl__subcmd__help,sessions)
+                cmd="cpl__subcmd__help__subcmd__sessions"
                 ;;
             cpl__subcmd__help,simulate)
                 cmd="cpl__subcmd__help__subcmd__simulate"
@@ -298,6 +316,12 @@ _cpl() {
             cpl__subcmd__help__subcmd__events__subcmd__messages,delete)
                 cmd="cpl__subcmd__help__subcmd__events__subcmd__messages__subcmd__delete"
                 ;;
+            cpl__subcmd__help__subcmd__sessions,list)
+                cmd="cpl__subcmd__help__subcmd__sessions__subcmd__list"
+                ;;
+            cpl__subcmd__help__subcmd__sessions,revoke)
+                cmd="cpl__subcmd__help__subcmd__sessions__subcmd__revoke"
+                ;;
             cpl__subcmd__help__subcmd__users,collectibles)
                 cmd="cpl__subcmd__help__subcmd__users__subcmd__collectibles"
                 ;;
@@ -309,6 +333,24 @@ _cpl() {
                 ;;
             cpl__subcmd__help__subcmd__users,show)
                 cmd="cpl__subcmd__help__subcmd__users__subcmd__show"
+                ;;
+            cpl__subcmd__sessions,help)
+                cmd="cpl__subcmd__sessions__subcmd__help"
+                ;;
+            cpl__subcmd__sessions,list)
+                cmd="cpl__subcmd__sessions__subcmd__list"
+                ;;
+            cpl__subcmd__sessions,revoke)
+                cmd="cpl__subcmd__sessions__subcmd__revoke"
+                ;;
+            cpl__subcmd__sessions__subcmd__help,help)
+                cmd="cpl__subcmd__sessions__subcmd__help__subcmd__help"
+                ;;
+            cpl__subcmd__sessions__subcmd__help,list)
+                cmd="cpl__subcmd__sessions__subcmd__help__subcmd__list"
+                ;;
+            cpl__subcmd__sessions__subcmd__help,revoke)
+                cmd="cpl__subcmd__sessions__subcmd__help__subcmd__revoke"
                 ;;
             cpl__subcmd__users,collectibles)
                 cmd="cpl__subcmd__users__subcmd__collectibles"
@@ -347,7 +389,7 @@ _cpl() {
 
     case "${cmd}" in
         cpl)
-            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version health register whoami users events collectibles watch chat location simulate race transcribe config completions man gen-docs help"
+            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version health register login logout sessions whoami users events collectibles watch chat location simulate race transcribe config completions man gen-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1477,7 +1519,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__help)
-            opts="health register whoami users events collectibles watch chat location simulate race transcribe config completions man gen-docs help"
+            opts="health register login logout sessions whoami users events collectibles watch chat location simulate race transcribe config completions man gen-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1854,6 +1896,34 @@ _cpl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cpl__subcmd__help__subcmd__login)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__help__subcmd__logout)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cpl__subcmd__help__subcmd__man)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -1885,6 +1955,48 @@ _cpl() {
         cpl__subcmd__help__subcmd__register)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__help__subcmd__sessions)
+            opts="list revoke"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__help__subcmd__sessions__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__help__subcmd__sessions__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -2056,6 +2168,74 @@ _cpl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cpl__subcmd__login)
+            opts="-q -v -h -V --phone --code --name --label --no-save --url --profile --json --format --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --phone)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --code)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --label)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "auto table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__logout)
+            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "auto table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cpl__subcmd__man)
             opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -2151,6 +2331,140 @@ _cpl() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "auto table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__sessions)
+            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version list revoke help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "auto table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__sessions__subcmd__help)
+            opts="list revoke help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__sessions__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__sessions__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__sessions__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__sessions__subcmd__list)
+            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "auto table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__sessions__subcmd__revoke)
+            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

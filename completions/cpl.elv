@@ -33,6 +33,9 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand --version 'Print version'
             cand health 'Check that the daemon is up: store, version, video and transcription'
             cand register 'Register a user and save their token under the profile'
+            cand login 'Sign in with a code texted to your phone and save the token under the profile'
+            cand logout 'Sign this profile''s device out: revoke its token and forget it'
+            cand sessions 'List the devices signed in as you, or sign one out'
             cand whoami 'Show the profile''s user'
             cand users 'Look up users, their collectibles; list users and reset tokens (admin)'
             cand events 'Create, find, join, leave and end events; list participants and messages'
@@ -81,6 +84,100 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
+        }
+        &'cpl;login'= {
+            cand --phone 'Phone number in international form, e.g. +573001234567; a code is texted to it'
+            cand --code 'The code from the SMS, for scripts (else it is asked for on the terminal)'
+            cand --name 'Display name, needed only when the phone has no account yet'
+            cand --label 'What to call this device in the session list [default: cpl''s User-Agent]'
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --no-save 'Do not save the token (print it with --json only)'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;logout'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;sessions'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List the devices signed in as the profile''s user, oldest first'
+            cand revoke 'Sign one device out: its token stops working and its sockets close'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpl;sessions;list'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;sessions;revoke'= {
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;sessions;help'= {
+            cand list 'List the devices signed in as the profile''s user, oldest first'
+            cand revoke 'Sign one device out: its token stops working and its sockets close'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'cpl;sessions;help;list'= {
+        }
+        &'cpl;sessions;help;revoke'= {
+        }
+        &'cpl;sessions;help;help'= {
         }
         &'cpl;whoami'= {
             cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
@@ -793,6 +890,9 @@ set edit:completion:arg-completer[cpl] = {|@words|
         &'cpl;help'= {
             cand health 'Check that the daemon is up: store, version, video and transcription'
             cand register 'Register a user and save their token under the profile'
+            cand login 'Sign in with a code texted to your phone and save the token under the profile'
+            cand logout 'Sign this profile''s device out: revoke its token and forget it'
+            cand sessions 'List the devices signed in as you, or sign one out'
             cand whoami 'Show the profile''s user'
             cand users 'Look up users, their collectibles; list users and reset tokens (admin)'
             cand events 'Create, find, join, leave and end events; list participants and messages'
@@ -812,6 +912,18 @@ set edit:completion:arg-completer[cpl] = {|@words|
         &'cpl;help;health'= {
         }
         &'cpl;help;register'= {
+        }
+        &'cpl;help;login'= {
+        }
+        &'cpl;help;logout'= {
+        }
+        &'cpl;help;sessions'= {
+            cand list 'List the devices signed in as the profile''s user, oldest first'
+            cand revoke 'Sign one device out: its token stops working and its sockets close'
+        }
+        &'cpl;help;sessions;list'= {
+        }
+        &'cpl;help;sessions;revoke'= {
         }
         &'cpl;help;whoami'= {
         }

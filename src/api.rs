@@ -267,6 +267,11 @@ pub struct Health {
     #[serde(default)]
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub transcription: Option<FeatureStatus>,
+    /// Whether sign-in by SMS code (Twilio Verify) is configured, and how to enable it if
+    /// not.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub sms_sign_in: Option<FeatureStatus>,
     /// What is wrong, when `status` is not ok.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,

@@ -14,7 +14,8 @@ use tokio_tungstenite::tungstenite::Message;
 use url::Url;
 
 use crate::api::*;
-use crate::ids::{CollectibleId, EventId, MessageId, UserId};
+use crate::auth::{CodeRequest, CodeSent, Session, VerifyRequest};
+use crate::ids::{CollectibleId, EventId, MessageId, SessionId, UserId};
 use crate::model::*;
 use crate::ws::{ClientMessage, ServerMessage};
 
@@ -231,6 +232,43 @@ impl Client {
     pub async fn reset_token(&self, id: &UserId) -> Result<TokenResponse, ClientError> {
         self.call(Method::POST, &format!("api/users/{id}/token"), None, None)
             .await
+    }
+
+    /// `POST /api/auth/code`: asks for a sign-in code by SMS.
+    pub async fn send_code(&self, phone: &str) -> Result<CodeSent, ClientError> {
+        let req = CodeRequest {
+            phone: phone.to_string(),
+        };
+        self.call(Method::POST, "api/auth/code", None, Some(&req))
+            .await
+    }
+
+    /// `POST /api/auth/verify`: signs in with the code; the profile and this device's token.
+    pub async fn verify_code(&self, req: &VerifyRequest) -> Result<RegisteredUser, ClientError> {
+        self.call(Method::POST, "api/auth/verify", None, Some(req))
+            .await
+    }
+
+    /// `POST /api/auth/logout`: revokes this client's token.
+    pub async fn logout(&self) -> Result<MessageResponse, ClientError> {
+        self.call(Method::POST, "api/auth/logout", None, None).await
+    }
+
+    /// `GET /api/users/me/sessions`.
+    pub async fn sessions(&self) -> Result<Vec<Session>, ClientError> {
+        self.call(Method::GET, "api/users/me/sessions", None, None)
+            .await
+    }
+
+    /// `DELETE /api/users/me/sessions/{id}`.
+    pub async fn revoke_session(&self, id: &SessionId) -> Result<MessageResponse, ClientError> {
+        self.call(
+            Method::DELETE,
+            &format!("api/users/me/sessions/{id}"),
+            None,
+            None,
+        )
+        .await
     }
 
     /// `POST /api/events`.

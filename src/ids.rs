@@ -206,6 +206,10 @@ object_id!(
     /// A stored final transcript segment.
     TranscriptId, "transcription"
 );
+object_id!(
+    /// A signed-in device: one bearer token of a user (issue 16).
+    SessionId, "session"
+);
 
 #[cfg(test)]
 mod tests {

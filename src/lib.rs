@@ -11,6 +11,7 @@
 //! The daemon and the CLI define no wire shape of their own.
 
 pub mod api;
+pub mod auth;
 pub mod client;
 pub mod geo;
 pub mod ids;

@@ -5,7 +5,7 @@
 
 use ts_rs::{Config, TS};
 
-use crate::{api, geo, ids, model, ws};
+use crate::{api, auth, geo, ids, model, ws};
 
 /// `[longitude, latitude]` on the wire (GeoJSON order), a custom serde form a derive cannot see.
 impl TS for geo::Coordinates {
@@ -61,6 +61,7 @@ pub fn bindings() -> String {
         ids::CollectibleId,
         ids::MessageId,
         ids::TranscriptId,
+        ids::SessionId,
         geo::Coordinates,
         geo::GeoPoint,
         geo::PointKind,
@@ -88,6 +89,10 @@ pub fn bindings() -> String {
         api::Health,
         api::FeatureStatus,
         api::TokenResponse,
+        auth::CodeRequest,
+        auth::CodeSent,
+        auth::VerifyRequest,
+        auth::Session,
         ws::ClientMessage,
         ws::ServerMessage,
         ws::EndedBy,

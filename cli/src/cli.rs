@@ -4,8 +4,8 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    chat, collectibles, completions, config, events, gen_docs, location, man, race, register,
-    simulate, users, watch,
+    chat, collectibles, completions, config, events, gen_docs, location, login, man, race,
+    register, simulate, users, watch,
 };
 
 /// The CityPulse Live command line: drive a `cpld` daemon as a user, an admin or a crowd.
@@ -93,6 +93,13 @@ pub enum Command {
     Health,
     /// Register a user and save their token under the profile
     Register(register::Args),
+    /// Sign in with a code texted to your phone and save the token under the profile
+    Login(login::LoginArgs),
+    /// Sign this profile's device out: revoke its token and forget it
+    Logout,
+    /// List the devices signed in as you, or sign one out
+    #[command(subcommand)]
+    Sessions(login::SessionsCommand),
     /// Show the profile's user
     Whoami,
     /// Look up users, their collectibles; list users and reset tokens (admin)

@@ -331,6 +331,9 @@ impl Fields for Health {
         if let Some(t) = &self.transcription {
             f.push(("transcription", feature(t)));
         }
+        if let Some(s) = &self.sms_sign_in {
+            f.push(("sms sign-in", feature(s)));
+        }
         if let Some(d) = &self.detail {
             f.push(("detail", d.clone()));
         }
@@ -436,5 +439,25 @@ pub fn deleted(message: &MessageId, by: DeletedBy) -> String {
     match by {
         DeletedBy::Author => format!("message {message} was deleted by its author"),
         DeletedBy::Moderator => format!("message {message} was deleted by a moderator"),
+    }
+}
+
+impl Row for citypulse::auth::Session {
+    const HEADERS: &'static [&'static str] = &["ID", "LABEL", "SIGNED IN", "LAST USED", "CURRENT"];
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.id.to_string(),
+            opt(&self.label),
+            time(&self.created_at),
+            self.last_used_at
+                .as_ref()
+                .map(time)
+                .unwrap_or_else(|| "-".into()),
+            if self.current {
+                "yes".into()
+            } else {
+                String::new()
+            },
+        ]
     }
 }

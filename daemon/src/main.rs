@@ -257,7 +257,7 @@ fn settings_help() -> String {
             .unwrap_or_default();
         s.push_str(&format!("  {:<30} {}{}\n", set.env, set.help, default));
     }
-    s.push_str("\nCPL_ADMIN_TOKEN, CPL_METRICS_TOKEN, DAILY_API_KEY, DEEPGRAM_API_KEY and MONGODB_URL have no flag so that secrets never show in the process list.");
+    s.push_str("\nCPL_ADMIN_TOKEN, CPL_METRICS_TOKEN, DAILY_API_KEY, DEEPGRAM_API_KEY, TWILIO_AUTH_TOKEN and MONGODB_URL have no flag so that secrets never show in the process list.");
     s
 }
 
@@ -446,6 +446,9 @@ async fn run(command: Command, config: Config) -> ExitCode {
     }
     if state.config.deepgram.api_key.is_none() {
         tracing::info!("transcription is disabled: set DEEPGRAM_API_KEY to enable live captions");
+    }
+    if state.config.twilio.credentials.is_none() {
+        tracing::info!("sign-in by SMS is disabled: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_VERIFY_SERVICE_SID to send codes through Twilio Verify");
     }
     serve.await;
     if let Err(e) = state.store.flush().await {

@@ -86,6 +86,15 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
     pub fn per_minute(per_minute: u32) -> Self {
         RateLimiter::with_quota(quota_per_minute(per_minute), DefaultClock::default())
     }
+
+    /// `per_hour` an hour per key, after a burst of as many; 0 = unlimited (sign-in
+    /// codes: each one is an SMS someone pays for).
+    pub fn per_hour(per_hour: u32) -> Self {
+        RateLimiter::with_quota(
+            NonZeroU32::new(per_hour).map(Quota::per_hour),
+            DefaultClock::default(),
+        )
+    }
 }
 
 impl<K: Hash + Eq + Clone, C: Clock> RateLimiter<K, C> {

@@ -242,6 +242,7 @@ mongo_conformance!(
     users_round_trip,
     duplicate_phone_is_a_conflict,
     token_hash_lookup_and_rotation,
+    sessions_open_list_touch_and_revoke,
     list_users_newest_first_with_limit,
     location_is_stored_and_read,
     unknown_ids_are_not_found,

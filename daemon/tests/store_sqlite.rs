@@ -167,7 +167,8 @@ async fn migrations_are_recorded_once() {
             (1, "initial schema".to_string()),
             (2, "leases".to_string()),
             (3, "backups".to_string()),
-            (4, "room holds".to_string())
+            (4, "room holds".to_string()),
+            (5, "sessions".to_string())
         ]
     );
     for _ in 0..2 {

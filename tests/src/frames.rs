@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use citypulse::client::WsConnection;
+use citypulse::client::{WsConnection, WsError};
 use citypulse::model::{ChatMessage, RegisteredUser};
 use citypulse::ws::ServerMessage;
 
@@ -69,4 +69,19 @@ pub async fn chat_within(ws: &mut WsConnection, wait: Duration, text: &str) -> C
         _ => None,
     })
     .await
+}
+
+/// Waits for the daemon to close the socket (frames before the close are skipped); its
+/// code and reason. Panics if no close comes within [`WAIT`] or the transport fails.
+pub async fn expect_close(ws: &mut WsConnection) -> (u16, String) {
+    loop {
+        match tokio::time::timeout(WAIT, ws.recv())
+            .await
+            .expect("a close within the wait")
+        {
+            Ok(_) => continue,
+            Err(WsError::Closed { code, reason }) => return (code, reason),
+            Err(e) => panic!("expected a close frame, got {e}"),
+        }
+    }
 }

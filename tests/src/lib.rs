@@ -6,6 +6,7 @@
 
 pub mod fake_daily;
 pub mod fake_deepgram;
+pub mod fake_twilio;
 pub mod frames;
 pub mod mongo;
 

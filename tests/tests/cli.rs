@@ -1164,3 +1164,61 @@ async fn completions_and_man_pages_are_up_to_date() {
         std::fs::read(tmp.path().join("cpl.1")).unwrap()
     );
 }
+
+/// `cpl login --phone` (the code typed on the terminal, or `--code`), `cpl sessions`,
+/// `cpl logout`, against a fake Twilio Verify (issue 16). Multi-threaded: `cpl` runs
+/// blocking while the fake answers it on the runtime.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_by_sms_code_sessions_and_logout() {
+    use citypulse::auth::Session;
+    use citypulse_tests::fake_twilio::{daemon_with_twilio, FakeTwilio};
+
+    let fake = FakeTwilio::start().await;
+    let d = daemon_with_twilio(&fake).start().await;
+    let cpl = Cpl::new(&d.url);
+    let phone = unique_phone();
+    // The code is known before cpl asks for it again: a re-send keeps the same code.
+    d.client().send_code(&phone).await.unwrap();
+    let code = fake.code_for(&phone).unwrap();
+    let r = cpl.run_with(
+        &["--json", "login", "--phone", &phone, "--name", "Lina"],
+        Some(&format!("{code}\n")),
+    );
+    assert_eq!(r.code, 0, "{}", r.show());
+    let signed: RegisteredUser = serde_json::from_str(&r.stdout).unwrap();
+    assert_eq!(signed.user.name, "Lina");
+    let me: User = cpl.json(&["whoami"]);
+    assert_eq!(me.id, signed.user.id);
+
+    // A second profile signs in with --code: two sessions.
+    d.client().send_code(&phone).await.unwrap();
+    let code = fake.code_for(&phone).unwrap();
+    let _: RegisteredUser = cpl.json(&[
+        "--profile",
+        "tablet",
+        "login",
+        "--phone",
+        &phone,
+        "--code",
+        &code,
+        "--label",
+        "tablet",
+    ]);
+    let sessions: Vec<Session> = cpl.json(&["sessions", "list"]);
+    assert_eq!(sessions.len(), 2);
+    let tablet = sessions.iter().find(|s| !s.current).unwrap();
+    assert_eq!(tablet.label.as_deref(), Some("tablet"));
+    let plain = cpl.ok(&["sessions", "list"]);
+    assert!(plain.contains("tablet"), "{plain}");
+
+    // Revoking the tablet's session from the first profile signs the tablet out.
+    let _: MessageResponse = cpl.json(&["sessions", "revoke", tablet.id.as_str()]);
+    cpl.fails(&["--profile", "tablet", "whoami"], 1);
+    // Logout revokes the token and forgets the profile.
+    let _: MessageResponse = cpl.json(&["logout"]);
+    let r = cpl.run(&["whoami"]);
+    assert_ne!(r.code, 0, "{}", r.show());
+    // A wrong code is a one-line error.
+    let err = cpl.fails(&["login", "--phone", &phone, "--code", "000000"], 1);
+    assert!(err.contains("code"), "{err}");
+}

@@ -859,3 +859,332 @@ async fn a_rolling_restart_through_nginx_is_not_heard_in_the_room() {
         .collect();
     assert_eq!(members, vec![ana.user.id.clone(), bob.user.id.clone()]);
 }
+
+/// What one member of the drain test saw (see below).
+#[derive(Default)]
+struct Seen {
+    /// `user_joined`/`user_left` frames about any member: the drain must cause none.
+    noise: Vec<String>,
+    /// Chat texts heard.
+    chat: std::collections::HashSet<String>,
+    /// Pongs heard, counted: a pong after the drain means the member is back.
+    pongs: u64,
+    /// The texts this member sent that came back to it (acknowledged), with whether they
+    /// were sent before the drain began and when they were sent.
+    acked: Vec<(String, bool, Instant)>,
+    /// Why the member's socket gave up, if it did.
+    failed: Option<String>,
+}
+
+/// A drain under load through nginx (issue 19's rolling-restart test): 200 clients in 10
+/// rooms on the shared upstream, one member per room chatting throughout (a message every
+/// 400 ms, so a room's history stays within one page of 200), REST requests
+/// going on, while daemon A drains and comes back. Every client is back in its room
+/// within the grace (answering pings on its new socket, a participant, hearing chat sent
+/// after), no `user_joined`/`user_left` about any of them is heard, every chat message
+/// acknowledged before the drain is in the room's history, and no request is answered
+/// with a 5xx other than a 503.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_hundred_clients_in_ten_rooms_ride_out_a_drain_through_nginx() {
+    use std::collections::HashSet;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    const ROOMS: usize = 10;
+    const MEMBERS: usize = 200;
+    let Some(mut s) = Stack::start(&[
+        ("CPL_RECONNECT_GRACE", "120"),
+        // One forwarded client address (nginx's loopback) carries all 200 members.
+        ("CPL_RATE_LIMIT", "0"),
+        ("CPL_MAX_CONNECTIONS_PER_ADDRESS", "2000"),
+    ])
+    .await
+    else {
+        return;
+    };
+    let (owner_c, _) = s.user("Organizadora").await;
+    let mut rooms = Vec::new();
+    for i in 0..ROOMS {
+        let ev = owner_c
+            .create_event(&CreateEventRequest {
+                title: format!("Sala {i}"),
+                description: None,
+                category: "cultura".into(),
+                coordinates: Coordinates::new(BOGOTA.0, BOGOTA.1).unwrap(),
+                address: None,
+                starts_at: None,
+                ends_at: None,
+            })
+            .await
+            .unwrap();
+        rooms.push(ev.id);
+    }
+
+    // Register, connect and join, 20 at a time; each member's join is confirmed to it.
+    let mut members = Vec::new();
+    for chunk in (0..MEMBERS).collect::<Vec<_>>().chunks(20) {
+        let joined = futures_util::future::join_all(chunk.iter().map(|&i| {
+            let event = rooms[i % ROOMS].clone();
+            let s = &s;
+            async move {
+                let (c, u) = s.user(&format!("Miembro {i}")).await;
+                let mut ws = ResilientWs::connect(c.clone(), u.user.id.clone())
+                    .await
+                    .unwrap();
+                ws.send(&ClientMessage::JoinEvent {
+                    event_id: event.clone(),
+                })
+                .await
+                .unwrap();
+                let me = u.user.id.clone();
+                ws.recv_until(WAIT, |m| match m {
+                    ServerMessage::UserJoined { user_id, .. } if *user_id == me => Some(()),
+                    _ => None,
+                })
+                .await
+                .unwrap_or_else(|e| panic!("member {i} never joined: {e}"));
+                (i, c, u, event, ws)
+            }
+        }))
+        .await;
+        members.extend(joined);
+    }
+    let ids: Arc<HashSet<citypulse::UserId>> =
+        Arc::new(members.iter().map(|m| m.2.user.id.clone()).collect());
+
+    // Every member listens, pings every 300 ms, and the first of each room chats every
+    // 400 ms, until told to stop.
+    let stop = Arc::new(AtomicBool::new(false));
+    let draining = Arc::new(AtomicBool::new(false));
+    let mut tasks = Vec::new();
+    let mut seen_all = Vec::new();
+    for (i, _c, _u, event, mut ws) in members {
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        seen_all.push((event.clone(), seen.clone()));
+        let (stop, draining, ids) = (stop.clone(), draining.clone(), ids.clone());
+        let talker = i < ROOMS;
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u32;
+            let mut next_ping = tokio::time::Instant::now();
+            let mut next_chat = tokio::time::Instant::now();
+            let mut sent: Vec<(String, bool, Instant)> = Vec::new();
+            while !stop.load(Ordering::SeqCst) {
+                let now = tokio::time::Instant::now();
+                let step = if now >= next_ping {
+                    next_ping = now + Duration::from_millis(300);
+                    ws.send(&ClientMessage::Ping).await
+                } else if talker && now >= next_chat {
+                    next_chat = now + Duration::from_millis(400);
+                    n += 1;
+                    let text = format!("sala {i} mensaje {n}");
+                    sent.push((
+                        text.clone(),
+                        !draining.load(Ordering::SeqCst),
+                        Instant::now(),
+                    ));
+                    ws.send(&ClientMessage::ChatMessage {
+                        event_id: event.clone(),
+                        message: text,
+                    })
+                    .await
+                } else {
+                    match tokio::time::timeout(Duration::from_millis(50), ws.recv()).await {
+                        Err(_) => Ok(()),
+                        Ok(Err(e)) => Err(e),
+                        Ok(Ok(m)) => {
+                            let mut seen = seen.lock().unwrap();
+                            match &m {
+                                // Until the first pong, what arrives may be the joins
+                                // of members who joined after this one, queued before
+                                // this task began reading.
+                                ServerMessage::UserJoined { user_id, .. }
+                                | ServerMessage::UserLeft { user_id, .. }
+                                    if ids.contains(user_id) && seen.pongs > 0 =>
+                                {
+                                    seen.noise.push(format!("{m:?}"));
+                                }
+                                ServerMessage::Pong => seen.pongs += 1,
+                                ServerMessage::ChatMessage(c) => {
+                                    if let Some(s) = sent.iter().find(|s| s.0 == c.message) {
+                                        seen.acked.push(s.clone());
+                                    }
+                                    seen.chat.insert(c.message.clone());
+                                }
+                                _ => {}
+                            }
+                            Ok(())
+                        }
+                    }
+                };
+                if let Err(e) = step {
+                    seen.lock().unwrap().failed = Some(e.to_string());
+                    return ws;
+                }
+            }
+            ws
+        }));
+    }
+
+    // REST through nginx all along: what matters is that no answer is a 5xx but a 503.
+    let statuses = Arc::new(Mutex::new(Vec::<u16>::new()));
+    let poller = {
+        let (stop, statuses, url) = (stop.clone(), statuses.clone(), s.nginx.url.clone());
+        let event = rooms[0].clone();
+        tokio::spawn(async move {
+            let http = reqwest::Client::new();
+            while !stop.load(Ordering::SeqCst) {
+                for path in [
+                    format!("/api/events/{event}"),
+                    "/api/events/nearby?lng=-74.07&lat=4.71".to_string(),
+                ] {
+                    if let Ok(r) = http.get(format!("{url}{path}")).send().await {
+                        statuses.lock().unwrap().push(r.status().as_u16());
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+    };
+
+    let pongs_now = |seen_all: &[(citypulse::EventId, Arc<Mutex<Seen>>)]| -> Vec<u64> {
+        seen_all
+            .iter()
+            .map(|(_, s)| s.lock().unwrap().pongs)
+            .collect()
+    };
+    // Chat flows before the drain: every talker has an acknowledged message.
+    let deadline = Instant::now() + WAIT;
+    while seen_all[..ROOMS]
+        .iter()
+        .any(|(_, s)| s.lock().unwrap().acked.is_empty())
+    {
+        assert!(
+            Instant::now() < deadline,
+            "chat never flowed before the drain"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+
+    draining.store(true, Ordering::SeqCst);
+    s.a.restart().await;
+    // Taken once the drained daemon has exited: a pong from here on came on a socket
+    // opened after the drain (or one on B that never closed).
+    let before = pongs_now(&seen_all);
+
+    // Every member is back, well within the grace.
+    let deadline = Instant::now() + 2 * WAIT;
+    loop {
+        let back = pongs_now(&seen_all)
+            .iter()
+            .zip(&before)
+            .filter(|(now, then)| now > then)
+            .count();
+        let failed: Vec<_> = seen_all
+            .iter()
+            .filter_map(|(_, s)| s.lock().unwrap().failed.clone())
+            .collect();
+        assert!(failed.is_empty(), "members gave up: {failed:?}");
+        if pongs_now(&seen_all)
+            .iter()
+            .zip(&before)
+            .all(|(now, then)| now > then)
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {back} of {MEMBERS} members came back; nginx log:\n{}",
+            s.nginx.log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Chat sent once every member was back reaches every member of its room.
+    let all_back = Instant::now();
+    let deadline = Instant::now() + WAIT;
+    let fresh: Vec<String> = loop {
+        let fresh: Vec<Option<String>> = seen_all[..ROOMS]
+            .iter()
+            .map(|(_, s)| {
+                let s = s.lock().unwrap();
+                s.acked.iter().find(|a| a.2 > all_back).map(|a| a.0.clone())
+            })
+            .collect();
+        if fresh.iter().all(Option::is_some) {
+            break fresh.into_iter().flatten().collect();
+        }
+        assert!(Instant::now() < deadline, "chat stopped after the drain");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let deadline = Instant::now() + WAIT;
+    for (member, (event, seen)) in seen_all.iter().enumerate() {
+        let room = member % ROOMS;
+        assert_eq!(event, &seen_all[room].0);
+        let text = &fresh[room];
+        while !seen.lock().unwrap().chat.contains(text) {
+            assert!(
+                Instant::now() < deadline,
+                "member {member} of room {room} never heard {text:?} after the drain"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    stop.store(true, Ordering::SeqCst);
+    poller.await.unwrap();
+    for t in tasks {
+        drop(t.await.unwrap());
+    }
+
+    let noise: Vec<String> = seen_all
+        .iter()
+        .flat_map(|(_, s)| s.lock().unwrap().noise.clone())
+        .collect();
+    assert!(noise.is_empty(), "the drain was heard: {noise:?}");
+    let statuses = statuses.lock().unwrap().clone();
+    assert!(
+        statuses.len() > 10,
+        "the REST poller barely ran: {statuses:?}"
+    );
+    let bad: Vec<u16> = statuses
+        .iter()
+        .copied()
+        .filter(|s| *s >= 500 && *s != 503)
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "answers other than 503 among the 5xx during the drain: {bad:?}; nginx log:\n{}",
+        s.nginx.log()
+    );
+    for (room, event) in rooms.iter().enumerate() {
+        let members: HashSet<_> = owner_c
+            .participants(event)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.user_id)
+            .collect();
+        assert_eq!(members.len(), MEMBERS / ROOMS, "room {room} lost members");
+        let history: HashSet<String> = owner_c
+            .messages(
+                event,
+                &citypulse::api::PageQuery {
+                    limit: Some(200),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|m| m.message)
+            .collect();
+        let (_, talker) = &seen_all[room];
+        for (text, before_drain, _) in &talker.lock().unwrap().acked {
+            if *before_drain {
+                assert!(
+                    history.contains(text),
+                    "{text:?} was acknowledged before the drain but is not in room {room}'s history"
+                );
+            }
+        }
+    }
+}

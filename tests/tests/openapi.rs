@@ -20,6 +20,11 @@ const PATHS: &[&str] = &[
     "/api/users/{user_id}",
     "/api/users/{user_id}/collectibles",
     "/api/users/{user_id}/token",
+    "/api/auth/code",
+    "/api/auth/verify",
+    "/api/auth/logout",
+    "/api/users/me/sessions",
+    "/api/users/me/sessions/{session_id}",
     "/api/events",
     "/api/events/nearby",
     "/api/events/{event_id}",
@@ -557,6 +562,28 @@ async fn real_answers_match_the_documented_schemas() {
     assert_eq!(s, 401);
     let (s, _) = api.call("get", "/api/users/me", &[], "", admin, None).await;
     assert_eq!(s, 403);
+    // Sessions (issue 16): the registration's token is the first one.
+    let sessions = api
+        .ok("get", "/api/users/me/sessions", &[], "", me, None)
+        .await;
+    assert_eq!(sessions[0]["current"], json!(true));
+    let (s, _) = api
+        .call(
+            "delete",
+            "/api/users/me/sessions/{session_id}",
+            &["6745a1b2c3d4e5f601234567"],
+            "",
+            me,
+            None,
+        )
+        .await;
+    assert_eq!(s, 404);
+    // Sign-in by SMS is not configured on this daemon: 503 with the settings named.
+    let code = json!({ "phone": phone }).to_string();
+    let (s, _) = api
+        .call("post", "/api/auth/code", &[], "", None, Some(&code))
+        .await;
+    assert_eq!(s, 503);
     let public = api
         .ok("get", "/api/users/{user_id}", &[&uid], "", None, None)
         .await;

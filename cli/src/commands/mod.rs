@@ -8,6 +8,7 @@ pub mod config;
 pub mod events;
 pub mod gen_docs;
 pub mod location;
+pub mod login;
 pub mod man;
 pub mod race;
 pub mod register;
@@ -36,6 +37,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Health => health(&ctx).await,
         Command::Register(args) => register::run(&ctx, args).await,
+        Command::Login(args) => login::login(&ctx, args).await,
+        Command::Logout => login::logout(&ctx).await,
+        Command::Sessions(cmd) => login::sessions(&ctx, cmd).await,
         Command::Whoami => whoami(&ctx).await,
         Command::Users(cmd) => users::run(&ctx, cmd).await,
         Command::Events(cmd) => events::run(&ctx, cmd).await,

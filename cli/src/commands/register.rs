@@ -1,6 +1,7 @@
 //! `cpl register`: registers a user and saves the token under the profile.
 
 use citypulse::api::RegisterRequest;
+use citypulse::model::RegisteredUser;
 
 use crate::config::Profile;
 use crate::context::Context;
@@ -29,31 +30,38 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
         })
         .await?;
     if !args.no_save {
-        let mut ctx_config = ctx.config.clone();
-        if ctx_config.profiles.contains_key(&ctx.profile) {
-            ctx.note(format!(
-                "Replacing the user saved under profile {:?}.",
-                ctx.profile
-            ));
-        }
-        ctx_config.profiles.insert(
-            ctx.profile.clone(),
-            Profile {
-                user_id: reg.user.id.clone(),
-                name: reg.user.name.clone(),
-                token: reg.token.clone(),
-                url: Some(ctx.url.clone()),
-            },
-        );
-        ctx_config.save(&ctx.config_path)?;
-        ctx.note(format!(
-            "Registered {} ({}); token saved under profile {:?} in {}.",
-            reg.user.name,
-            reg.user.id,
-            ctx.profile,
-            ctx.config_path.display()
-        ));
+        save(ctx, &reg, "Registered")?;
     }
     ctx.out.record(&reg)?;
+    Ok(())
+}
+
+/// Saves a user and their token under the profile (`cpl register`, `cpl login`); `did`
+/// starts the note ("Registered", "Signed in").
+pub fn save(ctx: &Context, reg: &RegisteredUser, did: &str) -> anyhow::Result<()> {
+    let mut ctx_config = ctx.config.clone();
+    if ctx_config.profiles.contains_key(&ctx.profile) {
+        ctx.note(format!(
+            "Replacing the user saved under profile {:?}.",
+            ctx.profile
+        ));
+    }
+    ctx_config.profiles.insert(
+        ctx.profile.clone(),
+        Profile {
+            user_id: reg.user.id.clone(),
+            name: reg.user.name.clone(),
+            token: reg.token.clone(),
+            url: Some(ctx.url.clone()),
+        },
+    );
+    ctx_config.save(&ctx.config_path)?;
+    ctx.note(format!(
+        "{did} {} ({}); token saved under profile {:?} in {}.",
+        reg.user.name,
+        reg.user.id,
+        ctx.profile,
+        ctx.config_path.display()
+    ));
     Ok(())
 }

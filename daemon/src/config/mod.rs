@@ -94,6 +94,15 @@ pub const SETTINGS: &[Setting] = &[
     Setting { env: "CPL_DEEPGRAM_LANGUAGE", help: "default transcription language", default: Some("es") },
     Setting { env: "CPL_DEEPGRAM_KEEPALIVE", help: "send Deepgram a KeepAlive after this long without audio from the speaker; under 10s, since Deepgram closes a stream after 10 s without a frame", default: Some("4s") },
     Setting { env: "CPL_DEEPGRAM_SILENCE_TIMEOUT", help: "give up on a transcription stream when Deepgram sends nothing this long while audio flows; also the longest wait for the final results after CloseStream", default: Some("15s") },
+    Setting { env: "TWILIO_ACCOUNT_SID", help: "Twilio Account SID (AC + 32 hex digits) or API key SID (SK...) for sign-in by SMS code; unset (with the next two) turns sign-in by SMS off", default: None },
+    Setting { env: "TWILIO_AUTH_TOKEN", help: "Twilio auth token (or API key secret) for TWILIO_ACCOUNT_SID; a secret: environment, .env or config file only", default: None },
+    Setting { env: "TWILIO_VERIFY_SERVICE_SID", help: "SID of the Twilio Verify service (VA + 32 hex digits) that sends the sign-in codes", default: None },
+    Setting { env: "TWILIO_VERIFY_URL", help: "Twilio Verify base URL", default: Some("https://verify.twilio.com/v2") },
+    Setting { env: "CPL_TWILIO_TIMEOUT", help: "time limit of one Twilio Verify call (10s, 500ms)", default: Some("10s") },
+    Setting { env: "CPL_TWILIO_ATTEMPTS", help: "tries per Twilio Verify call when Twilio answers 5xx or does not answer in time (1 = no retry)", default: Some("3") },
+    Setting { env: "CPL_SMS_CODES_PER_PHONE", help: "sign-in codes sent to one phone per hour, beyond Twilio's own limit (SMS pumping); 0 turns this limit off", default: Some("5") },
+    Setting { env: "CPL_SMS_CODES_PER_ADDRESS", help: "sign-in codes one client address may ask for per hour, whatever the phones; 0 turns this limit off", default: Some("20") },
+    Setting { env: "CPL_REQUIRE_VERIFIED_PHONE", help: "true: POST /api/users/register answers 403 and accounts are made only by signing in with an SMS code (POST /api/auth/code)", default: Some("false") },
     Setting { env: "CPL_LOG", help: "log filter (tracing syntax: info, cpld=debug, ...)", default: Some("info") },
     Setting { env: "CPL_LOG_FORMAT", help: "log line format on stderr: text (coloured only on a terminal) or json (one object per line, for log shippers)", default: Some("text") },
 ];
@@ -308,6 +317,14 @@ pub struct Config {
     pub daily: DailyConfig,
     /// Deepgram.
     pub deepgram: DeepgramConfig,
+    /// Twilio Verify (sign-in by SMS code).
+    pub twilio: TwilioConfig,
+    /// Sign-in codes per phone per hour; 0 = off.
+    pub sms_codes_per_phone: u32,
+    /// Sign-in codes per client address per hour; 0 = off.
+    pub sms_codes_per_address: u32,
+    /// Plain registration refused: accounts come from a verified phone only.
+    pub require_verified_phone: bool,
     /// Log filter.
     pub log: String,
     /// How log lines are written.
@@ -350,6 +367,93 @@ pub struct DailyConfig {
     pub backoff: Duration,
     /// Most time one call may take, retries and waits included.
     pub retry_budget: Duration,
+}
+
+/// Twilio Verify settings.
+#[derive(Debug, Clone)]
+pub struct TwilioConfig {
+    /// Base URL (`https://verify.twilio.com/v2`).
+    pub url: String,
+    /// Account SID, auth token and Verify service SID; None = sign-in by SMS off.
+    pub credentials: Option<TwilioCredentials>,
+    /// Time limit of one HTTP call.
+    pub timeout: Duration,
+    /// Tries per call (1 = no retry).
+    pub attempts: u32,
+}
+
+/// What Twilio Verify needs, all three set together.
+#[derive(Debug, Clone)]
+pub struct TwilioCredentials {
+    /// `AC...` or `SK...` (the Basic-auth user).
+    pub account_sid: String,
+    /// The Basic-auth password.
+    pub auth_token: Secret,
+    /// `VA...`.
+    pub service_sid: String,
+}
+
+/// The three Twilio settings, all or none: some without the others is a mistake to hear
+/// about at start, not a silently disabled feature.
+fn twilio_credentials(r: &Resolver<'_>) -> Result<Option<TwilioCredentials>, ConfigError> {
+    let get = |k: &str| {
+        r.text(k)
+            .map(|(v, _)| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let (sid, token, service) = (
+        get("TWILIO_ACCOUNT_SID"),
+        get("TWILIO_AUTH_TOKEN"),
+        get("TWILIO_VERIFY_SERVICE_SID"),
+    );
+    let (sid, token, service) = match (sid, token, service) {
+        (None, None, None) => return Ok(None),
+        (Some(a), Some(t), Some(s)) => (a, t, s),
+        (a, t, s) => {
+            let missing: Vec<&str> = [
+                ("TWILIO_ACCOUNT_SID", a.is_none()),
+                ("TWILIO_AUTH_TOKEN", t.is_none()),
+                ("TWILIO_VERIFY_SERVICE_SID", s.is_none()),
+            ]
+            .into_iter()
+            .filter_map(|(k, m)| m.then_some(k))
+            .collect();
+            return Err(ConfigError(format!(
+                "sign-in by SMS needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_VERIFY_SERVICE_SID together; {} {} not set (set it, or unset the others to turn sign-in by SMS off)",
+                missing.join(" and "),
+                if missing.len() == 1 { "is" } else { "are" }
+            )));
+        }
+    };
+    let sid_like = |v: &str, prefixes: &[&str]| {
+        prefixes.iter().any(|p| v.starts_with(p))
+            && v.len() == 34
+            && v[2..].chars().all(|c| c.is_ascii_hexdigit())
+    };
+    if !sid_like(&sid, &["AC", "SK"]) {
+        return Err(ConfigError(format!(
+            "TWILIO_ACCOUNT_SID={sid:?} is not a Twilio Account SID (AC and 32 hexadecimal digits) or API key SID (SK...); copy it from the Twilio console"
+        )));
+    }
+    if !sid_like(&service, &["VA"]) {
+        return Err(ConfigError(format!(
+            "TWILIO_VERIFY_SERVICE_SID={service:?} is not a Verify service SID (VA and 32 hexadecimal digits); create a service under Verify > Services in the Twilio console and copy its SID"
+        )));
+    }
+    Ok(Some(TwilioCredentials {
+        account_sid: sid,
+        auth_token: Secret::new(token),
+        service_sid: service,
+    }))
+}
+
+/// `true` or `false` (also 1/0, yes/no, on/off).
+fn boolean(v: &str) -> Result<bool, String> {
+    match v.to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err("is not true or false".into()),
+    }
 }
 
 /// Deepgram settings.
@@ -439,6 +543,19 @@ impl Config {
                 })?,
                 silence_timeout: r.parse("CPL_DEEPGRAM_SILENCE_TIMEOUT", short_duration)?,
             },
+            twilio: TwilioConfig {
+                url: r.parse("TWILIO_VERIFY_URL", http_url)?,
+                credentials: twilio_credentials(&r)?,
+                timeout: r.parse("CPL_TWILIO_TIMEOUT", short_duration)?,
+                attempts: r.parse("CPL_TWILIO_ATTEMPTS", |v| positive(v, 10).map(|n| n as u32))?,
+            },
+            sms_codes_per_phone: r.parse("CPL_SMS_CODES_PER_PHONE", |v| {
+                v.parse::<u32>().map_err(|_| "is not a whole number an hour (0 turns it off)".to_string())
+            })?,
+            sms_codes_per_address: r.parse("CPL_SMS_CODES_PER_ADDRESS", |v| {
+                v.parse::<u32>().map_err(|_| "is not a whole number an hour (0 turns it off)".to_string())
+            })?,
+            require_verified_phone: r.parse("CPL_REQUIRE_VERIFIED_PHONE", boolean)?,
             log: r.required_text("CPL_LOG")?,
             log_format: r.parse("CPL_LOG_FORMAT", LogFormat::parse)?,
         })

@@ -7,5 +7,7 @@ pub mod drops;
 pub mod error;
 pub mod presence;
 pub mod rooms;
+pub mod signin;
 pub mod state;
+pub mod tokens;
 pub mod transcription;

@@ -28,6 +28,12 @@ pub struct AppState {
     pub chat_limit: RateLimiter<citypulse::UserId>,
     /// The Daily.co client; None when no `DAILY_API_KEY` is set (video off).
     pub daily: Option<crate::clients::daily::Daily>,
+    /// The Twilio Verify client; None when sign-in by SMS is not configured.
+    pub verify: Option<crate::clients::twilio::Verify>,
+    /// Sign-in codes per phone (`CPL_SMS_CODES_PER_PHONE` an hour).
+    pub sms_per_phone: RateLimiter<String>,
+    /// Sign-in codes per client address (`CPL_SMS_CODES_PER_ADDRESS` an hour).
+    pub sms_per_address: RateLimiter,
     /// This daemon's random id, new at every start: it names the leases this daemon holds
     /// in a database that several daemons share (connections, the drop round).
     pub instance_id: String,
@@ -64,6 +70,9 @@ impl AppState {
             lookup_limit: RateLimiter::per_minute(config.lookups_per_minute),
             chat_limit: RateLimiter::new(config.rate_limit),
             daily: crate::clients::daily::Daily::from_config(&config.daily),
+            verify: crate::clients::twilio::Verify::from_config(&config.twilio),
+            sms_per_phone: RateLimiter::per_hour(config.sms_codes_per_phone),
+            sms_per_address: RateLimiter::per_hour(config.sms_codes_per_address),
             store,
             config,
             metrics,

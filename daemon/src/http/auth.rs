@@ -11,7 +11,6 @@
 use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 
-use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use warp::http::header::{AUTHORIZATION, CACHE_CONTROL};
 use warp::http::{HeaderMap, HeaderValue};
@@ -24,6 +23,7 @@ use citypulse::UserId;
 use super::error::ApiError;
 use crate::config::Secret;
 use crate::domain::state::State;
+use crate::store::{SessionRecord, SESSION_TOUCH_EVERY};
 
 /// Who is calling.
 #[derive(Debug, Clone)]
@@ -44,18 +44,7 @@ impl Caller {
     }
 }
 
-/// A new token: `cpl_` and 64 hex digits from the OS random source.
-pub fn new_token() -> String {
-    use rand::RngCore;
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    format!("cpl_{}", hex::encode(bytes))
-}
-
-/// The stored form of a token.
-pub fn hash_token(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+pub use crate::domain::tokens::{hash_token, new_token};
 
 /// Finds the token in `Authorization: Bearer <t>` (or the raw `?token=` value).
 pub fn bearer(header: Option<&str>) -> Result<Option<&str>, ApiError> {
@@ -189,19 +178,71 @@ async fn counted<T>(
 
 /// Resolves a token to a caller; `None` when no token was sent.
 async fn authenticate(state: &State, token: Option<&str>) -> Result<Option<Caller>, ApiError> {
+    Ok(resolve(state, token).await?.map(|who| match who {
+        Who::Admin => Caller::Admin,
+        Who::User(user, _) => Caller::User(user),
+    }))
+}
+
+/// A token's holder, with the session of a user's token.
+enum Who {
+    Admin,
+    User(Box<User>, SessionRecord),
+}
+
+/// Resolves a token: the admin, or a user and the session the token is (whose
+/// `last_used_at` is brought up to date when it is older than [`SESSION_TOUCH_EVERY`]).
+async fn resolve(state: &State, token: Option<&str>) -> Result<Option<Who>, ApiError> {
     let Some(token) = token else { return Ok(None) };
     if token.is_empty() || token.len() > 256 {
         return Err(invalid_token());
     }
     if let Some(admin) = &state.config.admin_token {
         if secret_matches(token, admin) {
-            return Ok(Some(Caller::Admin));
+            return Ok(Some(Who::Admin));
         }
     }
-    match state.store.user_by_token_hash(&hash_token(token)).await? {
-        Some(user) => Ok(Some(Caller::User(Box::new(user)))),
-        None => Err(invalid_token()),
+    let Some((user, mut session)) = state
+        .store
+        .session_by_token_hash(&hash_token(token))
+        .await?
+    else {
+        return Err(invalid_token());
+    };
+    let now = citypulse::time::now();
+    let stale = session
+        .last_used_at
+        .is_none_or(|at| (now - at).to_std().unwrap_or_default() >= SESSION_TOUCH_EVERY);
+    if stale {
+        // Bookkeeping: a failure to write it must not fail the call.
+        match state.store.touch_session(&session.id, now).await {
+            Ok(()) => session.last_used_at = Some(now),
+            Err(e) => tracing::debug!("could not record that session {} was used: {e}", session.id),
+        }
     }
+    Ok(Some(Who::User(Box::new(user), session)))
+}
+
+/// Extracts the calling user and the session their token is; 401 without a valid user
+/// token, 403 for the admin token (sign-out and the session list are a user's).
+pub fn user_session(
+    state: State,
+) -> impl Filter<Extract = ((User, SessionRecord),), Error = warp::Rejection> + Clone {
+    presented(state.clone()).and_then(move |p: Presented| {
+        let state = state.clone();
+        async move {
+            let who = counted(&state, &p, None, async |token| resolve(&state, token).await)
+                .await
+                .map_err(warp::Rejection::from)?;
+            match who {
+                Some(Who::User(user, session)) => Ok((*user, session)),
+                Some(Who::Admin) => Err(warp::Rejection::from(ApiError::Forbidden(
+                    "the admin token does not belong to a user and has no sessions; use a user's token for this call".into(),
+                ))),
+                None => Err(warp::Rejection::from(missing_token())),
+            }
+        }
+    })
 }
 
 /// Compares a presented token with a configured one in constant time.

@@ -13,7 +13,9 @@ use warp::http::StatusCode;
 use warp::reply::Response;
 use warp::{Rejection, Reply};
 
+use crate::clients::twilio::{VerifyError, PENDING_FOR};
 use crate::domain::error::DomainError;
+use crate::domain::signin::{self, SignInError};
 use crate::store::StoreError;
 
 /// A failed request, with the sentence its client gets.
@@ -172,6 +174,42 @@ impl From<DomainError> for ApiError {
             DomainError::Invalid(e) => e.into(),
             DomainError::Store(e) => e.into(),
             DomainError::Video { .. } => ApiError::BadGateway(detail),
+        }
+    }
+}
+
+/// The status of each sign-in failure (issue 16).
+impl From<SignInError> for ApiError {
+    fn from(e: SignInError) -> Self {
+        match e {
+            SignInError::Disabled => ApiError::Unavailable(signin::DISABLED.into()),
+            SignInError::Invalid(e) => e.into(),
+            SignInError::NeedsName => ApiError::Validation(
+                "this phone has no account yet: send a \"name\" with the code to create one; the code was used, so ask for a new one with POST /api/auth/code first".into(),
+            ),
+            SignInError::WrongCode => ApiError::Unauthorized(
+                "the code is wrong; check the SMS and try again (after 5 wrong codes a new one is needed)".into(),
+            ),
+            SignInError::TooMany { retry_after, what } => ApiError::RateLimited { retry_after, what },
+            SignInError::Store(e) => e.into(),
+            SignInError::Provider(v) => {
+                let detail = v.to_string();
+                match v {
+                    VerifyError::NoPending => ApiError::Unauthorized(detail),
+                    VerifyError::TooManyChecks | VerifyError::TooManySends => ApiError::RateLimited {
+                        retry_after: PENDING_FOR,
+                        what: detail,
+                    },
+                    VerifyError::Blocked => ApiError::Forbidden(detail),
+                    VerifyError::BadParameter(_) => ApiError::Validation(detail),
+                    VerifyError::Misconfigured(_) | VerifyError::Unreachable { .. } => {
+                        ApiError::Unavailable(detail)
+                    }
+                    VerifyError::Down { .. } | VerifyError::Unexpected(_) => {
+                        ApiError::BadGateway(detail)
+                    }
+                }
+            }
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod openapi;
 pub mod ops;
 pub mod routes;
 pub mod serve;
+pub mod signin;
 pub mod transcribe;
 pub mod upgrade;
 pub mod users;

@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use serde_json::{json, Value};
 use utoipa::OpenApi;
 
-use super::{collectibles, events, ops, users};
+use super::{collectibles, events, ops, signin, users};
 
 pub use citypulse::openapi::ID_PATTERN;
 
@@ -31,6 +31,11 @@ pub use citypulse::openapi::ID_PATTERN;
     users::get,
     users::collectibles,
     users::reset_token,
+    signin::code,
+    signin::verify,
+    signin::logout,
+    signin::sessions,
+    signin::revoke_session,
     events::create,
     events::nearby,
     events::get,
@@ -73,6 +78,8 @@ pub(super) const E429_WRITE_OR_AUTH: &str = "Too many writes from this address (
 pub(super) const E429_LOOKUP: &str = "Too many profile lookups from this address (more than CPL_LOOKUPS_PER_MINUTE a minute after a burst of as many, default 120). Retry after the `Retry-After` seconds.";
 pub(super) const E429_LOOKUP_OR_AUTH: &str = "Too many profile lookups from this address (more than CPL_LOOKUPS_PER_MINUTE a minute after a burst of as many, default 120), or too many failed authentications from it (more than CPL_AUTH_FAILURES_PER_MINUTE a minute). Retry after the `Retry-After` seconds.";
 pub(super) const E503: &str = "The database is unreachable (the sentence says so).";
+pub(super) const E502_SMS: &str = "Twilio Verify failed (5xx on every try) or answered something unexpected; the sentence says which. Nothing was created.";
+pub(super) const E503_SMS: &str = "Sign-in by SMS is not configured (the sentence names TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_VERIFY_SERVICE_SID), Twilio could not be reached or did not answer in time, its settings are wrong, or the database is unreachable.";
 
 // Small JSON Schema pieces of the hand-written WebSocket section.
 
@@ -117,11 +124,12 @@ origin not in `CORS_ORIGINS` (WebSocket upgrades included) is a 403 `{\"detail\"
 
 **Errors** are `{\"detail\": \"<sentence>\"}`: 400 malformed JSON or header, 401 missing or invalid \
 token, 403 not allowed, 404 unknown id or route, 405 wrong method for a path, 409 conflict, \
-413 body too large, 422 validation, 429 rate limited (`Retry-After`), 502 Daily.co failed, \
-503 database unavailable (or, for transcription, not configured).
+413 body too large, 422 validation, 429 rate limited (`Retry-After`), 502 Daily.co or Twilio failed, \
+503 database unavailable (or, for transcription and sign-in by SMS, not configured).
 
-**Authentication.** `POST /api/users/register` returns a bearer token; send it as \
-`Authorization: Bearer <token>`. Admin calls (user listing, manual drops, resetting anyone's \
+**Authentication.** `POST /api/users/register` (or sign-in by SMS code: `POST /api/auth/code`, \
+then `POST /api/auth/verify`) returns a bearer token; send it as `Authorization: Bearer <token>`. \
+A user has one token per device (a session), listed and revoked under `/api/users/me/sessions`. Admin calls (user listing, manual drops, resetting anyone's \
 token) take the daemon's `CPL_ADMIN_TOKEN` the same way; without one configured they answer 403. \
 The admin token is also the moderator's: it ends any event and removes any chat message, and \
 the room is told a moderator did (`event_ended.ended_by`, `message_deleted.deleted_by`). \
@@ -185,7 +193,7 @@ pub(super) fn websocket_doc() -> Value {
             "close_codes": {
                 "1000": "Normal close.",
                 "1001": "Reconnect: the daemon is restarting (reason `server restarting; reconnect`; another daemon behind the same address, or this one once back, takes the connection), or no frame or pong for CPL_WS_TIMEOUT seconds.",
-                "1008": "Rate limit exceeded, too many sockets for this user (CPL_MAX_CONNECTIONS_PER_USER, room sockets and transcription streams together), a client too slow to read its queue (more than CPL_WS_QUEUE frames, or a frame that would take it past CPL_WS_QUEUE_BYTES or the user's sockets together past CPL_WS_USER_QUEUE_BYTES; the reason says which), or the user's token was reset.",
+                "1008": "Rate limit exceeded, too many sockets for this user (CPL_MAX_CONNECTIONS_PER_USER, room sockets and transcription streams together), a client too slow to read its queue (more than CPL_WS_QUEUE frames, or a frame that would take it past CPL_WS_QUEUE_BYTES or the user's sockets together past CPL_WS_USER_QUEUE_BYTES; the reason says which), or the user's token was reset, or the socket's session was signed out.",
                 "1009": "A frame larger than 64 KiB.",
                 "1002": "The client broke the WebSocket protocol (RFC 6455): an unmasked frame, RSV bits set, a control frame over 125 bytes or fragmented, an orphan continuation frame, an unknown opcode, a close code no endpoint may send; the reason says which.",
                 "1007": "A text frame or close reason that is not valid UTF-8."
@@ -212,7 +220,7 @@ pub(super) fn websocket_doc() -> Value {
             "close_codes": {
                 "1000": "The stream was closed (CloseStream answered), or the event has ended.",
                 "1001": "Reconnect: the daemon is restarting (reason `server restarting; reconnect`).",
-                "1008": "No audio or KeepAlive for too long, the speaker left the event's room, or the speaker's token was reset.",
+                "1008": "No audio or KeepAlive for too long, the speaker left the event's room, or the speaker's token was reset or its session signed out.",
                 "1009": "An audio frame too large; send smaller chunks.",
                 "1002": "The speaker broke the WebSocket protocol (RFC 6455); the reason says how.",
                 "1007": "A text frame that is not valid UTF-8.",
@@ -313,6 +321,7 @@ fn build() -> Value {
     });
     doc["tags"] = json!([
         { "name": "users", "description": "Registration, profiles, tokens, inventories." },
+        { "name": "auth", "description": "Sign-in by SMS code (Twilio Verify), sessions (one per device) and sign-out." },
         { "name": "events", "description": "Events, their rooms, chat and transcripts." },
         { "name": "collectibles", "description": "Drops and claims." },
         { "name": "operations", "description": "Health, metrics and this documentation." }
@@ -321,7 +330,7 @@ fn build() -> Value {
         "userToken": {
             "type": "http",
             "scheme": "bearer",
-            "description": "The user's token, returned once by POST /api/users/register (or POST /api/users/{user_id}/token): `Authorization: Bearer <token>`."
+            "description": "The user's token, returned once by POST /api/users/register, POST /api/auth/verify or POST /api/users/{user_id}/token: `Authorization: Bearer <token>`."
         },
         "metricsToken": {
             "type": "http",
@@ -409,6 +418,10 @@ mod tests {
         "FeatureStatus",
         "TokenResponse",
         "ErrorBody",
+        "CodeRequest",
+        "CodeSent",
+        "VerifyRequest",
+        "Session",
         // Derived from the contract types they are fields of: the id newtypes, the
         // coordinate pair and the two enums.
         "UserId",
@@ -416,6 +429,7 @@ mod tests {
         "CollectibleId",
         "MessageId",
         "TranscriptId",
+        "SessionId",
         "Coordinates",
         "EventStatus",
         "PointKind",

@@ -18,7 +18,7 @@ use crate::store::LastBackup;
     operation_id = "health",
     tag = "operations",
     summary = "Liveness and configuration",
-    description = "Which store the daemon uses and whether video and transcription are configured (and how to enable them).",
+    description = "Which store the daemon uses and whether video, transcription and sign-in by SMS are configured (and how to enable them).",
     security(),
     responses(
         (status = 200, description = "The store answers.", body = Health),
@@ -40,6 +40,7 @@ pub async fn health(state: State) -> Response {
         version: citypulse::VERSION.into(),
         video: Some(video_status(&state)),
         transcription: Some(transcription_status(&state)),
+        sms_sign_in: Some(sms_status(&state)),
         detail,
     };
     warp::reply::with_status(warp::reply::json(&body), code).into_response()
@@ -120,6 +121,22 @@ fn transcription_status(state: &State) -> FeatureStatus {
         None => FeatureStatus {
             enabled: false,
             detail: "transcription is disabled: set DEEPGRAM_API_KEY and restart cpld to enable live captions".into(),
+        },
+    }
+}
+
+fn sms_status(state: &State) -> FeatureStatus {
+    match &state.config.twilio.credentials {
+        Some(c) => FeatureStatus {
+            enabled: true,
+            detail: format!(
+                "sign-in by SMS code through Twilio Verify service {} ({})",
+                c.service_sid, state.config.twilio.url
+            ),
+        },
+        None => FeatureStatus {
+            enabled: false,
+            detail: crate::domain::signin::DISABLED.into(),
         },
     }
 }

@@ -10,7 +10,7 @@ use warp::reply::Response;
 use warp::Filter;
 
 use super::error::ApiError;
-use super::{auth, client, collectibles, events, input, ops, users};
+use super::{auth, client, collectibles, events, input, ops, signin, users};
 use crate::domain::state::{AppState, State};
 use crate::ratelimit::RateLimiter;
 
@@ -449,7 +449,51 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
         .unify()
         .boxed();
 
-    let all = users
+    let signin = t
+        .at::<signin::__path_code>()
+        .and(limit())
+        .and(s())
+        .and(client::address(state.clone()))
+        .and(input::json_body())
+        .then(signin::code)
+        .map(finish)
+        .or(t
+            .at::<signin::__path_verify>()
+            .and(limit())
+            .and(s())
+            .and(warp::header::optional::<String>("user-agent"))
+            .and(input::json_body())
+            .then(signin::verify)
+            .map(finish))
+        .unify()
+        .or(t
+            .at::<signin::__path_logout>()
+            .and(s())
+            .and(auth::user_session(state.clone()))
+            .then(signin::logout)
+            .map(finish))
+        .unify()
+        .or(t
+            .at::<signin::__path_sessions>()
+            .and(s())
+            .and(auth::user_session(state.clone()))
+            .then(signin::sessions)
+            .map(finish))
+        .unify()
+        .or(t
+            .at_id::<signin::__path_revoke_session>()
+            .and(auth::user_session(state.clone()))
+            .then({
+                let st = state.clone();
+                move |id, us| signin::revoke_session(st.clone(), id, us)
+            })
+            .map(finish))
+        .unify()
+        .boxed();
+
+    let all = signin
+        .or(users)
+        .unify()
         .or(events)
         .unify()
         .or(collectibles)

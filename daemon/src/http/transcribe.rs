@@ -75,6 +75,7 @@ async fn open(
 ) -> Result<(StreamSlot, StreamRequest), ApiError> {
     let stream = authorize(state, event, query, presented).await?;
     let slot = reserve(state, &stream)?;
+    state.hub.bind_session(&stream.token_hash, &slot.kill);
     if !auth::still_holds(state, &stream.speaker.id, &stream.token_hash).await? {
         return Err(auth::invalid_token());
     }

@@ -27,6 +27,7 @@ use crate::store::NewUser;
     responses(
         (status = 201, description = "Registered; the profile (phone included) and the token.", body = RegisteredUser, headers(("Cache-Control" = String, description = "`no-store`: the answer carries a token."))),
         (status = 400, description = openapi::E400_BODY, body = ErrorBody),
+        (status = 403, description = "Plain registration is off (CPL_REQUIRE_VERIFIED_PHONE=true): sign in with an SMS code instead (POST /api/auth/code).", body = ErrorBody),
         (status = 409, description = "The phone number is already registered.", body = ErrorBody),
         (status = 413, description = openapi::E413, body = ErrorBody),
         (status = 422, description = "The phone is not E.164, the name is empty, too long, holds control or bidirectional control characters or nothing visible, or a field is missing, of the wrong type, unknown or given twice, or the body is not a JSON object.", body = ErrorBody),
@@ -35,6 +36,11 @@ use crate::store::NewUser;
     )
 )]
 pub async fn register(state: State, req: RegisterRequest) -> Result<Response, ApiError> {
+    if state.config.require_verified_phone {
+        return Err(ApiError::Forbidden(
+            "this server makes accounts only for verified phones (CPL_REQUIRE_VERIFIED_PHONE): ask for a code with POST /api/auth/code, then send it with POST /api/auth/verify".into(),
+        ));
+    }
     let phone = validate::phone(&req.phone)?;
     let name = validate::user_name(&req.name)?;
     let token = auth::new_token();

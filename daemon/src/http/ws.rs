@@ -144,6 +144,8 @@ async fn connection(
     ));
     let mut stream = stream;
     let draining = shutdown.clone();
+    // Bound before the token is asked about again: a revocation after the question finds it.
+    state.hub.bind_session(&token_hash, &reg.kill);
     if holds_token(&state, &user, &token_hash, reg.conn_id, &reg.kill).await {
         if reg.first {
             presence::connected(&state, &user.id).await;

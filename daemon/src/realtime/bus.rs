@@ -141,6 +141,13 @@ fn envelope(origin: &str, out: Outgoing) -> Document {
             "kind": "revoked",
             "user": user.to_string(),
         },
+        // The hash of a token already revoked in the store: worth nothing to a reader.
+        Outgoing::SessionRevoked { token_hash } => doc! {
+            "origin": origin,
+            "created_at": now,
+            "kind": "session_revoked",
+            "token_hash": token_hash,
+        },
     }
 }
 
@@ -355,6 +362,10 @@ fn deliver(hub: &Hub, origin: &str, doc: &Document) {
         Some("revoked") => match doc.get_str("user").map(str::parse::<UserId>) {
             Ok(Ok(user)) => hub.revoke_local(&user),
             _ => tracing::debug!("ignoring a revoked envelope without a user id"),
+        },
+        Some("session_revoked") => match doc.get_str("token_hash") {
+            Ok(hash) => hub.revoke_session_local(hash),
+            Err(_) => tracing::debug!("ignoring a session_revoked envelope without a token hash"),
         },
         other => tracing::debug!("ignoring a bus envelope of kind {other:?}"),
     }

@@ -143,6 +143,18 @@ impl Drop for StreamSlot {
 /// Why [`Hub::revoke`] closes a user's sockets.
 pub const REVOKED_REASON: &str = "this user's token was reset; connect again with the new token";
 
+/// Why [`Hub::revoke_session`] closes a socket.
+pub const SESSION_REVOKED_REASON: &str =
+    "this session was signed out; sign in again for a new token";
+
+/// The sockets opened with each token, by the token's hash, so that revoking one session
+/// closes its sockets and no other. Weak: a closed socket's entry goes with it.
+#[derive(Default)]
+struct BySession {
+    kills: HashMap<String, Vec<Weak<KillSwitch>>>,
+    bound: u64,
+}
+
 /// Connections of this daemon.
 pub struct Hub {
     conns: RwLock<HashMap<UserId, Vec<Conn>>>,
@@ -158,6 +170,8 @@ pub struct Hub {
     metrics: Arc<Metrics>,
     /// The cross-daemon bus, when the store is shared (MongoDB).
     bus: OnceLock<Publisher>,
+    /// Kill switches by the hash of the token their socket was opened with.
+    by_session: Mutex<BySession>,
 }
 
 impl Hub {
@@ -174,6 +188,53 @@ impl Hub {
             max_per_user,
             metrics,
             bus: OnceLock::new(),
+            by_session: Mutex::default(),
+        }
+    }
+
+    /// Records that the socket (or transcription stream) whose kill switch is `kill` was
+    /// opened with the token hashed to `token_hash` ([`Hub::revoke_session`] closes it).
+    pub fn bind_session(&self, token_hash: &str, kill: &Arc<KillSwitch>) {
+        let mut by = self
+            .by_session
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        by.bound += 1;
+        if by.bound.is_multiple_of(256) {
+            // Closed sockets leave dead entries; sweep them now and then.
+            by.kills.retain(|_, list| {
+                list.retain(|w| w.strong_count() > 0);
+                !list.is_empty()
+            });
+        }
+        by.kills
+            .entry(token_hash.to_string())
+            .or_default()
+            .push(Arc::downgrade(kill));
+    }
+
+    /// Closes every socket opened with the token hashed to `token_hash`, here and (with
+    /// the bus) on the other daemons: its session was revoked.
+    pub fn revoke_session(&self, token_hash: &str) {
+        self.revoke_session_local(token_hash);
+        if let Some(bus) = self.bus.get() {
+            bus.publish(Outgoing::SessionRevoked {
+                token_hash: token_hash.to_string(),
+            });
+        }
+    }
+
+    /// [`Hub::revoke_session`] for this daemon's sockets only.
+    pub fn revoke_session_local(&self, token_hash: &str) {
+        let kills = self
+            .by_session
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .kills
+            .remove(token_hash)
+            .unwrap_or_default();
+        for kill in kills.iter().filter_map(Weak::upgrade) {
+            kill.kill(1008, SESSION_REVOKED_REASON);
         }
     }
 

@@ -27,6 +27,11 @@ pub enum Outgoing {
     NewEvent(Box<Event>),
     /// A user's token was reset: each daemon closes that user's sockets.
     Revoked(UserId),
+    /// One session (token) was revoked: each daemon closes the sockets opened with it.
+    SessionRevoked {
+        /// The SHA-256 (hex) of the revoked token.
+        token_hash: String,
+    },
 }
 
 /// The sending side, held by the hub.

@@ -16,7 +16,7 @@ pub mod transfer;
 
 use async_trait::async_trait;
 use citypulse::geo::Coordinates;
-use citypulse::ids::{CollectibleId, EventId, MessageId, UserId};
+use citypulse::ids::{CollectibleId, EventId, MessageId, SessionId, UserId};
 use citypulse::model::{
     ChatMessage, Collectible, Event, EventRoom, NearbyEvent, Participant, Transcription, User,
     UserCollectible,
@@ -98,6 +98,45 @@ pub struct NewUser {
     /// Hex SHA-256 of the bearer token.
     pub token_hash: String,
     /// Registration time.
+    pub created_at: Timestamp,
+}
+
+/// A signed-in device (issue 16): one bearer token of a user, by the hash of the token.
+///
+/// A token issued before sessions existed (or carried over by `cpld migrate`) lives in the
+/// user's own `token_hash` field; it is adopted as a session (`label` none) the first time
+/// it is used, so that it can be listed and revoked like any other. Revoking a session
+/// also retires that field when it holds the same token, so it is never adopted again.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SessionRecord {
+    /// The session's id.
+    pub id: SessionId,
+    /// Whose it is.
+    pub user: UserId,
+    /// The label given at sign-in or the client's `User-Agent`.
+    pub label: Option<String>,
+    /// When the token was issued (for an adopted token: when it was first used as a session).
+    pub created_at: Timestamp,
+    /// When it was last used, coarsely ([`SESSION_TOUCH_EVERY`]).
+    pub last_used_at: Option<Timestamp>,
+}
+
+/// `last_used_at` is written at most this often per session: it says "in use lately",
+/// not "at this millisecond", and a write per request would double every request's cost.
+pub const SESSION_TOUCH_EVERY: Duration = Duration::from_secs(300);
+
+/// A session to insert for an existing user.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    /// New id.
+    pub id: SessionId,
+    /// Whose.
+    pub user: UserId,
+    /// Hex SHA-256 of the bearer token.
+    pub token_hash: String,
+    /// Label.
+    pub label: Option<String>,
+    /// Issue time.
     pub created_at: Timestamp,
 }
 
@@ -217,11 +256,37 @@ pub trait Store: Send + Sync + 'static {
     async fn create_user(&self, user: NewUser) -> StoreResult<User>;
     /// A user with phone filled in (callers strip it for others).
     async fn user(&self, id: &UserId) -> StoreResult<User>;
+    /// The user holding the token whose hash is given, if any, and its session (a token
+    /// from before sessions is adopted as one here, see [`SessionRecord`]).
+    async fn session_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(User, SessionRecord)>>;
     /// The user holding the token whose hash is given, if any.
-    async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>>;
+    async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>> {
+        Ok(self
+            .session_by_token_hash(token_hash)
+            .await?
+            .map(|(user, _)| user))
+    }
+    /// The user with this (E.164) phone, if any.
+    async fn user_by_phone(&self, phone: &str) -> StoreResult<Option<User>>;
+    /// Adds a session (a new token) to an existing user; `NotFound` for an unknown user.
+    /// A session whose token hash is already stored is left as it is (not an error).
+    async fn create_session(&self, session: NewSession) -> StoreResult<()>;
+    /// A user's sessions, oldest first.
+    async fn sessions(&self, user: &UserId) -> StoreResult<Vec<SessionRecord>>;
+    /// Records that a session was used at `at` (callers do it at most every
+    /// [`SESSION_TOUCH_EVERY`]). A session that is gone is not an error.
+    async fn touch_session(&self, id: &SessionId, at: Timestamp) -> StoreResult<()>;
+    /// Revokes one of `user`'s sessions: its token is refused from now on. The hash of the
+    /// revoked token (to close what it opened); `NotFound` (`"session"`) when `user` has
+    /// no such session.
+    async fn revoke_session(&self, user: &UserId, id: &SessionId) -> StoreResult<String>;
     /// Users, newest first (admin listing).
     async fn list_users(&self, limit: u32) -> StoreResult<Vec<User>>;
-    /// Replaces a user's token hash (revokes the old token).
+    /// Replaces a user's token hash: every session of the user is revoked, and the new
+    /// token is their only one.
     async fn set_token_hash(&self, id: &UserId, token_hash: &str) -> StoreResult<()>;
     /// Stores a user's last known position.
     async fn set_location(&self, id: &UserId, at: Coordinates, when: Timestamp) -> StoreResult<()>;

@@ -21,7 +21,7 @@ use std::sync::Arc;
 
 use chrono::TimeDelta;
 use citypulse::geo::{Coordinates, EARTH_RADIUS_M};
-use citypulse::ids::{CollectibleId, EventId, MessageId, TranscriptId, UserId};
+use citypulse::ids::{CollectibleId, EventId, MessageId, SessionId, TranscriptId, UserId};
 use citypulse::model::{
     ChatMessage, Collectible, Event, EventRoom, EventStatus, Participant, Rarity, TranscriptWord,
     Transcription, User, UserCollectible, UserStats,
@@ -29,8 +29,8 @@ use citypulse::model::{
 use citypulse::time::Timestamp;
 use citypulse_daemon::store::transfer::{Kind, Record, UserRecord};
 use citypulse_daemon::store::{
-    Before, ClaimOutcome, JoinOutcome, MessageRemoval, NewEvent, NewUser, Store, StoreError,
-    StoreResult,
+    Before, ClaimOutcome, JoinOutcome, MessageRemoval, NewEvent, NewSession, NewUser, Store,
+    StoreError, StoreResult,
 };
 
 /// A fresh store and what must outlive it.
@@ -64,6 +64,7 @@ macro_rules! conformance_tests {
             users_round_trip,
             duplicate_phone_is_a_conflict,
             token_hash_lookup_and_rotation,
+            sessions_open_list_touch_and_revoke,
             list_users_newest_first_with_limit,
             location_is_stored_and_read,
             unknown_ids_are_not_found,
@@ -319,6 +320,115 @@ pub async fn token_hash_lookup_and_rotation(s: Arc<dyn Store>) {
             .expect("lookup"),
         Some(other)
     );
+}
+
+/// Sessions (issue 16): the registration's token becomes a session at its first use;
+/// more sessions are added, listed oldest first, touched, revoked one by one (the user's
+/// own token field retired with its session), and a reset revokes them all.
+pub async fn sessions_open_list_touch_and_revoke(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let first = format!("{:064x}", 1);
+    let (found, adopted) = s
+        .session_by_token_hash(&first)
+        .await
+        .expect("lookup")
+        .expect("the registration's token");
+    assert_eq!(found, u);
+    assert_eq!(adopted.user, u.id);
+    assert_eq!(adopted.label, None);
+    // Looked up again: the same session, not a second one.
+    let (_, again) = s
+        .session_by_token_hash(&first)
+        .await
+        .expect("lookup")
+        .expect("found");
+    assert_eq!(again.id, adopted.id);
+    assert_eq!(
+        s.user_by_phone(&phone(1)).await.expect("by phone"),
+        Some(u.clone())
+    );
+    assert_eq!(s.user_by_phone(&phone(2)).await.expect("by phone"), None);
+
+    let second = "a".repeat(64);
+    let id = SessionId::generate();
+    s.create_session(NewSession {
+        id: id.clone(),
+        user: u.id.clone(),
+        token_hash: second.clone(),
+        label: Some("Pixel 8".into()),
+        created_at: citypulse::time::now(),
+    })
+    .await
+    .expect("create_session");
+    let list = s.sessions(&u.id).await.expect("sessions");
+    assert_eq!(
+        list.iter().map(|x| x.id.clone()).collect::<Vec<_>>(),
+        vec![adopted.id.clone(), id.clone()]
+    );
+    assert_eq!(list[1].label.as_deref(), Some("Pixel 8"));
+    assert_eq!(list[1].last_used_at, None);
+    s.touch_session(&id, at(5)).await.expect("touch");
+    let (_, touched) = s
+        .session_by_token_hash(&second)
+        .await
+        .expect("lookup")
+        .expect("found");
+    assert_eq!(touched.last_used_at, Some(at(5)));
+
+    // Another user cannot revoke it; its owner can, once.
+    let other = user_n(&s, 2).await;
+    assert!(matches!(
+        s.revoke_session(&other.id, &id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    assert_eq!(s.revoke_session(&u.id, &id).await.expect("revoke"), second);
+    assert_eq!(
+        s.session_by_token_hash(&second).await.expect("lookup"),
+        None
+    );
+    assert!(matches!(
+        s.revoke_session(&u.id, &id).await,
+        Err(StoreError::NotFound { .. })
+    ));
+    // Revoking the adopted session retires the registration's token for good.
+    s.revoke_session(&u.id, &adopted.id).await.expect("revoke");
+    assert_eq!(s.user_by_token_hash(&first).await.expect("lookup"), None);
+    assert!(s.sessions(&u.id).await.expect("sessions").is_empty());
+
+    // A reset revokes every session; the new token is the only one.
+    s.create_session(NewSession {
+        id: SessionId::generate(),
+        user: u.id.clone(),
+        token_hash: "b".repeat(64),
+        label: None,
+        created_at: citypulse::time::now(),
+    })
+    .await
+    .expect("create_session");
+    s.set_token_hash(&u.id, &"c".repeat(64))
+        .await
+        .expect("reset");
+    assert_eq!(
+        s.user_by_token_hash(&"b".repeat(64)).await.expect("lookup"),
+        None
+    );
+    assert_eq!(
+        s.user_by_token_hash(&"c".repeat(64)).await.expect("lookup"),
+        Some(u.clone())
+    );
+    assert_eq!(s.sessions(&u.id).await.expect("sessions").len(), 1);
+    // Unknown users have no sessions to open.
+    assert!(matches!(
+        s.create_session(NewSession {
+            id: SessionId::generate(),
+            user: UserId::generate(),
+            token_hash: "d".repeat(64),
+            label: None,
+            created_at: citypulse::time::now(),
+        })
+        .await,
+        Err(StoreError::NotFound { .. })
+    ));
 }
 
 /// Users list newest first and the limit holds.

@@ -16,6 +16,9 @@ export type MessageId = string;
 /** A transcription id: 24 hexadecimal digits. */
 export type TranscriptId = string;
 
+/** A session id: 24 hexadecimal digits. */
+export type SessionId = string;
+
 /** `[longitude, latitude]` (GeoJSON order): longitude in [-180, 180], latitude in [-90, 90]. */
 export type Coordinates = [number, number];
 
@@ -592,6 +595,11 @@ video: FeatureStatus | null,
  */
 transcription: FeatureStatus | null, 
 /**
+ * Whether sign-in by SMS code (Twilio Verify) is configured, and how to enable it if
+ * not.
+ */
+sms_sign_in: FeatureStatus | null, 
+/**
  * What is wrong, when `status` is not ok.
  */
 detail?: string | null, };
@@ -617,6 +625,75 @@ export type TokenResponse = {
  * The new bearer token.
  */
 token: string, };
+
+/**
+ * `POST /api/auth/code`: send a sign-in code to this phone.
+ */
+export type CodeRequest = { 
+/**
+ * Phone number; normalised to E.164.
+ */
+phone: string, };
+
+/**
+ * The answer to `POST /api/auth/code`: the same for a registered and an unknown phone.
+ */
+export type CodeSent = { 
+/**
+ * A sentence: a code is on its way if the number can receive SMS, and what to do next.
+ */
+detail: string, 
+/**
+ * The phone, normalised to E.164.
+ */
+phone: string, };
+
+/**
+ * `POST /api/auth/verify`: the code the phone received; a new phone also gives a name.
+ */
+export type VerifyRequest = { 
+/**
+ * The phone the code was sent to.
+ */
+phone: string, 
+/**
+ * The code from the SMS: 4 to 10 digits.
+ */
+code: string, 
+/**
+ * Display name, required when the phone has no account yet (1 to 80 characters).
+ */
+name?: string | null, 
+/**
+ * What to call this device in the session list (default: the `User-Agent`), up to 80
+ * characters.
+ */
+label?: string | null, };
+
+/**
+ * One signed-in device of the caller (`GET /api/users/me/sessions`).
+ */
+export type Session = { 
+/**
+ * The session's id (for `DELETE /api/users/me/sessions/{session_id}`).
+ */
+id: SessionId, 
+/**
+ * The label given at sign-in, or the client's `User-Agent`.
+ */
+label: string | null, 
+/**
+ * When the token was issued.
+ */
+created_at: string, 
+/**
+ * When it was last used, to within a few minutes (none: not since it was issued).
+ */
+last_used_at: string | null, 
+/**
+ * True for the session whose token made this call.
+ */
+current: boolean, };
 
 /**
  * A frame from a client.

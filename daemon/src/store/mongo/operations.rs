@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use citypulse::geo::Coordinates;
-use citypulse::ids::{CollectibleId, EventId, MessageId, UserId};
+use citypulse::ids::{CollectibleId, EventId, MessageId, SessionId, UserId};
 use citypulse::model::{
     ChatMessage, Collectible, Event, EventRoom, NearbyEvent, Participant, Transcription, User,
     UserCollectible, UserStats,
@@ -31,11 +31,75 @@ use super::{
 };
 use crate::store::transfer::{Kind, Record};
 use crate::store::{
-    Before, ClaimOutcome, JoinOutcome, MessageRemoval, NewEvent, NewUser, Store, StoreError,
-    StoreResult,
+    Before, ClaimOutcome, JoinOutcome, MessageRemoval, NewEvent, NewSession, NewUser,
+    SessionRecord, Store, StoreError, StoreResult,
 };
 
+/// The sessions collection (issue 16): one document per signed-in device.
+const SESSIONS: &str = "sessions";
+
 impl MongoStore {
+    /// A token from before sessions (in the user's own `token_hash`) made a session of,
+    /// once; None when no user holds it. Checked again after the insert: a reset that
+    /// replaced the user's token in between revoked it, and the session is taken back.
+    async fn adopt_token(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>> {
+        let op = "adopt a token as a session";
+        let Some(user) = self
+            .col("users")
+            .find_one(doc! { "token_hash": token_hash })
+            .projection(doc! { "_id": 1 })
+            .await
+            .map_err(|e| self.db_error(op, e))?
+        else {
+            return Ok(None);
+        };
+        let Some(user_id) = user.get("_id").cloned() else {
+            return Ok(None);
+        };
+        let now = citypulse::time::now();
+        let d = doc! {
+            "_id": ObjectId::new(),
+            "user_id": user_id.clone(),
+            "token_hash": token_hash,
+            "label": Bson::Null,
+            "created_at": date(&now),
+        };
+        match self.col(SESSIONS).insert_one(d).await {
+            Ok(_) => {}
+            Err(e) if is_duplicate(&e) => {}
+            Err(e) => return Err(self.db_error(op, e)),
+        }
+        let still = self
+            .col("users")
+            .count_documents(doc! { "_id": user_id, "token_hash": token_hash })
+            .await
+            .map_err(|e| self.db_error(op, e))?;
+        if still == 0 {
+            self.col(SESSIONS)
+                .delete_one(doc! { "token_hash": token_hash })
+                .await
+                .map_err(|e| self.db_error(op, e))?;
+            return Ok(None);
+        }
+        let d = self
+            .col(SESSIONS)
+            .find_one(doc! { "token_hash": token_hash })
+            .await
+            .map_err(|e| self.db_error(op, e))?;
+        d.map(|d| self.one(self.session_from(&d))).transpose()
+    }
+
+    fn session_from(&self, d: &Document) -> Result<SessionRecord, super::documents::Damage> {
+        let r = self.reader(d, SESSIONS);
+        Ok(SessionRecord {
+            id: r.id("_id")?,
+            user: r.id("user_id")?,
+            label: r.opt_string("label")?,
+            created_at: r.time("created_at")?,
+            last_used_at: r.opt_time("last_used_at")?,
+        })
+    }
+
     /// Finishes claims that a daemon left half done (only without transactions: with them
     /// a claim is never half done). Idempotent; returns how many were finished.
     pub async fn repair_claims(&self) -> StoreResult<u64> {
@@ -398,14 +462,139 @@ impl Store for MongoStore {
         .await
     }
 
-    async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>> {
-        self.bounded("look up a token", Effect::Read, async {
-            self.col("users")
+    async fn session_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(User, SessionRecord)>> {
+        let op = "look up a token";
+        self.bounded(op, Effect::Read, async {
+            let found = self
+                .col(SESSIONS)
                 .find_one(doc! { "token_hash": token_hash })
                 .await
-                .map_err(|e| self.db_error("look up a token", e))?
+                .map_err(|e| self.db_error(op, e))?;
+            let session = match found {
+                Some(d) => self.one(self.session_from(&d))?,
+                None => match self.adopt_token(token_hash).await? {
+                    Some(s) => s,
+                    None => return Ok(None),
+                },
+            };
+            let user = self
+                .col("users")
+                .find_one(doc! { "_id": oid(session.user.as_str())? })
+                .await
+                .map_err(|e| self.db_error(op, e))?;
+            match user {
+                Some(d) => Ok(Some((self.one(self.user_from(&d))?, session))),
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn user_by_phone(&self, phone: &str) -> StoreResult<Option<User>> {
+        self.bounded("look up a phone", Effect::Read, async {
+            self.col("users")
+                .find_one(doc! { "phone": phone })
+                .await
+                .map_err(|e| self.db_error("look up a phone", e))?
                 .map(|d| self.one(self.user_from(&d)))
                 .transpose()
+        })
+        .await
+    }
+
+    async fn create_session(&self, session: NewSession) -> StoreResult<()> {
+        let op = "open a session";
+        self.bounded(op, Effect::Write, async {
+            let user = oid(session.user.as_str())?;
+            let known = self
+                .col("users")
+                .count_documents(doc! { "_id": user })
+                .await
+                .map_err(|e| self.db_error(op, e))?;
+            if known == 0 {
+                return Err(StoreError::not_found(UserId::KIND, &session.user));
+            }
+            let d = doc! {
+                "_id": oid(session.id.as_str())?,
+                "user_id": user,
+                "token_hash": &session.token_hash,
+                "label": opt_str(&session.label),
+                "created_at": date(&session.created_at),
+            };
+            match self.col(SESSIONS).insert_one(d).await {
+                Ok(_) => Ok(()),
+                // The same token already has its session (adopted in between).
+                Err(e) if duplicate_index(&e).is_some_and(|i| i.starts_with("token_hash")) => {
+                    Ok(())
+                }
+                Err(e) => Err(self.db_error(op, e)),
+            }
+        })
+        .await
+    }
+
+    async fn sessions(&self, user: &UserId) -> StoreResult<Vec<SessionRecord>> {
+        let op = "list sessions";
+        self.bounded(op, Effect::Read, async {
+            let cursor = self
+                .col(SESSIONS)
+                .find(doc! { "user_id": oid(user.as_str())? })
+                .sort(doc! { "created_at": 1, "_id": 1 })
+                .await
+                .map_err(|e| self.db_error(op, e))?;
+            let docs = self.all(cursor).await.map_err(|e| self.db_error(op, e))?;
+            Ok(self.readable(&docs, |d| self.session_from(d)))
+        })
+        .await
+    }
+
+    async fn touch_session(&self, id: &SessionId, at: Timestamp) -> StoreResult<()> {
+        let op = "record a session's use";
+        self.bounded(op, Effect::Write, async {
+            self.col(SESSIONS)
+                .update_one(
+                    doc! { "_id": oid(id.as_str())? },
+                    doc! { "$set": { "last_used_at": date(&at) } },
+                )
+                .await
+                .map(|_| ())
+                .map_err(|e| self.db_error(op, e))
+        })
+        .await
+    }
+
+    async fn revoke_session(&self, user: &UserId, id: &SessionId) -> StoreResult<String> {
+        let op = "revoke a session";
+        self.bounded(op, Effect::Write, async {
+            let user = oid(user.as_str())?;
+            let filter = doc! { "_id": oid(id.as_str())?, "user_id": user };
+            let found = self
+                .col(SESSIONS)
+                .find_one(filter.clone())
+                .await
+                .map_err(|e| self.db_error(op, e))?
+                .ok_or_else(|| StoreError::not_found(SessionId::KIND, id))?;
+            let hash = found
+                .get_str("token_hash")
+                .map_err(|_| StoreError::Corrupt(format!("session {id} has no token_hash string")))?
+                .to_string();
+            // Retire the user's own field first, so the token cannot be adopted again once
+            // its session is gone.
+            self.col("users")
+                .update_one(
+                    doc! { "_id": user, "token_hash": &hash },
+                    doc! { "$unset": { "token_hash": "" } },
+                )
+                .await
+                .map_err(|e| self.db_error(op, e))?;
+            self.col(SESSIONS)
+                .delete_one(filter)
+                .await
+                .map_err(|e| self.db_error(op, e))?;
+            Ok(hash)
         })
         .await
     }
@@ -440,7 +629,15 @@ impl Store for MongoStore {
                 .await
             {
                 Ok(r) if r.matched_count == 0 => Err(StoreError::not_found(UserId::KIND, id)),
-                Ok(_) => Ok(()),
+                Ok(_) => {
+                    // After the user's field changed, so no old token is adopted again;
+                    // the new one is adopted at its first use.
+                    self.col(SESSIONS)
+                        .delete_many(doc! { "user_id": oid(id.as_str())? })
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| self.db_error("replace a token", e))
+                }
                 Err(e) if is_duplicate(&e) => Err(StoreError::Conflict(
                     "that token is already in use; ask for a new one".into(),
                 )),

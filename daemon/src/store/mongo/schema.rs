@@ -117,6 +117,9 @@ pub(super) fn index_plan() -> Vec<(&'static str, Document, IndexOptions)> {
         // Room holds are swept by their end (a plain index: the sweep, not the server,
         // ends them, since ending one announces user_left).
         (ROOM_HOLDS, doc! { "until": 1 }, plain()),
+        // Sessions (issue 16): looked up by token hash on every call, listed per user.
+        ("sessions", doc! { "token_hash": 1 }, unique()),
+        ("sessions", doc! { "user_id": 1, "created_at": 1 }, plain()),
         // The bus: envelopes expire on their own.
         (
             BROADCASTS,

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use citypulse::geo::Coordinates;
-use citypulse::ids::{CollectibleId, EventId, MessageId, UserId};
+use citypulse::ids::{CollectibleId, EventId, MessageId, SessionId, UserId};
 use citypulse::model::{
     ChatMessage, Collectible, Event, EventRoom, NearbyEvent, Participant, Transcription, User,
     UserCollectible, UserStats,
@@ -24,11 +24,30 @@ use super::rows::{
 use super::transfer::{insert_collectible, insert_message, insert_transcription};
 use super::writer::{reindex, IndexChange};
 use super::{unique_violation, SqliteStore, Step};
+use crate::store::transfer::no_token_placeholder;
 use crate::store::transfer::{Kind, Record};
 use crate::store::{
-    Before, ClaimOutcome, JoinOutcome, LastBackup, MessageRemoval, NewEvent, NewUser, Store,
-    StoreError, StoreResult,
+    Before, ClaimOutcome, JoinOutcome, LastBackup, MessageRemoval, NewEvent, NewSession, NewUser,
+    SessionRecord, Store, StoreError, StoreResult,
 };
+
+const SESSION_COLS: &str = "id, user_id, label, created_at, last_used_at";
+
+fn session_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> {
+    Ok(SessionRecord {
+        id: id_at(row, 0)?,
+        user: id_at(row, 1)?,
+        label: row.get(2)?,
+        created_at: ts_at(row, 3)?,
+        last_used_at: opt_ts_at(row, 4)?,
+    })
+}
+
+/// A token lookup's first, read-only step.
+enum Lookup {
+    Found(Box<(User, SessionRecord)>),
+    Legacy(Option<UserId>),
+}
 
 /// Inserts an event row and its R*Tree entry; its `seq`.
 pub(super) fn insert_event(c: &Connection, event: &NewEvent) -> Step<i64> {
@@ -165,14 +184,133 @@ impl Store for SqliteStore {
         self.read("read a user", move |c| load_user(c, &id)).await
     }
 
-    async fn user_by_token_hash(&self, token_hash: &str) -> StoreResult<Option<User>> {
-        let token_hash = token_hash.to_string();
-        self.read("look up a token", move |c| {
+    async fn session_by_token_hash(
+        &self,
+        token_hash: &str,
+    ) -> StoreResult<Option<(User, SessionRecord)>> {
+        let hash = token_hash.to_string();
+        let found = self
+            .read("look up a token", move |c| {
+                let session = c
+                    .prepare_cached(&format!(
+                        "SELECT {SESSION_COLS} FROM sessions WHERE token_hash = ?1"
+                    ))?
+                    .query_row([&hash], session_row)
+                    .optional()?;
+                let Some(session) = session else {
+                    // A token from before sessions (or `cpld migrate`): adopted below.
+                    let legacy = c
+                        .prepare_cached("SELECT id FROM users WHERE token_hash = ?1")?
+                        .query_row([&hash], |r| id_at::<UserId>(r, 0))
+                        .optional()?;
+                    return Ok(Lookup::Legacy(legacy));
+                };
+                let user = load_user(c, session.user.as_str())?;
+                Ok(Lookup::Found(Box::new((user, session))))
+            })
+            .await?;
+        let user = match found {
+            Lookup::Found(both) => return Ok(Some(*both)),
+            Lookup::Legacy(None) => return Ok(None),
+            Lookup::Legacy(Some(user)) => user,
+        };
+        let hash = token_hash.to_string();
+        self.write("adopt a token as a session", move |c| {
+            // Only while the user still holds it: a reset in between revoked it.
+            let holds = c
+                .prepare_cached("SELECT 1 FROM users WHERE id = ?1 AND token_hash = ?2")?
+                .query_row([user.as_str(), &hash], |_| Ok(()))
+                .optional()?;
+            if holds.is_none() {
+                return Ok(None);
+            }
+            c.prepare_cached(
+                "INSERT OR IGNORE INTO sessions (id, user_id, token_hash, label, created_at) \
+                 VALUES (?1, ?2, ?3, NULL, ?4)",
+            )?
+            .execute(params![
+                SessionId::generate().as_str(),
+                user.as_str(),
+                hash,
+                ms(&citypulse::time::now())
+            ])?;
+            let session = c
+                .prepare_cached(&format!(
+                    "SELECT {SESSION_COLS} FROM sessions WHERE token_hash = ?1"
+                ))?
+                .query_row([&hash], session_row)?;
+            Ok(Some((load_user(c, user.as_str())?, session)))
+        })
+        .await
+    }
+
+    async fn user_by_phone(&self, phone: &str) -> StoreResult<Option<User>> {
+        let phone = phone.to_string();
+        self.read("look up a phone", move |c| {
+            Ok(
+                c.prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE phone = ?1"))?
+                    .query_row([phone], user_row)
+                    .optional()?,
+            )
+        })
+        .await
+    }
+
+    async fn create_session(&self, session: NewSession) -> StoreResult<()> {
+        self.write("open a session", move |c| {
+            ensure_user(c, session.user.as_str())?;
+            c.prepare_cached(
+                "INSERT OR IGNORE INTO sessions (id, user_id, token_hash, label, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                session.id.as_str(),
+                session.user.as_str(),
+                session.token_hash,
+                session.label,
+                ms(&session.created_at)
+            ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn sessions(&self, user: &UserId) -> StoreResult<Vec<SessionRecord>> {
+        let user = user.to_string();
+        self.read("list sessions", move |c| {
             Ok(c.prepare_cached(&format!(
-                "SELECT {USER_COLS} FROM users WHERE token_hash = ?1"
+                "SELECT {SESSION_COLS} FROM sessions WHERE user_id = ?1 ORDER BY created_at, id"
             ))?
-            .query_row([token_hash], user_row)
-            .optional()?)
+            .query_map([user], session_row)?
+            .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
+    }
+
+    async fn touch_session(&self, id: &SessionId, at: Timestamp) -> StoreResult<()> {
+        let id = id.to_string();
+        self.write("record a session's use", move |c| {
+            c.prepare_cached("UPDATE sessions SET last_used_at = ?1 WHERE id = ?2")?
+                .execute(params![ms(&at), id])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn revoke_session(&self, user: &UserId, id: &SessionId) -> StoreResult<String> {
+        let (user, id) = (user.clone(), id.to_string());
+        self.write("revoke a session", move |c| {
+            let hash: Option<String> = c
+                .prepare_cached(
+                    "DELETE FROM sessions WHERE id = ?1 AND user_id = ?2 RETURNING token_hash",
+                )?
+                .query_row([&id, user.as_str()], |r| r.get(0))
+                .optional()?;
+            let hash = hash.ok_or_else(|| StoreError::not_found(SessionId::KIND, &id))?;
+            // The same token in the user's own field must not be adopted again.
+            c.prepare_cached("UPDATE users SET token_hash = ?1 WHERE id = ?2 AND token_hash = ?3")?
+                .execute(params![no_token_placeholder(&user), user.as_str(), hash])?;
+            Ok(hash)
         })
         .await
     }
@@ -197,7 +335,12 @@ impl Store for SqliteStore {
                 .execute([&token_hash, &id]);
             match changed {
                 Ok(0) => Err(StoreError::not_found(UserId::KIND, &id).into()),
-                Ok(_) => Ok(()),
+                Ok(_) => {
+                    // Every other device is signed out; the new token is adopted at its first use.
+                    c.prepare_cached("DELETE FROM sessions WHERE user_id = ?1")?
+                        .execute([&id])?;
+                    Ok(())
+                }
                 Err(e) if unique_violation(&e) == Some("users.token_hash") => Err(
                     StoreError::Conflict("that token is already in use; ask for a new one".into())
                         .into(),

@@ -176,6 +176,28 @@ CREATE TABLE room_holds (
 CREATE INDEX room_holds_until ON room_holds (until);
 "#,
     },
+    Migration {
+        version: 5,
+        name: "sessions",
+        // One row per signed-in device (issue 16). Every token a user holds today becomes
+        // their first session; `users.token_hash` stays (the registration or reset token,
+        // and the placeholder of users without one) and is retired when that session is
+        // revoked, so it never counts again.
+        sql: r#"
+CREATE TABLE sessions (
+    id           TEXT PRIMARY KEY NOT NULL,
+    user_id      TEXT NOT NULL REFERENCES users (id),
+    token_hash   TEXT NOT NULL UNIQUE,
+    label        TEXT,
+    created_at   INTEGER NOT NULL,
+    last_used_at INTEGER
+);
+CREATE INDEX sessions_user ON sessions (user_id, created_at);
+INSERT INTO sessions (id, user_id, token_hash, label, created_at)
+    SELECT lower(hex(randomblob(12))), id, token_hash, NULL, created_at FROM users
+    WHERE token_hash NOT LIKE 'no-token:%';
+"#,
+    },
 ];
 
 /// The schema version this build writes.
@@ -242,6 +264,6 @@ mod tests {
         for pair in MIGRATIONS.windows(2) {
             assert!(pair[0].version < pair[1].version);
         }
-        assert_eq!(schema_version(), 4);
+        assert_eq!(schema_version(), 5);
     }
 }
