@@ -31,6 +31,7 @@ pub use citypulse::openapi::ID_PATTERN;
     users::get,
     users::collectibles,
     users::reset_token,
+    users::erase,
     events::create,
     events::nearby,
     events::get,
@@ -404,6 +405,7 @@ mod tests {
         "Health",
         "FeatureStatus",
         "TokenResponse",
+        "UserErased",
         "ErrorBody",
         // Derived from the contract types they are fields of: the id newtypes, the
         // coordinate pair and the two enums.

@@ -161,6 +161,16 @@ CREATE TABLE backups (
 CREATE INDEX backups_taken ON backups (taken_at);
 "#,
     },
+    Migration {
+        version: 4,
+        name: "erased users",
+        // `DELETE /api/users/{id}` keeps the row as a tombstone (events, messages and
+        // claimed collectibles point at it; foreign keys hold) with its phone, name and
+        // position overwritten, and marks it here; every user look-up skips marked rows.
+        sql: r#"
+ALTER TABLE users ADD COLUMN deleted_at INTEGER;
+"#,
+    },
 ];
 
 /// The schema version this build writes.
@@ -227,6 +237,6 @@ mod tests {
         for pair in MIGRATIONS.windows(2) {
             assert!(pair[0].version < pair[1].version);
         }
-        assert_eq!(schema_version(), 3);
+        assert_eq!(schema_version(), 4);
     }
 }
