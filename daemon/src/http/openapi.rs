@@ -587,7 +587,7 @@ mod tests {
         assert_eq!(allowed_methods("/api/users/me"), ["GET", "HEAD"]);
         assert_eq!(
             allowed_methods("/api/users/6745a1b2c3d4e5f601234567"),
-            ["GET", "HEAD"]
+            ["DELETE", "GET", "HEAD"]
         );
         assert_eq!(
             allowed_methods("/api/users/6745a1b2c3d4e5f601234567/token"),
