@@ -301,6 +301,9 @@ _cpl() {
             cpl__subcmd__help__subcmd__users,collectibles)
                 cmd="cpl__subcmd__help__subcmd__users__subcmd__collectibles"
                 ;;
+            cpl__subcmd__help__subcmd__users,delete)
+                cmd="cpl__subcmd__help__subcmd__users__subcmd__delete"
+                ;;
             cpl__subcmd__help__subcmd__users,list)
                 cmd="cpl__subcmd__help__subcmd__users__subcmd__list"
                 ;;
@@ -312,6 +315,9 @@ _cpl() {
                 ;;
             cpl__subcmd__users,collectibles)
                 cmd="cpl__subcmd__users__subcmd__collectibles"
+                ;;
+            cpl__subcmd__users,delete)
+                cmd="cpl__subcmd__users__subcmd__delete"
                 ;;
             cpl__subcmd__users,help)
                 cmd="cpl__subcmd__users__subcmd__help"
@@ -327,6 +333,9 @@ _cpl() {
                 ;;
             cpl__subcmd__users__subcmd__help,collectibles)
                 cmd="cpl__subcmd__users__subcmd__help__subcmd__collectibles"
+                ;;
+            cpl__subcmd__users__subcmd__help,delete)
+                cmd="cpl__subcmd__users__subcmd__help__subcmd__delete"
                 ;;
             cpl__subcmd__users__subcmd__help,help)
                 cmd="cpl__subcmd__users__subcmd__help__subcmd__help"
@@ -1925,7 +1934,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__help__subcmd__users)
-            opts="show collectibles list reset-token"
+            opts="show collectibles list reset-token delete"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1939,6 +1948,20 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__help__subcmd__users__subcmd__collectibles)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__help__subcmd__users__subcmd__delete)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2083,7 +2106,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__race)
-            opts="-q -v -h -V --event --users --wait --wait-timeout --timeout --rarity --expires-in --concurrency --url --profile --json --format --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --event --users --wait --wait-timeout --timeout --rarity --expires-in --concurrency --run-file --cleanup --url --profile --json --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2114,6 +2137,10 @@ _cpl() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --run-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2171,7 +2198,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__simulate)
-            opts="-q -v -h -V --users --users-file --save-users --events --event-ids --rate --duration --count --lng --lat --radius --speed --concurrency --seed --url --profile --json --format --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --users --users-file --save-users --events --event-ids --rate --duration --count --lng --lat --radius --speed --concurrency --run-file --cleanup --seed --url --profile --json --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2226,6 +2253,10 @@ _cpl() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --run-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2295,7 +2326,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__users)
-            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version show collectibles list reset-token help"
+            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version show collectibles list reset-token delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2346,8 +2377,42 @@ _cpl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cpl__subcmd__users__subcmd__delete)
+            opts="-q -v -h -V --purge --created-by-run --concurrency --url --profile --json --format --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --created-by-run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "auto table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cpl__subcmd__users__subcmd__help)
-            opts="show collectibles list reset-token help"
+            opts="show collectibles list reset-token delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2361,6 +2426,20 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__users__subcmd__help__subcmd__collectibles)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__users__subcmd__help__subcmd__delete)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
