@@ -579,6 +579,75 @@ async fn tables_on_a_terminal_without_a_width_are_not_squashed() {
 }
 
 #[tokio::test]
+async fn race_draws_progress_bars_on_a_terminal_and_none_when_quiet_or_json() {
+    let has_script = Command::new("script")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_script {
+        eprintln!("`script` (util-linux) is not installed: the progress bar check is skipped");
+        return;
+    }
+    let d = Daemon::start().await;
+    let (owner, _) = d.user("Owner").await;
+    let ev = create_event(&owner, "Carrera con barras").await;
+    let cpl = Cpl::new(&d.url).env("CPL_ADMIN_TOKEN", ADMIN_TOKEN);
+    // On a pty of 100 columns (stderr is a terminal there), with the given flags; what the
+    // terminal showed.
+    let on_terminal = |flags: &str| {
+        let inner = cpl.command(&[]);
+        let line = format!(
+            "stty cols 100 rows 30; {} {flags} race --event {} --users 40 --cleanup",
+            inner.get_program().to_string_lossy(),
+            ev.id
+        );
+        let mut cmd = Command::new("script");
+        // A terminal that can redraw a line: indicatif draws nothing when TERM is unset or
+        // `dumb`.
+        cmd.env_clear()
+            .env("TERM", "xterm")
+            .current_dir(cpl.home.path())
+            .args(["-qec", &line, "/dev/null"])
+            .stdin(Stdio::null());
+        for (k, v) in inner.get_envs() {
+            if let Some(v) = v {
+                cmd.env(k, v);
+            }
+        }
+        let out = cmd.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "cpl {flags} race: {text}");
+        text
+    };
+    // A bar reads "<done>/<total> <step>" (notes never do).
+    let bars = [
+        "racers registered",
+        "racers joined",
+        "sockets open",
+        "users erased",
+    ]
+    .map(|step| format!("/40 {step}"));
+    let shown = on_terminal("");
+    for bar in &bars {
+        assert!(
+            shown.contains(bar),
+            "no {bar:?} bar on the terminal:\n{shown}"
+        );
+    }
+    for flags in ["--quiet", "--json"] {
+        let shown = on_terminal(flags);
+        for bar in &bars {
+            assert!(
+                !shown.contains(bar),
+                "a {bar:?} bar under {flags}:\n{shown}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn collectibles_drop_active_claim() {
     let d = Daemon::start().await;
     let cpl = Cpl::new(&d.url);

@@ -201,12 +201,16 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     }
 
     // Outcomes arrive in finishing order; `summarise` pairs them with users by position.
+    // With --wait this is also the wait for the drop, which can take minutes.
+    let bar = progress::bar(ctx, n as u64, "claims answered");
     let mut slots: Vec<Option<Outcome>> = (0..n).map(|_| None).collect();
     while let Some((i, o)) = out_rx.recv().await {
+        bar.inc(1);
         if let Some(slot) = slots.get_mut(i) {
             *slot = Some(o);
         }
     }
+    bar.finish_and_clear();
     let _ = done_tx.send(true);
     let mut failures = Vec::new();
     for h in handles {
