@@ -228,6 +228,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('collectibles', 'collectibles', [CompletionResultType]::ParameterValue, 'List the collectibles a user won, newest first [default: yours]')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every user, newest first (admin token)')
             [CompletionResult]::new('reset-token', 'reset-token', [CompletionResultType]::ParameterValue, 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Erase users: phone and name gone, token revoked, sockets closed; their messages stay as "deleted user" unless --purge (admin token, or your own user)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -295,11 +296,31 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'cpl;users;delete' {
+            [CompletionResult]::new('--created-by-run', '--created-by-run', [CompletionResultType]::ParameterName, 'Erase the users listed in this run file (written by `cpl race` / `cpl simulate`)')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Erasures in flight at once')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--purge', '--purge', [CompletionResultType]::ParameterName, 'Also remove their chat messages and transcript segments')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No colours (also when NO_COLOR is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'cpl;users;help' {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a user''s public profile (the phone too for yourself or with the admin token)')
             [CompletionResult]::new('collectibles', 'collectibles', [CompletionResultType]::ParameterValue, 'List the collectibles a user won, newest first [default: yours]')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every user, newest first (admin token)')
             [CompletionResult]::new('reset-token', 'reset-token', [CompletionResultType]::ParameterValue, 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Erase users: phone and name gone, token revoked, sockets closed; their messages stay as "deleted user" unless --purge (admin token, or your own user)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -313,6 +334,9 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             break
         }
         'cpl;users;help;reset-token' {
+            break
+        }
+        'cpl;users;help;delete' {
             break
         }
         'cpl;users;help;help' {
@@ -747,11 +771,13 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('--lat', '--lat', [CompletionResultType]::ParameterName, 'Latitude of the centre')
             [CompletionResult]::new('--radius', '--radius', [CompletionResultType]::ParameterName, 'Users stay within this many metres of the centre')
             [CompletionResult]::new('--speed', '--speed', [CompletionResultType]::ParameterName, 'Walking speed, metres per second')
-            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Registrations, joins and connections in flight at once during setup')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Registrations, joins, connections and (with --cleanup) erasures in flight at once')
+            [CompletionResult]::new('--run-file', '--run-file', [CompletionResultType]::ParameterName, 'Write the ids of the users this run registers here [default: a new file under cpl''s data directory, e.g. ~/.local/share/citypulse/runs/]')
             [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed of the random walks (the same seed walks the same paths)')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--cleanup', '--cleanup', [CompletionResultType]::ParameterName, 'Erase the users this run registered once it is over (admin token); the run file is removed when all are gone')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
@@ -771,11 +797,13 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'How long to wait for every claim''s answer once the drop is out')
             [CompletionResult]::new('--rarity', '--rarity', [CompletionResultType]::ParameterName, 'Rarity of the dropped collectible [default: drawn from the catalogue''s odds]')
             [CompletionResult]::new('--expires-in', '--expires-in', [CompletionResultType]::ParameterName, 'Seconds the dropped collectible stays claimable')
-            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Registrations, joins and connections in flight at once during setup')
+            [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Registrations, joins, connections and (with --cleanup) erasures in flight at once')
+            [CompletionResult]::new('--run-file', '--run-file', [CompletionResultType]::ParameterName, 'Write the ids of the users this run registers here [default: a new file under cpl''s data directory, e.g. ~/.local/share/citypulse/runs/]')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
             [CompletionResult]::new('--wait', '--wait', [CompletionResultType]::ParameterName, 'Wait for the daemon''s next scheduled drop in the event instead of dropping one (no admin token needed)')
+            [CompletionResult]::new('--cleanup', '--cleanup', [CompletionResultType]::ParameterName, 'Erase the users this run registered once it is over (admin token); the run file is removed when all are gone')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
@@ -1023,6 +1051,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('collectibles', 'collectibles', [CompletionResultType]::ParameterValue, 'List the collectibles a user won, newest first [default: yours]')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every user, newest first (admin token)')
             [CompletionResult]::new('reset-token', 'reset-token', [CompletionResultType]::ParameterValue, 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]')
+            [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Erase users: phone and name gone, token revoked, sockets closed; their messages stay as "deleted user" unless --purge (admin token, or your own user)')
             break
         }
         'cpl;help;users;show' {
@@ -1035,6 +1064,9 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             break
         }
         'cpl;help;users;reset-token' {
+            break
+        }
+        'cpl;help;users;delete' {
             break
         }
         'cpl;help;events' {

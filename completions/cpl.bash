@@ -325,6 +325,9 @@ _cpl() {
             cpl__subcmd__help__subcmd__users,collectibles)
                 cmd="cpl__subcmd__help__subcmd__users__subcmd__collectibles"
                 ;;
+            cpl__subcmd__help__subcmd__users,delete)
+                cmd="cpl__subcmd__help__subcmd__users__subcmd__delete"
+                ;;
             cpl__subcmd__help__subcmd__users,list)
                 cmd="cpl__subcmd__help__subcmd__users__subcmd__list"
                 ;;
@@ -355,6 +358,9 @@ _cpl() {
             cpl__subcmd__users,collectibles)
                 cmd="cpl__subcmd__users__subcmd__collectibles"
                 ;;
+            cpl__subcmd__users,delete)
+                cmd="cpl__subcmd__users__subcmd__delete"
+                ;;
             cpl__subcmd__users,help)
                 cmd="cpl__subcmd__users__subcmd__help"
                 ;;
@@ -369,6 +375,9 @@ _cpl() {
                 ;;
             cpl__subcmd__users__subcmd__help,collectibles)
                 cmd="cpl__subcmd__users__subcmd__help__subcmd__collectibles"
+                ;;
+            cpl__subcmd__users__subcmd__help,delete)
+                cmd="cpl__subcmd__users__subcmd__help__subcmd__delete"
                 ;;
             cpl__subcmd__users__subcmd__help,help)
                 cmd="cpl__subcmd__users__subcmd__help__subcmd__help"
@@ -2037,7 +2046,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__help__subcmd__users)
-            opts="show collectibles list reset-token"
+            opts="show collectibles list reset-token delete"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2051,6 +2060,20 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__help__subcmd__users__subcmd__collectibles)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__help__subcmd__users__subcmd__delete)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2263,7 +2286,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__race)
-            opts="-q -v -h -V --event --users --wait --wait-timeout --timeout --rarity --expires-in --concurrency --url --profile --json --format --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --event --users --wait --wait-timeout --timeout --rarity --expires-in --concurrency --run-file --cleanup --url --profile --json --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2294,6 +2317,10 @@ _cpl() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --run-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2485,7 +2512,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__simulate)
-            opts="-q -v -h -V --users --users-file --save-users --events --event-ids --rate --duration --count --lng --lat --radius --speed --concurrency --seed --url --profile --json --format --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --users --users-file --save-users --events --event-ids --rate --duration --count --lng --lat --radius --speed --concurrency --run-file --cleanup --seed --url --profile --json --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2540,6 +2567,10 @@ _cpl() {
                     return 0
                     ;;
                 --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --run-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -2609,7 +2640,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__users)
-            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version show collectibles list reset-token help"
+            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version show collectibles list reset-token delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2660,8 +2691,42 @@ _cpl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cpl__subcmd__users__subcmd__delete)
+            opts="-q -v -h -V --purge --created-by-run --concurrency --url --profile --json --format --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --created-by-run)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --concurrency)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "auto table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cpl__subcmd__users__subcmd__help)
-            opts="show collectibles list reset-token help"
+            opts="show collectibles list reset-token delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2675,6 +2740,20 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__users__subcmd__help__subcmd__collectibles)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__users__subcmd__help__subcmd__delete)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

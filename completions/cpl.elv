@@ -212,6 +212,7 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand collectibles 'List the collectibles a user won, newest first [default: yours]'
             cand list 'List every user, newest first (admin token)'
             cand reset-token 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
+            cand delete 'Erase users: phone and name gone, token revoked, sockets closed; their messages stay as "deleted user" unless --purge (admin token, or your own user)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cpl;users;show'= {
@@ -274,11 +275,30 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'cpl;users;delete'= {
+            cand --created-by-run 'Erase the users listed in this run file (written by `cpl race` / `cpl simulate`)'
+            cand --concurrency 'Erasures in flight at once'
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --purge 'Also remove their chat messages and transcript segments'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'cpl;users;help'= {
             cand show 'Show a user''s public profile (the phone too for yourself or with the admin token)'
             cand collectibles 'List the collectibles a user won, newest first [default: yours]'
             cand list 'List every user, newest first (admin token)'
             cand reset-token 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
+            cand delete 'Erase users: phone and name gone, token revoked, sockets closed; their messages stay as "deleted user" unless --purge (admin token, or your own user)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'cpl;users;help;show'= {
@@ -288,6 +308,8 @@ set edit:completion:arg-completer[cpl] = {|@words|
         &'cpl;users;help;list'= {
         }
         &'cpl;users;help;reset-token'= {
+        }
+        &'cpl;users;help;delete'= {
         }
         &'cpl;users;help;help'= {
         }
@@ -682,11 +704,13 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand --lat 'Latitude of the centre'
             cand --radius 'Users stay within this many metres of the centre'
             cand --speed 'Walking speed, metres per second'
-            cand --concurrency 'Registrations, joins and connections in flight at once during setup'
+            cand --concurrency 'Registrations, joins, connections and (with --cleanup) erasures in flight at once'
+            cand --run-file 'Write the ids of the users this run registers here [default: a new file under cpl''s data directory, e.g. ~/.local/share/citypulse/runs/]'
             cand --seed 'Seed of the random walks (the same seed walks the same paths)'
             cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
             cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
             cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --cleanup 'Erase the users this run registered once it is over (admin token); the run file is removed when all are gone'
             cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
             cand -q 'Print only the data: no notes, no progress bars'
             cand --quiet 'Print only the data: no notes, no progress bars'
@@ -705,11 +729,13 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand --timeout 'How long to wait for every claim''s answer once the drop is out'
             cand --rarity 'Rarity of the dropped collectible [default: drawn from the catalogue''s odds]'
             cand --expires-in 'Seconds the dropped collectible stays claimable'
-            cand --concurrency 'Registrations, joins and connections in flight at once during setup'
+            cand --concurrency 'Registrations, joins, connections and (with --cleanup) erasures in flight at once'
+            cand --run-file 'Write the ids of the users this run registers here [default: a new file under cpl''s data directory, e.g. ~/.local/share/citypulse/runs/]'
             cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
             cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
             cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
             cand --wait 'Wait for the daemon''s next scheduled drop in the event instead of dropping one (no admin token needed)'
+            cand --cleanup 'Erase the users this run registered once it is over (admin token); the run file is removed when all are gone'
             cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
             cand -q 'Print only the data: no notes, no progress bars'
             cand --quiet 'Print only the data: no notes, no progress bars'
@@ -932,6 +958,7 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand collectibles 'List the collectibles a user won, newest first [default: yours]'
             cand list 'List every user, newest first (admin token)'
             cand reset-token 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
+            cand delete 'Erase users: phone and name gone, token revoked, sockets closed; their messages stay as "deleted user" unless --purge (admin token, or your own user)'
         }
         &'cpl;help;users;show'= {
         }
@@ -940,6 +967,8 @@ set edit:completion:arg-completer[cpl] = {|@words|
         &'cpl;help;users;list'= {
         }
         &'cpl;help;users;reset-token'= {
+        }
+        &'cpl;help;users;delete'= {
         }
         &'cpl;help;events'= {
             cand create 'Create an event at a position (you become its creator, not a participant)'

@@ -166,23 +166,24 @@ complete -c cpl -n "__fish_cpl_using_subcommand whoami" -s v -l verbose -d 'Say 
 complete -c cpl -n "__fish_cpl_using_subcommand whoami" -l no-color -d 'No colours (also when NO_COLOR is set)'
 complete -c cpl -n "__fish_cpl_using_subcommand whoami" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpl -n "__fish_cpl_using_subcommand whoami" -s V -l version -d 'Print version'
-complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
-complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
-complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
 table\t'Tables'
 plain\t'Tab-separated lines'
 json\t'JSON'"
-complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
-complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
-complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
-complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -l no-color -d 'No colours (also when NO_COLOR is set)'
-complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -s V -l version -d 'Print version'
-complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -f -a "show" -d 'Show a user\'s public profile (the phone too for yourself or with the admin token)'
-complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -f -a "collectibles" -d 'List the collectibles a user won, newest first [default: yours]'
-complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -f -a "list" -d 'List every user, newest first (admin token)'
-complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -f -a "reset-token" -d 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
-complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -f -a "show" -d 'Show a user\'s public profile (the phone too for yourself or with the admin token)'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -f -a "collectibles" -d 'List the collectibles a user won, newest first [default: yours]'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -f -a "list" -d 'List every user, newest first (admin token)'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -f -a "reset-token" -d 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -f -a "delete" -d 'Erase users: phone and name gone, token revoked, sockets closed; their messages stay as "deleted user" unless --purge (admin token, or your own user)'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from show" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from show" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from show" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
@@ -231,10 +232,26 @@ complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcomman
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from reset-token" -l no-color -d 'No colours (also when NO_COLOR is set)'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from reset-token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from reset-token" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from delete" -l created-by-run -d 'Erase the users listed in this run file (written by `cpl race` / `cpl simulate`)' -r -F
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from delete" -l concurrency -d 'Erasures in flight at once' -r
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from delete" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from delete" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from delete" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from delete" -l purge -d 'Also remove their chat messages and transcript segments'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from delete" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from delete" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from delete" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from delete" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from delete" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a user\'s public profile (the phone too for yourself or with the admin token)'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "collectibles" -d 'List the collectibles a user won, newest first [default: yours]'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "list" -d 'List every user, newest first (admin token)'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "reset-token" -d 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Erase users: phone and name gone, token revoked, sockets closed; their messages stay as "deleted user" unless --purge (admin token, or your own user)'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
@@ -517,7 +534,8 @@ complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l lng -d 'Longitude o
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l lat -d 'Latitude of the centre' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l radius -d 'Users stay within this many metres of the centre' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l speed -d 'Walking speed, metres per second' -r
-complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l concurrency -d 'Registrations, joins and connections in flight at once during setup' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l concurrency -d 'Registrations, joins, connections and (with --cleanup) erasures in flight at once' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l run-file -d 'Write the ids of the users this run registers here [default: a new file under cpl\'s data directory, e.g. ~/.local/share/citypulse/runs/]' -r -F
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l seed -d 'Seed of the random walks (the same seed walks the same paths)' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
@@ -525,6 +543,7 @@ complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l format -d 'Output f
 table\t'Tables'
 plain\t'Tab-separated lines'
 json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l cleanup -d 'Erase the users this run registered once it is over (admin token); the run file is removed when all are gone'
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
@@ -540,7 +559,8 @@ rare\t''
 epic\t''
 legendary\t''"
 complete -c cpl -n "__fish_cpl_using_subcommand race" -l expires-in -d 'Seconds the dropped collectible stays claimable' -r
-complete -c cpl -n "__fish_cpl_using_subcommand race" -l concurrency -d 'Registrations, joins and connections in flight at once during setup' -r
+complete -c cpl -n "__fish_cpl_using_subcommand race" -l concurrency -d 'Registrations, joins, connections and (with --cleanup) erasures in flight at once' -r
+complete -c cpl -n "__fish_cpl_using_subcommand race" -l run-file -d 'Write the ids of the users this run registers here [default: a new file under cpl\'s data directory, e.g. ~/.local/share/citypulse/runs/]' -r -F
 complete -c cpl -n "__fish_cpl_using_subcommand race" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand race" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand race" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
@@ -548,6 +568,7 @@ table\t'Tables'
 plain\t'Tab-separated lines'
 json\t'JSON'"
 complete -c cpl -n "__fish_cpl_using_subcommand race" -l wait -d 'Wait for the daemon\'s next scheduled drop in the event instead of dropping one (no admin token needed)'
+complete -c cpl -n "__fish_cpl_using_subcommand race" -l cleanup -d 'Erase the users this run registered once it is over (admin token); the run file is removed when all are gone'
 complete -c cpl -n "__fish_cpl_using_subcommand race" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
 complete -c cpl -n "__fish_cpl_using_subcommand race" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
 complete -c cpl -n "__fish_cpl_using_subcommand race" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
@@ -707,6 +728,7 @@ complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "collectibles" -d 'List the collectibles a user won, newest first [default: yours]'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "list" -d 'List every user, newest first (admin token)'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "reset-token" -d 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "delete" -d 'Erase users: phone and name gone, token revoked, sockets closed; their messages stay as "deleted user" unless --purge (admin token, or your own user)'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "create" -d 'Create an event at a position (you become its creator, not a participant)'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "show" -d 'Show an event'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "nearby" -d 'List active events near a position, nearest first'

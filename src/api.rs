@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::geo::Coordinates;
-use crate::ids::EventId;
+use crate::ids::{EventId, UserId};
 use crate::model::{Collectible, Rarity};
 use crate::time::Timestamp;
 
@@ -295,4 +295,31 @@ pub struct FeatureStatus {
 pub struct TokenResponse {
     /// The new bearer token.
     pub token: String,
+}
+
+/// `DELETE /api/users/{id}` (the user themselves or admin): what the erasure did. The
+/// user's phone, name, token and last position are gone; the id answers 404 from now on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct UserErased {
+    /// The erased user's id.
+    pub user_id: UserId,
+    /// Whether their chat messages and transcript segments were removed (`?purge=true`)
+    /// rather than kept under [`crate::model::DELETED_USER_NAME`].
+    pub purged: bool,
+    /// Rooms they were taken out of (each heard `user_left`).
+    pub rooms_left: u64,
+    /// Their chat messages: removed when purged, else renamed to `deleted user`.
+    pub messages: u64,
+    /// Their transcript segments removed (purge only; 0 otherwise: segments carry no name).
+    pub transcriptions: u64,
+}
+
+/// Query of `DELETE /api/users/{id}`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EraseQuery {
+    /// `true`: remove the user's chat messages and transcript segments too, instead of
+    /// keeping them under `deleted user` (default `false`).
+    #[serde(default)]
+    pub purge: bool,
 }

@@ -271,6 +271,15 @@ impl Client {
         .await
     }
 
+    /// `DELETE /api/users/{id}` (`?purge=true` with `purge`): erases the user; with the
+    /// user's own token or the admin token.
+    pub async fn delete_user(&self, id: &UserId, purge: bool) -> Result<UserErased, ClientError> {
+        let q = EraseQuery { purge };
+        let query: Option<&(dyn erased::Query + Sync)> = if purge { Some(&q) } else { None };
+        self.call(Method::DELETE, &format!("api/users/{id}"), query, None)
+            .await
+    }
+
     /// `POST /api/events`.
     pub async fn create_event(&self, req: &CreateEventRequest) -> Result<Event, ClientError> {
         self.call(Method::POST, "api/events", None, Some(req)).await

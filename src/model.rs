@@ -10,6 +10,11 @@ use crate::geo::GeoPoint;
 use crate::ids::{CollectibleId, EventId, MessageId, TranscriptId, UserId};
 use crate::time::Timestamp;
 
+/// The name history shows for a user who erased their account (`DELETE /api/users/{id}`):
+/// their chat messages keep their `user_id`, which no longer names anyone (reading that
+/// user answers 404), and carry this `name` instead of theirs.
+pub const DELETED_USER_NAME: &str = "deleted user";
+
 /// A user's counters.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -272,7 +277,8 @@ pub struct Collectible {
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = DateTime, example = "2026-11-25T14:03:00.000Z"))]
     #[serde(serialize_with = "crate::time::serialize")]
     pub expires_at: Timestamp,
-    /// The winner, once claimed.
+    /// The winner, once claimed; null again when the winner erased their account (the
+    /// collectible stays claimed: `claimed_at` is kept and it never becomes claimable).
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub claimed_by: Option<UserId>,
     /// When it was won.
@@ -294,7 +300,8 @@ pub struct ChatMessage {
     pub event_id: EventId,
     /// The author.
     pub user_id: UserId,
-    /// The author's display name.
+    /// The author's display name; [`DELETED_USER_NAME`] (`deleted user`) once the author
+    /// erased their account.
     pub name: String,
     /// The text, 1 to 500 characters.
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 500))]

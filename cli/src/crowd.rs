@@ -12,6 +12,7 @@ use citypulse::model::Event;
 use citypulse::reconnect::ResilientWs;
 use citypulse::{Client, ClientError, Coordinates, EventId, UserId};
 use futures_util::stream::{self, StreamExt, TryStreamExt};
+use indicatif::ProgressBar;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
@@ -70,12 +71,14 @@ fn random_phone() -> String {
     format!("+573{n:09}")
 }
 
-/// Registers `n` users named `<prefix>-0001`, ... (a taken phone number is drawn again).
+/// Registers `n` users named `<prefix>-0001`, ... (a taken phone number is drawn again),
+/// counting each on `bar`.
 pub async fn register(
     client: &Client,
     n: usize,
     prefix: &str,
     concurrency: usize,
+    bar: &ProgressBar,
 ) -> anyhow::Result<Vec<VirtualUser>> {
     let width = n.to_string().len().max(4);
     stream::iter(0..n)
@@ -91,12 +94,13 @@ pub async fn register(
                     };
                     match patiently(|| client.register(&req)).await {
                         Ok(reg) => {
+                            bar.inc(1);
                             return Ok(VirtualUser {
                                 id: reg.user.id,
                                 name: reg.user.name,
                                 client: client.clone().with_token(reg.token.clone()),
                                 token: reg.token,
-                            })
+                            });
                         }
                         Err(e) if e.status() == Some(409) && phone_tries < 5 => phone_tries += 1,
                         Err(e) => {
@@ -178,11 +182,13 @@ pub async fn create_event(
         .context("creating an event for the run")
 }
 
-/// Makes every user a participant of every event (REST join, idempotent).
+/// Makes every user a participant of every event (REST join, idempotent), counting each
+/// join on `bar`.
 pub async fn join(
     users: &[VirtualUser],
     events: &[EventId],
     concurrency: usize,
+    bar: &ProgressBar,
 ) -> anyhow::Result<()> {
     let pairs: Vec<(&VirtualUser, &EventId)> = users
         .iter()
@@ -190,9 +196,11 @@ pub async fn join(
         .collect();
     stream::iter(pairs)
         .map(|(u, e)| async move {
-            patiently(|| u.client.join_event(e))
+            let joined = patiently(|| u.client.join_event(e))
                 .await
-                .with_context(|| format!("{} joining event {e}", u.name))
+                .with_context(|| format!("{} joining event {e}", u.name));
+            bar.inc(1);
+            joined
         })
         .buffer_unordered(concurrency.max(1))
         .try_collect::<Vec<_>>()
@@ -200,12 +208,14 @@ pub async fn join(
     Ok(())
 }
 
-/// Opens every user's `/ws/{user_id}`, in the users' order: sockets that reconnect across
-/// a daemon's restart and rejoin `events` (the rooms [`join`] made them members of).
+/// Opens every user's `/ws/{user_id}`, in the users' order, counting each on `bar`: sockets
+/// that reconnect across a daemon's restart and rejoin `events` (the rooms [`join`] made
+/// them members of).
 pub async fn connect(
     users: &[VirtualUser],
     events: &[EventId],
     concurrency: usize,
+    bar: &ProgressBar,
 ) -> anyhow::Result<Vec<ResilientWs>> {
     stream::iter(users)
         .map(|u| async move {
@@ -215,6 +225,7 @@ pub async fn connect(
             for e in events {
                 conn.remember_room(e);
             }
+            bar.inc(1);
             anyhow::Ok(conn)
         })
         .buffered(concurrency.max(1))

@@ -16,6 +16,8 @@ mod crowd;
 mod docs;
 mod error;
 mod output;
+mod progress;
+mod runs;
 mod stats;
 mod transcribe;
 mod util;

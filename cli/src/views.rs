@@ -1,7 +1,9 @@
 //! How the contract's types look in tables and plain text. JSON output never goes through
 //! here: it is the types' own serde form.
 
-use citypulse::api::{ClaimResult, Health, JoinResponse, MessageResponse, TokenResponse};
+use citypulse::api::{
+    ClaimResult, Health, JoinResponse, MessageResponse, TokenResponse, UserErased,
+};
 use citypulse::model::{
     ChatMessage, Collectible, Event, NearbyEvent, Participant, RegisteredUser, Transcription, User,
     UserCollectible,
@@ -315,6 +317,41 @@ impl Fields for MessageResponse {
 impl Fields for TokenResponse {
     fn fields(&self) -> Vec<(&'static str, String)> {
         vec![("token", self.token.clone())]
+    }
+}
+
+impl Fields for UserErased {
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        let history = if self.purged {
+            format!(
+                "{} messages and {} transcript segments removed",
+                self.messages, self.transcriptions
+            )
+        } else {
+            format!("{} messages kept as \"deleted user\"", self.messages)
+        };
+        vec![
+            ("erased", self.user_id.to_string()),
+            ("rooms left", self.rooms_left.to_string()),
+            ("history", history),
+        ]
+    }
+}
+
+impl Fields for crate::runs::CleanupSummary {
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        let mut f = vec![
+            ("deleted", self.deleted.to_string()),
+            ("already gone", self.not_found.to_string()),
+            ("failed", self.failed.len().to_string()),
+        ];
+        for failed in self.failed.iter().take(5) {
+            f.push(("failure", format!("{}: {}", failed.user_id, failed.reason)));
+        }
+        if let Some(file) = &self.run_file {
+            f.push(("run file kept", file.display().to_string()));
+        }
+        f
     }
 }
 

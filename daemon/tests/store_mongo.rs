@@ -277,6 +277,8 @@ mongo_conformance!(
     named_lease_has_one_holder_until_it_expires,
     named_lease_race_has_one_winner,
     copies_export_in_key_order_and_import_once,
+    erase_user_keeps_history_without_the_person,
+    erase_user_with_purge_removes_history,
 );
 
 /// The suite's list, read from `conformance_tests!` itself, is exactly ours: a check

@@ -168,7 +168,8 @@ async fn migrations_are_recorded_once() {
             (2, "leases".to_string()),
             (3, "backups".to_string()),
             (4, "room holds".to_string()),
-            (5, "sessions".to_string())
+            (5, "sessions".to_string()),
+            (6, "erased users".to_string())
         ]
     );
     for _ in 0..2 {

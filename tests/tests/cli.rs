@@ -15,7 +15,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use citypulse::api::{ClaimResult, JoinResponse, MessageResponse, TokenResponse};
+use citypulse::api::{ClaimResult, JoinResponse, MessageResponse, TokenResponse, UserErased};
 use citypulse::model::{
     ChatMessage, Collectible, Event, EventStatus, NearbyEvent, Participant, RegisteredUser,
     Transcription, User, UserCollectible,
@@ -579,6 +579,75 @@ async fn tables_on_a_terminal_without_a_width_are_not_squashed() {
 }
 
 #[tokio::test]
+async fn race_draws_progress_bars_on_a_terminal_and_none_when_quiet_or_json() {
+    let has_script = Command::new("script")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !has_script {
+        eprintln!("`script` (util-linux) is not installed: the progress bar check is skipped");
+        return;
+    }
+    let d = Daemon::start().await;
+    let (owner, _) = d.user("Owner").await;
+    let ev = create_event(&owner, "Carrera con barras").await;
+    let cpl = Cpl::new(&d.url).env("CPL_ADMIN_TOKEN", ADMIN_TOKEN);
+    // On a pty of 100 columns (stderr is a terminal there), with the given flags; what the
+    // terminal showed.
+    let on_terminal = |flags: &str| {
+        let inner = cpl.command(&[]);
+        let line = format!(
+            "stty cols 100 rows 30; {} {flags} race --event {} --users 40 --cleanup",
+            inner.get_program().to_string_lossy(),
+            ev.id
+        );
+        let mut cmd = Command::new("script");
+        // A terminal that can redraw a line: indicatif draws nothing when TERM is unset or
+        // `dumb`.
+        cmd.env_clear()
+            .env("TERM", "xterm")
+            .current_dir(cpl.home.path())
+            .args(["-qec", &line, "/dev/null"])
+            .stdin(Stdio::null());
+        for (k, v) in inner.get_envs() {
+            if let Some(v) = v {
+                cmd.env(k, v);
+            }
+        }
+        let out = cmd.output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.status.success(), "cpl {flags} race: {text}");
+        text
+    };
+    // A bar reads "<done>/<total> <step>" (notes never do).
+    let bars = [
+        "racers registered",
+        "racers joined",
+        "sockets open",
+        "users erased",
+    ]
+    .map(|step| format!("/40 {step}"));
+    let shown = on_terminal("");
+    for bar in &bars {
+        assert!(
+            shown.contains(bar),
+            "no {bar:?} bar on the terminal:\n{shown}"
+        );
+    }
+    for flags in ["--quiet", "--json"] {
+        let shown = on_terminal(flags);
+        for bar in &bars {
+            assert!(
+                !shown.contains(bar),
+                "a {bar:?} bar under {flags}:\n{shown}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn collectibles_drop_active_claim() {
     let d = Daemon::start().await;
     let cpl = Cpl::new(&d.url);
@@ -1099,6 +1168,128 @@ async fn simulate_50_users_and_the_daemon_stores_each_last_position() {
     ] {
         assert!(table.contains(label), "{label}: {table}");
     }
+}
+
+/// How many users the daemon lists (admin).
+async fn user_count(d: &Daemon) -> usize {
+    d.admin().users().await.unwrap().len()
+}
+
+#[tokio::test]
+async fn users_delete_erases_yourself_or_anyone_as_admin() {
+    let d = Daemon::start().await;
+    let cpl = Cpl::new(&d.url);
+    let me = cpl.register("me", "Erasable");
+    let other = cpl.register("other", "Someone Else");
+    // Another user's id with my token: the daemon's 403, exit 1.
+    let err = cpl.fails(
+        &["--profile", "me", "users", "delete", other.user.id.as_str()],
+        1,
+    );
+    assert!(err.contains("only your own"), "{err}");
+    // An id is required.
+    cpl.fails(&["--profile", "me", "users", "delete"], 2);
+    // Myself: the answer's shape, and the profile is forgotten.
+    let erased: UserErased = cpl.json(&["--profile", "me", "users", "delete", me.user.id.as_str()]);
+    assert_eq!(erased.user_id, me.user.id);
+    assert!(!erased.purged);
+    let config = std::fs::read_to_string(cpl.config_dir().join("config.toml")).unwrap();
+    assert!(!config.contains(me.user.id.as_str()), "{config}");
+    let (s, _) = citypulse_tests::api_error(d.client().user(&me.user.id).await.unwrap_err());
+    assert_eq!(s, 404);
+    // The admin erases anyone, with --purge; again: the daemon's 404, exit 1.
+    let admin = Cpl::new(&d.url).env("CPL_ADMIN_TOKEN", ADMIN_TOKEN);
+    let purged: UserErased = admin.json(&["users", "delete", "--purge", other.user.id.as_str()]);
+    assert!(purged.purged);
+    admin.fails(&["users", "delete", other.user.id.as_str()], 1);
+}
+
+#[tokio::test]
+async fn load_runs_record_their_users_and_clean_them_up() {
+    let d = Daemon::start().await;
+    let (owner, _) = d.user("Owner").await;
+    let ev = create_event(&owner, "Carrera limpia").await;
+    let before = user_count(&d).await;
+    let cpl = Cpl::new(&d.url).env("CPL_ADMIN_TOKEN", ADMIN_TOKEN);
+
+    // --cleanup without an admin token is refused before anything is registered.
+    let err = Cpl::new(&d.url).fails(&["race", "--wait", "--users", "2", "--cleanup"], 2);
+    assert!(err.contains("admin token"), "{err}");
+    assert_eq!(user_count(&d).await, before);
+
+    // A race with --cleanup leaves nobody behind, and its run file is gone.
+    let summary: Value = cpl.json(&[
+        "race",
+        "--event",
+        ev.id.as_str(),
+        "--users",
+        "30",
+        "--cleanup",
+    ]);
+    assert_eq!(summary["winners"], 1, "{summary:#}");
+    assert_eq!(summary["cleanup"]["deleted"], 30, "{summary:#}");
+    assert_eq!(
+        summary["cleanup"]["failed"],
+        serde_json::json!([]),
+        "{summary:#}"
+    );
+    assert!(summary.get("run_file").is_none(), "{summary:#}");
+    assert_eq!(user_count(&d).await, before);
+    // The default run file went under the data directory and was removed there.
+    let runs = cpl.home.path().join("xdg-data/citypulse/runs");
+    let left: Vec<_> = std::fs::read_dir(&runs)
+        .map(|r| r.count())
+        .into_iter()
+        .collect();
+    assert!(left.iter().all(|n| *n == 0), "{runs:?}: {left:?}");
+
+    // Without --cleanup the run file lists the racers; --created-by-run erases them later.
+    let file = cpl.home.path().join("race-run.json");
+    let summary: Value = cpl.json(&[
+        "race",
+        "--event",
+        ev.id.as_str(),
+        "--users",
+        "12",
+        "--run-file",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(summary["run_file"], file.to_str().unwrap(), "{summary:#}");
+    let run: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(run["command"], "race");
+    assert_eq!(run["users"].as_array().unwrap().len(), 12, "{run:#}");
+    assert_eq!(mode(&file), 0o600);
+    assert_eq!(user_count(&d).await, before + 12);
+    let cleaned: Value = cpl.json(&[
+        "users",
+        "delete",
+        "--created-by-run",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(cleaned["deleted"], 12, "{cleaned:#}");
+    assert_eq!(cleaned["not_found"], 0, "{cleaned:#}");
+    assert!(
+        !file.exists(),
+        "the run file is removed once its users are gone"
+    );
+    assert_eq!(user_count(&d).await, before);
+
+    // A simulation with --cleanup too.
+    let summary: Value = cpl.json(&[
+        "simulate",
+        "--users",
+        "5",
+        "--events",
+        "0",
+        "--count",
+        "2",
+        "--rate",
+        "10",
+        "--cleanup",
+    ]);
+    assert_eq!(summary["virtual_users"], 5, "{summary:#}");
+    assert_eq!(summary["cleanup"]["deleted"], 5, "{summary:#}");
+    assert_eq!(user_count(&d).await, before);
 }
 
 #[tokio::test]

@@ -939,6 +939,51 @@ async fn real_answers_match_the_documented_schemas() {
         None,
     )
     .await;
+    // Erasure: the refusals, then the user erases themselves; again is a 404.
+    let body = json!({ "phone": unique_phone(), "name": "Otra Schema" }).to_string();
+    let other = api
+        .ok("post", "/api/users/register", &[], "", None, Some(&body))
+        .await;
+    let (other_id, other_token) = (
+        other["id"].as_str().unwrap().to_string(),
+        other["token"].as_str().unwrap().to_string(),
+    );
+    let current = api
+        .ok(
+            "post",
+            "/api/users/{user_id}/token",
+            &[&uid],
+            "",
+            admin,
+            None,
+        )
+        .await;
+    let fresh_token = current["token"].as_str().unwrap().to_string();
+    let erase = "/api/users/{user_id}";
+    for (id, query, token, want) in [
+        (uid.as_str(), "", None, 401),
+        (uid.as_str(), "", Some(other_token.as_str()), 403),
+        ("zz", "", admin, 422),
+        (uid.as_str(), "?purge=maybe", admin, 422),
+    ] {
+        let (s, _) = api.call("delete", erase, &[id], query, token, None).await;
+        assert_eq!(s, want, "DELETE {id}{query}");
+    }
+    let erased = api
+        .ok(
+            "delete",
+            erase,
+            &[&uid],
+            "",
+            Some(fresh_token.as_str()),
+            None,
+        )
+        .await;
+    assert_eq!(erased["user_id"], uid.as_str());
+    let (s, _) = api.call("delete", erase, &[&uid], "", admin, None).await;
+    assert_eq!(s, 404, "a second erasure");
+    api.ok("delete", erase, &[&other_id], "?purge=true", admin, None)
+        .await;
     api.ok("get", "/health", &[], "", None, None).await;
     api.ok("get", "/health/live", &[], "", None, None).await;
     api.ok("get", "/health/ready", &[], "", None, None).await;

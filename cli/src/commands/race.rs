@@ -24,6 +24,7 @@ use crate::crowd;
 use crate::error::refused;
 use crate::stats::Latency;
 use crate::util::{coordinates, parse_duration, PLAZA_DE_BOLIVAR};
+use crate::{progress, runs};
 
 /// Arguments of `cpl race`.
 #[derive(clap::Args, Debug)]
@@ -55,9 +56,12 @@ pub struct Args {
         value_name = "SECONDS"
     )]
     pub expires_in: u64,
-    /// Registrations, joins and connections in flight at once during setup
+    /// Registrations, joins, connections and (with --cleanup) erasures in flight at once
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=512))]
     pub concurrency: u32,
+    /// Where the racers are recorded and whether they are erased at the end.
+    #[command(flatten)]
+    pub run: runs::RunArgs,
 }
 
 /// The `--json` answer of `cpl race`.
@@ -81,6 +85,12 @@ pub struct RaceSummary {
     pub unanswered: usize,
     /// Time from sending `claim_collectible` to its `claim_result`, over every answer.
     pub latency_ms: Option<Latency>,
+    /// The run file listing the racers (absent once `--cleanup` erased them all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_file: Option<std::path::PathBuf>,
+    /// What `--cleanup` erased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleanup: Option<runs::CleanupSummary>,
 }
 
 /// The winner of a race.
@@ -112,10 +122,18 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     let client = ctx.client()?;
     // Check the admin token before any work is done.
     let admin = if args.wait { None } else { Some(ctx.admin()?) };
+    let cleaner = if args.run.cleanup {
+        Some(ctx.admin()?)
+    } else {
+        None
+    };
     client.health().await?;
 
     ctx.note(format!("Registering {n} racers at {}…", ctx.url));
-    let users = crowd::register(&client, n, "racer", concurrency).await?;
+    let bar = progress::bar(ctx, n as u64, "racers registered");
+    let users = crowd::register(&client, n, "racer", concurrency, &bar).await?;
+    bar.finish_and_clear();
+    let run_file = runs::record(ctx, "race", &args.run, &users)?;
     let event = match &args.event {
         Some(e) => client.event(e).await?.id,
         None => {
@@ -130,8 +148,12 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     ctx.note(format!(
         "Joining {n} racers to event {event} and opening their sockets…"
     ));
-    crowd::join(&users, std::slice::from_ref(&event), concurrency).await?;
-    let conns = crowd::connect(&users, std::slice::from_ref(&event), concurrency).await?;
+    let bar = progress::bar(ctx, n as u64, "racers joined");
+    crowd::join(&users, std::slice::from_ref(&event), concurrency, &bar).await?;
+    bar.finish_and_clear();
+    let bar = progress::bar(ctx, n as u64, "sockets open");
+    let conns = crowd::connect(&users, std::slice::from_ref(&event), concurrency, &bar).await?;
+    bar.finish_and_clear();
 
     // Every racer waits on this channel for the collectible's id, then claims at once.
     // With --wait, the first racer whose socket sees the drop publishes it.
@@ -179,12 +201,16 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     }
 
     // Outcomes arrive in finishing order; `summarise` pairs them with users by position.
+    // With --wait this is also the wait for the drop, which can take minutes.
+    let bar = progress::bar(ctx, n as u64, "claims answered");
     let mut slots: Vec<Option<Outcome>> = (0..n).map(|_| None).collect();
     while let Some((i, o)) = out_rx.recv().await {
+        bar.inc(1);
         if let Some(slot) = slots.get_mut(i) {
             *slot = Some(o);
         }
     }
+    bar.finish_and_clear();
     let _ = done_tx.send(true);
     let mut failures = Vec::new();
     for h in handles {
@@ -201,8 +227,21 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
         })
         .collect();
     let collectible_id = collectible_id.or_else(|| rx.borrow().clone());
-    let summary = summarise(event, collectible_id, &users, outcomes);
+    let mut summary = summarise(event, collectible_id, &users, outcomes);
+    summary.run_file = Some(run_file.clone());
+    if let Some(admin) = &cleaner {
+        let cleaned = runs::cleanup(ctx, admin, &users, concurrency, &run_file).await;
+        summary.run_file.clone_from(&cleaned.run_file);
+        summary.cleanup = Some(cleaned);
+    }
     print(ctx, &summary)?;
+    if let Some(c) = summary.cleanup.as_ref().filter(|c| !c.failed.is_empty()) {
+        return Err(refused(format!(
+            "the race ran, but {} of its users could not be erased: {}",
+            c.failed.len(),
+            runs::describe(c)
+        )));
+    }
     if summary.collectible_id.is_none() {
         return Err(refused(format!(
             "no collectible dropped into event {} within {}s",
@@ -323,6 +362,8 @@ fn summarise(
         errors: BTreeMap::new(),
         unanswered: 0,
         latency_ms: None,
+        run_file: None,
+        cleanup: None,
     };
     let mut latencies = Vec::new();
     for (user, outcome) in users.iter().zip(outcomes) {

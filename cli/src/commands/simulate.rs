@@ -8,7 +8,6 @@
 //! `--json` each user's last acknowledged position (the one the daemon stored).
 
 use std::collections::VecDeque;
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -17,7 +16,7 @@ use citypulse::geo::EARTH_RADIUS_M;
 use citypulse::reconnect::ResilientWs;
 use citypulse::ws::{ClientMessage, ServerMessage};
 use citypulse::{Coordinates, EventId, UserId};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::ProgressBar;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
@@ -28,6 +27,7 @@ use crate::crowd;
 use crate::error::{refused, usage};
 use crate::stats::Latency;
 use crate::util::{coordinates, parse_duration, PLAZA_DE_BOLIVAR};
+use crate::{progress, runs};
 
 /// Arguments of `cpl simulate`.
 #[derive(clap::Args, Debug)]
@@ -73,9 +73,13 @@ pub struct Args {
     /// Walking speed, metres per second
     #[arg(long, default_value_t = 1.4)]
     pub speed: f64,
-    /// Registrations, joins and connections in flight at once during setup
+    /// Registrations, joins, connections and (with --cleanup) erasures in flight at once
     #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u32).range(1..=512))]
     pub concurrency: u32,
+    /// Where the registered users are recorded and whether they are erased at the end
+    /// (users read from --users-file are neither: this run did not register them).
+    #[command(flatten)]
+    pub run: runs::RunArgs,
     /// Seed of the random walks (the same seed walks the same paths)
     #[arg(long)]
     pub seed: Option<u64>,
@@ -104,6 +108,13 @@ pub struct SimulateSummary {
     pub latency_ms: Option<Latency>,
     /// Every user's counts and last acknowledged position.
     pub users: Vec<UserSummary>,
+    /// The run file listing the users this run registered (absent when it registered none,
+    /// or once `--cleanup` erased them all).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_file: Option<PathBuf>,
+    /// What `--cleanup` erased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cleanup: Option<runs::CleanupSummary>,
 }
 
 /// One virtual user's part of a run.
@@ -150,16 +161,29 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     let count = args.count.unwrap_or(u64::MAX);
     let concurrency = args.concurrency as usize;
     let client = ctx.client()?;
+    let cleaner =
+        match (&args.users_file, args.run.cleanup) {
+            (None, true) => Some(ctx.admin()?),
+            (Some(_), true) => return Err(usage(
+                "--cleanup erases the users a run registers; with --users-file it registers none",
+            )),
+            _ => None,
+        };
     client.health().await?;
 
-    let users = match &args.users_file {
-        Some(path) => crowd::load(path, &client)?,
+    let (users, run_file) = match &args.users_file {
+        Some(path) => (crowd::load(path, &client)?, None),
         None => {
             ctx.note(format!(
                 "Registering {} virtual users at {}…",
                 args.users, ctx.url
             ));
-            crowd::register(&client, args.users as usize, "walker", concurrency).await?
+            let bar = progress::bar(ctx, u64::from(args.users), "users registered");
+            let users =
+                crowd::register(&client, args.users as usize, "walker", concurrency, &bar).await?;
+            bar.finish_and_clear();
+            let file = runs::record(ctx, "simulate", &args.run, &users)?;
+            (users, Some(file))
         }
     };
     if let Some(path) = &args.save_users {
@@ -194,13 +218,17 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
             users.len(),
             events.len()
         ));
-        crowd::join(&users, &events, concurrency).await?;
+        let bar = progress::bar(ctx, (users.len() * events.len()) as u64, "joins");
+        crowd::join(&users, &events, concurrency, &bar).await?;
+        bar.finish_and_clear();
     }
     ctx.note(format!("Opening {} WebSockets…", users.len()));
-    let conns = crowd::connect(&users, &events, concurrency).await?;
+    let bar = progress::bar(ctx, users.len() as u64, "sockets open");
+    let conns = crowd::connect(&users, &events, concurrency, &bar).await?;
+    bar.finish_and_clear();
 
     let per_user = count.min((duration.as_secs_f64() * args.rate).ceil() as u64);
-    let bar = progress(ctx, per_user.saturating_mul(users.len() as u64));
+    let bar = progress::bar(ctx, per_user.saturating_mul(users.len() as u64), "updates");
     let started = Instant::now();
     let deadline = started + duration;
     let step_m = args.speed * interval.as_secs_f64();
@@ -245,6 +273,8 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
         throughput_per_s: 0.0,
         latency_ms: None,
         users: Vec::with_capacity(users.len()),
+        run_file: run_file.clone(),
+        cleanup: None,
     };
     let mut failures = Vec::new();
     for (user, t) in users.iter().zip(tallies) {
@@ -267,6 +297,11 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     summary.throughput_per_s =
         round3(summary.acknowledged as f64 / elapsed.as_secs_f64().max(1e-3));
     summary.latency_ms = Latency::of(&latencies);
+    if let (Some(admin), Some(file)) = (&cleaner, &run_file) {
+        let cleaned = runs::cleanup(ctx, admin, &users, concurrency, file).await;
+        summary.run_file.clone_from(&cleaned.run_file);
+        summary.cleanup = Some(cleaned);
+    }
     print(ctx, &summary)?;
     for f in failures.iter().take(5) {
         ctx.note(format!("cpl: {f}"));
@@ -277,21 +312,14 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
             summary.errors, summary.sent
         )));
     }
+    if let Some(c) = summary.cleanup.as_ref().filter(|c| !c.failed.is_empty()) {
+        return Err(refused(format!(
+            "the simulation ran, but {} of its users could not be erased: {}",
+            c.failed.len(),
+            runs::describe(c)
+        )));
+    }
     Ok(())
-}
-
-fn progress(ctx: &Context, total: u64) -> ProgressBar {
-    if ctx.quiet || !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} {elapsed_precise} [{bar:40}] {pos}/{len} updates ({per_sec}) {msg}",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }
 
 fn print(ctx: &Context, s: &SimulateSummary) -> std::io::Result<()> {

@@ -2,6 +2,7 @@
 //! dropping a collectible and being connected mean, over the store and the hub. The shared
 //! handle every operation takes is [`state::State`]. Nothing here speaks HTTP.
 
+pub mod accounts;
 pub mod claims;
 pub mod drops;
 pub mod error;

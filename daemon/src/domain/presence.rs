@@ -204,6 +204,11 @@ async fn leave_rooms(state: &State, user: &UserId) {
                 }
             }
         }
+        // Erased meanwhile (`DELETE /api/users/{id}` closes their sockets): the erasure
+        // took them out of their rooms and announced it.
+        Err(crate::store::StoreError::NotFound { .. }) => {
+            tracing::debug!("user {user} is gone (erased); their rooms were left already")
+        }
         Err(e) => tracing::warn!("could not take {user} out of their rooms: {e}"),
     }
 }

@@ -36,6 +36,7 @@ pub use citypulse::openapi::ID_PATTERN;
     signin::logout,
     signin::sessions,
     signin::revoke_session,
+    users::erase,
     events::create,
     events::nearby,
     events::get,
@@ -417,6 +418,7 @@ mod tests {
         "Health",
         "FeatureStatus",
         "TokenResponse",
+        "UserErased",
         "ErrorBody",
         "CodeRequest",
         "CodeSent",
@@ -609,7 +611,7 @@ mod tests {
         assert_eq!(allowed_methods("/api/users/me"), ["GET", "HEAD"]);
         assert_eq!(
             allowed_methods("/api/users/6745a1b2c3d4e5f601234567"),
-            ["GET", "HEAD"]
+            ["DELETE", "GET", "HEAD"]
         );
         assert_eq!(
             allowed_methods("/api/users/6745a1b2c3d4e5f601234567/token"),

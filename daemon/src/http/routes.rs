@@ -293,6 +293,17 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
             })
             .map(finish))
         .unify()
+        .or(t
+            .at_id::<users::__path_erase>()
+            .and(limit())
+            .and(q())
+            .and(caller())
+            .then({
+                let st = state.clone();
+                move |id, qs, c| users::erase(st.clone(), id, qs, c)
+            })
+            .map(finish))
+        .unify()
         .boxed();
 
     let events = t

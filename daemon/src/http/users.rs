@@ -1,6 +1,6 @@
 //! `/api/users/...` handlers.
 
-use citypulse::api::{ErrorBody, RegisterRequest, TokenResponse};
+use citypulse::api::{EraseQuery, ErrorBody, RegisterRequest, TokenResponse, UserErased};
 use citypulse::ids::UserId;
 use citypulse::model::{RegisteredUser, User, UserCollectible};
 use citypulse::{time, validate};
@@ -11,6 +11,7 @@ use warp::Reply;
 use super::auth::{self, Caller};
 use super::error::ApiError;
 use super::{input, openapi};
+use crate::domain;
 use crate::domain::state::State;
 use crate::store::NewUser;
 
@@ -202,16 +203,74 @@ pub async fn reset_token(
         ));
     }
     state.store.user(&id).await?;
-    let token = auth::new_token();
-    state
-        .store
-        .set_token_hash(&id, &auth::hash_token(&token))
-        .await?;
-    // The old token is refused from now on; sockets it opened must not outlive it.
-    state.hub.revoke(&id);
+    let token = replace_token(&state, &id).await?;
     Ok(auth::no_store(
         warp::reply::json(&TokenResponse { token }).into_response(),
     ))
+}
+
+/// The one way a user's token is revoked (a reset, an erasure): a new token's hash
+/// replaces the old one, which is refused from then on, and every socket the old one
+/// opened is closed on every daemon (it must not outlive it). Returns the new token.
+async fn replace_token(state: &State, id: &UserId) -> Result<String, ApiError> {
+    let token = auth::new_token();
+    state
+        .store
+        .set_token_hash(id, &auth::hash_token(&token))
+        .await?;
+    state.hub.revoke(id);
+    Ok(token)
+}
+
+/// `DELETE /api/users/{id}`: erases a person (the user themselves or admin).
+#[utoipa::path(
+    delete,
+    path = "/api/users/{user_id}",
+    operation_id = "eraseUser",
+    tag = "users",
+    summary = "Erase a user (self or admin)",
+    description = "Erases the user's phone and name from the store, revokes their token and closes their sockets on every daemon (1008), takes them out of every room (each room hears `user_left`). Their chat messages stay with `name` `deleted user` (their `user_id` kept, but it names nobody: reading that user answers 404) unless `purge=true`, which removes their messages and transcript segments. Collectibles they won stay claimed (`claimed_at` kept) with `claimed_by` null; their inventory is gone. Erasing again answers 404, like any unknown id (with the erased user's own token: 401, the token is gone). Rate limited.",
+    security(("userToken" = []), ("adminToken" = [])),
+    params(
+        ("user_id" = String, Path, description = "The user's id. Malformed: 422; well-formed but unknown or already erased: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
+        ("purge" = Option<bool>, Query, description = "`true`: also remove their chat messages and transcript segments (default `false`: messages stay as `deleted user`)."),
+    ),
+    responses(
+        (status = 200, description = "Erased; what was done.", body = UserErased),
+        (status = 400, description = openapi::E400_HEADER, body = ErrorBody),
+        (status = 401, description = "No token, or a token nobody holds.", body = ErrorBody),
+        (status = 403, description = "A user's token for another user.", body = ErrorBody),
+        (status = 404, description = "No user has this id (well-formed but unknown, or already erased).", body = ErrorBody),
+        (status = 422, description = "The user id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
+        (status = 429, description = openapi::E429_WRITE_OR_AUTH, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
+pub async fn erase(
+    state: State,
+    id: String,
+    query: String,
+    caller: Option<Caller>,
+) -> Result<Response, ApiError> {
+    // Authentication before the id: an anonymous caller learns nothing about ids.
+    let Some(caller) = caller else {
+        return Err(ApiError::Unauthorized(
+            "erasing a user needs their own token or the admin token".into(),
+        ));
+    };
+    let id: UserId = input::id(&id)?;
+    let q: EraseQuery = input::parse_query(&query)?;
+    if !caller.may_read_private(&id) {
+        return Err(ApiError::Forbidden(
+            "you can erase only your own account (admins can erase anyone's)".into(),
+        ));
+    }
+    state.store.user(&id).await?;
+    // Revoked first: from here on no request of theirs is accepted, so nothing new of
+    // theirs is written while they are erased. The new token is thrown away.
+    replace_token(&state, &id).await?;
+    let erased = domain::accounts::erase(&state, &id, q.purge).await?;
+    Ok(warp::reply::json(&erased).into_response())
 }
 
 /// A 201 with a JSON body.

@@ -211,6 +211,18 @@ pub enum MessageRemoval {
     NotAuthor,
 }
 
+/// What [`Store::erase_user`] did.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Erased {
+    /// The rooms the user was taken out of, earliest joined first (each must hear
+    /// `user_left`).
+    pub rooms_left: Vec<EventId>,
+    /// Their chat messages renamed to `deleted user`, or removed with `purge`.
+    pub messages: u64,
+    /// Their transcript segments removed (`purge` only).
+    pub transcriptions: u64,
+}
+
 /// What a store knows of its backups ([`Store::last_backup`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LastBackup {
@@ -288,6 +300,20 @@ pub trait Store: Send + Sync + 'static {
     /// Replaces a user's token hash: every session of the user is revoked, and the new
     /// token is their only one.
     async fn set_token_hash(&self, id: &UserId, token_hash: &str) -> StoreResult<()>;
+    /// Erases a user (`DELETE /api/users/{id}`): they leave every room (its count
+    /// lowered); their chat messages carry `citypulse::model::DELETED_USER_NAME` instead
+    /// of their name, or with `purge` are removed with their transcript segments; the
+    /// collectibles they won stay claimed (`claimed_at` kept) with no `claimed_by`; their
+    /// inventory rows, attendance and connection leases go; last, the user record keeps
+    /// only its id, counters and creation time (phone and name overwritten, position
+    /// removed, marked erased at `when`), so what points at it (events, messages) stays
+    /// readable, and every user look-up answers `NotFound` for it from then on. Nothing
+    /// of the phone or name is left in the database afterwards, free space included. The
+    /// token is not this method's business: callers revoke it first with
+    /// [`Store::set_token_hash`]. `NotFound` for an unknown or already erased user. A
+    /// failure part way (only possible without transactions) leaves the user in place,
+    /// and erasing again finishes the job.
+    async fn erase_user(&self, id: &UserId, purge: bool, when: Timestamp) -> StoreResult<Erased>;
     /// Stores a user's last known position.
     async fn set_location(&self, id: &UserId, at: Coordinates, when: Timestamp) -> StoreResult<()>;
     /// A user's last known position.

@@ -74,6 +74,9 @@ pub struct UserRecord {
     pub token_hash: Option<String>,
     /// Last known position and when it was reported.
     pub location: Option<(Coordinates, Option<Timestamp>)>,
+    /// When the user was erased (`DELETE /api/users/{id}`): the record is a tombstone,
+    /// carried so that what points at it still points somewhere, and it stays erased.
+    pub deleted_at: Option<Timestamp>,
 }
 
 /// One stored row of any collection.

@@ -24,7 +24,7 @@ use citypulse::geo::{Coordinates, EARTH_RADIUS_M};
 use citypulse::ids::{CollectibleId, EventId, MessageId, SessionId, TranscriptId, UserId};
 use citypulse::model::{
     ChatMessage, Collectible, Event, EventRoom, EventStatus, Participant, Rarity, TranscriptWord,
-    Transcription, User, UserCollectible, UserStats,
+    Transcription, User, UserCollectible, UserStats, DELETED_USER_NAME,
 };
 use citypulse::time::Timestamp;
 use citypulse_daemon::store::transfer::{Kind, Record, UserRecord};
@@ -99,6 +99,8 @@ macro_rules! conformance_tests {
             named_lease_has_one_holder_until_it_expires,
             named_lease_race_has_one_winner,
             copies_export_in_key_order_and_import_once,
+            erase_user_keeps_history_without_the_person,
+            erase_user_with_purge_removes_history,
         );
     };
     (@each $make:path; $($check:ident),* $(,)?) => {
@@ -2161,6 +2163,7 @@ pub async fn copies_export_in_key_order_and_import_once(s: Arc<dyn Store>) {
         user,
         token_hash,
         location,
+        deleted_at: None,
     })) = users.iter().find(|r| r.key() == b.id.as_str())
     else {
         panic!("user b exported")
@@ -2220,4 +2223,179 @@ pub async fn copies_export_in_key_order_and_import_once(s: Arc<dyn Store>) {
     for (kind, n) in expected {
         assert_eq!(s.count(kind).await.expect("count"), n, "{kind:?} unchanged");
     }
+}
+
+// ---- erasure ----
+
+/// A chat message and a transcript segment of `u` in `e`, at `t` milliseconds.
+async fn said(s: &Arc<dyn Store>, e: &EventId, u: &User, t: i64) -> (ChatMessage, Transcription) {
+    let m = ChatMessage {
+        id: MessageId::generate(),
+        event_id: e.clone(),
+        user_id: u.id.clone(),
+        name: u.name.clone(),
+        message: format!("message {t}"),
+        timestamp: at(t),
+    };
+    s.add_message(&m).await.expect("add_message");
+    let seg = Transcription {
+        id: TranscriptId::generate(),
+        event_id: e.clone(),
+        speaker_id: u.id.clone(),
+        text: format!("segment {t}"),
+        confidence: 0.9,
+        start: 0.0,
+        duration: 1.0,
+        words: Vec::new(),
+        created_at: at(t),
+    };
+    s.add_transcription(&seg).await.expect("add_transcription");
+    (m, seg)
+}
+
+/// Erasing a user: out of every room (counts lowered), messages kept under
+/// `deleted user`, segments kept, a claimed collectible still claimed but by nobody (a
+/// later claim is `already claimed`), the inventory gone; every look-up of the user answers
+/// NotFound, a second erasure too; other users untouched; the export carries the
+/// tombstone without the phone or name.
+pub async fn erase_user_keeps_history_without_the_person(s: Arc<dyn Store>) {
+    let gone = user_n(&s, 1).await;
+    let other = user_n(&s, 2).await;
+    let e = event_at(&s, &other.id, bogota(), "music").await;
+    let f = event_at(&s, &gone.id, bogota(), "art").await;
+    for ev in [&e.id, &f.id] {
+        s.join_event(ev, &gone.id, at(1)).await.expect("join");
+        s.join_event(ev, &other.id, at(2)).await.expect("join");
+    }
+    s.set_location(&gone.id, bogota(), at(3))
+        .await
+        .expect("location");
+    s.flush().await.expect("flush");
+    let (mine, my_seg) = said(&s, &e.id, &gone, 10).await;
+    let (theirs, _) = said(&s, &e.id, &other, 11).await;
+    let k = dropped(&s, &e.id, secs(0), 30).await;
+    assert!(matches!(
+        s.claim_collectible(&k.id, &gone.id, at(20))
+            .await
+            .expect("claim"),
+        ClaimOutcome::Won(_)
+    ));
+
+    let erased = s
+        .erase_user(&gone.id, false, at(100))
+        .await
+        .expect("erase_user");
+    assert_eq!(erased.rooms_left, vec![e.id.clone(), f.id.clone()]);
+    assert_eq!((erased.messages, erased.transcriptions), (1, 0));
+
+    let gid = gone.id.to_string();
+    assert_not_found(s.user(&gone.id).await, "user", &gid);
+    assert_not_found(s.user_collectibles(&gone.id).await, "user", &gid);
+    assert_not_found(s.user_location(&gone.id).await, "user", &gid);
+    assert_not_found(s.leave_all_events(&gone.id).await, "user", &gid);
+    assert_not_found(s.join_event(&e.id, &gone.id, at(101)).await, "user", &gid);
+    assert_not_found(
+        s.set_token_hash(&gone.id, &format!("{:064x}", 99)).await,
+        "user",
+        &gid,
+    );
+    assert_not_found(s.erase_user(&gone.id, false, at(102)).await, "user", &gid);
+    assert_eq!(
+        s.user_by_token_hash(&format!("{:064x}", 1))
+            .await
+            .expect("token"),
+        None
+    );
+    let listed = s.list_users(10).await.expect("list_users");
+    assert_eq!(
+        listed.iter().map(|u| &u.id).collect::<Vec<_>>(),
+        vec![&other.id]
+    );
+
+    for ev in [&e.id, &f.id] {
+        let people = s.participants(ev).await.expect("participants");
+        assert_eq!(
+            people.iter().map(|p| &p.user_id).collect::<Vec<_>>(),
+            vec![&other.id]
+        );
+        assert_eq!(
+            s.event(ev).await.expect("event").room.current_participants,
+            1
+        );
+    }
+    // Their events stay, their history stays under the deleted-user name.
+    assert_eq!(s.event(&f.id).await.expect("event").creator_id, gone.id);
+    let history = s.messages(&e.id, 10, None).await.expect("messages");
+    let renamed = ChatMessage {
+        name: DELETED_USER_NAME.into(),
+        ..mine
+    };
+    assert_eq!(history, vec![theirs, renamed]);
+    let segments = s
+        .transcriptions(&e.id, 10, None, None)
+        .await
+        .expect("transcriptions");
+    assert!(segments.contains(&my_seg), "{segments:?}");
+    // Won, and stays won, by nobody.
+    let k_now = s.collectible(&k.id).await.expect("collectible");
+    assert_eq!(k_now.claimed_by, None);
+    assert_eq!(k_now.claimed_at, Some(at(20)));
+    assert!(!k_now.is_active);
+    assert_eq!(
+        s.claim_collectible(&k.id, &other.id, at(30))
+            .await
+            .expect("claim"),
+        ClaimOutcome::AlreadyClaimed
+    );
+    assert!(s
+        .active_collectibles(&e.id, at(31))
+        .await
+        .expect("active")
+        .is_empty());
+    assert_eq!(s.user(&other.id).await.expect("user"), {
+        let mut o = other.clone();
+        o.stats.events_attended = 2;
+        o.stats.events_created = 1;
+        o
+    });
+
+    // The copy carries a tombstone: no phone, no name, no position, erased.
+    let users = export_all(&s, Kind::Users, 10).await;
+    let Some(Record::User(tomb)) = users.iter().find(|r| r.key() == gid.as_str()) else {
+        panic!("the tombstone is exported: {users:?}")
+    };
+    assert_eq!(tomb.deleted_at, Some(at(100)));
+    assert_eq!(tomb.location, None);
+    assert_eq!(tomb.user.name, DELETED_USER_NAME);
+    let kept = tomb.user.phone.as_deref().unwrap_or_default();
+    assert!(!kept.contains(&phone(1)), "{kept}");
+    let inventory = export_all(&s, Kind::Inventory, 10).await;
+    assert!(inventory.is_empty(), "{inventory:?}");
+}
+
+/// Erasing with purge removes the user's messages and segments, and only theirs.
+pub async fn erase_user_with_purge_removes_history(s: Arc<dyn Store>) {
+    let gone = user_n(&s, 1).await;
+    let other = user_n(&s, 2).await;
+    let e = event_at(&s, &other.id, bogota(), "music").await;
+    said(&s, &e.id, &gone, 10).await;
+    said(&s, &e.id, &gone, 11).await;
+    let (theirs, their_seg) = said(&s, &e.id, &other, 12).await;
+    let erased = s
+        .erase_user(&gone.id, true, at(100))
+        .await
+        .expect("erase_user");
+    assert_eq!(erased.rooms_left, Vec::<EventId>::new());
+    assert_eq!((erased.messages, erased.transcriptions), (2, 2));
+    assert_eq!(
+        s.messages(&e.id, 10, None).await.expect("messages"),
+        vec![theirs]
+    );
+    assert_eq!(
+        s.transcriptions(&e.id, 10, None, None)
+            .await
+            .expect("transcriptions"),
+        vec![their_seg]
+    );
+    assert_not_found(s.user(&gone.id).await, "user", &gone.id.to_string());
 }

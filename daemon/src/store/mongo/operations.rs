@@ -9,7 +9,7 @@ use citypulse::geo::Coordinates;
 use citypulse::ids::{CollectibleId, EventId, MessageId, SessionId, UserId};
 use citypulse::model::{
     ChatMessage, Collectible, Event, EventRoom, NearbyEvent, Participant, Transcription, User,
-    UserCollectible, UserStats,
+    UserCollectible, UserStats, DELETED_USER_NAME,
 };
 use citypulse::time::Timestamp;
 use futures_util::TryStreamExt;
@@ -26,17 +26,24 @@ use super::documents::{
 use super::errors::{duplicate_index, is_duplicate, only_duplicates};
 use super::timeout::Effect;
 use super::{
-    durable_write_concern, Fail, MongoStore, Step, CONNECTION_LEASES, HOLDS_PER_SWEEP, LEASES,
-    RENEW_CHUNK, ROOM_HOLDS,
+    durable_write_concern, Fail, MongoStore, Step, BROADCASTS, CONNECTION_LEASES, HOLDS_PER_SWEEP,
+    LEASES, RENEW_CHUNK, ROOM_HOLDS,
 };
 use crate::store::transfer::{Kind, Record};
 use crate::store::{
-    Before, ClaimOutcome, JoinOutcome, MessageRemoval, NewEvent, NewSession, NewUser,
+    Before, ClaimOutcome, Erased, JoinOutcome, MessageRemoval, NewEvent, NewSession, NewUser,
     SessionRecord, Store, StoreError, StoreResult,
 };
 
 /// The sessions collection (issue 16): one document per signed-in device.
 const SESSIONS: &str = "sessions";
+
+/// `filter` restricted to users that are not erased (see [`Store::erase_user`]): an
+/// erased user's document stays as a tombstone with `deleted_at` set.
+pub(super) fn live(mut filter: Document) -> Document {
+    filter.insert("deleted_at", doc! { "$exists": false });
+    filter
+}
 
 impl MongoStore {
     /// A token from before sessions (in the user's own `token_hash`) made a session of,
@@ -100,6 +107,91 @@ impl MongoStore {
         })
     }
 
+    /// The steps of [`Store::erase_user`], one document write at a time, each one that
+    /// can run twice with the same result and the tombstone last, so that a failure part
+    /// way leaves the user in place and erasing again finishes the job.
+    async fn erase_steps(&self, id: &UserId, purge: bool, when: Timestamp) -> Step<Erased> {
+        let u = self.user_exists(id.as_str(), None).await?;
+        let mut rooms_left = Vec::new();
+        let rows = self
+            .all(
+                self.col("participants")
+                    .find(doc! { "user_id": u })
+                    .sort(doc! { "joined_at": 1, "event_id": 1 })
+                    .await?,
+            )
+            .await?;
+        let events = self.readable(&rows, |row| {
+            self.reader(row, "participants").id::<EventId>("event_id")
+        });
+        for event in events {
+            if self.remove_participant(oid(event.as_str())?, u).await? {
+                rooms_left.push(event);
+            }
+        }
+        let mine = doc! { "user_id": any_ref(u) };
+        let (messages, transcriptions) = if purge {
+            let m = self.col("messages").delete_many(mine.clone()).await?;
+            let t = self
+                .col("transcriptions")
+                .delete_many(doc! { "speaker_id": any_ref(u) })
+                .await?;
+            (m.deleted_count, t.deleted_count)
+        } else {
+            let m = self
+                .col("messages")
+                .update_many(mine.clone(), doc! { "$set": { "name": DELETED_USER_NAME } })
+                .await?;
+            (m.matched_count, 0)
+        };
+        self.col("collectibles")
+            .update_many(
+                doc! { "claimed_by": any_ref(u) },
+                doc! { "$set": { "claimed_by": Bson::Null } },
+            )
+            .await?;
+        // Sessions carry a device label a person may have named ("Pixel de Juan"); a room
+        // hold would bring them back into rooms.
+        for collection in [
+            "user_collectibles",
+            "attendance",
+            CONNECTION_LEASES,
+            SESSIONS,
+        ] {
+            self.col(collection).delete_many(mine.clone()).await?;
+        }
+        self.col(ROOM_HOLDS).delete_one(doc! { "_id": u }).await?;
+        // Bus envelopes are only read when inserted (the change stream delivers from the
+        // oplog) and expire on their own, but until then the frames of this user's
+        // `user_joined` and chat messages hold their name.
+        let hex = u.to_hex();
+        self.col(BROADCASTS)
+            .delete_many(doc! { "$or": [
+                { "users": &hex },
+                { "user": &hex },
+                { "frame": { "$regex": literal_regex(&hex) } },
+            ] })
+            .await?;
+        self.col("users")
+            .update_one(
+                doc! { "_id": u },
+                doc! {
+                    "$set": {
+                        "phone": format!("deleted:{hex}"),
+                        "name": DELETED_USER_NAME,
+                        "deleted_at": date(&when),
+                    },
+                    "$unset": { "current_location": "", "location_at": "" },
+                },
+            )
+            .await?;
+        Ok(Erased {
+            rooms_left,
+            messages,
+            transcriptions,
+        })
+    }
+
     /// Finishes claims that a daemon left half done (only without transactions: with them
     /// a claim is never half done). Idempotent; returns how many were finished.
     pub async fn repair_claims(&self) -> StoreResult<u64> {
@@ -140,7 +232,7 @@ impl MongoStore {
         let o = oid(id)?;
         let users = self.col("users");
         let q = users
-            .find_one(doc! { "_id": o })
+            .find_one(live(doc! { "_id": o }))
             .projection(doc! { "_id": 1 });
         let found = match s {
             Some(s) => q.session(s).await?,
@@ -302,12 +394,16 @@ impl MongoStore {
         let d = self
             .col("collectibles")
             .find_one(doc! { "_id": cid })
-            .projection(doc! { "claimed_by": 1 })
+            .projection(doc! { "claimed_by": 1, "claimed_at": 1 })
             .await?
             .ok_or_else(|| StoreError::not_found(CollectibleId::KIND, id))?;
-        Ok(match d.get("claimed_by") {
-            None | Some(Bson::Null) => ClaimOutcome::Expired,
-            Some(_) => ClaimOutcome::AlreadyClaimed,
+        // `claimed_at` too: a collectible whose winner erased their account has no
+        // `claimed_by` any more but stays claimed.
+        let set = |field: &str| !matches!(d.get(field), None | Some(Bson::Null));
+        Ok(if set("claimed_by") || set("claimed_at") {
+            ClaimOutcome::AlreadyClaimed
+        } else {
+            ClaimOutcome::Expired
         })
     }
 
@@ -453,7 +549,7 @@ impl Store for MongoStore {
         self.bounded("read a user", Effect::Read, async {
             let d = self
                 .col("users")
-                .find_one(doc! { "_id": oid(id.as_str())? })
+                .find_one(live(doc! { "_id": oid(id.as_str())? }))
                 .await
                 .map_err(|e| self.db_error("read a user", e))?
                 .ok_or_else(|| StoreError::not_found(UserId::KIND, id))?;
@@ -480,9 +576,11 @@ impl Store for MongoStore {
                     None => return Ok(None),
                 },
             };
+            // An erased user's sessions are deleted with them; `live` also covers a
+            // session made in the moment before.
             let user = self
                 .col("users")
-                .find_one(doc! { "_id": oid(session.user.as_str())? })
+                .find_one(live(doc! { "_id": oid(session.user.as_str())? }))
                 .await
                 .map_err(|e| self.db_error(op, e))?;
             match user {
@@ -607,7 +705,7 @@ impl Store for MongoStore {
             let op = "list users";
             let cursor = self
                 .col("users")
-                .find(doc! {})
+                .find(live(doc! {}))
                 .sort(doc! { "created_at": -1, "_id": -1 })
                 .limit(limit_of(limit))
                 .await
@@ -623,7 +721,7 @@ impl Store for MongoStore {
             match self
                 .col("users")
                 .update_one(
-                    doc! { "_id": oid(id.as_str())? },
+                    live(doc! { "_id": oid(id.as_str())? }),
                     doc! { "$set": { "token_hash": token_hash } },
                 )
                 .await
@@ -647,12 +745,21 @@ impl Store for MongoStore {
         .await
     }
 
+    async fn erase_user(&self, id: &UserId, purge: bool, when: Timestamp) -> StoreResult<Erased> {
+        self.bounded("erase a user", Effect::Long, async {
+            self.erase_steps(id, purge, when)
+                .await
+                .map_err(|f| self.fail("erase a user", f))
+        })
+        .await
+    }
+
     async fn set_location(&self, id: &UserId, at: Coordinates, when: Timestamp) -> StoreResult<()> {
         self.bounded("store a location", Effect::Write, async {
             let r = self
                 .col("users")
                 .update_one(
-                    doc! { "_id": oid(id.as_str())? },
+                    live(doc! { "_id": oid(id.as_str())? }),
                     doc! { "$set": { "current_location": point(&at), "location_at": date(&when) } },
                 )
                 // A position is replaced seconds later; waiting for a majority's journal
@@ -678,7 +785,7 @@ impl Store for MongoStore {
         self.bounded("read a location", Effect::Read, async {
             let d = self
                 .col("users")
-                .find_one(doc! { "_id": oid(id.as_str())? })
+                .find_one(live(doc! { "_id": oid(id.as_str())? }))
                 .projection(doc! { "current_location": 1 })
                 .await
                 .map_err(|e| self.db_error("read a location", e))?

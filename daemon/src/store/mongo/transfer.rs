@@ -38,6 +38,7 @@ fn document(record: &Record) -> StoreResult<Document> {
             user,
             token_hash,
             location,
+            deleted_at,
         }) => {
             let mut d = doc! {
                 "_id": oid(user.id.as_str())?,
@@ -58,6 +59,9 @@ fn document(record: &Record) -> StoreResult<Document> {
             if let Some((at, when)) = location {
                 d.insert("current_location", point(at));
                 d.insert("location_at", opt_date(when));
+            }
+            if let Some(at) = deleted_at {
+                d.insert("deleted_at", date(at));
             }
             d
         }
@@ -163,6 +167,7 @@ impl MongoStore {
                     .coordinates("current_location")?
                     .map(|at| Ok::<_, StoreError>((at, r.opt_time("location_at")?)))
                     .transpose()?,
+                deleted_at: r.opt_time("deleted_at")?,
             }),
             Kind::Events => Record::Event(self.event_from(d)?),
             Kind::Attendance => Record::Attendance {

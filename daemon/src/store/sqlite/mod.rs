@@ -235,6 +235,12 @@ fn configure(c: &Connection, reader: bool) -> rusqlite::Result<()> {
     c.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;")?;
     if reader {
         c.execute_batch("PRAGMA query_only = ON;")?;
+    } else {
+        // Every write goes through this connection: with secure_delete, a value that is
+        // overwritten or deleted (an erased user's phone and name) is zeroed in the page
+        // instead of lingering in free space, so `DELETE /api/users/{id}` really removes
+        // it from the file (the WAL is checkpointed away after it, see `checkpoint`).
+        c.execute_batch("PRAGMA secure_delete = ON;")?;
     }
     Ok(())
 }
@@ -373,6 +379,30 @@ impl SqliteStore {
         let n = added.len();
         self.db.apply(added)?;
         Ok(n)
+    }
+
+    /// Copies the write-ahead log into the database file and truncates it to nothing, so
+    /// that pages as they were before the last writes (an erased user's) are no longer
+    /// anywhere on disk. Waits up to [`BUSY_TIMEOUT`] for readers; a checkpoint that could
+    /// not finish is logged and left to SQLite's automatic ones.
+    pub async fn checkpoint(&self) -> StoreResult<()> {
+        let db = Arc::clone(&self.db);
+        let op = "checkpoint its write-ahead log";
+        let task = tokio::task::spawn_blocking(move || {
+            let conn = db.writer.lock().map_err(|_| db.poisoned("writer"))?;
+            let busy: i64 = conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+                .map_err(|e| db.sql(Access::Write, op, &e))?;
+            if busy != 0 {
+                tracing::warn!(
+                    "the write-ahead log of {} could not be truncated now (readers held it); \
+                     SQLite's next checkpoint will copy it",
+                    db.shown
+                );
+            }
+            Ok(())
+        });
+        task.await.map_err(|e| self.db.join_error(op, &e))?
     }
 
     /// How many active events the in-memory index holds.

@@ -10,7 +10,7 @@ use citypulse::geo::Coordinates;
 use citypulse::ids::{CollectibleId, EventId, MessageId, SessionId, UserId};
 use citypulse::model::{
     ChatMessage, Collectible, Event, EventRoom, NearbyEvent, Participant, Transcription, User,
-    UserCollectible, UserStats,
+    UserCollectible, UserStats, DELETED_USER_NAME,
 };
 use citypulse::time::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension};
@@ -27,8 +27,8 @@ use super::{unique_violation, SqliteStore, Step};
 use crate::store::transfer::no_token_placeholder;
 use crate::store::transfer::{Kind, Record};
 use crate::store::{
-    Before, ClaimOutcome, JoinOutcome, LastBackup, MessageRemoval, NewEvent, NewSession, NewUser,
-    SessionRecord, Store, StoreError, StoreResult,
+    Before, ClaimOutcome, Erased, JoinOutcome, LastBackup, MessageRemoval, NewEvent, NewSession,
+    NewUser, SessionRecord, Store, StoreError, StoreResult,
 };
 
 const SESSION_COLS: &str = "id, user_id, label, created_at, last_used_at";
@@ -102,6 +102,79 @@ pub(super) fn upsert_connection_lease(
     )?
     .execute(params![user, daemon, expires_ms])?;
     Ok(())
+}
+
+/// Takes `user` out of every room (lowering each room's count); the events left, earliest
+/// joined first, and the index changes.
+fn leave_all(c: &Connection, user: &str) -> Step<(Vec<EventId>, Vec<IndexChange>)> {
+    let events: Vec<EventId> = c
+        .prepare_cached(
+            "SELECT event_id FROM participants WHERE user_id = ?1 \
+             ORDER BY joined_at, event_id",
+        )?
+        .query_map([user], |r| id_at(r, 0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut changes = Vec::with_capacity(events.len());
+    for event in &events {
+        let (seq, _) = event_state(c, event.as_str())?;
+        c.prepare_cached(
+            "UPDATE events SET current_participants = MAX(current_participants - 1, 0) \
+             WHERE seq = ?1",
+        )?
+        .execute([seq])?;
+        changes.push(reindex(c, seq)?);
+    }
+    c.prepare_cached("DELETE FROM participants WHERE user_id = ?1")?
+        .execute([user])?;
+    Ok((events, changes))
+}
+
+/// The erasure of `user` inside one transaction (see [`Store::erase_user`]): rooms left,
+/// history renamed or purged, inventory and leases deleted, claims kept without a
+/// winner, then the row itself overwritten into a tombstone. The writer connection runs
+/// with `secure_delete`, so the overwritten and deleted values are zeroed in the file.
+fn erase(c: &Connection, user: &str, purge: bool, when: i64) -> Step<(Erased, Vec<IndexChange>)> {
+    ensure_user(c, user)?;
+    let (rooms_left, changes) = leave_all(c, user)?;
+    let (messages, transcriptions) = if purge {
+        let m = c
+            .prepare_cached("DELETE FROM messages WHERE user_id = ?1")?
+            .execute([user])?;
+        let t = c
+            .prepare_cached("DELETE FROM transcriptions WHERE speaker_id = ?1")?
+            .execute([user])?;
+        (m, t)
+    } else {
+        let m = c
+            .prepare_cached("UPDATE messages SET name = ?1 WHERE user_id = ?2")?
+            .execute(params![DELETED_USER_NAME, user])?;
+        (m, 0)
+    };
+    c.prepare_cached("UPDATE collectibles SET claimed_by = NULL WHERE claimed_by = ?1")?
+        .execute([user])?;
+    // Sessions carry a device label a person may have named ("Pixel de Juan"); a room
+    // hold would bring them back into rooms.
+    for table in [
+        "user_collectibles",
+        "attendance",
+        "connection_leases",
+        "sessions",
+        "room_holds",
+    ] {
+        c.prepare_cached(&format!("DELETE FROM {table} WHERE user_id = ?1"))?
+            .execute([user])?;
+    }
+    c.prepare_cached(
+        "UPDATE users SET phone = 'deleted:' || id, name = ?1, lng = NULL, lat = NULL, \
+         location_at = NULL, deleted_at = ?2 WHERE id = ?3",
+    )?
+    .execute(params![DELETED_USER_NAME, when, user])?;
+    let erased = Erased {
+        rooms_left,
+        messages: messages as u64,
+        transcriptions: transcriptions as u64,
+    };
+    Ok((erased, changes))
 }
 
 #[async_trait]
@@ -318,7 +391,8 @@ impl Store for SqliteStore {
     async fn list_users(&self, limit: u32) -> StoreResult<Vec<User>> {
         self.read("list users", move |c| {
             Ok(c.prepare_cached(&format!(
-                "SELECT {USER_COLS} FROM users ORDER BY created_at DESC, id DESC LIMIT ?1"
+                "SELECT {USER_COLS} FROM users WHERE deleted_at IS NULL \
+                 ORDER BY created_at DESC, id DESC LIMIT ?1"
             ))?
             .query_map([i64::from(limit)], user_row)?
             .collect::<rusqlite::Result<_>>()?)
@@ -331,7 +405,9 @@ impl Store for SqliteStore {
         let token_hash = token_hash.to_string();
         self.write("replace a token", move |c| {
             let changed = c
-                .prepare_cached("UPDATE users SET token_hash = ?1 WHERE id = ?2")?
+                .prepare_cached(
+                    "UPDATE users SET token_hash = ?1 WHERE id = ?2 AND deleted_at IS NULL",
+                )?
                 .execute([&token_hash, &id]);
             match changed {
                 Ok(0) => Err(StoreError::not_found(UserId::KIND, &id).into()),
@@ -349,6 +425,26 @@ impl Store for SqliteStore {
             }
         })
         .await
+    }
+
+    async fn erase_user(&self, id: &UserId, purge: bool, when: Timestamp) -> StoreResult<Erased> {
+        let user = id.to_string();
+        let at = ms(&when);
+        let erased = self
+            .write_indexed("erase a user", move |c| erase(c, &user, purge, at))
+            .await?;
+        // Nothing buffered or cached may write or vouch for the erased row again.
+        if let Ok(mut buf) = self.db.locations.lock() {
+            buf.remove(id.as_str());
+        }
+        if let (Some(b), Ok(mut known)) = (
+            crate::store::compact::id_bytes(id.as_str()),
+            self.db.known_users.write(),
+        ) {
+            known.remove(&b);
+        }
+        self.checkpoint().await?;
+        Ok(erased)
     }
 
     async fn set_location(&self, id: &UserId, at: Coordinates, when: Timestamp) -> StoreResult<()> {
@@ -395,7 +491,8 @@ impl Store for SqliteStore {
         self.read("read a location", move |c| {
             let found = c
                 .prepare_cached(
-                    "SELECT lng IS NOT NULL AND lat IS NOT NULL, lng, lat FROM users WHERE id = ?1",
+                    "SELECT lng IS NOT NULL AND lat IS NOT NULL, lng, lat FROM users \
+                     WHERE id = ?1 AND deleted_at IS NULL",
                 )?
                 .query_row([&id], |r| {
                     if r.get::<_, bool>(0)? {
@@ -655,26 +752,7 @@ impl Store for SqliteStore {
         let user = user.to_string();
         self.write_indexed("leave every event", move |c| {
             ensure_user(c, &user)?;
-            let events: Vec<EventId> = c
-                .prepare_cached(
-                    "SELECT event_id FROM participants WHERE user_id = ?1 \
-                     ORDER BY joined_at, event_id",
-                )?
-                .query_map([&user], |r| id_at(r, 0))?
-                .collect::<rusqlite::Result<_>>()?;
-            let mut changes = Vec::with_capacity(events.len());
-            for event in &events {
-                let (seq, _) = event_state(c, event.as_str())?;
-                c.prepare_cached(
-                    "UPDATE events SET current_participants = MAX(current_participants - 1, 0) \
-                     WHERE seq = ?1",
-                )?
-                .execute([seq])?;
-                changes.push(reindex(c, seq)?);
-            }
-            c.prepare_cached("DELETE FROM participants WHERE user_id = ?1")?
-                .execute([&user])?;
-            Ok((events, changes))
+            leave_all(c, &user)
         })
         .await
     }
@@ -1025,7 +1103,9 @@ impl Store for SqliteStore {
                 return Ok(ClaimOutcome::Won(load_collectible(c, &id)?));
             }
             let claimed: Option<bool> = c
-                .prepare_cached("SELECT claimed_by IS NOT NULL FROM collectibles WHERE id = ?1")?
+                // `claimed_at`, not `claimed_by`: a collectible whose winner erased their
+                // account has no winner any more but stays claimed.
+                .prepare_cached("SELECT claimed_at IS NOT NULL FROM collectibles WHERE id = ?1")?
                 .query_row([&id], |r| r.get(0))
                 .optional()?;
             match claimed {

@@ -212,7 +212,7 @@ pub(super) fn transcription_row(row: &Row<'_>) -> rusqlite::Result<Transcription
 /// Fails with `NotFound` unless the user exists.
 pub(super) fn ensure_user(c: &Connection, id: &str) -> Step<()> {
     let found = c
-        .prepare_cached("SELECT 1 FROM users WHERE id = ?1")?
+        .prepare_cached("SELECT 1 FROM users WHERE id = ?1 AND deleted_at IS NULL")?
         .query_row([id], |_| Ok(()))
         .optional()?;
     found.ok_or_else(|| StoreError::not_found(UserId::KIND, id).into())
@@ -229,7 +229,9 @@ pub(super) fn event_state(c: &Connection, id: &str) -> Step<(i64, bool)> {
 
 pub(super) fn load_user(c: &Connection, id: &str) -> Step<User> {
     let found = c
-        .prepare_cached(&format!("SELECT {USER_COLS} FROM users WHERE id = ?1"))?
+        .prepare_cached(&format!(
+            "SELECT {USER_COLS} FROM users WHERE id = ?1 AND deleted_at IS NULL"
+        ))?
         .query_row([id], user_row)
         .optional()?;
     found.ok_or_else(|| StoreError::not_found(UserId::KIND, id).into())

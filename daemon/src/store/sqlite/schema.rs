@@ -198,6 +198,16 @@ INSERT INTO sessions (id, user_id, token_hash, label, created_at)
     WHERE token_hash NOT LIKE 'no-token:%';
 "#,
     },
+    Migration {
+        version: 6,
+        name: "erased users",
+        // `DELETE /api/users/{id}` keeps the row as a tombstone (events, messages and
+        // claimed collectibles point at it; foreign keys hold) with its phone, name and
+        // position overwritten, and marks it here; every user look-up skips marked rows.
+        sql: r#"
+ALTER TABLE users ADD COLUMN deleted_at INTEGER;
+"#,
+    },
 ];
 
 /// The schema version this build writes.
@@ -264,6 +274,6 @@ mod tests {
         for pair in MIGRATIONS.windows(2) {
             assert!(pair[0].version < pair[1].version);
         }
-        assert_eq!(schema_version(), 5);
+        assert_eq!(schema_version(), 6);
     }
 }

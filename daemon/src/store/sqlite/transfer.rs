@@ -26,7 +26,7 @@ fn export_sql(kind: Kind) -> String {
     };
     match kind {
         Kind::Users => by_id(
-            &format!("{USER_COLS}, token_hash, lng, lat, location_at"),
+            &format!("{USER_COLS}, token_hash, lng, lat, location_at, deleted_at"),
             "users",
             "id",
         ),
@@ -73,6 +73,7 @@ fn record_row(kind: Kind, r: &Row<'_>) -> rusqlite::Result<Record> {
                 user: user_row(r)?,
                 token_hash: token_hash_from_placeholder(r.get(7)?),
                 location,
+                deleted_at: opt_ts_at(r, 11)?,
             })
         }
         Kind::Events => Record::Event(event_row(r)?),
@@ -103,8 +104,8 @@ fn insert(c: &Connection, record: &Record) -> Step<(bool, Option<IndexChange>)> 
             let at = u.location.as_ref();
             c.prepare_cached(
                 "INSERT INTO users (id, phone, name, token_hash, created_at, events_created, \
-                 events_attended, collectibles_count, lng, lat, location_at) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) \
+                 events_attended, collectibles_count, lng, lat, location_at, deleted_at) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) \
                  ON CONFLICT (id) DO NOTHING",
             )?
             .execute(params![
@@ -121,6 +122,7 @@ fn insert(c: &Connection, record: &Record) -> Step<(bool, Option<IndexChange>)> 
                 at.map(|(p, _)| p.lng()),
                 at.map(|(p, _)| p.lat()),
                 at.and_then(|(_, when)| when.as_ref().map(ms)),
+                u.deleted_at.as_ref().map(ms),
             ])?
         }
         Record::Event(e) => {
@@ -392,6 +394,7 @@ mod tests {
                     Some(citypulse::time::now()),
                 )
             }),
+            deleted_at: None,
         })
     }
 

@@ -213,7 +213,8 @@ impl Db {
             let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
             {
                 let mut stmt = tx.prepare_cached(
-                    "UPDATE users SET lng = ?1, lat = ?2, location_at = ?3 WHERE id = ?4",
+                    "UPDATE users SET lng = ?1, lat = ?2, location_at = ?3 \
+                     WHERE id = ?4 AND deleted_at IS NULL",
                 )?;
                 for (id, (lng, lat, at)) in &pending {
                     stmt.execute(params![lng, lat, at, id])?;
