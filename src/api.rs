@@ -301,6 +301,7 @@ pub struct TokenResponse {
 /// user's phone, name, token and last position are gone; the id answers 404 from now on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
 pub struct UserErased {
     /// The erased user's id.
     pub user_id: UserId,

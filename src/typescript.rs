@@ -89,6 +89,7 @@ pub fn bindings() -> String {
         api::Health,
         api::FeatureStatus,
         api::TokenResponse,
+        api::UserErased,
         auth::CodeRequest,
         auth::CodeSent,
         auth::VerifyRequest,

@@ -113,6 +113,34 @@ async fn a_preflight_from_an_allowed_origin_is_granted_and_exposes_retry_after()
     );
 }
 
+/// A browser app deletes with DELETE (a chat message, a session, its user): the preflight
+/// for it is granted, with the token header.
+#[tokio::test]
+async fn a_delete_from_an_allowed_origin_is_granted() {
+    let d = Daemon::builder().env("CORS_ORIGINS", VITE).start().await;
+    for path in [
+        "/api/events/6745a1b2c3d4e5f601234567/messages/6745a1b2c3d4e5f601234568",
+        "/api/users/me/sessions/6745a1b2c3d4e5f601234567",
+        "/api/users/6745a1b2c3d4e5f601234567",
+    ] {
+        let r = http()
+            .request(reqwest::Method::OPTIONS, format!("{}{path}", d.url))
+            .header("origin", VITE)
+            .header("access-control-request-method", "DELETE")
+            .header("access-control-request-headers", "authorization")
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            matches!(r.status().as_u16(), 200 | 204),
+            "{path}: {}",
+            r.status()
+        );
+        let methods = value(r.headers(), "access-control-allow-methods").to_ascii_uppercase();
+        assert!(methods.contains("DELETE"), "{path}: {methods}");
+    }
+}
+
 #[tokio::test]
 async fn a_refused_origin_is_logged_at_debug_with_the_origin_and_the_path() {
     // The harness runs cpld with CPL_LOG=info,citypulse_daemon=debug; said here too so the

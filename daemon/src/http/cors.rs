@@ -18,8 +18,9 @@ use warp::Filter;
 
 use super::error::ApiError;
 
-/// The methods a cross-origin request may use.
-pub const METHODS: [&str; 4] = ["GET", "HEAD", "POST", "OPTIONS"];
+/// The methods a cross-origin request may use: every method a route answers (a browser
+/// app deletes a chat message, a session or its user with DELETE).
+pub const METHODS: [&str; 5] = ["GET", "HEAD", "POST", "DELETE", "OPTIONS"];
 /// The request headers a cross-origin request may send.
 pub const HEADERS: [&str; 2] = ["authorization", "content-type"];
 

@@ -343,7 +343,8 @@ dropped_at: string,
  */
 expires_at: string, 
 /**
- * The winner, once claimed.
+ * The winner, once claimed; null again when the winner erased their account (the
+ * collectible stays claimed: `claimed_at` is kept and it never becomes claimable).
  */
 claimed_by: UserId | null, 
 /**
@@ -372,7 +373,8 @@ event_id: EventId,
  */
 user_id: UserId, 
 /**
- * The author's display name.
+ * The author's display name; [`DELETED_USER_NAME`] (`deleted user`) once the author
+ * erased their account.
  */
 name: string, 
 /**
@@ -625,6 +627,33 @@ export type TokenResponse = {
  * The new bearer token.
  */
 token: string, };
+
+/**
+ * `DELETE /api/users/{id}` (the user themselves or admin): what the erasure did. The
+ * user's phone, name, token and last position are gone; the id answers 404 from now on.
+ */
+export type UserErased = { 
+/**
+ * The erased user's id.
+ */
+user_id: UserId, 
+/**
+ * Whether their chat messages and transcript segments were removed (`?purge=true`)
+ * rather than kept under [`crate::model::DELETED_USER_NAME`].
+ */
+purged: boolean, 
+/**
+ * Rooms they were taken out of (each heard `user_left`).
+ */
+rooms_left: number, 
+/**
+ * Their chat messages: removed when purged, else renamed to `deleted user`.
+ */
+messages: number, 
+/**
+ * Their transcript segments removed (purge only; 0 otherwise: segments carry no name).
+ */
+transcriptions: number, };
 
 /**
  * `POST /api/auth/code`: send a sign-in code to this phone.
