@@ -174,7 +174,7 @@ async fn migrations_are_recorded_once() {
     );
     for _ in 0..2 {
         let s = SqliteStore::open(&path).expect("reopen");
-        assert_eq!(s.settings().await.expect("settings").schema_version, 4);
+        assert_eq!(s.settings().await.expect("settings").schema_version, 6);
     }
     assert_eq!(read(&path), first);
     let rtree: String = raw(&path)
@@ -527,7 +527,7 @@ async fn a_backup_taken_while_the_store_serves_is_recorded_and_restores() {
     let taken = backup::backup(&path, &copy, false).expect("backup");
     assert_eq!(taken.not_recorded, None);
     assert!(taken.copy.tables.contains(&("users".to_string(), 1)));
-    assert_eq!(taken.copy.schema_version, 4);
+    assert_eq!(taken.copy.schema_version, 6);
     assert!(matches!(
         s.last_backup().await.expect("last_backup"),
         LastBackup::At(_)

@@ -53,7 +53,7 @@ impl MongoStore {
         let op = "adopt a token as a session";
         let Some(user) = self
             .col("users")
-            .find_one(doc! { "token_hash": token_hash })
+            .find_one(live(doc! { "token_hash": token_hash }))
             .projection(doc! { "_id": 1 })
             .await
             .map_err(|e| self.db_error(op, e))?

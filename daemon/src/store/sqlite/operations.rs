@@ -264,16 +264,21 @@ impl Store for SqliteStore {
         let hash = token_hash.to_string();
         let found = self
             .read("look up a token", move |c| {
+                // Erased users have no sessions; the filter also covers one made in the
+                // moment before an erasure.
                 let session = c
                     .prepare_cached(&format!(
-                        "SELECT {SESSION_COLS} FROM sessions WHERE token_hash = ?1"
+                        "SELECT {SESSION_COLS} FROM sessions WHERE token_hash = ?1 \
+                         AND user_id IN (SELECT id FROM users WHERE deleted_at IS NULL)"
                     ))?
                     .query_row([&hash], session_row)
                     .optional()?;
                 let Some(session) = session else {
                     // A token from before sessions (or `cpld migrate`): adopted below.
                     let legacy = c
-                        .prepare_cached("SELECT id FROM users WHERE token_hash = ?1")?
+                        .prepare_cached(
+                            "SELECT id FROM users WHERE token_hash = ?1 AND deleted_at IS NULL",
+                        )?
                         .query_row([&hash], |r| id_at::<UserId>(r, 0))
                         .optional()?;
                     return Ok(Lookup::Legacy(legacy));
@@ -291,7 +296,9 @@ impl Store for SqliteStore {
         self.write("adopt a token as a session", move |c| {
             // Only while the user still holds it: a reset in between revoked it.
             let holds = c
-                .prepare_cached("SELECT 1 FROM users WHERE id = ?1 AND token_hash = ?2")?
+                .prepare_cached(
+                    "SELECT 1 FROM users WHERE id = ?1 AND token_hash = ?2 AND deleted_at IS NULL",
+                )?
                 .query_row([user.as_str(), &hash], |_| Ok(()))
                 .optional()?;
             if holds.is_none() {
