@@ -541,3 +541,33 @@ fn presence(
     }
     parts.join("; ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_presence_frame_reads_as_the_count_and_a_few_names() {
+        let event_id = EventId::generate();
+        let gone = UserId::generate();
+        let line = describe(&ServerMessage::Presence {
+            event_id: event_id.clone(),
+            joined: (0..7)
+                .map(|i| PresenceJoin {
+                    user_id: UserId::generate(),
+                    name: format!("P{i}"),
+                })
+                .collect(),
+            left: vec![gone.clone()],
+            truncated: true,
+            participants: 250,
+        });
+        assert_eq!(
+            line,
+            format!(
+                "250 in {event_id}; joined: P0, P1, P2, P3, P4 and 2 more; left: {gone}; \
+                 more came and went than listed"
+            )
+        );
+    }
+}

@@ -8,8 +8,8 @@
 //! to it. A big room's joins and leaves travel as the change alone (`presence`: the room,
 //! the user, their name), and each daemon gathers them for its own members
 //! ([`crate::realtime::presence_batch`]). The daemon that wrote an envelope has already
-//! delivered it locally, so the
-//! watch filters out its own (`origin`, a random id per process).
+//! delivered it locally, so the watch filters out its own (`origin`, a random id per
+//! process).
 //!
 //! # Why a change stream, not a tailable cursor on a capped collection
 //! Both work on `secantusd-py` (checked). The change stream wins on what matters here:
