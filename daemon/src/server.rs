@@ -75,6 +75,7 @@ pub async fn bind(
     jobs.extend(crate::realtime::presence_batch::start(
         state.store.clone(),
         &state.hub,
+        state.metrics.clone(),
         state.config.presence_batch_window,
         stop_rx.clone(),
     ));

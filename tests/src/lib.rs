@@ -249,6 +249,21 @@ impl Daemon {
         Some(kib * 1024)
     }
 
+    /// One counter or gauge of the daemon's `/metrics` (without labels); panics naming it
+    /// when it is missing.
+    pub async fn metric(&self, name: &str) -> u64 {
+        let text = reqwest::get(format!("{}/metrics", self.url))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from /metrics:\n{text}"))
+    }
+
     /// The daemon's log so far.
     pub fn logs(&self) -> String {
         std::fs::read_to_string(self.dir.join("cpld.log")).unwrap_or_default()

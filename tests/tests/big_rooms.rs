@@ -194,6 +194,15 @@ async fn three_hundred_members_fill_a_big_room_with_a_small_queue() {
     }
     let participants = host.participants(&room).await.unwrap();
     assert_eq!(participants.len(), N);
+    // The daemon's side: every join past the fifth gathered, none cut off.
+    assert_eq!(
+        d.metric("citypulse_presence_changes_total").await,
+        (N - ABOVE) as u64
+    );
+    let batches = d.metric("citypulse_presence_batches_total").await;
+    println!("{batches} presence frames made by the daemon (one per window with changes)");
+    assert!(batches >= 1);
+    assert_eq!(d.metric("citypulse_ws_slow_disconnects_total").await, 0);
 }
 
 /// A room of at most `CPL_PRESENCE_BATCH_ABOVE` members keeps the exact frames: every

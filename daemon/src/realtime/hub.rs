@@ -266,6 +266,9 @@ impl Hub {
                 change: change.clone(),
             });
         }
+        self.metrics
+            .presence_changes
+            .fetch_add(1, Ordering::Relaxed);
         batcher.add(event, change);
         true
     }
@@ -274,7 +277,12 @@ impl Hub {
     /// daemons' changes to this).
     pub fn batch_presence_local(&self, event: &EventId, change: PresenceChange) {
         match self.presence.get() {
-            Some(batcher) => batcher.add(event, change),
+            Some(batcher) => {
+                self.metrics
+                    .presence_changes
+                    .fetch_add(1, Ordering::Relaxed);
+                batcher.add(event, change)
+            }
             None => tracing::debug!("no presence batcher here; a big room's change is not told"),
         }
     }

@@ -32,6 +32,7 @@
 //! Small rooms never come here: they keep their exact frames.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -40,6 +41,7 @@ use citypulse::ws::{PresenceJoin, ServerMessage, PRESENCE_NAMES_MAX};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
+use crate::metrics::Metrics;
 use crate::realtime::hub::Hub;
 pub use crate::realtime::outgoing::PresenceChange;
 use crate::store::Store;
@@ -149,6 +151,7 @@ impl PresenceBatcher {
 pub fn start(
     store: Arc<dyn Store>,
     hub: &Arc<Hub>,
+    metrics: Arc<Metrics>,
     window: Duration,
     shutdown: watch::Receiver<bool>,
 ) -> Option<JoinHandle<()>> {
@@ -162,6 +165,7 @@ pub fn start(
         rx,
         store,
         hub.clone(),
+        metrics,
         shutdown,
     )))
 }
@@ -174,6 +178,7 @@ async fn flush_loop(
     mut rx: mpsc::UnboundedReceiver<EventId>,
     store: Arc<dyn Store>,
     hub: Arc<Hub>,
+    metrics: Arc<Metrics>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
@@ -188,6 +193,7 @@ async fn flush_loop(
         match store.participants(&event).await {
             Ok(members) => {
                 let frame = Hub::encode(&batch.into_frame(event, members.len() as u64));
+                metrics.presence_batches.fetch_add(1, Ordering::Relaxed);
                 hub.deliver_local(members.iter().map(|p| &p.user_id), &frame);
             }
             // The next change opens a new window, whose frame carries the count again.
