@@ -6,36 +6,20 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
-use citypulse::api::CreateEventRequest;
 use citypulse::client::WsConnection;
-use citypulse::geo::Coordinates;
 use citypulse::ids::{EventId, UserId};
-use citypulse::model::{Event, RegisteredUser};
+use citypulse::model::RegisteredUser;
 use citypulse::ws::{ClientMessage, ServerMessage};
 use citypulse::Client;
 use citypulse_tests::frames::{expect, joined};
 use citypulse_tests::mongo::{self, DropDatabase};
-use citypulse_tests::{Daemon, BOGOTA};
+use citypulse_tests::{event_in_bogota, Daemon};
 use futures_util::future::join_all;
 use tokio::sync::oneshot;
 
 /// The longest wait for a whole room to hear the last join: generous, so a loaded machine
 /// is slow rather than wrong.
 const SETTLE: Duration = Duration::from_secs(120);
-
-async fn event(c: &Client, title: &str) -> Event {
-    c.create_event(&CreateEventRequest {
-        title: title.into(),
-        description: None,
-        category: "cultura".into(),
-        coordinates: Coordinates::new(BOGOTA.0, BOGOTA.1).unwrap(),
-        address: None,
-        starts_at: None,
-        ends_at: None,
-    })
-    .await
-    .unwrap()
-}
 
 /// `n` users registered on `d` with a socket each, 25 at a time.
 async fn members(d: &Daemon, n: usize) -> Vec<(Client, RegisteredUser, WsConnection)> {
@@ -133,7 +117,9 @@ async fn three_hundred_members_fill_a_big_room_with_a_small_queue() {
         .start()
         .await;
     let (host, _) = d.user("Organizadora").await;
-    let room = event(&host, "Concierto en el Simón Bolívar").await.id;
+    let room = event_in_bogota(&host, "Concierto en el Simón Bolívar")
+        .await
+        .id;
     let mut tasks = Vec::new();
     let mut turns = Vec::new();
     for (i, (_c, u, ws)) in members(&d, N).await.into_iter().enumerate() {
@@ -215,7 +201,7 @@ async fn a_small_room_keeps_exact_user_joined_and_user_left() {
         .start()
         .await;
     let (host, _) = d.user("Organizadora").await;
-    let room = event(&host, "Tertulia").await.id;
+    let room = event_in_bogota(&host, "Tertulia").await.id;
     let mut people = members(&d, 3).await;
     for i in 0..people.len() {
         let me = people[i].1.clone();
@@ -270,7 +256,7 @@ async fn presence_batches_reach_members_on_the_other_daemon() {
     let a = start().await;
     let b = start().await;
     let (host, _) = a.user("Organizadora").await;
-    let room = event(&host, "Feria").await.id;
+    let room = event_in_bogota(&host, "Feria").await.id;
     // Alternate daemons: even members on A, odd ones on B.
     let mut people = Vec::new();
     for i in 0..N {
