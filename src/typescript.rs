@@ -98,6 +98,7 @@ pub fn bindings() -> String {
         ws::ServerMessage,
         ws::EndedBy,
         ws::DeletedBy,
+        ws::PresenceJoin,
         ws::TranscribeControl,
     );
     out.truncate(out.trim_end().len());

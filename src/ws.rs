@@ -180,6 +180,22 @@ pub enum DeletedBy {
     Moderator,
 }
 
+/// Most names one `presence` frame lists (`joined` and `left` together); past it the frame
+/// says `truncated` and carries the count only, so a frame stays a few KiB however many
+/// people arrive at once.
+pub const PRESENCE_NAMES_MAX: usize = 100;
+
+/// Someone who came into a big room (`presence.joined`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub struct PresenceJoin {
+    /// Who.
+    pub user_id: UserId,
+    /// Their name.
+    pub name: String,
+}
+
 /// A frame from the daemon.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -210,6 +226,27 @@ pub enum ServerMessage {
         event_id: EventId,
         /// Who.
         user_id: UserId,
+    },
+    /// A big room's comings and goings, gathered: in a room of more than
+    /// `CPL_PRESENCE_BATCH_ABOVE` members, the members hear the joins and leaves of each
+    /// `CPL_PRESENCE_BATCH_WINDOW` together in one frame instead of one `user_joined` or
+    /// `user_left` each (the joiner and the leaver still hear their own at once).
+    /// `joined` and `left` never name the same user (the later change wins), so applying
+    /// them in either order gives the room as it is; when more changed than
+    /// [`PRESENCE_NAMES_MAX`] names, `truncated` is true and the lists are partial: fetch
+    /// `GET /api/events/{event_id}/participants` for the names.
+    Presence {
+        /// The room.
+        event_id: EventId,
+        /// Who came in during the window (at most [`PRESENCE_NAMES_MAX`] with `left`).
+        joined: Vec<PresenceJoin>,
+        /// Who went during the window.
+        left: Vec<UserId>,
+        /// More changed than the lists name; the lists are partial.
+        truncated: bool,
+        /// How many are in the room now (counted when the frame was made, after every
+        /// change it lists).
+        participants: u64,
     },
     /// A chat message in the room (the author hears it too).
     ChatMessage(ChatMessage),
@@ -304,6 +341,7 @@ impl ServerMessage {
             ServerMessage::NearbyEvents { .. } => "nearby_events",
             ServerMessage::UserJoined { .. } => "user_joined",
             ServerMessage::UserLeft { .. } => "user_left",
+            ServerMessage::Presence { .. } => "presence",
             ServerMessage::ChatMessage(_) => "chat_message",
             ServerMessage::CollectibleDrop { .. } => "collectible_drop",
             ServerMessage::ClaimResult { .. } => "claim_result",

@@ -9,8 +9,8 @@ use citypulse::model::{
     UserCollectible,
 };
 use citypulse::time::Timestamp;
-use citypulse::ws::{DeletedBy, EndedBy, ServerMessage};
-use citypulse::{Coordinates, MessageId};
+use citypulse::ws::{DeletedBy, EndedBy, PresenceJoin, ServerMessage};
+use citypulse::{Coordinates, EventId, MessageId, UserId};
 
 use crate::config::mask;
 use crate::output::{Fields, Row};
@@ -407,6 +407,13 @@ pub fn describe(msg: &ServerMessage) -> String {
             format!("{name} ({user_id}) joined {event_id}")
         }
         ServerMessage::UserLeft { event_id, user_id } => format!("{user_id} left {event_id}"),
+        ServerMessage::Presence {
+            event_id,
+            joined,
+            left,
+            truncated,
+            participants,
+        } => presence(event_id, joined, left, *truncated, *participants),
         ServerMessage::ChatMessage(m) => format!("[{}] {}: {}", m.event_id, m.name, m.message),
         ServerMessage::CollectibleDrop {
             collectible,
@@ -496,5 +503,71 @@ impl Row for citypulse::auth::Session {
                 String::new()
             },
         ]
+    }
+}
+
+/// One line for a big room's gathered comings and goings: the count, then up to five
+/// names of each kind.
+fn presence(
+    event_id: &EventId,
+    joined: &[PresenceJoin],
+    left: &[UserId],
+    truncated: bool,
+    participants: u64,
+) -> String {
+    let few = |names: Vec<String>| {
+        let more = names.len().saturating_sub(5);
+        let mut s = names.into_iter().take(5).collect::<Vec<_>>().join(", ");
+        if more > 0 {
+            s.push_str(&format!(" and {more} more"));
+        }
+        s
+    };
+    let mut parts = vec![format!("{participants} in {event_id}")];
+    if !joined.is_empty() {
+        parts.push(format!(
+            "joined: {}",
+            few(joined.iter().map(|j| j.name.clone()).collect())
+        ));
+    }
+    if !left.is_empty() {
+        parts.push(format!(
+            "left: {}",
+            few(left.iter().map(|u| u.to_string()).collect())
+        ));
+    }
+    if truncated {
+        parts.push("more came and went than listed".into());
+    }
+    parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_presence_frame_reads_as_the_count_and_a_few_names() {
+        let event_id = EventId::generate();
+        let gone = UserId::generate();
+        let line = describe(&ServerMessage::Presence {
+            event_id: event_id.clone(),
+            joined: (0..7)
+                .map(|i| PresenceJoin {
+                    user_id: UserId::generate(),
+                    name: format!("P{i}"),
+                })
+                .collect(),
+            left: vec![gone.clone()],
+            truncated: true,
+            participants: 250,
+        });
+        assert_eq!(
+            line,
+            format!(
+                "250 in {event_id}; joined: P0, P1, P2, P3, P4 and 2 more; left: {gone}; \
+                 more came and went than listed"
+            )
+        );
     }
 }

@@ -46,6 +46,11 @@ pub struct Metrics {
     pub rooms_resumed: AtomicU64,
     /// Users whose hold ended without them reconnecting, taken out of their rooms here.
     pub holds_expired: AtomicU64,
+    /// Joins and leaves of big rooms gathered here (this daemon's and, through the bus,
+    /// the other daemons'), rather than announced one frame per member.
+    pub presence_changes: AtomicU64,
+    /// `presence` frames made here: one per big room per window with changes.
+    pub presence_batches: AtomicU64,
     /// Claims won.
     pub claims_won: AtomicU64,
     /// Claims lost.
@@ -169,6 +174,20 @@ impl Metrics {
             "Users who reconnected here while their rooms were held (no user_left or user_joined was announced).",
             "counter",
             g(&self.rooms_resumed),
+        );
+        counter(
+            &mut out,
+            "citypulse_presence_changes_total",
+            "Joins and leaves of rooms above CPL_PRESENCE_BATCH_ABOVE members gathered here (this daemon's and the other daemons') instead of announced to every member each.",
+            "counter",
+            g(&self.presence_changes),
+        );
+        counter(
+            &mut out,
+            "citypulse_presence_batches_total",
+            "presence frames made here, one per big room per CPL_PRESENCE_BATCH_WINDOW with changes (each is then queued once per member connected here).",
+            "counter",
+            g(&self.presence_batches),
         );
         counter(
             &mut out,

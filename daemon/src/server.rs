@@ -71,6 +71,14 @@ pub async fn bind(
         &state.hub,
         stop_rx.clone(),
     ));
+    // Big rooms hear joins and leaves gathered, one frame per room per window.
+    jobs.extend(crate::realtime::presence_batch::start(
+        state.store.clone(),
+        &state.hub,
+        state.metrics.clone(),
+        state.config.presence_batch_window,
+        stop_rx.clone(),
+    ));
     let metrics = state.metrics.clone();
     let log = warp::log::custom(move |info| {
         metrics.observe_request(info.elapsed(), info.status().as_u16());

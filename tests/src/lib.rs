@@ -16,8 +16,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use citypulse::api::{NearbyQuery, RegisterRequest};
-use citypulse::model::RegisteredUser;
+use citypulse::api::{CreateEventRequest, NearbyQuery, RegisterRequest};
+use citypulse::model::{Event, RegisteredUser};
 use citypulse::{Client, ClientError};
 
 /// The admin token every test daemon is started with.
@@ -249,6 +249,21 @@ impl Daemon {
         Some(kib * 1024)
     }
 
+    /// One counter or gauge of the daemon's `/metrics` (without labels); panics naming it
+    /// when it is missing.
+    pub async fn metric(&self, name: &str) -> u64 {
+        let text = reqwest::get(format!("{}/metrics", self.url))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .and_then(|v| v.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from /metrics of {}:\n{text}", self.url))
+    }
+
     /// The daemon's log so far.
     pub fn logs(&self) -> String {
         std::fs::read_to_string(self.dir.join("cpld.log")).unwrap_or_default()
@@ -344,6 +359,21 @@ pub fn unique_phone() -> String {
 
 /// Bogotá, Plaza de Bolívar, `[lng, lat]`.
 pub const BOGOTA: (f64, f64) = (-74.0761, 4.5981);
+
+/// An event titled `title` at [`BOGOTA`], made by `c` (category `cultura`, nothing else set).
+pub async fn event_in_bogota(c: &Client, title: &str) -> Event {
+    c.create_event(&CreateEventRequest {
+        title: title.into(),
+        description: None,
+        category: "cultura".into(),
+        coordinates: citypulse::geo::Coordinates::new(BOGOTA.0, BOGOTA.1).unwrap(),
+        address: None,
+        starts_at: None,
+        ends_at: None,
+    })
+    .await
+    .unwrap()
+}
 
 /// Nearby events around [`BOGOTA`] with the default distance and limit.
 pub fn near_bogota() -> NearbyQuery {

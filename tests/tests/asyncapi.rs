@@ -14,7 +14,7 @@ use citypulse::model::{
     ChatMessage, Collectible, Event, EventRoom, EventStatus, NearbyEvent, Rarity,
 };
 use citypulse::ws::{
-    ClientMessage, DeletedBy, EndedBy, ServerMessage, TranscribeControl, CLIENT_TYPES,
+    ClientMessage, DeletedBy, EndedBy, PresenceJoin, ServerMessage, TranscribeControl, CLIENT_TYPES,
 };
 use citypulse_tests::Daemon;
 use serde_json::Value;
@@ -74,6 +74,16 @@ fn server_samples() -> Vec<ServerMessage> {
             event_id: event_id.clone(),
             user_id: user_id.clone(),
         },
+        ServerMessage::Presence {
+            event_id: event_id.clone(),
+            joined: vec![PresenceJoin {
+                user_id: UserId::generate(),
+                name: "Bo".into(),
+            }],
+            left: vec![user_id.clone()],
+            truncated: false,
+            participants: 201,
+        },
         ServerMessage::ChatMessage(ChatMessage {
             id: MessageId::generate(),
             event_id: event_id.clone(),
@@ -128,6 +138,7 @@ fn server_samples() -> Vec<ServerMessage> {
             ServerMessage::NearbyEvents { .. }
             | ServerMessage::UserJoined { .. }
             | ServerMessage::UserLeft { .. }
+            | ServerMessage::Presence { .. }
             | ServerMessage::ChatMessage(_)
             | ServerMessage::CollectibleDrop { .. }
             | ServerMessage::ClaimResult { .. }

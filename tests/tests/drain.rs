@@ -179,15 +179,6 @@ async fn readiness_turns_false_at_sigterm_while_liveness_stays() {
     assert!(body.contains(r#""status":"ok""#), "{body}");
 }
 
-async fn metric(d: &Daemon, name: &str) -> u64 {
-    let (status, text) = get(d, "/metrics").await.unwrap();
-    assert_eq!(status, 200, "{text}");
-    text.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{name} missing from /metrics:\n{text}"))
-}
-
 /// Two daemons on one MongoDB: the one running the drop rounds gives its lease up when it
 /// drains, so the other runs the next round at its next tick instead of after the lease
 /// expires. Asserted on the lease document itself: once the drained daemon has exited it
@@ -235,7 +226,7 @@ async fn a_drained_daemon_releases_the_drop_round_lease() {
     const ROUNDS: &str = "citypulse_drop_rounds_total";
     let mut holder = None;
     for _ in 0..600 {
-        let (ra, rb) = (metric(&a, ROUNDS).await, metric(&b, ROUNDS).await);
+        let (ra, rb) = (a.metric(ROUNDS).await, b.metric(ROUNDS).await);
         if ra + rb > 0 {
             holder = Some(ra > 0);
             break;

@@ -443,20 +443,6 @@ async fn database_outage_answers_503_and_recovers_by_itself() {
     let _drop = DropDatabase { url, name };
 }
 
-/// A counter or gauge of a daemon's `/metrics`.
-async fn metric(d: &Daemon, name: &str) -> u64 {
-    let text = reqwest::get(format!("{}/metrics", d.url))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{name} missing from /metrics of {}:\n{text}", d.url))
-}
-
 async fn participant_ids(d: &Daemon, ev: &citypulse::ids::EventId) -> Vec<citypulse::UserId> {
     d.client()
         .participants(ev)
@@ -511,7 +497,7 @@ async fn a_user_connected_to_two_daemons_leaves_when_their_last_socket_anywhere_
     // A decides: still connected through B. (Before connection leases, A took Dana out
     // of the room here and this counter never moved.)
     let deadline = Instant::now() + WAIT;
-    while metric(&a, "citypulse_presence_kept_total").await < 1 {
+    while a.metric("citypulse_presence_kept_total").await < 1 {
         assert!(
             Instant::now() < deadline,
             "A never kept Dana in her rooms; log of A:\n{}",
@@ -556,7 +542,7 @@ async fn a_user_connected_to_two_daemons_leaves_when_their_last_socket_anywhere_
     for d in [&a, &b] {
         assert!(!participant_ids(d, &ev.id).await.contains(&dana));
     }
-    assert_eq!(metric(&b, "citypulse_presence_kept_total").await, 0);
+    assert_eq!(b.metric("citypulse_presence_kept_total").await, 0);
 }
 
 /// Drop rounds run once across daemons: two daemons with a one-second drop interval tick
@@ -601,8 +587,8 @@ async fn drop_rounds_run_on_one_daemon_at_a_time() {
     // Let each daemon tick several times (a tick runs a round or defers it).
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let ticks_a = metric(&a, ROUNDS).await + metric(&a, DEFERRED).await;
-        let ticks_b = metric(&b, ROUNDS).await + metric(&b, DEFERRED).await;
+        let ticks_a = a.metric(ROUNDS).await + a.metric(DEFERRED).await;
+        let ticks_b = b.metric(ROUNDS).await + b.metric(DEFERRED).await;
         if ticks_a >= 5 && ticks_b >= 5 {
             break;
         }
@@ -614,25 +600,24 @@ async fn drop_rounds_run_on_one_daemon_at_a_time() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    let (rounds_a, rounds_b) = (metric(&a, ROUNDS).await, metric(&b, ROUNDS).await);
+    let (rounds_a, rounds_b) = (a.metric(ROUNDS).await, b.metric(ROUNDS).await);
     assert!(
         (rounds_a == 0) != (rounds_b == 0),
         "exactly one daemon runs the drop rounds, but A ran {rounds_a} and B ran {rounds_b}"
     );
     let (mut holder, other) = if rounds_a > 0 { (a, b) } else { (b, a) };
-    assert!(metric(&other, DEFERRED).await >= 5);
-    assert_eq!(metric(&other, ROUNDS).await, 0);
-    assert_eq!(metric(&other, DROPS).await, 0, "the other daemon dropped");
+    assert!(other.metric(DEFERRED).await >= 5);
+    assert_eq!(other.metric(ROUNDS).await, 0);
+    assert_eq!(other.metric(DROPS).await, 0, "the other daemon dropped");
     // Every collectible of the event came from the holder's rounds, at most one a round.
-    let dropped_before = metric(&holder, DROPS).await;
+    let dropped_before = holder.metric(DROPS).await;
     let listed = other
         .client()
         .active_collectibles(&ev.id)
         .await
         .unwrap()
         .len() as u64;
-    let (dropped_after, rounds_after) =
-        (metric(&holder, DROPS).await, metric(&holder, ROUNDS).await);
+    let (dropped_after, rounds_after) = (holder.metric(DROPS).await, holder.metric(ROUNDS).await);
     assert!(
         dropped_before <= listed && listed <= dropped_after && dropped_after <= rounds_after,
         "{listed} collectibles listed; the holder dropped {dropped_before}..{dropped_after} in {rounds_after} rounds"
@@ -642,7 +627,7 @@ async fn drop_rounds_run_on_one_daemon_at_a_time() {
     // has expired.
     holder.kill();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while metric(&other, ROUNDS).await == 0 {
+    while other.metric(ROUNDS).await == 0 {
         assert!(
             Instant::now() < deadline,
             "no daemon took the drop rounds over; log of the survivor:\n{}",

@@ -82,19 +82,6 @@ async fn chat_without_noise(ws: &mut WsConnection, text: &str, quiet: &[&UserId]
     .await
 }
 
-async fn metric(d: &Daemon, name: &str) -> u64 {
-    let text = reqwest::get(format!("{}/metrics", d.url))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    text.lines()
-        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{name} missing from /metrics:\n{text}"))
-}
-
 /// Waits (bounded) until `who` is no longer among the event's participants.
 async fn until_gone(c: &Client, event: &EventId, who: &UserId) {
     let deadline = tokio::time::Instant::now() + WAIT;
@@ -156,7 +143,7 @@ async fn a_restart_in_place_keeps_members_who_reconnect_within_the_grace() {
         .map(|p| p.user_id)
         .collect();
     assert_eq!(members, vec![ra.user.id.clone(), rb.user.id.clone()]);
-    assert_eq!(metric(&d, "citypulse_rooms_resumed_total").await, 2);
+    assert_eq!(d.metric("citypulse_rooms_resumed_total").await, 2);
 }
 
 #[tokio::test]
@@ -174,7 +161,7 @@ async fn members_who_do_not_come_back_leave_after_the_grace() {
     let c = d.client();
     until_gone(&c, &ev, &rb.user.id).await;
     until_gone(&c, &ev, &ra.user.id).await;
-    assert_eq!(metric(&d, "citypulse_room_holds_expired_total").await, 2);
+    assert_eq!(d.metric("citypulse_room_holds_expired_total").await, 2);
 }
 
 /// Three daemons on one MongoDB: Alice stays on B; Bob is on A (grace one minute), Carol

@@ -68,6 +68,8 @@ pub const SETTINGS: &[Setting] = &[
     Setting { env: "CPL_WS_QUEUE", help: "messages queued per WebSocket before a slow client is disconnected", default: Some("256") },
     Setting { env: "CPL_WS_QUEUE_BYTES", help: "bytes queued per WebSocket before a slow client is disconnected (1048576, 512KiB, 1MiB; at least 256KiB, above the largest frame)", default: Some("1MiB") },
     Setting { env: "CPL_WS_USER_QUEUE_BYTES", help: "bytes queued across one user's WebSockets before the one being sent to is disconnected (at least CPL_WS_QUEUE_BYTES)", default: Some("4MiB") },
+    Setting { env: "CPL_PRESENCE_BATCH_ABOVE", help: "in a room of more members than this, joins and leaves are not announced one user_joined/user_left each but gathered into one presence frame per CPL_PRESENCE_BATCH_WINDOW (the joiner and the leaver still hear their own at once); 0 gathers in every room", default: Some("200") },
+    Setting { env: "CPL_PRESENCE_BATCH_WINDOW", help: "how long a big room's joins and leaves are gathered before its members hear them in one presence frame (250ms, 1s)", default: Some("250ms") },
     Setting { env: "CPL_MAX_CONNECTIONS_PER_USER", help: "open WebSockets allowed per user (room sockets and transcription streams together)", default: Some("8") },
     Setting { env: "CPL_MAX_ROOMS_PER_USER", help: "event rooms one user can be in at once", default: Some("50") },
     Setting { env: "CPL_TRUSTED_PROXIES", help: "comma-separated addresses or CIDR ranges of your reverse proxies / load balancers; their X-Forwarded-For names the client, so rate limits and the connection cap count per client instead of per proxy", default: None },
@@ -289,6 +291,10 @@ pub struct Config {
     pub ws_queue_bytes: usize,
     /// Outgoing queues of one user's sockets together, in bytes.
     pub ws_user_queue_bytes: usize,
+    /// Rooms of more members than this hear joins and leaves in `presence` batches.
+    pub presence_batch_above: usize,
+    /// How long a big room's joins and leaves are gathered into one `presence` frame.
+    pub presence_batch_window: Duration,
     /// Sockets per user.
     pub max_connections_per_user: usize,
     /// Rooms one user can be in at once.
@@ -500,6 +506,18 @@ impl Config {
             ws_queue: r.parse("CPL_WS_QUEUE", |v| positive(v, 1_000_000))?,
             ws_queue_bytes: r.parse("CPL_WS_QUEUE_BYTES", queue_bytes)?,
             ws_user_queue_bytes: r.parse("CPL_WS_USER_QUEUE_BYTES", queue_bytes)?,
+            presence_batch_above: r.parse("CPL_PRESENCE_BATCH_ABOVE", |v| {
+                v.parse::<usize>().ok().filter(|n| *n <= 10_000_000).ok_or_else(|| "must be a whole number of members from 0 to 10000000 (0 gathers joins and leaves in every room)".to_string())
+            })?,
+            presence_batch_window: r.parse("CPL_PRESENCE_BATCH_WINDOW", |v| {
+                short_duration(v).and_then(|d| {
+                    if d <= Duration::from_secs(10) {
+                        Ok(d)
+                    } else {
+                        Err("must be at most 10s: members would hear of joins and leaves that late".into())
+                    }
+                })
+            })?,
             max_connections_per_user: r.parse("CPL_MAX_CONNECTIONS_PER_USER", |v| positive(v, 1000))?,
             max_rooms_per_user: r.parse("CPL_MAX_ROOMS_PER_USER", |v| positive(v, 100_000))?,
             trusted_proxies: match r.text("CPL_TRUSTED_PROXIES") {
@@ -934,6 +952,44 @@ mod tests {
             err,
             "CPL_LOG_FORMAT=\"yaml\" (from the environment) is not a log format: use text or json"
         );
+    }
+
+    #[test]
+    fn presence_batching_has_defaults_and_refuses_what_cannot_work() {
+        let c = Config::resolve(&defaults()).unwrap();
+        assert_eq!(
+            (c.presence_batch_above, c.presence_batch_window),
+            (200, Duration::from_millis(250))
+        );
+        let mut l = defaults();
+        l.add_env([
+            ("CPL_PRESENCE_BATCH_ABOVE".to_string(), "0".to_string()),
+            ("CPL_PRESENCE_BATCH_WINDOW".to_string(), "1s".to_string()),
+        ]);
+        let c = Config::resolve(&l).unwrap();
+        assert_eq!(
+            (c.presence_batch_above, c.presence_batch_window),
+            (0, Duration::from_secs(1))
+        );
+        for (key, value, says) in [
+            ("CPL_PRESENCE_BATCH_ABOVE", "-1", "whole number of members"),
+            (
+                "CPL_PRESENCE_BATCH_ABOVE",
+                "many",
+                "whole number of members",
+            ),
+            (
+                "CPL_PRESENCE_BATCH_WINDOW",
+                "0",
+                "between 1ms and 10 minutes",
+            ),
+            ("CPL_PRESENCE_BATCH_WINDOW", "1m", "at most 10s"),
+        ] {
+            let mut l = defaults();
+            l.add_env([(key.to_string(), value.to_string())]);
+            let err = Config::resolve(&l).unwrap_err().to_string();
+            assert!(err.contains(key) && err.contains(says), "{err}");
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use citypulse::ws::{DeletedBy, EndedBy, ServerMessage};
 
 use crate::domain::error::DomainError;
 use crate::domain::state::State;
+use crate::realtime::presence_batch::PresenceChange;
 use crate::store::{JoinOutcome, MessageRemoval};
 
 /// Who ends an event or removes a message: a user with their own token, held to what that
@@ -20,8 +21,9 @@ pub enum Actor<'a> {
     Moderator,
 }
 
-/// Puts `user` in the event's room and tells the room (the joiner included) `user_joined`.
-/// Joining twice changes nothing and announces nothing.
+/// Puts `user` in the event's room and tells the room (the joiner included) `user_joined`;
+/// in a big room ([`is_big`]) the joiner hears theirs at once and the others hear it in
+/// the room's next `presence` frame. Joining twice changes nothing and announces nothing.
 pub async fn join(state: &State, user: &User, event: &EventId) -> Result<JoinOutcome, DomainError> {
     // The room limit (CPL_MAX_ROOMS_PER_USER) bounds what one account makes every drop
     // round and every broadcast do. Counted before joining, so one user's joins take turns
@@ -44,12 +46,30 @@ pub async fn join(state: &State, user: &User, event: &EventId) -> Result<JoinOut
             user_id: user.id.clone(),
             name: user.name.clone(),
         };
-        state
-            .hub
-            .broadcast_room(state.store.as_ref(), event, &msg)
-            .await?;
+        let change = PresenceChange::Joined {
+            user_id: user.id.clone(),
+            name: user.name.clone(),
+        };
+        if is_big(state, event).await? && state.hub.batch_presence(event, change) {
+            state.hub.send_to_user(&user.id, &msg);
+        } else {
+            state
+                .hub
+                .broadcast_room(state.store.as_ref(), event, &msg)
+                .await?;
+        }
     }
     Ok(outcome)
+}
+
+/// Whether the room has more than `CPL_PRESENCE_BATCH_ABOVE` members now (after the
+/// change being announced): its joins and leaves are then gathered
+/// ([`crate::realtime::presence_batch`]) rather than each sent to every member, which
+/// would cost n² frames to fill a room of n. The event's stored count decides: one
+/// document, not the member list.
+async fn is_big(state: &State, event: &EventId) -> Result<bool, DomainError> {
+    let members = state.store.event(event).await?.room.current_participants;
+    Ok(members > state.config.presence_batch_above as u64)
 }
 
 /// Takes `user` out of the room; the room and the leaver hear `user_left`.
@@ -63,7 +83,8 @@ pub async fn leave(state: &State, user: &User, event: &EventId) -> Result<bool, 
     Ok(was_in)
 }
 
-/// Tells a room and the leaver that someone left.
+/// Tells a room and the leaver that someone left: the leaver at once with `user_left`, the
+/// room with `user_left` too, or in its next `presence` frame when it is big ([`is_big`]).
 pub async fn announce_left(
     state: &State,
     user: &citypulse::UserId,
@@ -73,10 +94,13 @@ pub async fn announce_left(
         event_id: event.clone(),
         user_id: user.clone(),
     };
-    state
-        .hub
-        .broadcast_room(state.store.as_ref(), event, &msg)
-        .await?;
+    let change = PresenceChange::Left(user.clone());
+    if !(is_big(state, event).await? && state.hub.batch_presence(event, change)) {
+        state
+            .hub
+            .broadcast_room(state.store.as_ref(), event, &msg)
+            .await?;
+    }
     state.hub.send_to_user(user, &msg);
     Ok(())
 }

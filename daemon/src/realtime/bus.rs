@@ -5,8 +5,11 @@
 //! every new event for the `event_nearby`
 //! geofence is also written as one envelope to the `broadcasts` collection; every other
 //! daemon watches that collection and delivers the envelope to the recipients connected
-//! to it. The daemon that wrote an envelope has already delivered it locally, so the
-//! watch filters out its own (`origin`, a random id per process).
+//! to it. A big room's joins and leaves travel as the change alone (`presence`: the room,
+//! the user, their name), and each daemon gathers them for its own members
+//! ([`crate::realtime::presence_batch`]). The daemon that wrote an envelope has already
+//! delivered it locally, so the watch filters out its own (`origin`, a random id per
+//! process).
 //!
 //! # Why a change stream, not a tailable cursor on a capped collection
 //! Both work on `secantusd-py` (checked). The change stream wins on what matters here:
@@ -42,7 +45,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use citypulse::ids::UserId;
+use citypulse::ids::{EventId, UserId};
 use citypulse::model::Event;
 use futures_util::StreamExt;
 use mongodb::bson::{doc, Bson, DateTime as BsonDate, Document};
@@ -52,7 +55,7 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::realtime::hub::Hub;
-use crate::realtime::outgoing::{Frame, Outgoing, Publisher};
+use crate::realtime::outgoing::{Frame, Outgoing, PresenceChange, Publisher};
 use crate::store::mongo::BROADCASTS;
 use crate::store::Store;
 
@@ -129,6 +132,27 @@ fn envelope(origin: &str, out: Outgoing) -> Document {
             "users": users.iter().map(|u| Bson::String(u.to_string())).collect::<Vec<_>>(),
             "frame": frame.as_ref(),
         },
+        // A big room's change: no recipients, each daemon gathers it for its own members.
+        Outgoing::Presence { event, change } => {
+            let mut d = doc! {
+                "origin": origin,
+                "created_at": now,
+                "kind": "presence",
+                "event": event.to_string(),
+            };
+            match change {
+                PresenceChange::Joined { user_id, name } => {
+                    d.insert("change", "joined");
+                    d.insert("user", user_id.to_string());
+                    d.insert("name", name);
+                }
+                PresenceChange::Left(user_id) => {
+                    d.insert("change", "left");
+                    d.insert("user", user_id.to_string());
+                }
+            }
+            d
+        }
         Outgoing::NewEvent(event) => doc! {
             "origin": origin,
             "created_at": now,
@@ -350,6 +374,10 @@ fn deliver(hub: &Hub, origin: &str, doc: &Document) {
                 .unwrap_or_default();
             hub.deliver_local(users.iter(), &Frame::from(frame));
         }
+        Some("presence") => match presence_change(doc) {
+            Some((event, change)) => hub.batch_presence_local(&event, change),
+            None => tracing::debug!("ignoring an unreadable presence envelope"),
+        },
         Some("new_event") => {
             let Ok(json) = doc.get_str("event") else {
                 return;
@@ -371,6 +399,21 @@ fn deliver(hub: &Hub, origin: &str, doc: &Document) {
     }
 }
 
+/// The room and change of a `presence` envelope.
+fn presence_change(doc: &Document) -> Option<(EventId, PresenceChange)> {
+    let event = doc.get_str("event").ok()?.parse().ok()?;
+    let user_id: UserId = doc.get_str("user").ok()?.parse().ok()?;
+    let change = match doc.get_str("change").ok()? {
+        "joined" => PresenceChange::Joined {
+            user_id,
+            name: doc.get_str("name").ok()?.to_string(),
+        },
+        "left" => PresenceChange::Left(user_id),
+        _ => return None,
+    };
+    Some((event, change))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -385,6 +428,32 @@ mod tests {
         }
         assert!(delays[0] < Duration::from_millis(200), "{:?}", delays[0]);
         assert!(delays[10] >= MAX_BACKOFF / 2, "{:?}", delays[10]);
+    }
+
+    #[test]
+    fn presence_envelopes_read_back_as_the_change() {
+        let event = EventId::generate();
+        for change in [
+            PresenceChange::Joined {
+                user_id: UserId::generate(),
+                name: "Ana".into(),
+            },
+            PresenceChange::Left(UserId::generate()),
+        ] {
+            let d = envelope(
+                "me",
+                Outgoing::Presence {
+                    event: event.clone(),
+                    change: change.clone(),
+                },
+            );
+            assert_eq!(d.get_str("kind").ok(), Some("presence"));
+            assert!(
+                d.get("users").is_none(),
+                "no recipients: each daemon has its own"
+            );
+            assert_eq!(presence_change(&d), Some((event.clone(), change)));
+        }
     }
 
     #[test]

@@ -27,7 +27,8 @@ use tokio::sync::Notify;
 
 use crate::metrics::Metrics;
 pub use crate::realtime::outgoing::Frame;
-use crate::realtime::outgoing::{Outgoing, Publisher};
+use crate::realtime::outgoing::{Outgoing, PresenceChange, Publisher};
+use crate::realtime::presence_batch::PresenceBatcher;
 pub use crate::realtime::queue::{Outbox, QueueLimits};
 use crate::realtime::queue::{Refused, Sender, UserBytes};
 use crate::store::{Store, StoreResult};
@@ -172,6 +173,8 @@ pub struct Hub {
     bus: OnceLock<Publisher>,
     /// Kill switches by the hash of the token their socket was opened with.
     by_session: Mutex<BySession>,
+    /// Gathers big rooms' joins and leaves ([`crate::realtime::presence_batch`]).
+    presence: OnceLock<Arc<PresenceBatcher>>,
 }
 
 impl Hub {
@@ -189,6 +192,7 @@ impl Hub {
             metrics,
             bus: OnceLock::new(),
             by_session: Mutex::default(),
+            presence: OnceLock::new(),
         }
     }
 
@@ -241,6 +245,46 @@ impl Hub {
     /// Connects the cross-daemon bus; false when one is already attached.
     pub fn attach_bus(&self, bus: Publisher) -> bool {
         self.bus.set(bus).is_ok()
+    }
+
+    /// Connects presence batching; false when a batcher is already attached.
+    pub fn attach_presence(&self, batcher: Arc<PresenceBatcher>) -> bool {
+        self.presence.set(batcher).is_ok()
+    }
+
+    /// Gathers a big room's join or leave for its members, here and (with the bus) on
+    /// every other daemon, each telling its own members in one `presence` frame per
+    /// window. False, with nothing done, when no batcher is attached: the caller announces
+    /// the change exactly instead.
+    pub fn batch_presence(&self, event: &EventId, change: PresenceChange) -> bool {
+        let Some(batcher) = self.presence.get() else {
+            return false;
+        };
+        if let Some(bus) = self.bus.get() {
+            bus.publish(Outgoing::Presence {
+                event: event.clone(),
+                change: change.clone(),
+            });
+        }
+        self.metrics
+            .presence_changes
+            .fetch_add(1, Ordering::Relaxed);
+        batcher.add(event, change);
+        true
+    }
+
+    /// [`Hub::batch_presence`] for this daemon's members only (the bus hands other
+    /// daemons' changes to this).
+    pub fn batch_presence_local(&self, event: &EventId, change: PresenceChange) {
+        match self.presence.get() {
+            Some(batcher) => {
+                self.metrics
+                    .presence_changes
+                    .fetch_add(1, Ordering::Relaxed);
+                batcher.add(event, change)
+            }
+            None => tracing::debug!("no presence batcher here; a big room's change is not told"),
+        }
     }
 
     /// The cross-daemon bus, if attached.

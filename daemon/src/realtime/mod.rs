@@ -4,4 +4,5 @@
 pub mod bus;
 pub mod hub;
 pub mod outgoing;
+pub mod presence_batch;
 pub mod queue;

@@ -6,12 +6,26 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use citypulse::ids::UserId;
+use citypulse::ids::{EventId, UserId};
 use citypulse::model::Event;
 use tokio::sync::{mpsc, watch};
 
 /// An encoded text frame, shared by every connection it is queued on.
 pub type Frame = Arc<str>;
+
+/// One join or leave of a big room ([`crate::realtime::presence_batch`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PresenceChange {
+    /// Someone came in.
+    Joined {
+        /// Who.
+        user_id: UserId,
+        /// Their name.
+        name: String,
+    },
+    /// Someone went.
+    Left(UserId),
+}
 
 /// Something to tell the other daemons.
 #[derive(Debug, Clone)]
@@ -22,6 +36,13 @@ pub enum Outgoing {
         users: Vec<UserId>,
         /// The encoded frame.
         frame: Frame,
+    },
+    /// A join or leave of a big room: each daemon gathers it for its own members there.
+    Presence {
+        /// The room.
+        event: EventId,
+        /// What changed.
+        change: PresenceChange,
     },
     /// A new event: each daemon runs its own geofence for `event_nearby`.
     NewEvent(Box<Event>),

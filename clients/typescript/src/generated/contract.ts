@@ -784,7 +784,28 @@ event_id: EventId,
 /**
  * Who.
  */
-user_id: UserId, } | { "type": "chat_message" } & ChatMessage | { "type": "collectible_drop", 
+user_id: UserId, } | { "type": "presence", 
+/**
+ * The room.
+ */
+event_id: EventId, 
+/**
+ * Who came in during the window (at most [`PRESENCE_NAMES_MAX`] with `left`).
+ */
+joined: Array<PresenceJoin>, 
+/**
+ * Who went during the window.
+ */
+left: Array<UserId>, 
+/**
+ * More changed than the lists name; the lists are partial.
+ */
+truncated: boolean, 
+/**
+ * How many are in the room now (counted when the frame was made, after every
+ * change it lists).
+ */
+participants: number, } | { "type": "chat_message" } & ChatMessage | { "type": "collectible_drop", 
 /**
  * What dropped.
  */
@@ -885,6 +906,19 @@ export type EndedBy = "creator" | "moderator";
  * Who removed a chat message (`message_deleted.deleted_by`).
  */
 export type DeletedBy = "author" | "moderator";
+
+/**
+ * Someone who came into a big room (`presence.joined`).
+ */
+export type PresenceJoin = { 
+/**
+ * Who.
+ */
+user_id: UserId, 
+/**
+ * Their name.
+ */
+name: string, };
 
 /**
  * A text frame from a speaker on `/ws/transcribe/{event_id}` (the audio itself is binary
