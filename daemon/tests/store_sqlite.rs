@@ -425,7 +425,7 @@ async fn damaged_rows_are_reported_as_corrupt() {
     raw(&path)
         .execute("UPDATE users SET id = 'not-an-id'", [])
         .expect("damage a row");
-    match s.list_users(10).await {
+    match s.list_users(10, None).await {
         Err(StoreError::Corrupt(msg)) => {
             assert!(msg.contains(&path.display().to_string()), "{msg}");
             assert!(msg.contains("not-an-id"), "{msg}");
@@ -552,7 +552,7 @@ async fn a_backup_taken_while_the_store_serves_is_recorded_and_restores() {
     let kept = restored.kept.expect("the old database is kept");
     let reopened = SqliteStore::open(&path).expect("reopen the restored file");
     reopened.user(&u).await.expect("the backed-up user");
-    assert_eq!(reopened.list_users(10).await.expect("users").len(), 1);
+    assert_eq!(reopened.list_users(10, None).await.expect("users").len(), 1);
     let kept_users: i64 = raw(&kept)
         .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
         .expect("count");

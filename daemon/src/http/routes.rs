@@ -260,7 +260,8 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
             .at::<users::__path_list>()
             .and(auth::admin(state.clone()))
             .and(s())
-            .then(|(), st| users::list(st))
+            .and(q())
+            .then(|(), st, qs| users::list(st, qs))
             .map(finish))
         .unify()
         .or(t
@@ -315,6 +316,14 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
         .and(input::json_body())
         .then(events::create)
         .map(finish)
+        .or(t
+            .at::<events::__path_list>()
+            .and(s())
+            .and(caller())
+            .and(q())
+            .then(events::list)
+            .map(finish))
+        .unify()
         .or(t
             .at::<events::__path_nearby>()
             .and(s())

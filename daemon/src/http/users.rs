@@ -1,6 +1,8 @@
 //! `/api/users/...` handlers.
 
-use citypulse::api::{EraseQuery, ErrorBody, RegisterRequest, TokenResponse, UserErased};
+use citypulse::api::{
+    user_list, EraseQuery, ErrorBody, RegisterRequest, TokenResponse, UserErased, UserListQuery,
+};
 use citypulse::ids::UserId;
 use citypulse::model::{RegisteredUser, User, UserCollectible};
 use citypulse::{time, validate};
@@ -10,7 +12,7 @@ use warp::Reply;
 
 use super::auth::{self, Caller};
 use super::error::ApiError;
-use super::{input, openapi};
+use super::{input, openapi, paging};
 use crate::domain;
 use crate::domain::state::State;
 use crate::store::NewUser;
@@ -80,27 +82,37 @@ pub async fn me(user: User) -> Result<Response, ApiError> {
     Ok(warp::reply::json(&user).into_response())
 }
 
-/// `GET /api/users` (admin): newest first, up to 1000.
+/// `GET /api/users` (admin): newest first, paged.
 #[utoipa::path(
     get,
     path = "/api/users",
     operation_id = "listUsers",
     tag = "users",
     summary = "List users (admin)",
-    description = "Newest first, at most 1000, phones included.",
+    description = "Newest first (registration time, then id), phones included, `limit` per page (default and most 1000, what the list answered before it was paged). The body is the array of users; when more follow, the `X-Next-Cursor` header holds the cursor of the next page (pass it as `cursor`); on the last page it is absent. Users registered while a client pages never make a page skip or repeat anyone.",
     security(("adminToken" = [])),
+    params(
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 1000); outside: 422.", minimum = 1, maximum = 1000),
+        ("cursor" = Option<String>, Query, description = "The previous page's `X-Next-Cursor`, unchanged; absent for the first page. One this server never gave: 422."),
+    ),
     responses(
-        (status = 200, description = "The users.", body = Vec<User>),
+        (status = 200, description = "The users.", body = Vec<User>, headers(("X-Next-Cursor" = String, description = "The next page's cursor; absent on the last page."))),
         (status = 400, description = openapi::E400_HEADER, body = ErrorBody),
         (status = 401, description = "No token, or a token nobody holds.", body = ErrorBody),
         (status = 403, description = openapi::E403_ADMIN, body = ErrorBody),
+        (status = 422, description = "`limit` out of range, a `cursor` this server never gave, or a malformed query string (a parameter given twice, a bad percent escape).", body = ErrorBody),
         (status = 429, description = openapi::E429_AUTH, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )
 )]
-pub async fn list(state: State) -> Result<Response, ApiError> {
-    let users = state.store.list_users(1000).await?;
-    Ok(warp::reply::json(&users).into_response())
+pub async fn list(state: State, query: String) -> Result<Response, ApiError> {
+    let q: UserListQuery = input::parse_query(&query)?;
+    let limit = q.limit.unwrap_or(user_list::MAX_LIMIT);
+    validate::in_range("limit", limit as i64, 1, user_list::MAX_LIMIT as i64)?;
+    let after = paging::start(q.cursor.as_deref())?;
+    let users = state.store.list_users(paging::fetch(limit), after).await?;
+    let (users, next) = paging::cut(users, limit, |u| (u.created_at, &u.id));
+    Ok(paging::array(&users, next))
 }
 
 /// `GET /api/users/{id}`: the phone only for the user themselves and admins.

@@ -18,8 +18,8 @@ use async_trait::async_trait;
 use citypulse::geo::Coordinates;
 use citypulse::ids::{CollectibleId, EventId, MessageId, SessionId, UserId};
 use citypulse::model::{
-    ChatMessage, Collectible, Event, EventRoom, NearbyEvent, Participant, Transcription, User,
-    UserCollectible,
+    ChatMessage, Collectible, Event, EventRoom, EventStatus, NearbyEvent, Participant,
+    Transcription, User, UserCollectible,
 };
 use citypulse::time::Timestamp;
 use std::time::Duration;
@@ -83,6 +83,46 @@ impl Before {
             id: Some(id.to_string()),
         }
     }
+}
+
+impl From<citypulse::cursor::Cursor> for Before {
+    fn from(c: citypulse::cursor::Cursor) -> Before {
+        Before {
+            at: c.at,
+            id: Some(c.id),
+        }
+    }
+}
+
+/// Which events [`Store::list_events`] answers; every part optional, all must hold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventFilter {
+    /// Only active, or only ended, events.
+    pub status: Option<EventStatus>,
+    /// Only this (lower-case) category.
+    pub category: Option<String>,
+    /// Only events this user created.
+    pub creator: Option<UserId>,
+    /// Only events inside this box, edges included.
+    pub bbox: Option<BoundingBox>,
+    /// Only events created strictly after this time.
+    pub created_after: Option<Timestamp>,
+    /// Only events created strictly before this time.
+    pub created_before: Option<Timestamp>,
+}
+
+/// A longitude/latitude box, `min <= max` on both axes (one that crosses the antimeridian
+/// is asked for as its two halves).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BoundingBox {
+    /// West edge.
+    pub min_lng: f64,
+    /// South edge.
+    pub min_lat: f64,
+    /// East edge.
+    pub max_lng: f64,
+    /// North edge.
+    pub max_lat: f64,
 }
 
 /// A user to insert. `token_hash` is the SHA-256 (hex) of the bearer token; the token
@@ -295,8 +335,10 @@ pub trait Store: Send + Sync + 'static {
     /// revoked token (to close what it opened); `NotFound` (`"session"`) when `user` has
     /// no such session.
     async fn revoke_session(&self, user: &UserId, id: &SessionId) -> StoreResult<String>;
-    /// Users, newest first (admin listing).
-    async fn list_users(&self, limit: u32) -> StoreResult<Vec<User>>;
+    /// Users, newest first (creation time, then id), at most `limit`, starting after
+    /// `after` (admin listing). A user registered while a listing is paged through has a
+    /// later creation time than every page's start, so no page skips or repeats anyone.
+    async fn list_users(&self, limit: u32, after: Option<Before>) -> StoreResult<Vec<User>>;
     /// Replaces a user's token hash: every session of the user is revoked, and the new
     /// token is their only one.
     async fn set_token_hash(&self, id: &UserId, token_hash: &str) -> StoreResult<()>;
@@ -336,6 +378,15 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
         category: Option<&str>,
     ) -> StoreResult<Vec<NearbyEvent>>;
+    /// Events matching `filter`, newest first (creation time, then id), at most `limit`,
+    /// starting after `after`: stable under concurrent inserts (a new event sorts before
+    /// every page's start, so it is neither skipped into nor repeated on a later page).
+    async fn list_events(
+        &self,
+        filter: &EventFilter,
+        limit: u32,
+        after: Option<Before>,
+    ) -> StoreResult<Vec<Event>>;
     /// Records an event's video room.
     async fn set_event_room(&self, id: &EventId, room: &EventRoom) -> StoreResult<()>;
     /// Deletes an event that was never announced (its video room could not be made),

@@ -29,8 +29,8 @@ use citypulse::model::{
 use citypulse::time::Timestamp;
 use citypulse_daemon::store::transfer::{Kind, Record, UserRecord};
 use citypulse_daemon::store::{
-    Before, ClaimOutcome, JoinOutcome, MessageRemoval, NewEvent, NewSession, NewUser, Store,
-    StoreError, StoreResult,
+    Before, BoundingBox, ClaimOutcome, EventFilter, JoinOutcome, MessageRemoval, NewEvent,
+    NewSession, NewUser, Store, StoreError, StoreResult,
 };
 
 /// A fresh store and what must outlive it.
@@ -66,6 +66,9 @@ macro_rules! conformance_tests {
             token_hash_lookup_and_rotation,
             sessions_open_list_touch_and_revoke,
             list_users_newest_first_with_limit,
+            list_users_pages_split_a_millisecond,
+            list_events_filters_and_pages,
+            list_events_pages_are_stable_under_inserts,
             location_is_stored_and_read,
             unknown_ids_are_not_found,
             create_event_counts_for_creator_and_round_trips,
@@ -295,7 +298,7 @@ pub async fn duplicate_phone_is_a_conflict(s: Arc<dyn Store>) {
         })
         .await;
     assert_conflict(again, &phone(1));
-    let users = s.list_users(10).await.expect("list_users");
+    let users = s.list_users(10, None).await.expect("list_users");
     assert_eq!(users, vec![first]);
 }
 
@@ -440,9 +443,178 @@ pub async fn list_users_newest_first_with_limit(s: Arc<dyn Store>) {
         made.push(user_n(&s, n).await);
     }
     made.reverse();
-    assert_eq!(s.list_users(100).await.expect("list"), made);
-    assert_eq!(s.list_users(2).await.expect("list"), made[..2].to_vec());
-    assert!(s.list_users(0).await.expect("list").is_empty());
+    assert_eq!(s.list_users(100, None).await.expect("list"), made);
+    assert_eq!(
+        s.list_users(2, None).await.expect("list"),
+        made[..2].to_vec()
+    );
+    assert!(s.list_users(0, None).await.expect("list").is_empty());
+}
+
+/// Users sharing a millisecond are paged each exactly once, in order, from a cursor of
+/// (creation time, id).
+pub async fn list_users_pages_split_a_millisecond(s: Arc<dyn Store>) {
+    for n in 0..7 {
+        s.create_user(NewUser {
+            id: UserId::generate(),
+            phone: phone(n),
+            name: format!("Same {n}"),
+            token_hash: format!("{n:064x}"),
+            created_at: at(9),
+        })
+        .await
+        .expect("create_user");
+    }
+    user_n(&s, 100).await;
+    let all = s.list_users(100, None).await.expect("list");
+    assert_eq!(all.len(), 8);
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = s.list_users(3, after.clone()).await.expect("list");
+        let Some(last) = page.last() else { break };
+        after = Some(Before::entry(last.created_at, last.id.as_str()));
+        paged.extend(page);
+    }
+    assert_eq!(paged, all, "every user once, newest first");
+}
+
+/// An event created at `ms` (after t0) by `creator` at `location`.
+async fn event_made_at(
+    s: &Arc<dyn Store>,
+    creator: &UserId,
+    location: Coordinates,
+    category: &str,
+    ms: i64,
+) -> Event {
+    s.create_event(NewEvent {
+        created_at: at(ms),
+        ..new_event(creator, location, category)
+    })
+    .await
+    .expect("create_event")
+}
+
+/// Each filter of `list_events` keeps exactly the matching events, newest first.
+pub async fn list_events_filters_and_pages(s: Arc<dyn Store>) {
+    let a = user_n(&s, 1).await;
+    let b = user_n(&s, 2).await;
+    let medellin = Coordinates::new(-75.5636, 6.2518).expect("valid");
+    let e1 = event_made_at(&s, &a.id, bogota(), "music", 10).await;
+    let e2 = event_made_at(&s, &b.id, medellin, "music", 20).await;
+    let e3 = event_made_at(&s, &a.id, medellin, "sports", 30).await;
+    let e4 = event_made_at(&s, &b.id, bogota(), "sports", 40).await;
+    let (e2_ended, _) = s.end_event(&e2.id, at(50)).await.expect("end");
+    let ids = |events: Vec<Event>| events.into_iter().map(|e| e.id).collect::<Vec<_>>();
+    let list = |f: EventFilter| {
+        let s = Arc::clone(&s);
+        async move { s.list_events(&f, 100, None).await.expect("list_events") }
+    };
+    let everything = list(EventFilter::default()).await;
+    assert_eq!(
+        everything,
+        vec![e4.clone(), e3.clone(), e2_ended, e1.clone()],
+        "all, newest first, as stored"
+    );
+    let active = EventFilter {
+        status: Some(EventStatus::Active),
+        ..EventFilter::default()
+    };
+    assert_eq!(
+        ids(list(active).await),
+        [&e4.id, &e3.id, &e1.id].map(Clone::clone)
+    );
+    let ended = EventFilter {
+        status: Some(EventStatus::Ended),
+        ..EventFilter::default()
+    };
+    assert_eq!(ids(list(ended).await), vec![e2.id.clone()]);
+    let music = EventFilter {
+        category: Some("music".into()),
+        ..EventFilter::default()
+    };
+    assert_eq!(ids(list(music).await), vec![e2.id.clone(), e1.id.clone()]);
+    let by_a = EventFilter {
+        creator: Some(a.id.clone()),
+        ..EventFilter::default()
+    };
+    assert_eq!(ids(list(by_a).await), vec![e3.id.clone(), e1.id.clone()]);
+    // A box around Medellín only; its edges are inside.
+    let around_medellin = EventFilter {
+        bbox: Some(BoundingBox {
+            min_lng: -75.5636,
+            min_lat: 6.0,
+            max_lng: -75.0,
+            max_lat: 6.2518,
+        }),
+        ..EventFilter::default()
+    };
+    assert_eq!(
+        ids(list(around_medellin).await),
+        vec![e3.id.clone(), e2.id.clone()]
+    );
+    let window = EventFilter {
+        created_after: Some(at(10)),
+        created_before: Some(at(40)),
+        ..EventFilter::default()
+    };
+    assert_eq!(ids(list(window).await), vec![e3.id.clone(), e2.id.clone()]);
+    let combined = EventFilter {
+        status: Some(EventStatus::Active),
+        category: Some("sports".into()),
+        creator: Some(b.id.clone()),
+        ..EventFilter::default()
+    };
+    assert_eq!(ids(list(combined).await), vec![e4.id.clone()]);
+    // Pages of one, from each page's last event.
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = s
+            .list_events(&EventFilter::default(), 1, after.clone())
+            .await
+            .expect("list_events");
+        let Some(last) = page.last() else { break };
+        after = Some(Before::entry(last.created_at, last.id.as_str()));
+        paged.extend(page);
+    }
+    assert_eq!(paged, everything);
+    assert!(s
+        .list_events(&EventFilter::default(), 0, None)
+        .await
+        .expect("list_events")
+        .is_empty());
+}
+
+/// Events sharing a millisecond, and events created while the list is paged through
+/// (newer than every page start): each earlier event exactly once, none repeated.
+pub async fn list_events_pages_are_stable_under_inserts(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let mut made = Vec::new();
+    for i in 0..9 {
+        // Three events per millisecond.
+        made.push(event_made_at(&s, &u.id, bogota(), "music", 100 + i / 3).await);
+    }
+    let expected = s
+        .list_events(&EventFilter::default(), 100, None)
+        .await
+        .expect("list_events");
+    assert_eq!(expected.len(), 9);
+    let mut paged = Vec::new();
+    let mut after = None;
+    let mut later = 0;
+    loop {
+        let page = s
+            .list_events(&EventFilter::default(), 2, after.clone())
+            .await
+            .expect("list_events");
+        let Some(last) = page.last() else { break };
+        after = Some(Before::entry(last.created_at, last.id.as_str()));
+        paged.extend(page);
+        later += 1;
+        event_made_at(&s, &u.id, bogota(), "music", 200 + later).await;
+    }
+    assert_eq!(paged, expected, "each event once, newest first");
 }
 
 /// A location reads back as written, and the newest one wins.
@@ -2306,7 +2478,7 @@ pub async fn erase_user_keeps_history_without_the_person(s: Arc<dyn Store>) {
             .expect("token"),
         None
     );
-    let listed = s.list_users(10).await.expect("list_users");
+    let listed = s.list_users(10, None).await.expect("list_users");
     assert_eq!(
         listed.iter().map(|u| &u.id).collect::<Vec<_>>(),
         vec![&other.id]

@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use citypulse::geo::Coordinates;
 use citypulse::ids::{CollectibleId, EventId, MessageId, SessionId, UserId};
 use citypulse::model::{
-    ChatMessage, Collectible, Event, EventRoom, NearbyEvent, Participant, Transcription, User,
-    UserCollectible, UserStats, DELETED_USER_NAME,
+    ChatMessage, Collectible, Event, EventRoom, EventStatus, NearbyEvent, Participant,
+    Transcription, User, UserCollectible, UserStats, DELETED_USER_NAME,
 };
 use citypulse::time::Timestamp;
 use futures_util::TryStreamExt;
@@ -21,7 +21,7 @@ use mongodb::ClientSession;
 
 use super::documents::{
     any_ref, count, date, event_doc, limit_of, literal_regex, oid, opt_date, opt_str, page_start,
-    point,
+    point, ENDED_STATUSES,
 };
 use super::errors::{duplicate_index, is_duplicate, only_duplicates};
 use super::timeout::Effect;
@@ -31,8 +31,8 @@ use super::{
 };
 use crate::store::transfer::{Kind, Record};
 use crate::store::{
-    Before, ClaimOutcome, Erased, JoinOutcome, MessageRemoval, NewEvent, NewSession, NewUser,
-    SessionRecord, Store, StoreError, StoreResult,
+    Before, ClaimOutcome, Erased, EventFilter, JoinOutcome, MessageRemoval, NewEvent, NewSession,
+    NewUser, SessionRecord, Store, StoreError, StoreResult,
 };
 
 /// The sessions collection (issue 16): one document per signed-in device.
@@ -697,15 +697,19 @@ impl Store for MongoStore {
         .await
     }
 
-    async fn list_users(&self, limit: u32) -> StoreResult<Vec<User>> {
+    async fn list_users(&self, limit: u32, after: Option<Before>) -> StoreResult<Vec<User>> {
         self.bounded("list users", Effect::Read, async {
             if limit == 0 {
                 return Ok(Vec::new());
             }
             let op = "list users";
+            let mut filter = live(doc! {});
+            if let Some(b) = after {
+                filter.extend(page_start("created_at", b)?);
+            }
             let cursor = self
                 .col("users")
-                .find(live(doc! {}))
+                .find(filter)
                 .sort(doc! { "created_at": -1, "_id": -1 })
                 .limit(limit_of(limit))
                 .await
@@ -867,6 +871,66 @@ impl Store for MongoStore {
             self.load_event(oid(id.as_str())?, id.as_str(), None)
                 .await
                 .map_err(|f| self.fail("read an event", f))
+        })
+        .await
+    }
+
+    async fn list_events(
+        &self,
+        filter: &EventFilter,
+        limit: u32,
+        after: Option<Before>,
+    ) -> StoreResult<Vec<Event>> {
+        self.bounded("list events", Effect::Read, async {
+            let op = "list events";
+            if limit == 0 {
+                return Ok(Vec::new());
+            }
+            // Each condition its own element: the page start and the time filters are both
+            // about `created_at`, and one document cannot hold that key twice.
+            let mut all: Vec<Document> = Vec::new();
+            if let Some(b) = after {
+                all.push(page_start("created_at", b)?);
+            }
+            match filter.status {
+                Some(EventStatus::Active) => all.push(doc! { "status": "active" }),
+                Some(EventStatus::Ended) => {
+                    all.push(doc! { "status": { "$in": ENDED_STATUSES.to_vec() } })
+                }
+                None => {}
+            }
+            if let Some(c) = &filter.category {
+                all.push(doc! { "category": c });
+            }
+            if let Some(u) = &filter.creator {
+                all.push(doc! { "creator_id": any_ref(oid(u.as_str())?) });
+            }
+            if let Some(b) = filter.bbox {
+                all.push(doc! {
+                    "location.coordinates.0": { "$gte": b.min_lng, "$lte": b.max_lng },
+                    "location.coordinates.1": { "$gte": b.min_lat, "$lte": b.max_lat },
+                });
+            }
+            if let Some(t) = &filter.created_after {
+                all.push(doc! { "created_at": { "$gt": date(t) } });
+            }
+            if let Some(t) = &filter.created_before {
+                all.push(doc! { "created_at": { "$lt": date(t) } });
+            }
+            let query = if all.is_empty() {
+                doc! {}
+            } else {
+                doc! { "$and": all }
+            };
+            let cursor = self
+                .col("events")
+                .find(query)
+                .sort(doc! { "created_at": -1, "_id": -1 })
+                .limit(limit_of(limit))
+                .await
+                .map_err(|e| self.db_error(op, e))?;
+            let docs = self.all(cursor).await.map_err(|e| self.db_error(op, e))?;
+            Ok(self.readable(&docs, |d| self.event_from(d)))
         })
         .await
     }
