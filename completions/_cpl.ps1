@@ -249,9 +249,12 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             break
         }
         'cpl;users;collectibles' {
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Collectibles per page, 1 to 1000')
+            [CompletionResult]::new('--cursor', '--cursor', [CompletionResultType]::ParameterName, 'Start at this page: the cursor a previous listing printed')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Follow the cursors: every page, from the first (or from --cursor) to the last')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
@@ -508,9 +511,12 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             break
         }
         'cpl;events;participants' {
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Participants per page, 1 to 1000')
+            [CompletionResult]::new('--cursor', '--cursor', [CompletionResultType]::ParameterName, 'Start at this page: the cursor a previous listing printed')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Follow the cursors: every page, from the first (or from --cursor) to the last')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')

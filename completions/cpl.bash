@@ -1463,12 +1463,20 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__events__subcmd__participants)
-            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --limit --cursor --all --url --profile --json --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cursor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2769,12 +2777,20 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__users__subcmd__collectibles)
-            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --limit --cursor --all --url --profile --json --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cursor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -231,9 +231,12 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand --version 'Print version'
         }
         &'cpl;users;collectibles'= {
+            cand --limit 'Collectibles per page, 1 to 1000'
+            cand --cursor 'Start at this page: the cursor a previous listing printed'
             cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
             cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
             cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --all 'Follow the cursors: every page, from the first (or from --cursor) to the last'
             cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
             cand -q 'Print only the data: no notes, no progress bars'
             cand --quiet 'Print only the data: no notes, no progress bars'
@@ -471,9 +474,12 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand --version 'Print version'
         }
         &'cpl;events;participants'= {
+            cand --limit 'Participants per page, 1 to 1000'
+            cand --cursor 'Start at this page: the cursor a previous listing printed'
             cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
             cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
             cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --all 'Follow the cursors: every page, from the first (or from --cursor) to the last'
             cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
             cand -q 'Print only the data: no notes, no progress bars'
             cand --quiet 'Print only the data: no notes, no progress bars'

@@ -196,12 +196,15 @@ complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcomman
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from show" -l no-color -d 'No colours (also when NO_COLOR is set)'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l limit -d 'Collectibles per page, 1 to 1000' -r
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l cursor -d 'Start at this page: the cursor a previous listing printed' -r
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
 table\t'Tables'
 plain\t'Tab-separated lines'
 json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l all -d 'Follow the cursors: every page, from the first (or from --cursor) to the last'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
@@ -388,12 +391,15 @@ complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcomma
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -l no-color -d 'No colours (also when NO_COLOR is set)'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l limit -d 'Participants per page, 1 to 1000' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l cursor -d 'Start at this page: the cursor a previous listing printed' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
 table\t'Tables'
 plain\t'Tab-separated lines'
 json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l all -d 'Follow the cursors: every page, from the first (or from --cursor) to the last'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'

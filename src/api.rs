@@ -169,8 +169,9 @@ pub struct PageQuery {
 /// `cursor`.
 pub const NEXT_CURSOR_HEADER: &str = "x-next-cursor";
 
-/// Query of `GET /api/users` (admin). Unknown parameters are ignored, as on every REST
-/// call (API.md, "Conventions").
+/// Query of the lists paged by `limit` and `cursor` alone: `GET /api/users` (admin), a
+/// user's collectibles and an event's participants. Unknown parameters are ignored, as on
+/// every REST call (API.md, "Conventions").
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct UserListQuery {
     /// 1 to 1000 (default 1000, what the list answered before it was paged).
@@ -181,7 +182,7 @@ pub struct UserListQuery {
     pub cursor: Option<String>,
 }
 
-/// Bounds of the admin user list.
+/// Bounds of the lists of [`UserListQuery`].
 pub mod user_list {
     /// Default (and largest) page size.
     pub const MAX_LIMIT: u32 = 1000;

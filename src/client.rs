@@ -396,6 +396,24 @@ impl Client {
         .await
     }
 
+    /// `GET /api/events/{id}/participants`: one page and the next page's cursor.
+    pub async fn participants_page(
+        &self,
+        id: &EventId,
+        q: &UserListQuery,
+    ) -> Result<Paged<Participant>, ClientError> {
+        self.page(&format!("api/events/{id}/participants"), q).await
+    }
+
+    /// `GET /api/users/{id}/collectibles`: one page and the next page's cursor.
+    pub async fn user_collectibles_page(
+        &self,
+        id: &UserId,
+        q: &UserListQuery,
+    ) -> Result<Paged<UserCollectible>, ClientError> {
+        self.page(&format!("api/users/{id}/collectibles"), q).await
+    }
+
     /// `GET /api/events/{id}/messages`: one page and the next page's cursor (`q.cursor`).
     pub async fn messages_page(
         &self,

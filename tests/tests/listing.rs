@@ -7,8 +7,9 @@
 //!   creation time, then id), and no event at all twice; the filters; active events are
 //!   public, ended ones (or every status) need the admin token (403 with a sentence);
 //!   a malformed cursor is a 422 naming `cursor`.
-//! - `GET /api/users` (admin) and `GET /api/events/{id}/messages`: the same through the
-//!   `X-Next-Cursor` header, the array bodies unchanged, `before`/`before_id` still working.
+//! - `GET /api/users` (admin), messages, participants and an inventory: the same through
+//!   the `X-Next-Cursor` header, the array bodies unchanged, `before`/`before_id` still
+//!   working on messages.
 
 #![allow(clippy::unwrap_used)]
 
@@ -384,6 +385,55 @@ async fn users_and_messages_are_paged(d: &Daemon) {
     );
     assert_eq!(code, 422);
     assert!(detail.contains("cursor"), "{detail}");
+
+    // Participants (oldest first) and an inventory (newest first) page the same way.
+    for i in 0..5 {
+        let (guest, _) = d.user(&format!("Guest {i}")).await;
+        guest.join_event(&ev.id).await.unwrap();
+    }
+    let room = d.client().participants(&ev.id).await.unwrap();
+    assert_eq!(room.len(), 6);
+    let mut paged = Vec::new();
+    let mut q = UserListQuery {
+        limit: Some(2),
+        cursor: None,
+    };
+    loop {
+        let page = d.client().participants_page(&ev.id, &q).await.unwrap();
+        paged.extend(page.items);
+        match page.next_cursor {
+            Some(next) => q.cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(paged, room, "participants by cursor");
+    for _ in 0..5 {
+        let c = admin
+            .drop_collectible(&ev.id, &Default::default())
+            .await
+            .unwrap();
+        assert!(talker.claim(&c.id).await.unwrap().success);
+    }
+    let won = d.client().user_collectibles(&rt.user.id).await.unwrap();
+    assert_eq!(won.len(), 5);
+    let mut paged = Vec::new();
+    let mut q = UserListQuery {
+        limit: Some(2),
+        cursor: None,
+    };
+    loop {
+        let page = d
+            .client()
+            .user_collectibles_page(&rt.user.id, &q)
+            .await
+            .unwrap();
+        paged.extend(page.items);
+        match page.next_cursor {
+            Some(next) => q.cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(paged, won, "inventory by cursor");
 }
 
 async fn public_messages(

@@ -3,6 +3,7 @@
 
 use citypulse::api::{
     CreateEventRequest, EventListQuery, EventPage, MessageResponse, NearbyQuery, PageQuery,
+    UserListQuery,
 };
 use citypulse::client::Paged;
 use citypulse::ids::{MessageId, TranscriptId};
@@ -53,6 +54,11 @@ pub enum Command {
     Participants {
         /// The event's id
         id: EventId,
+        /// Participants per page, 1 to 1000
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        limit: u32,
+        #[command(flatten)]
+        page: CursorArgs,
     },
     /// Show an event's chat history, newest first; `messages delete` removes one
     Messages(MessagesArgs),
@@ -321,9 +327,22 @@ pub async fn run(ctx: &Context, cmd: Command) -> anyhow::Result<()> {
             let answer = client.end_event(&id).await?;
             ctx.out.record(&answer)?;
         }
-        Command::Participants { id } => {
-            let list = ctx.client()?.participants(&id).await?;
+        Command::Participants { id, limit, page } => {
+            let client = ctx.client()?;
+            let (list, next) = paging::collect(&page, |cursor| {
+                let q = UserListQuery {
+                    limit: Some(limit),
+                    cursor,
+                };
+                let (client, id) = (&client, &id);
+                async move {
+                    let p = client.participants_page(id, &q).await?;
+                    Ok((p.items, p.next_cursor))
+                }
+            })
+            .await?;
             ctx.out.list(&list)?;
+            paging::more(ctx, "participants", next.as_deref());
         }
         Command::Messages(MessagesArgs {
             action:

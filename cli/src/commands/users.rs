@@ -21,6 +21,11 @@ pub enum Command {
     Collectibles {
         /// The user's id
         id: Option<UserId>,
+        /// Collectibles per page, 1 to 1000
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        limit: u32,
+        #[command(flatten)]
+        page: CursorArgs,
     },
     /// List users, newest first, a page at a time (admin token)
     List {
@@ -75,13 +80,26 @@ pub async fn run(ctx: &Context, cmd: Command) -> anyhow::Result<()> {
             let user = client.user(&id).await?;
             ctx.out.record(&user)?;
         }
-        Command::Collectibles { id } => {
+        Command::Collectibles { id, limit, page } => {
             let id = match id {
                 Some(id) => id,
                 None => ctx.session().await?.1,
             };
-            let list = ctx.client()?.user_collectibles(&id).await?;
+            let client = ctx.client()?;
+            let (list, next) = paging::collect(&page, |cursor| {
+                let q = UserListQuery {
+                    limit: Some(limit),
+                    cursor,
+                };
+                let (client, id) = (&client, &id);
+                async move {
+                    let p = client.user_collectibles_page(id, &q).await?;
+                    Ok((p.items, p.next_cursor))
+                }
+            })
+            .await?;
             ctx.out.list(&list)?;
+            paging::more(ctx, "collectibles", next.as_deref());
         }
         Command::List { limit, page } => {
             let admin = ctx.admin()?;

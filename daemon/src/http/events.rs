@@ -535,30 +535,37 @@ pub async fn delete_message(
     Ok(warp::reply::with_status(warp::reply(), warp::http::StatusCode::NO_CONTENT).into_response())
 }
 
-/// `GET /api/events/{id}/participants`.
+/// `GET /api/events/{id}/participants`, earliest first, paged.
 #[utoipa::path(
     get,
     path = "/api/events/{event_id}/participants",
     operation_id = "listParticipants",
     tag = "events",
     summary = "Who is in the event's room now, earliest first",
-    description = "",
+    description = "Earliest first (joined time, then user id), `limit` per page (default and most 1000). The body is the array; when more follow, the `X-Next-Cursor` header holds the next page's cursor (pass it as `cursor`); on the last page it is absent. Someone who joins while a client pages comes on a later page; someone who leaves is not listed.",
     security(),
     params(
         ("event_id" = String, Path, description = "The event's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 1000); outside: 422.", minimum = 1, maximum = 1000),
+        ("cursor" = Option<String>, Query, description = "The previous page's `X-Next-Cursor`, unchanged; absent for the first page. One this server never gave: 422."),
     ),
     responses(
-        (status = 200, description = "The participants.", body = Vec<Participant>),
+        (status = 200, description = "The participants.", body = Vec<Participant>, headers(("X-Next-Cursor" = String, description = "The next page's cursor; absent on the last page."))),
         (status = 404, description = "No event has this id (the id is well-formed but unknown).", body = ErrorBody),
-        (status = 422, description = "The event id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
+        (status = 422, description = "The event id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid (`limit` out of range, a `cursor` this server never gave).", body = ErrorBody),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )
 )]
-pub async fn participants(state: State, id: String) -> Result<Response, ApiError> {
+pub async fn participants(state: State, id: String, query: String) -> Result<Response, ApiError> {
     let id: EventId = input::id(&id)?;
+    let (limit, after) = paging::list_page(&query)?;
     state.store.event(&id).await?;
-    let list = state.store.participants(&id).await?;
-    Ok(warp::reply::json(&list).into_response())
+    let list = state
+        .store
+        .participants_page(&id, paging::fetch(limit), after)
+        .await?;
+    let (list, next) = paging::cut(list, limit, |p| (p.joined_at, &p.user_id));
+    Ok(paging::array(&list, next))
 }
 
 /// The size of the page a history query asks for, and where it starts; `Id` is the kind of

@@ -6,7 +6,7 @@
 //! (its timestamp and id, the list's sort key); otherwise this page is the last and no
 //! cursor is given, so a client never asks for an empty page to learn that.
 
-use citypulse::api::NEXT_CURSOR_HEADER;
+use citypulse::api::{user_list, UserListQuery, NEXT_CURSOR_HEADER};
 use citypulse::cursor::Cursor;
 use citypulse::time::Timestamp;
 use warp::http::HeaderValue;
@@ -14,6 +14,7 @@ use warp::reply::Response;
 use warp::Reply;
 
 use super::error::ApiError;
+use super::input;
 use crate::store::Before;
 
 /// Where the page after `raw` starts; 422 naming `cursor` for one this server never gave.
@@ -59,4 +60,14 @@ pub fn array<T: serde::Serialize>(items: &[T], next: Option<String>) -> Response
         answer.headers_mut().insert(NEXT_CURSOR_HEADER, value);
     }
     answer
+}
+
+/// The page size and start of a plain `limit`/`cursor` query (the user list, inventories,
+/// participants): `limit` 1 to 1000, default 1000, what those lists answered in one go
+/// before they were paged, so a client that does not page sees the same answer.
+pub fn list_page(query: &str) -> Result<(u32, Option<Before>), ApiError> {
+    let q: UserListQuery = input::parse_query(query)?;
+    let limit = q.limit.unwrap_or(user_list::MAX_LIMIT);
+    citypulse::validate::in_range("limit", limit as i64, 1, user_list::MAX_LIMIT as i64)?;
+    Ok((limit, start(q.cursor.as_deref())?))
 }

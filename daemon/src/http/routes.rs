@@ -278,9 +278,10 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
         .or(t
             .at_id::<users::__path_collectibles>()
             .and(lookups())
+            .and(q())
             .then({
                 let st = state.clone();
-                move |id| users::collectibles(st.clone(), id)
+                move |id, qs| users::collectibles(st.clone(), id, qs)
             })
             .map(finish))
         .unify()
@@ -371,9 +372,10 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
         .unify()
         .or(t
             .at_id::<events::__path_participants>()
+            .and(q())
             .then({
                 let st = state.clone();
-                move |id| events::participants(st.clone(), id)
+                move |id, qs| events::participants(st.clone(), id, qs)
             })
             .map(finish))
         .unify()

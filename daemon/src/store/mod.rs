@@ -360,8 +360,14 @@ pub trait Store: Send + Sync + 'static {
     async fn set_location(&self, id: &UserId, at: Coordinates, when: Timestamp) -> StoreResult<()>;
     /// A user's last known position.
     async fn user_location(&self, id: &UserId) -> StoreResult<Option<Coordinates>>;
-    /// A user's inventory, newest first.
-    async fn user_collectibles(&self, id: &UserId) -> StoreResult<Vec<UserCollectible>>;
+    /// A user's inventory, newest first (claim time, then collectible id), at most
+    /// `limit`, starting after `after`.
+    async fn user_collectibles(
+        &self,
+        id: &UserId,
+        limit: u32,
+        after: Option<Before>,
+    ) -> StoreResult<Vec<UserCollectible>>;
 
     // ---- events ----
 
@@ -412,7 +418,20 @@ pub trait Store: Send + Sync + 'static {
     /// Takes a user out of every room; the events they left.
     async fn leave_all_events(&self, user: &UserId) -> StoreResult<Vec<EventId>>;
     /// Who is in an event's room, earliest first.
-    async fn participants(&self, event: &EventId) -> StoreResult<Vec<Participant>>;
+    async fn participants(&self, event: &EventId) -> StoreResult<Vec<Participant>> {
+        self.participants_page(event, u32::MAX, None).await
+    }
+    /// Who is in an event's room, earliest first (joined time, then user id), at most
+    /// `limit`, starting right after the participant `after` names (its joined time and
+    /// user id; this list runs oldest first, so "after" is later in time). Someone who
+    /// joins while the list is paged sorts after every page's start and is listed on a
+    /// later page; someone who leaves is simply not there.
+    async fn participants_page(
+        &self,
+        event: &EventId,
+        limit: u32,
+        after: Option<Before>,
+    ) -> StoreResult<Vec<Participant>>;
     /// Whether a user is in an event's room.
     async fn is_participant(&self, event: &EventId, user: &UserId) -> StoreResult<bool>;
     /// How many rooms a user is in now (the per-user room limit counts them).

@@ -69,6 +69,7 @@ macro_rules! conformance_tests {
             list_users_pages_split_a_millisecond,
             list_events_filters_and_pages,
             list_events_pages_are_stable_under_inserts,
+            participants_and_inventory_page_by_position,
             location_is_stored_and_read,
             unknown_ids_are_not_found,
             create_event_counts_for_creator_and_round_trips,
@@ -617,6 +618,62 @@ pub async fn list_events_pages_are_stable_under_inserts(s: Arc<dyn Store>) {
     assert_eq!(paged, expected, "each event once, newest first");
 }
 
+/// Participants (oldest first) and an inventory (newest first) page from the last
+/// item's position, ties in a millisecond split by id: each exactly once, in order.
+pub async fn participants_and_inventory_page_by_position(s: Arc<dyn Store>) {
+    let owner = user_n(&s, 1).await;
+    let e = event_at(&s, &owner.id, bogota(), "music").await;
+    for n in 2..9 {
+        let u = user_n(&s, n).await;
+        // Pairs share a millisecond.
+        s.join_event(&e.id, &u.id, at(1000 + i64::from(n / 2)))
+            .await
+            .expect("join");
+        let c = dropped(&s, &e.id, at(1000), 3600).await;
+        assert!(matches!(
+            s.claim_collectible(&c.id, &owner.id, at(2000 + i64::from(n / 2)))
+                .await
+                .expect("claim"),
+            ClaimOutcome::Won(_)
+        ));
+    }
+    let everyone = s
+        .participants_page(&e.id, u32::MAX, None)
+        .await
+        .expect("participants");
+    assert_eq!(everyone.len(), 7);
+    assert_eq!(everyone, s.participants(&e.id).await.expect("participants"));
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = s
+            .participants_page(&e.id, 2, after.clone())
+            .await
+            .expect("participants");
+        let Some(last) = page.last() else { break };
+        after = Some(Before::entry(last.joined_at, last.user_id.as_str()));
+        paged.extend(page);
+    }
+    assert_eq!(paged, everyone, "participants: each once, oldest first");
+    let won = s
+        .user_collectibles(&owner.id, u32::MAX, None)
+        .await
+        .expect("inventory");
+    assert_eq!(won.len(), 7);
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = s
+            .user_collectibles(&owner.id, 3, after.clone())
+            .await
+            .expect("inventory");
+        let Some(last) = page.last() else { break };
+        after = Some(Before::entry(last.claimed_at, last.collectible_id.as_str()));
+        paged.extend(page);
+    }
+    assert_eq!(paged, won, "inventory: each once, newest first");
+}
+
 /// A location reads back as written, and the newest one wins.
 pub async fn location_is_stored_and_read(s: Arc<dyn Store>) {
     let u = user_n(&s, 1).await;
@@ -646,7 +703,7 @@ pub async fn unknown_ids_are_not_found(s: Arc<dyn Store>) {
     assert_not_found(s.set_token_hash(&nu, &"e".repeat(64)).await, "user", &nus);
     assert_not_found(s.set_location(&nu, bogota(), at(0)).await, "user", &nus);
     assert_not_found(s.user_location(&nu).await, "user", &nus);
-    assert_not_found(s.user_collectibles(&nu).await, "user", &nus);
+    assert_not_found(s.user_collectibles(&nu, u32::MAX, None).await, "user", &nus);
 
     assert_not_found(
         s.create_event(new_event(&nu, bogota(), "music")).await,
@@ -1584,7 +1641,7 @@ pub async fn claim_wins_once_then_already_claimed(s: Arc<dyn Store>) {
     let e = event_at(&s, &creator.id, bogota(), "music").await;
     let c = dropped(&s, &e.id, secs(0), 30).await;
     assert!(s
-        .user_collectibles(&a.id)
+        .user_collectibles(&a.id, u32::MAX, None)
         .await
         .expect("inventory")
         .is_empty());
@@ -1618,7 +1675,9 @@ pub async fn claim_wins_once_then_already_claimed(s: Arc<dyn Store>) {
         ClaimOutcome::AlreadyClaimed
     );
     assert_eq!(
-        s.user_collectibles(&a.id).await.expect("inventory"),
+        s.user_collectibles(&a.id, u32::MAX, None)
+            .await
+            .expect("inventory"),
         vec![UserCollectible {
             collectible_id: c.id.clone(),
             name: c.name.clone(),
@@ -1631,7 +1690,7 @@ pub async fn claim_wins_once_then_already_claimed(s: Arc<dyn Store>) {
     assert_eq!(stats(&s, &a.id).await.collectibles_count, 1);
     assert_eq!(stats(&s, &b.id).await.collectibles_count, 0);
     assert!(s
-        .user_collectibles(&b.id)
+        .user_collectibles(&b.id, u32::MAX, None)
         .await
         .expect("inventory")
         .is_empty());
@@ -1644,7 +1703,10 @@ pub async fn claim_wins_once_then_already_claimed(s: Arc<dyn Store>) {
             .expect("claim"),
         ClaimOutcome::Won(_)
     ));
-    let inventory = s.user_collectibles(&a.id).await.expect("inventory");
+    let inventory = s
+        .user_collectibles(&a.id, u32::MAX, None)
+        .await
+        .expect("inventory");
     assert_eq!(
         inventory
             .iter()
@@ -1722,7 +1784,10 @@ pub async fn concurrent_claim_has_exactly_one_winner(s: Arc<dyn Store>) {
     assert_eq!(s.collectible(&c.id).await.expect("collectible"), won);
     for u in &users {
         let st = stats(&s, u).await;
-        let inventory = s.user_collectibles(u).await.expect("inventory");
+        let inventory = s
+            .user_collectibles(u, u32::MAX, None)
+            .await
+            .expect("inventory");
         if *u == winner {
             assert_eq!(st.collectibles_count, 1);
             assert_eq!(inventory.len(), 1);
@@ -1766,7 +1831,7 @@ pub async fn expired_claims_are_refused(s: Arc<dyn Store>) {
     );
     assert_eq!(stats(&s, &u.id).await.collectibles_count, 0);
     assert!(s
-        .user_collectibles(&u.id)
+        .user_collectibles(&u.id, u32::MAX, None)
         .await
         .expect("inventory")
         .is_empty());
@@ -2370,7 +2435,11 @@ pub async fn copies_export_in_key_order_and_import_once(s: Arc<dyn Store>) {
         everything[5],
         vec![Record::Inventory {
             user_id: b.id.clone(),
-            item: s.user_collectibles(&b.id).await.expect("inventory")[0].clone(),
+            item: s
+                .user_collectibles(&b.id, u32::MAX, None)
+                .await
+                .expect("inventory")[0]
+                .clone(),
         }]
     );
     let mut messages = s.messages(&e1.id, 10, None).await.expect("messages");
@@ -2462,7 +2531,11 @@ pub async fn erase_user_keeps_history_without_the_person(s: Arc<dyn Store>) {
 
     let gid = gone.id.to_string();
     assert_not_found(s.user(&gone.id).await, "user", &gid);
-    assert_not_found(s.user_collectibles(&gone.id).await, "user", &gid);
+    assert_not_found(
+        s.user_collectibles(&gone.id, u32::MAX, None).await,
+        "user",
+        &gid,
+    );
     assert_not_found(s.user_location(&gone.id).await, "user", &gid);
     assert_not_found(s.leave_all_events(&gone.id).await, "user", &gid);
     assert_not_found(s.join_event(&e.id, &gone.id, at(101)).await, "user", &gid);

@@ -799,7 +799,12 @@ impl Store for MongoStore {
         .await
     }
 
-    async fn user_collectibles(&self, id: &UserId) -> StoreResult<Vec<UserCollectible>> {
+    async fn user_collectibles(
+        &self,
+        id: &UserId,
+        limit: u32,
+        after: Option<Before>,
+    ) -> StoreResult<Vec<UserCollectible>> {
         self.bounded("read a user's collectibles", Effect::Read, async {
             let op = "read an inventory";
             let uid = self
@@ -818,11 +823,18 @@ impl Store for MongoStore {
             let mut won = self.readable(&rows, |d| self.inventory_from(d));
             // Sorted here rather than by the server: rows of the original backend may
             // have no `claimed_at` of their own (it is derived).
+            // Paged here too, for the same reason: an inventory is one person's
+            // winnings, read whole at little cost.
             won.sort_by(|a, b| {
                 b.claimed_at
                     .cmp(&a.claimed_at)
                     .then_with(|| b.collectible_id.cmp(&a.collectible_id))
             });
+            if let Some(b) = after {
+                let start = (b.at, b.id.unwrap_or_default());
+                won.retain(|c| (c.claimed_at, c.collectible_id.to_string()) < start);
+            }
+            won.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
             Ok(won)
         })
         .await
@@ -1289,15 +1301,38 @@ impl Store for MongoStore {
         .await
     }
 
-    async fn participants(&self, event: &EventId) -> StoreResult<Vec<Participant>> {
+    async fn participants_page(
+        &self,
+        event: &EventId,
+        limit: u32,
+        after: Option<Before>,
+    ) -> StoreResult<Vec<Participant>> {
         self.bounded("list participants", Effect::Read, async {
             let step = async {
                 let (e, _) = self.event_state(event.as_str(), None).await?;
+                if limit == 0 {
+                    return Ok(Vec::new());
+                }
+                let mut filter = doc! { "event_id": e };
+                if let Some(b) = after {
+                    let at = date(&b.at);
+                    filter.insert(
+                        "$or",
+                        match b.id {
+                            Some(id) => vec![
+                                doc! { "joined_at": { "$gt": at } },
+                                doc! { "joined_at": at, "user_id": { "$gt": oid(&id)? } },
+                            ],
+                            None => vec![doc! { "joined_at": { "$gt": at } }],
+                        },
+                    );
+                }
                 let rows = self
                     .all(
                         self.col("participants")
-                            .find(doc! { "event_id": e })
+                            .find(filter)
                             .sort(doc! { "joined_at": 1, "user_id": 1 })
+                            .limit(limit_of(limit))
                             .await?,
                     )
                     .await?;

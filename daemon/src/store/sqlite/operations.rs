@@ -509,15 +509,22 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn user_collectibles(&self, id: &UserId) -> StoreResult<Vec<UserCollectible>> {
+    async fn user_collectibles(
+        &self,
+        id: &UserId,
+        limit: u32,
+        after: Option<Before>,
+    ) -> StoreResult<Vec<UserCollectible>> {
         let id = id.to_string();
+        let (at, last) = page_start(after);
         self.read("read an inventory", move |c| {
             ensure_user(c, &id)?;
             Ok(c.prepare_cached(&format!(
                 "SELECT {INVENTORY_COLS} FROM user_collectibles WHERE user_id = ?1 \
-                 ORDER BY claimed_at DESC, collectible_id DESC"
+                 AND (claimed_at, collectible_id) < (?2, ?3) \
+                 ORDER BY claimed_at DESC, collectible_id DESC LIMIT ?4"
             ))?
-            .query_map([&id], inventory_row)?
+            .query_map(params![id, at, last, i64::from(limit)], inventory_row)?
             .collect::<rusqlite::Result<_>>()?)
         })
         .await
@@ -807,16 +814,25 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn participants(&self, event: &EventId) -> StoreResult<Vec<Participant>> {
+    async fn participants_page(
+        &self,
+        event: &EventId,
+        limit: u32,
+        after: Option<Before>,
+    ) -> StoreResult<Vec<Participant>> {
         let event = event.to_string();
+        let (at, id) = after.map_or((i64::MIN, String::new()), |b| {
+            (ms(&b.at), b.id.unwrap_or_default())
+        });
         self.read("list participants", move |c| {
             event_state(c, &event)?;
             Ok(c.prepare_cached(
                 "SELECT p.user_id, u.name, p.joined_at FROM participants AS p \
                  JOIN users AS u ON u.id = p.user_id \
-                 WHERE p.event_id = ?1 ORDER BY p.joined_at, p.user_id",
+                 WHERE p.event_id = ?1 AND (p.joined_at, p.user_id) > (?2, ?3) \
+                 ORDER BY p.joined_at, p.user_id LIMIT ?4",
             )?
-            .query_map([&event], |r| {
+            .query_map(params![event, at, id, i64::from(limit)], |r| {
                 Ok(Participant {
                     user_id: id_at(r, 0)?,
                     name: r.get(1)?,
