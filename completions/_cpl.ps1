@@ -226,7 +226,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a user''s public profile (the phone too for yourself or with the admin token)')
             [CompletionResult]::new('collectibles', 'collectibles', [CompletionResultType]::ParameterValue, 'List the collectibles a user won, newest first [default: yours]')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every user, newest first (admin token)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List users, newest first, a page at a time (admin token)')
             [CompletionResult]::new('reset-token', 'reset-token', [CompletionResultType]::ParameterValue, 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Erase users: phone and name gone, token revoked, sockets closed; their messages stay as "deleted user" unless --purge (admin token, or your own user)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -249,9 +249,12 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             break
         }
         'cpl;users;collectibles' {
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Collectibles per page, 1 to 1000')
+            [CompletionResult]::new('--cursor', '--cursor', [CompletionResultType]::ParameterName, 'Start at this page: the cursor a previous listing printed')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Follow the cursors: every page, from the first (or from --cursor) to the last')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
@@ -265,9 +268,12 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             break
         }
         'cpl;users;list' {
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Users per page, 1 to 1000')
+            [CompletionResult]::new('--cursor', '--cursor', [CompletionResultType]::ParameterName, 'Start at this page: the cursor a previous listing printed')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Follow the cursors: every page, from the first (or from --cursor) to the last')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
@@ -318,7 +324,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
         'cpl;users;help' {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a user''s public profile (the phone too for yourself or with the admin token)')
             [CompletionResult]::new('collectibles', 'collectibles', [CompletionResultType]::ParameterValue, 'List the collectibles a user won, newest first [default: yours]')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every user, newest first (admin token)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List users, newest first, a page at a time (admin token)')
             [CompletionResult]::new('reset-token', 'reset-token', [CompletionResultType]::ParameterValue, 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Erase users: phone and name gone, token revoked, sockets closed; their messages stay as "deleted user" unless --purge (admin token, or your own user)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -358,6 +364,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an event at a position (you become its creator, not a participant)')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an event')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List events newest first, filtered, a page at a time (ended or every status: admin token)')
             [CompletionResult]::new('nearby', 'nearby', [CompletionResultType]::ParameterValue, 'List active events near a position, nearest first')
             [CompletionResult]::new('join', 'join', [CompletionResultType]::ParameterValue, 'Join an event''s room; prints the video room URL and meeting token when video is on')
             [CompletionResult]::new('leave', 'leave', [CompletionResultType]::ParameterValue, 'Leave an event''s room')
@@ -396,6 +403,31 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No colours (also when NO_COLOR is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'cpl;events;list' {
+            [CompletionResult]::new('--status', '--status', [CompletionResultType]::ParameterName, 'Which events: ended and all need the admin token')
+            [CompletionResult]::new('--category', '--category', [CompletionResultType]::ParameterName, 'Only this category')
+            [CompletionResult]::new('--creator', '--creator', [CompletionResultType]::ParameterName, 'Only events this user created')
+            [CompletionResult]::new('--bbox', '--bbox', [CompletionResultType]::ParameterName, 'Only events inside this box: minLng,minLat,maxLng,maxLat')
+            [CompletionResult]::new('--created-after', '--created-after', [CompletionResultType]::ParameterName, 'Only events created after this time (RFC 3339)')
+            [CompletionResult]::new('--created-before', '--created-before', [CompletionResultType]::ParameterName, 'Only events created before this time (RFC 3339)')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Events per page, 1 to 100')
+            [CompletionResult]::new('--cursor', '--cursor', [CompletionResultType]::ParameterName, 'Start at this page: the cursor a previous listing printed')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Follow the cursors: every page, from the first (or from --cursor) to the last')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
@@ -479,9 +511,12 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             break
         }
         'cpl;events;participants' {
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Participants per page, 1 to 1000')
+            [CompletionResult]::new('--cursor', '--cursor', [CompletionResultType]::ParameterName, 'Start at this page: the cursor a previous listing printed')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Follow the cursors: every page, from the first (or from --cursor) to the last')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
@@ -498,9 +533,11 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many entries (1 to 200)')
             [CompletionResult]::new('--before', '--before', [CompletionResultType]::ParameterName, 'Only entries older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the previous page''s last timestamp')
             [CompletionResult]::new('--before-id', '--before-id', [CompletionResultType]::ParameterName, 'With --before, the previous page''s last id: the page starts right after it, so entries sharing its millisecond are not skipped')
+            [CompletionResult]::new('--cursor', '--cursor', [CompletionResultType]::ParameterName, 'Start at this page: the cursor a previous listing printed')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Follow the cursors: every page, from the first (or from --cursor) to the last')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
@@ -548,9 +585,11 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'At most this many entries (1 to 200)')
             [CompletionResult]::new('--before', '--before', [CompletionResultType]::ParameterName, 'Only entries older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the previous page''s last timestamp')
             [CompletionResult]::new('--before-id', '--before-id', [CompletionResultType]::ParameterName, 'With --before, the previous page''s last id: the page starts right after it, so entries sharing its millisecond are not skipped')
+            [CompletionResult]::new('--cursor', '--cursor', [CompletionResultType]::ParameterName, 'Start at this page: the cursor a previous listing printed')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Follow the cursors: every page, from the first (or from --cursor) to the last')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
             [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
@@ -566,6 +605,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
         'cpl;events;help' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an event at a position (you become its creator, not a participant)')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an event')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List events newest first, filtered, a page at a time (ended or every status: admin token)')
             [CompletionResult]::new('nearby', 'nearby', [CompletionResultType]::ParameterValue, 'List active events near a position, nearest first')
             [CompletionResult]::new('join', 'join', [CompletionResultType]::ParameterValue, 'Join an event''s room; prints the video room URL and meeting token when video is on')
             [CompletionResult]::new('leave', 'leave', [CompletionResultType]::ParameterValue, 'Leave an event''s room')
@@ -580,6 +620,9 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             break
         }
         'cpl;events;help;show' {
+            break
+        }
+        'cpl;events;help;list' {
             break
         }
         'cpl;events;help;nearby' {
@@ -1049,7 +1092,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
         'cpl;help;users' {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show a user''s public profile (the phone too for yourself or with the admin token)')
             [CompletionResult]::new('collectibles', 'collectibles', [CompletionResultType]::ParameterValue, 'List the collectibles a user won, newest first [default: yours]')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List every user, newest first (admin token)')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List users, newest first, a page at a time (admin token)')
             [CompletionResult]::new('reset-token', 'reset-token', [CompletionResultType]::ParameterValue, 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]')
             [CompletionResult]::new('delete', 'delete', [CompletionResultType]::ParameterValue, 'Erase users: phone and name gone, token revoked, sockets closed; their messages stay as "deleted user" unless --purge (admin token, or your own user)')
             break
@@ -1072,6 +1115,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
         'cpl;help;events' {
             [CompletionResult]::new('create', 'create', [CompletionResultType]::ParameterValue, 'Create an event at a position (you become its creator, not a participant)')
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an event')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List events newest first, filtered, a page at a time (ended or every status: admin token)')
             [CompletionResult]::new('nearby', 'nearby', [CompletionResultType]::ParameterValue, 'List active events near a position, nearest first')
             [CompletionResult]::new('join', 'join', [CompletionResultType]::ParameterValue, 'Join an event''s room; prints the video room URL and meeting token when video is on')
             [CompletionResult]::new('leave', 'leave', [CompletionResultType]::ParameterValue, 'Leave an event''s room')
@@ -1085,6 +1129,9 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             break
         }
         'cpl;help;events;show' {
+            break
+        }
+        'cpl;help;events;list' {
             break
         }
         'cpl;help;events;nearby' {

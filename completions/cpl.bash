@@ -145,6 +145,9 @@ _cpl() {
             cpl__subcmd__events,leave)
                 cmd="cpl__subcmd__events__subcmd__leave"
                 ;;
+            cpl__subcmd__events,list)
+                cmd="cpl__subcmd__events__subcmd__list"
+                ;;
             cpl__subcmd__events,messages)
                 cmd="cpl__subcmd__events__subcmd__messages"
                 ;;
@@ -174,6 +177,9 @@ _cpl() {
                 ;;
             cpl__subcmd__events__subcmd__help,leave)
                 cmd="cpl__subcmd__events__subcmd__help__subcmd__leave"
+                ;;
+            cpl__subcmd__events__subcmd__help,list)
+                cmd="cpl__subcmd__events__subcmd__help__subcmd__list"
                 ;;
             cpl__subcmd__events__subcmd__help,messages)
                 cmd="cpl__subcmd__events__subcmd__help__subcmd__messages"
@@ -297,6 +303,9 @@ _cpl() {
                 ;;
             cpl__subcmd__help__subcmd__events,leave)
                 cmd="cpl__subcmd__help__subcmd__events__subcmd__leave"
+                ;;
+            cpl__subcmd__help__subcmd__events,list)
+                cmd="cpl__subcmd__help__subcmd__events__subcmd__list"
                 ;;
             cpl__subcmd__help__subcmd__events,messages)
                 cmd="cpl__subcmd__help__subcmd__events__subcmd__messages"
@@ -896,7 +905,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__events)
-            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version create show nearby join leave end participants messages transcripts help"
+            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version create show list nearby join leave end participants messages transcripts help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1006,7 +1015,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__events__subcmd__help)
-            opts="create show nearby join leave end participants messages transcripts help"
+            opts="create show list nearby join leave end participants messages transcripts help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1076,6 +1085,20 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__events__subcmd__help__subcmd__leave)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__events__subcmd__help__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -1225,8 +1248,66 @@ _cpl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cpl__subcmd__events__subcmd__list)
+            opts="-q -v -h -V --status --category --creator --bbox --created-after --created-before --limit --cursor --all --url --profile --json --format --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --status)
+                    COMPREPLY=($(compgen -W "active ended all" -- "${cur}"))
+                    return 0
+                    ;;
+                --category)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --creator)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bbox)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --created-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --created-before)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cursor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "auto table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cpl__subcmd__events__subcmd__messages)
-            opts="-q -v -h -V --limit --before --before-id --url --profile --json --format --quiet --verbose --no-color --help --version delete help"
+            opts="-q -v -h -V --limit --before --before-id --cursor --all --url --profile --json --format --quiet --verbose --no-color --help --version delete help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1241,6 +1322,10 @@ _cpl() {
                     return 0
                     ;;
                 --before-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cursor)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1378,12 +1463,20 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__events__subcmd__participants)
-            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --limit --cursor --all --url --profile --json --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cursor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1430,7 +1523,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__events__subcmd__transcripts)
-            opts="-q -v -h -V --query --limit --before --before-id --url --profile --json --format --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --query --limit --before --before-id --cursor --all --url --profile --json --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1449,6 +1542,10 @@ _cpl() {
                     return 0
                     ;;
                 --before-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cursor)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1696,7 +1793,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__help__subcmd__events)
-            opts="create show nearby join leave end participants messages transcripts"
+            opts="create show list nearby join leave end participants messages transcripts"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1752,6 +1849,20 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__help__subcmd__events__subcmd__leave)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__help__subcmd__events__subcmd__list)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -2666,12 +2777,20 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__users__subcmd__collectibles)
-            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --limit --cursor --all --url --profile --json --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cursor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -2824,12 +2943,20 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__users__subcmd__list)
-            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --limit --cursor --all --url --profile --json --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --cursor)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --url)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

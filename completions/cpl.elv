@@ -210,7 +210,7 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand --version 'Print version'
             cand show 'Show a user''s public profile (the phone too for yourself or with the admin token)'
             cand collectibles 'List the collectibles a user won, newest first [default: yours]'
-            cand list 'List every user, newest first (admin token)'
+            cand list 'List users, newest first, a page at a time (admin token)'
             cand reset-token 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
             cand delete 'Erase users: phone and name gone, token revoked, sockets closed; their messages stay as "deleted user" unless --purge (admin token, or your own user)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -231,9 +231,12 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand --version 'Print version'
         }
         &'cpl;users;collectibles'= {
+            cand --limit 'Collectibles per page, 1 to 1000'
+            cand --cursor 'Start at this page: the cursor a previous listing printed'
             cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
             cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
             cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --all 'Follow the cursors: every page, from the first (or from --cursor) to the last'
             cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
             cand -q 'Print only the data: no notes, no progress bars'
             cand --quiet 'Print only the data: no notes, no progress bars'
@@ -246,9 +249,12 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand --version 'Print version'
         }
         &'cpl;users;list'= {
+            cand --limit 'Users per page, 1 to 1000'
+            cand --cursor 'Start at this page: the cursor a previous listing printed'
             cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
             cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
             cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --all 'Follow the cursors: every page, from the first (or from --cursor) to the last'
             cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
             cand -q 'Print only the data: no notes, no progress bars'
             cand --quiet 'Print only the data: no notes, no progress bars'
@@ -296,7 +302,7 @@ set edit:completion:arg-completer[cpl] = {|@words|
         &'cpl;users;help'= {
             cand show 'Show a user''s public profile (the phone too for yourself or with the admin token)'
             cand collectibles 'List the collectibles a user won, newest first [default: yours]'
-            cand list 'List every user, newest first (admin token)'
+            cand list 'List users, newest first, a page at a time (admin token)'
             cand reset-token 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
             cand delete 'Erase users: phone and name gone, token revoked, sockets closed; their messages stay as "deleted user" unless --purge (admin token, or your own user)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -329,6 +335,7 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand --version 'Print version'
             cand create 'Create an event at a position (you become its creator, not a participant)'
             cand show 'Show an event'
+            cand list 'List events newest first, filtered, a page at a time (ended or every status: admin token)'
             cand nearby 'List active events near a position, nearest first'
             cand join 'Join an event''s room; prints the video room URL and meeting token when video is on'
             cand leave 'Leave an event''s room'
@@ -365,6 +372,30 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
             cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
             cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'cpl;events;list'= {
+            cand --status 'Which events: ended and all need the admin token'
+            cand --category 'Only this category'
+            cand --creator 'Only events this user created'
+            cand --bbox 'Only events inside this box: minLng,minLat,maxLng,maxLat'
+            cand --created-after 'Only events created after this time (RFC 3339)'
+            cand --created-before 'Only events created before this time (RFC 3339)'
+            cand --limit 'Events per page, 1 to 100'
+            cand --cursor 'Start at this page: the cursor a previous listing printed'
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --all 'Follow the cursors: every page, from the first (or from --cursor) to the last'
             cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
             cand -q 'Print only the data: no notes, no progress bars'
             cand --quiet 'Print only the data: no notes, no progress bars'
@@ -443,9 +474,12 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand --version 'Print version'
         }
         &'cpl;events;participants'= {
+            cand --limit 'Participants per page, 1 to 1000'
+            cand --cursor 'Start at this page: the cursor a previous listing printed'
             cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
             cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
             cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --all 'Follow the cursors: every page, from the first (or from --cursor) to the last'
             cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
             cand -q 'Print only the data: no notes, no progress bars'
             cand --quiet 'Print only the data: no notes, no progress bars'
@@ -461,9 +495,11 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand --limit 'At most this many entries (1 to 200)'
             cand --before 'Only entries older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the previous page''s last timestamp'
             cand --before-id 'With --before, the previous page''s last id: the page starts right after it, so entries sharing its millisecond are not skipped'
+            cand --cursor 'Start at this page: the cursor a previous listing printed'
             cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
             cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
             cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --all 'Follow the cursors: every page, from the first (or from --cursor) to the last'
             cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
             cand -q 'Print only the data: no notes, no progress bars'
             cand --quiet 'Print only the data: no notes, no progress bars'
@@ -506,9 +542,11 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand --limit 'At most this many entries (1 to 200)'
             cand --before 'Only entries older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the previous page''s last timestamp'
             cand --before-id 'With --before, the previous page''s last id: the page starts right after it, so entries sharing its millisecond are not skipped'
+            cand --cursor 'Start at this page: the cursor a previous listing printed'
             cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
             cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
             cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --all 'Follow the cursors: every page, from the first (or from --cursor) to the last'
             cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
             cand -q 'Print only the data: no notes, no progress bars'
             cand --quiet 'Print only the data: no notes, no progress bars'
@@ -523,6 +561,7 @@ set edit:completion:arg-completer[cpl] = {|@words|
         &'cpl;events;help'= {
             cand create 'Create an event at a position (you become its creator, not a participant)'
             cand show 'Show an event'
+            cand list 'List events newest first, filtered, a page at a time (ended or every status: admin token)'
             cand nearby 'List active events near a position, nearest first'
             cand join 'Join an event''s room; prints the video room URL and meeting token when video is on'
             cand leave 'Leave an event''s room'
@@ -535,6 +574,8 @@ set edit:completion:arg-completer[cpl] = {|@words|
         &'cpl;events;help;create'= {
         }
         &'cpl;events;help;show'= {
+        }
+        &'cpl;events;help;list'= {
         }
         &'cpl;events;help;nearby'= {
         }
@@ -956,7 +997,7 @@ set edit:completion:arg-completer[cpl] = {|@words|
         &'cpl;help;users'= {
             cand show 'Show a user''s public profile (the phone too for yourself or with the admin token)'
             cand collectibles 'List the collectibles a user won, newest first [default: yours]'
-            cand list 'List every user, newest first (admin token)'
+            cand list 'List users, newest first, a page at a time (admin token)'
             cand reset-token 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
             cand delete 'Erase users: phone and name gone, token revoked, sockets closed; their messages stay as "deleted user" unless --purge (admin token, or your own user)'
         }
@@ -973,6 +1014,7 @@ set edit:completion:arg-completer[cpl] = {|@words|
         &'cpl;help;events'= {
             cand create 'Create an event at a position (you become its creator, not a participant)'
             cand show 'Show an event'
+            cand list 'List events newest first, filtered, a page at a time (ended or every status: admin token)'
             cand nearby 'List active events near a position, nearest first'
             cand join 'Join an event''s room; prints the video room URL and meeting token when video is on'
             cand leave 'Leave an event''s room'
@@ -984,6 +1026,8 @@ set edit:completion:arg-completer[cpl] = {|@words|
         &'cpl;help;events;create'= {
         }
         &'cpl;help;events;show'= {
+        }
+        &'cpl;help;events;list'= {
         }
         &'cpl;help;events;nearby'= {
         }

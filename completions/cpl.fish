@@ -180,7 +180,7 @@ complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subco
 complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -s V -l version -d 'Print version'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -f -a "show" -d 'Show a user\'s public profile (the phone too for yourself or with the admin token)'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -f -a "collectibles" -d 'List the collectibles a user won, newest first [default: yours]'
-complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -f -a "list" -d 'List every user, newest first (admin token)'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -f -a "list" -d 'List users, newest first, a page at a time (admin token)'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -f -a "reset-token" -d 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -f -a "delete" -d 'Erase users: phone and name gone, token revoked, sockets closed; their messages stay as "deleted user" unless --purge (admin token, or your own user)'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and not __fish_seen_subcommand_from show collectibles list reset-token delete help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -196,24 +196,30 @@ complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcomman
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from show" -l no-color -d 'No colours (also when NO_COLOR is set)'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l limit -d 'Collectibles per page, 1 to 1000' -r
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l cursor -d 'Start at this page: the cursor a previous listing printed' -r
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
 table\t'Tables'
 plain\t'Tab-separated lines'
 json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l all -d 'Follow the cursors: every page, from the first (or from --cursor) to the last'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -l no-color -d 'No colours (also when NO_COLOR is set)'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from collectibles" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from list" -l limit -d 'Users per page, 1 to 1000' -r
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from list" -l cursor -d 'Start at this page: the cursor a previous listing printed' -r
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from list" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from list" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from list" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
 table\t'Tables'
 plain\t'Tab-separated lines'
 json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from list" -l all -d 'Follow the cursors: every page, from the first (or from --cursor) to the last'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from list" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
@@ -249,32 +255,33 @@ complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcomman
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from delete" -s V -l version -d 'Print version'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show a user\'s public profile (the phone too for yourself or with the admin token)'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "collectibles" -d 'List the collectibles a user won, newest first [default: yours]'
-complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "list" -d 'List every user, newest first (admin token)'
+complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "list" -d 'List users, newest first, a page at a time (admin token)'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "reset-token" -d 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "delete" -d 'Erase users: phone and name gone, token revoked, sockets closed; their messages stay as "deleted user" unless --purge (admin token, or your own user)'
 complete -c cpl -n "__fish_cpl_using_subcommand users; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
 table\t'Tables'
 plain\t'Tab-separated lines'
 json\t'JSON'"
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -l no-color -d 'No colours (also when NO_COLOR is set)'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -s V -l version -d 'Print version'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "create" -d 'Create an event at a position (you become its creator, not a participant)'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "show" -d 'Show an event'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "nearby" -d 'List active events near a position, nearest first'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "join" -d 'Join an event\'s room; prints the video room URL and meeting token when video is on'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "leave" -d 'Leave an event\'s room'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "end" -d 'End an event you created, or any event with --admin; its room hears `event_ended`'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "participants" -d 'List who is in an event\'s room now'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "messages" -d 'Show an event\'s chat history, newest first; `messages delete` removes one'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "transcripts" -d 'Show an event\'s stored transcript (final captions), newest first'
-complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show nearby join leave end participants messages transcripts help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -f -a "create" -d 'Create an event at a position (you become its creator, not a participant)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -f -a "show" -d 'Show an event'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -f -a "list" -d 'List events newest first, filtered, a page at a time (ended or every status: admin token)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -f -a "nearby" -d 'List active events near a position, nearest first'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -f -a "join" -d 'Join an event\'s room; prints the video room URL and meeting token when video is on'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -f -a "leave" -d 'Leave an event\'s room'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -f -a "end" -d 'End an event you created, or any event with --admin; its room hears `event_ended`'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -f -a "participants" -d 'List who is in an event\'s room now'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -f -a "messages" -d 'Show an event\'s chat history, newest first; `messages delete` removes one'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -f -a "transcripts" -d 'Show an event\'s stored transcript (final captions), newest first'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and not __fish_seen_subcommand_from create show list nearby join leave end participants messages transcripts help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l title -d 'Title, 1 to 120 characters' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l category -d 'Category, e.g. culture, sports, protest (stored lower-case)' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from create" -l lng -d 'Longitude, -180 to 180' -r
@@ -307,6 +314,29 @@ complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcomma
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from show" -l no-color -d 'No colours (also when NO_COLOR is set)'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from list" -l status -d 'Which events: ended and all need the admin token' -r -f -a "active\t'Running events (anyone may list them)'
+ended\t'Ended events (admin token)'
+all\t'Both (admin token)'"
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from list" -l category -d 'Only this category' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from list" -l creator -d 'Only events this user created' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from list" -l bbox -d 'Only events inside this box: minLng,minLat,maxLng,maxLat' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from list" -l created-after -d 'Only events created after this time (RFC 3339)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from list" -l created-before -d 'Only events created before this time (RFC 3339)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from list" -l limit -d 'Events per page, 1 to 100' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from list" -l cursor -d 'Start at this page: the cursor a previous listing printed' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from list" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from list" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from list" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
+table\t'Tables'
+plain\t'Tab-separated lines'
+json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from list" -l all -d 'Follow the cursors: every page, from the first (or from --cursor) to the last'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from list" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from list" -l no-color -d 'No colours (also when NO_COLOR is set)'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from nearby" -l lng -d 'Longitude of the centre' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from nearby" -l lat -d 'Latitude of the centre' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from nearby" -l radius -d 'Radius in metres, 1 to 50000 [default: 5000]' -r
@@ -361,12 +391,15 @@ complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcomma
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -l no-color -d 'No colours (also when NO_COLOR is set)'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from end" -s V -l version -d 'Print version'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l limit -d 'Participants per page, 1 to 1000' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l cursor -d 'Start at this page: the cursor a previous listing printed' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
 table\t'Tables'
 plain\t'Tab-separated lines'
 json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l all -d 'Follow the cursors: every page, from the first (or from --cursor) to the last'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from participants" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
@@ -376,12 +409,14 @@ complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcomma
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l limit -d 'At most this many entries (1 to 200)' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l before -d 'Only entries older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the previous page\'s last timestamp' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l before-id -d 'With --before, the previous page\'s last id: the page starts right after it, so entries sharing its millisecond are not skipped' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l cursor -d 'Start at this page: the cursor a previous listing printed' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
 table\t'Tables'
 plain\t'Tab-separated lines'
 json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l all -d 'Follow the cursors: every page, from the first (or from --cursor) to the last'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from messages" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
@@ -394,12 +429,14 @@ complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcomma
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -l limit -d 'At most this many entries (1 to 200)' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -l before -d 'Only entries older than this time (RFC 3339, e.g. 2026-11-25T14:03:00Z): the previous page\'s last timestamp' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -l before-id -d 'With --before, the previous page\'s last id: the page starts right after it, so entries sharing its millisecond are not skipped' -r
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -l cursor -d 'Start at this page: the cursor a previous listing printed' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'
 table\t'Tables'
 plain\t'Tab-separated lines'
 json\t'JSON'"
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -l all -d 'Follow the cursors: every page, from the first (or from --cursor) to the last'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -l json -d 'Print JSON (the contract\'s types; JSON lines for streams); same as --format json'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -s q -l quiet -d 'Print only the data: no notes, no progress bars'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -s v -l verbose -d 'Say more on stderr: the daemon, the profile, timings'
@@ -408,6 +445,7 @@ complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcomma
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from transcripts" -s V -l version -d 'Print version'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create an event at a position (you become its creator, not a participant)'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "show" -d 'Show an event'
+complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "list" -d 'List events newest first, filtered, a page at a time (ended or every status: admin token)'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "nearby" -d 'List active events near a position, nearest first'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "join" -d 'Join an event\'s room; prints the video room URL and meeting token when video is on'
 complete -c cpl -n "__fish_cpl_using_subcommand events; and __fish_seen_subcommand_from help" -f -a "leave" -d 'Leave an event\'s room'
@@ -726,11 +764,12 @@ complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from sessions" -f -a "revoke" -d 'Sign one device out: its token stops working and its sockets close'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "show" -d 'Show a user\'s public profile (the phone too for yourself or with the admin token)'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "collectibles" -d 'List the collectibles a user won, newest first [default: yours]'
-complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "list" -d 'List every user, newest first (admin token)'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "list" -d 'List users, newest first, a page at a time (admin token)'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "reset-token" -d 'Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from users" -f -a "delete" -d 'Erase users: phone and name gone, token revoked, sockets closed; their messages stay as "deleted user" unless --purge (admin token, or your own user)'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "create" -d 'Create an event at a position (you become its creator, not a participant)'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "show" -d 'Show an event'
+complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "list" -d 'List events newest first, filtered, a page at a time (ended or every status: admin token)'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "nearby" -d 'List active events near a position, nearest first'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "join" -d 'Join an event\'s room; prints the video room URL and meeting token when video is on'
 complete -c cpl -n "__fish_cpl_using_subcommand help; and __fish_seen_subcommand_from events" -f -a "leave" -d 'Leave an event\'s room'

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::geo::Coordinates;
 use crate::ids::{EventId, UserId};
-use crate::model::{Collectible, Rarity};
+use crate::model::{Collectible, Event, EventStatus, Rarity};
 use crate::time::Timestamp;
 
 /// The error body every failing call answers with (FastAPI's shape).
@@ -157,6 +157,92 @@ pub struct PageQuery {
     /// Text search (transcriptions only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub q: Option<String>,
+    /// The previous answer's `X-Next-Cursor` ([`NEXT_CURSOR_HEADER`]): the page after it.
+    /// Not together with `before`/`before_id`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// The header in which a list that answers a JSON array (users, messages, transcriptions)
+/// names the cursor of its next page; absent on the last page. The array bodies stay as
+/// they were, so no existing client breaks; a client that pages passes it back as
+/// `cursor`.
+pub const NEXT_CURSOR_HEADER: &str = "x-next-cursor";
+
+/// Query of the lists paged by `limit` and `cursor` alone: `GET /api/users` (admin), a
+/// user's collectibles and an event's participants. Unknown parameters are ignored, as on
+/// every REST call (API.md, "Conventions").
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UserListQuery {
+    /// 1 to 1000 (default 1000, what the list answered before it was paged).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// The previous answer's `X-Next-Cursor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// Bounds of the lists of [`UserListQuery`].
+pub mod user_list {
+    /// Default (and largest) page size.
+    pub const MAX_LIMIT: u32 = 1000;
+}
+
+/// Query of `GET /api/events`: filters, all optional, and the page.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct EventListQuery {
+    /// `active` (anyone) or `ended` (admin); absent: both (admin).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<EventStatus>,
+    /// Only this category (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub category: Option<String>,
+    /// Only events this user created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub creator_id: Option<String>,
+    /// `minLng,minLat,maxLng,maxLat`: only events inside (edges included).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<String>,
+    /// Only events created strictly after this time.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::time::deserialize_input"
+    )]
+    pub created_after: Option<Timestamp>,
+    /// Only events created strictly before this time.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::time::deserialize_input"
+    )]
+    pub created_before: Option<Timestamp>,
+    /// 1 to 100 (default 20).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// The previous page's `next_cursor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// Bounds of the event list.
+pub mod event_list {
+    /// Default page size.
+    pub const DEFAULT_LIMIT: u32 = 20;
+    /// Largest page size.
+    pub const MAX_LIMIT: u32 = 100;
+}
+
+/// `GET /api/events`: a page of events, newest first (creation time, then id).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "typescript", derive(ts_rs::TS))]
+pub struct EventPage {
+    /// The events of this page.
+    pub items: Vec<Event>,
+    /// Pass it as `cursor` for the next page; null on the last page.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    pub next_cursor: Option<String>,
 }
 
 /// Paging bounds.

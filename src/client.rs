@@ -19,6 +19,16 @@ use crate::ids::{CollectibleId, EventId, MessageId, SessionId, UserId};
 use crate::model::*;
 use crate::ws::{ClientMessage, ServerMessage};
 
+/// A page of a list that answers a JSON array, with the cursor its `X-Next-Cursor`
+/// header gave (None on the last page).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Paged<T> {
+    /// The page's items.
+    pub items: Vec<T>,
+    /// Pass it as `cursor` for the next page.
+    pub next_cursor: Option<String>,
+}
+
 /// What went wrong talking to a daemon.
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -145,6 +155,23 @@ impl Client {
         })
     }
 
+    /// A `GET` of a list that answers a JSON array, with its next page's cursor from the
+    /// [`NEXT_CURSOR_HEADER`] header.
+    async fn page<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &(dyn erased::Query + Sync),
+    ) -> Result<Paged<T>, ClientError> {
+        let (bytes, next_cursor) = self.exchange(Method::GET, path, Some(query), None).await?;
+        let items = serde_json::from_slice(&bytes).map_err(|e| {
+            ClientError::Protocol(format!(
+                "{path}: {e}; body was {}",
+                String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+            ))
+        })?;
+        Ok(Paged { items, next_cursor })
+    }
+
     /// Sends a request; the body of a successful answer, an [`ClientError::Api`] otherwise.
     async fn send(
         &self,
@@ -153,6 +180,17 @@ impl Client {
         query: Option<&(dyn erased::Query + Sync)>,
         body: Option<&(dyn erased::Body + Sync)>,
     ) -> Result<Vec<u8>, ClientError> {
+        Ok(self.exchange(method, path, query, body).await?.0)
+    }
+
+    /// [`Client::send`], and the answer's [`NEXT_CURSOR_HEADER`] when it has one.
+    async fn exchange(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<&(dyn erased::Query + Sync)>,
+        body: Option<&(dyn erased::Body + Sync)>,
+    ) -> Result<(Vec<u8>, Option<String>), ClientError> {
         let url = self.url(path)?;
         let mut req = self.http.request(method, url.clone());
         if let Some(q) = query {
@@ -166,11 +204,16 @@ impl Client {
         }
         let resp = req.send().await.map_err(|e| self.transport_error(e))?;
         let status = resp.status();
+        let next = resp
+            .headers()
+            .get(NEXT_CURSOR_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let bytes = resp.bytes().await.map_err(|e| self.transport_error(e))?;
         if !status.is_success() {
             return Err(api_error(status, &bytes));
         }
-        Ok(bytes.to_vec())
+        Ok((bytes.to_vec(), next))
     }
 
     fn transport_error(&self, e: reqwest::Error) -> ClientError {
@@ -208,9 +251,21 @@ impl Client {
             .await
     }
 
-    /// `GET /api/users` (admin): every user, newest first.
+    /// `GET /api/users` (admin): the first page of users (up to 1000), newest first.
     pub async fn users(&self) -> Result<Vec<User>, ClientError> {
         self.call(Method::GET, "api/users", None, None).await
+    }
+
+    /// `GET /api/users` (admin): one page of users, newest first, and the next page's
+    /// cursor.
+    pub async fn users_page(&self, q: &UserListQuery) -> Result<Paged<User>, ClientError> {
+        self.page("api/users", q).await
+    }
+
+    /// `GET /api/events`: one page of events, newest first (ended events, or no `status`,
+    /// need the admin token).
+    pub async fn events(&self, q: &EventListQuery) -> Result<EventPage, ClientError> {
+        self.call(Method::GET, "api/events", Some(q), None).await
     }
 
     /// `GET /api/users/{id}/collectibles`.
@@ -339,6 +394,43 @@ impl Client {
             None,
         )
         .await
+    }
+
+    /// `GET /api/events/{id}/participants`: one page and the next page's cursor.
+    pub async fn participants_page(
+        &self,
+        id: &EventId,
+        q: &UserListQuery,
+    ) -> Result<Paged<Participant>, ClientError> {
+        self.page(&format!("api/events/{id}/participants"), q).await
+    }
+
+    /// `GET /api/users/{id}/collectibles`: one page and the next page's cursor.
+    pub async fn user_collectibles_page(
+        &self,
+        id: &UserId,
+        q: &UserListQuery,
+    ) -> Result<Paged<UserCollectible>, ClientError> {
+        self.page(&format!("api/users/{id}/collectibles"), q).await
+    }
+
+    /// `GET /api/events/{id}/messages`: one page and the next page's cursor (`q.cursor`).
+    pub async fn messages_page(
+        &self,
+        id: &EventId,
+        q: &PageQuery,
+    ) -> Result<Paged<ChatMessage>, ClientError> {
+        self.page(&format!("api/events/{id}/messages"), q).await
+    }
+
+    /// `GET /api/events/{id}/transcriptions`: one page and the next page's cursor.
+    pub async fn transcriptions_page(
+        &self,
+        id: &EventId,
+        q: &PageQuery,
+    ) -> Result<Paged<Transcription>, ClientError> {
+        self.page(&format!("api/events/{id}/transcriptions"), q)
+            .await
     }
 
     /// `DELETE /api/events/{id}/messages/{message_id}` (the message's author, or the admin

@@ -13,6 +13,7 @@
 pub mod api;
 pub mod auth;
 pub mod client;
+pub mod cursor;
 pub mod geo;
 pub mod ids;
 pub mod json;

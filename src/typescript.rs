@@ -90,6 +90,7 @@ pub fn bindings() -> String {
         api::FeatureStatus,
         api::TokenResponse,
         api::UserErased,
+        api::EventPage,
         auth::CodeRequest,
         auth::CodeSent,
         auth::VerifyRequest,

@@ -16,6 +16,7 @@ mod crowd;
 mod docs;
 mod error;
 mod output;
+mod paging;
 mod progress;
 mod runs;
 mod stats;

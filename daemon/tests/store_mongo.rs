@@ -244,6 +244,10 @@ mongo_conformance!(
     token_hash_lookup_and_rotation,
     sessions_open_list_touch_and_revoke,
     list_users_newest_first_with_limit,
+    list_users_pages_split_a_millisecond,
+    list_events_filters_and_pages,
+    list_events_pages_are_stable_under_inserts,
+    participants_and_inventory_page_by_position,
     location_is_stored_and_read,
     unknown_ids_are_not_found,
     create_event_counts_for_creator_and_round_trips,
@@ -499,7 +503,13 @@ async fn standalone_claims_are_repairable_and_single_winner() {
     assert_eq!(winners.len(), 1);
     let winner = &winners[0];
     assert_eq!(s.user(winner).await.unwrap().stats.collectibles_count, 1);
-    assert_eq!(s.user_collectibles(winner).await.unwrap().len(), 1);
+    assert_eq!(
+        s.user_collectibles(winner, u32::MAX, None)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 
     // A daemon died right after winning: the collectible says so, nothing else does.
     let half = collectible(&e);
@@ -521,7 +531,7 @@ async fn standalone_claims_are_repairable_and_single_winner() {
     let before = s.user(loser).await.unwrap().stats.collectibles_count;
     assert_eq!(s.repair_claims().await.expect("repair"), 1);
     assert_eq!(s.repair_claims().await.expect("repair again"), 0);
-    let inventory = s.user_collectibles(loser).await.unwrap();
+    let inventory = s.user_collectibles(loser, u32::MAX, None).await.unwrap();
     assert!(inventory.iter().any(|i| i.collectible_id == half.id));
     assert_eq!(
         s.user(loser).await.unwrap().stats.collectibles_count,

@@ -126,7 +126,9 @@ async fn everything_survives_a_reopen() {
             s.user(&u).await.expect("user"),
             s.event(&e).await.expect("event"),
             s.messages(&e, 10, None).await.expect("messages"),
-            s.user_collectibles(&u).await.expect("inventory"),
+            s.user_collectibles(&u, u32::MAX, None)
+                .await
+                .expect("inventory"),
         );
         (u, e, c, before)
     };
@@ -134,7 +136,12 @@ async fn everything_survives_a_reopen() {
     assert_eq!(s.user(&u).await.expect("user"), before.0);
     assert_eq!(s.event(&e).await.expect("event"), before.1);
     assert_eq!(s.messages(&e, 10, None).await.expect("messages"), before.2);
-    assert_eq!(s.user_collectibles(&u).await.expect("inventory"), before.3);
+    assert_eq!(
+        s.user_collectibles(&u, u32::MAX, None)
+            .await
+            .expect("inventory"),
+        before.3
+    );
     assert_eq!(s.user_location(&u).await.expect("location"), Some(here()));
     assert!(s.is_participant(&e, &u).await.expect("is_participant"));
     assert_eq!(
@@ -169,12 +176,13 @@ async fn migrations_are_recorded_once() {
             (3, "backups".to_string()),
             (4, "room holds".to_string()),
             (5, "sessions".to_string()),
-            (6, "erased users".to_string())
+            (6, "erased users".to_string()),
+            (7, "events newest first".to_string())
         ]
     );
     for _ in 0..2 {
         let s = SqliteStore::open(&path).expect("reopen");
-        assert_eq!(s.settings().await.expect("settings").schema_version, 6);
+        assert_eq!(s.settings().await.expect("settings").schema_version, 7);
     }
     assert_eq!(read(&path), first);
     let rtree: String = raw(&path)
@@ -425,7 +433,7 @@ async fn damaged_rows_are_reported_as_corrupt() {
     raw(&path)
         .execute("UPDATE users SET id = 'not-an-id'", [])
         .expect("damage a row");
-    match s.list_users(10).await {
+    match s.list_users(10, None).await {
         Err(StoreError::Corrupt(msg)) => {
             assert!(msg.contains(&path.display().to_string()), "{msg}");
             assert!(msg.contains("not-an-id"), "{msg}");
@@ -527,7 +535,7 @@ async fn a_backup_taken_while_the_store_serves_is_recorded_and_restores() {
     let taken = backup::backup(&path, &copy, false).expect("backup");
     assert_eq!(taken.not_recorded, None);
     assert!(taken.copy.tables.contains(&("users".to_string(), 1)));
-    assert_eq!(taken.copy.schema_version, 6);
+    assert_eq!(taken.copy.schema_version, 7);
     assert!(matches!(
         s.last_backup().await.expect("last_backup"),
         LastBackup::At(_)
@@ -552,7 +560,7 @@ async fn a_backup_taken_while_the_store_serves_is_recorded_and_restores() {
     let kept = restored.kept.expect("the old database is kept");
     let reopened = SqliteStore::open(&path).expect("reopen the restored file");
     reopened.user(&u).await.expect("the backed-up user");
-    assert_eq!(reopened.list_users(10).await.expect("users").len(), 1);
+    assert_eq!(reopened.list_users(10, None).await.expect("users").len(), 1);
     let kept_users: i64 = raw(&kept)
         .query_row("SELECT COUNT(*) FROM users", [], |r| r.get(0))
         .expect("count");

@@ -15,7 +15,9 @@ use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use citypulse::api::{ClaimResult, JoinResponse, MessageResponse, TokenResponse, UserErased};
+use citypulse::api::{
+    ClaimResult, EventPage, JoinResponse, MessageResponse, TokenResponse, UserErased,
+};
 use citypulse::model::{
     ChatMessage, Collectible, Event, EventStatus, NearbyEvent, Participant, RegisteredUser,
     Transcription, User, UserCollectible,
@@ -1412,4 +1414,114 @@ async fn login_by_sms_code_sessions_and_logout() {
     // A wrong code is a one-line error.
     let err = cpl.fails(&["login", "--phone", &phone, "--code", "000000"], 1);
     assert!(err.contains("code"), "{err}");
+}
+
+#[tokio::test]
+async fn events_list_pages_filters_and_follows_cursors_with_all() {
+    let d = Daemon::builder().env("CPL_RATE_LIMIT", "0").start().await;
+    let (owner, reg) = d.user("Lister").await;
+    let mut made = Vec::new();
+    for i in 0..7 {
+        made.push(create_event(&owner, &format!("Feria {i}")).await);
+    }
+    let ended_id = made[0].id.clone();
+    owner.end_event(&ended_id).await.unwrap();
+    // The list's order: newest first by creation time, then id.
+    made.sort_by(|a, b| (b.created_at, b.id.as_str()).cmp(&(a.created_at, a.id.as_str())));
+    let active: Vec<_> = made
+        .iter()
+        .map(|e| e.id.clone())
+        .filter(|id| *id != ended_id)
+        .collect();
+    let cpl = Cpl::new(&d.url);
+
+    // One page: the page object under --json, a note naming the next cursor on stderr.
+    let first = cpl.run(&["--json", "events", "list", "--limit", "4"]);
+    assert_eq!(first.code, 0, "{}", first.show());
+    let page: EventPage = serde_json::from_str(&first.stdout).unwrap();
+    let ids: Vec<_> = page.items.iter().map(|e| e.id.clone()).collect();
+    assert_eq!(ids, active[..4].to_vec());
+    let next = page.next_cursor.clone().expect("a next page");
+    let rest: EventPage = cpl.json(&["events", "list", "--limit", "4", "--cursor", &next]);
+    assert_eq!(
+        rest.items.iter().map(|e| e.id.clone()).collect::<Vec<_>>(),
+        active[4..].to_vec()
+    );
+    assert_eq!(rest.next_cursor, None);
+    let table = cpl.run(&["events", "list", "--limit", "4"]);
+    assert!(table.stdout.starts_with("ID\tTITLE\t"), "{}", table.show());
+    assert!(
+        table.stderr.contains("--cursor") && table.stderr.contains("--all"),
+        "{}",
+        table.show()
+    );
+    // --all follows every cursor; the filters are flags.
+    let all: EventPage = cpl.json(&["events", "list", "--limit", "2", "--all"]);
+    assert_eq!(
+        all.items.iter().map(|e| e.id.clone()).collect::<Vec<_>>(),
+        active
+    );
+    assert_eq!(all.next_cursor, None);
+    let creator = reg.user.id.to_string();
+    let filtered: EventPage = cpl.json(&[
+        "events",
+        "list",
+        "--creator",
+        &creator,
+        "--category",
+        "TEST",
+        "--bbox",
+        "-75,4,-73,5",
+        "--all",
+    ]);
+    assert_eq!(filtered.items.len(), 6);
+    // Ended and every status need the admin token: without one, a usage error (exit 2);
+    // with a user's token the daemon's 403 would answer, the admin sees them.
+    cpl.fails(&["events", "list", "--status", "ended"], 2);
+    let admin = Cpl::new(&d.url).env("CPL_ADMIN_TOKEN", ADMIN_TOKEN);
+    let ended: EventPage = admin.json(&["events", "list", "--status", "ended"]);
+    assert_eq!(ended.items.len(), 1);
+    assert_eq!(ended.items[0].status, EventStatus::Ended);
+    let every: EventPage = admin.json(&["events", "list", "--status", "all", "--all"]);
+    assert_eq!(every.items.len(), 7);
+    // A cursor the daemon never gave: its 422, exit 1.
+    let err = cpl.fails(&["events", "list", "--cursor", "nonsense"], 1);
+    assert!(err.contains("cursor"), "{err}");
+
+    // Users (admin) and messages follow cursors with --all too.
+    d.user("Second").await;
+    d.user("Third").await;
+    let users: Vec<User> = admin.json(&["users", "list", "--limit", "1", "--all"]);
+    assert_eq!(users.len(), 3);
+    assert_eq!(users, d.admin().users().await.unwrap());
+    let one = admin.run(&["users", "list", "--limit", "1"]);
+    assert!(one.stderr.contains("--cursor"), "{}", one.show());
+    let ev = made.iter().find(|e| e.id != ended_id).unwrap();
+    let mut ws = owner.connect(&reg.user.id).await.unwrap();
+    owner.join_event(&ev.id).await.unwrap();
+    for i in 0..5 {
+        let text = format!("hola {i}");
+        ws.send(&ClientMessage::ChatMessage {
+            event_id: ev.id.clone(),
+            message: text.clone(),
+        })
+        .await
+        .unwrap();
+        citypulse_tests::frames::expect(&mut ws, &text, |m| match m {
+            ServerMessage::ChatMessage(c) if c.message == text => Some(()),
+            _ => None,
+        })
+        .await;
+    }
+    let paged: Vec<ChatMessage> = cpl.json(&[
+        "events",
+        "messages",
+        ev.id.as_str(),
+        "--limit",
+        "2",
+        "--all",
+    ]);
+    let whole: Vec<ChatMessage> = cpl.json(&["events", "messages", ev.id.as_str()]);
+    assert_eq!(paged.len(), 5);
+    assert_eq!(paged, whole);
 }

@@ -502,7 +502,7 @@ async fn head_answers_like_get_without_a_body() {
     // offers it.
     let (code, head, _) = exchange(
         &d,
-        "HEAD /api/events HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+        "HEAD /api/users/register HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
     )
     .await;
     assert_eq!(code, 405, "{head}");

@@ -668,6 +668,33 @@ async fn real_answers_match_the_documented_schemas() {
 
     api.ok("get", "/api/events/{event_id}", &[&eid], "", None, None)
         .await;
+    // The event list: public for active events, a page body, its refusals.
+    let page = api
+        .ok(
+            "get",
+            "/api/events",
+            &[],
+            &format!("?status=active&creator_id={uid}&limit=1"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 1, "{page}");
+    assert!(page["next_cursor"].is_string(), "{page}");
+    let all = api.ok("get", "/api/events", &[], "", admin, None).await;
+    assert!(all["next_cursor"].is_null() || all["next_cursor"].is_string());
+    for (query, token, want) in [
+        ("", None, 403),
+        ("?status=ended", me, 403),
+        ("?status=active&cursor=nope", None, 422),
+        ("?status=active&bbox=1,2,3", None, 422),
+        ("?status=sleeping", admin, 422),
+    ] {
+        let (s, _) = api
+            .call("get", "/api/events", &[], query, token, None)
+            .await;
+        assert_eq!(s, want, "GET /api/events{query}");
+    }
     let (s, _) = api
         .call(
             "get",

@@ -1,10 +1,12 @@
 //! `cpl users ...`: profiles of users, their collectibles, and the admin calls.
 
+use citypulse::api::UserListQuery;
 use citypulse::UserId;
 use clap::Subcommand;
 
 use crate::context::Context;
 use crate::error::refused;
+use crate::paging::{self, CursorArgs};
 use crate::runs;
 
 /// `cpl users` subcommands.
@@ -19,9 +21,20 @@ pub enum Command {
     Collectibles {
         /// The user's id
         id: Option<UserId>,
+        /// Collectibles per page, 1 to 1000
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        limit: u32,
+        #[command(flatten)]
+        page: CursorArgs,
     },
-    /// List every user, newest first (admin token)
-    List,
+    /// List users, newest first, a page at a time (admin token)
+    List {
+        /// Users per page, 1 to 1000
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        limit: u32,
+        #[command(flatten)]
+        page: CursorArgs,
+    },
     /// Give a user a new token, revoking the old one (admin token, or your own user) [default: yours]
     ResetToken {
         /// The user's id
@@ -67,17 +80,43 @@ pub async fn run(ctx: &Context, cmd: Command) -> anyhow::Result<()> {
             let user = client.user(&id).await?;
             ctx.out.record(&user)?;
         }
-        Command::Collectibles { id } => {
+        Command::Collectibles { id, limit, page } => {
             let id = match id {
                 Some(id) => id,
                 None => ctx.session().await?.1,
             };
-            let list = ctx.client()?.user_collectibles(&id).await?;
+            let client = ctx.client()?;
+            let (list, next) = paging::collect(&page, |cursor| {
+                let q = UserListQuery {
+                    limit: Some(limit),
+                    cursor,
+                };
+                let (client, id) = (&client, &id);
+                async move {
+                    let p = client.user_collectibles_page(id, &q).await?;
+                    Ok((p.items, p.next_cursor))
+                }
+            })
+            .await?;
             ctx.out.list(&list)?;
+            paging::more(ctx, "collectibles", next.as_deref());
         }
-        Command::List => {
-            let users = ctx.admin()?.users().await?;
+        Command::List { limit, page } => {
+            let admin = ctx.admin()?;
+            let (users, next) = paging::collect(&page, |cursor| {
+                let q = UserListQuery {
+                    limit: Some(limit),
+                    cursor,
+                };
+                let admin = &admin;
+                async move {
+                    let p = admin.users_page(&q).await?;
+                    Ok((p.items, p.next_cursor))
+                }
+            })
+            .await?;
             ctx.out.list(&users)?;
+            paging::more(ctx, "users", next.as_deref());
         }
         Command::ResetToken { id } => {
             let saved_id = ctx.saved().map(|p| p.user_id.clone());

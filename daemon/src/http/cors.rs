@@ -25,8 +25,9 @@ pub const METHODS: [&str; 5] = ["GET", "HEAD", "POST", "DELETE", "OPTIONS"];
 pub const HEADERS: [&str; 2] = ["authorization", "content-type"];
 
 /// The answer headers a page's script may read besides the CORS-safelisted ones: without
-/// `Retry-After` a browser app sees a 429 but not how long to wait.
-pub const EXPOSED: [&str; 1] = ["retry-after"];
+/// `Retry-After` a browser app sees a 429 but not how long to wait, and without
+/// `X-Next-Cursor` it cannot page through a list (issue 18).
+pub const EXPOSED: [&str; 2] = ["retry-after", citypulse::api::NEXT_CURSOR_HEADER];
 
 /// The policy: the listed origins, [`METHODS`] and [`HEADERS`], exposing [`EXPOSED`].
 pub fn policy(origins: &[String]) -> warp::filters::cors::Builder {

@@ -1,11 +1,11 @@
 //! `/api/events/...` handlers.
 
 use citypulse::api::{
-    nearby, page, CreateEventRequest, DropRequest, ErrorBody, JoinResponse, MessageResponse,
-    NearbyQuery, PageQuery,
+    event_list, nearby, page, CreateEventRequest, DropRequest, ErrorBody, EventListQuery,
+    EventPage, JoinResponse, MessageResponse, NearbyQuery, PageQuery,
 };
 use citypulse::geo::Coordinates;
-use citypulse::ids::{EventId, InvalidId, MessageId, TranscriptId};
+use citypulse::ids::{EventId, InvalidId, MessageId, TranscriptId, UserId};
 use citypulse::model::{
     ChatMessage, Collectible, Event, EventStatus, NearbyEvent, Participant, Transcription, User,
 };
@@ -17,13 +17,13 @@ use warp::Reply;
 use super::auth::{self, check_acting_as, Caller};
 use super::error::ApiError;
 use super::users::created;
-use super::{input, openapi};
+use super::{input, openapi, paging};
 use crate::clients::daily::TokenProperties;
 use crate::domain::drops;
 use crate::domain::error::DomainError;
 use crate::domain::rooms::{self, Actor};
 use crate::domain::state::State;
-use crate::store::{Before, NewEvent};
+use crate::store::{Before, BoundingBox, EventFilter, NewEvent};
 
 /// The original's optional `?creator_id=` / `?user_id=`.
 #[derive(Debug, Default, Deserialize)]
@@ -135,6 +135,116 @@ pub async fn create(
     };
     state.hub.notify_new_event(&event);
     Ok(created(&event))
+}
+
+/// `GET /api/events`: every event matching the filters, newest first, paged.
+#[utoipa::path(
+    get,
+    path = "/api/events",
+    operation_id = "listEvents",
+    tag = "events",
+    summary = "List events, newest first, filtered and paged",
+    description = "Newest first (creation time, then id). Every filter is optional and all must hold. Anyone may list active events (`status=active`); ended events (`status=ended`), or all events (no `status`), need the admin token. The answer is a page: `items`, and `next_cursor` to pass as `cursor` for the next page (null on the last). Events created while a client pages are newer than every page's start: no page skips or repeats an event because of them.",
+    security((), ("adminToken" = [])),
+    params(
+        ("status" = Option<String>, Query, description = "`active` (anyone) or `ended` (admin); absent: both (admin)."),
+        ("category" = Option<String>, Query, description = "Only events of this category (case-insensitive).", min_length = 1, max_length = 40),
+        ("creator_id" = Option<String>, Query, description = "Only events this user created.", pattern = "^[0-9a-fA-F]{24}$"),
+        ("bbox" = Option<String>, Query, description = "`minLng,minLat,maxLng,maxLat`: only events inside the box, edges included. A box across the antimeridian (minLng > maxLng) is asked for as its two halves.", example = "-74.2,4.5,-74.0,4.8"),
+        ("created_after" = Option<String>, Query, format = DateTime, description = "Only events created strictly after this time (RFC 3339)."),
+        ("created_before" = Option<String>, Query, format = DateTime, description = "Only events created strictly before this time (RFC 3339)."),
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 100 (default 20); outside: 422.", minimum = 1, maximum = 100),
+        ("cursor" = Option<String>, Query, description = "The previous page's `next_cursor`, unchanged; absent for the first page. One this server never gave: 422."),
+    ),
+    responses(
+        (status = 200, description = "A page of events.", body = EventPage),
+        (status = 400, description = openapi::E400_HEADER, body = ErrorBody),
+        (status = 401, description = openapi::E401_OPTIONAL, body = ErrorBody),
+        (status = 403, description = "Ended events, or all events (no `status`), were asked for without the admin token.", body = ErrorBody),
+        (status = 422, description = "A filter is invalid (`status` not active/ended, `category` empty or too long, `creator_id` not an id, `bbox` not four numbers in range with min <= max, a time that is not RFC 3339), `limit` is out of range, `cursor` is not one this server gave, a parameter is given twice, or the query string is malformed.", body = ErrorBody),
+        (status = 429, description = openapi::E429_AUTH, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
+        (status = 503, description = openapi::E503, body = ErrorBody),
+    )
+)]
+pub async fn list(
+    state: State,
+    caller: Option<Caller>,
+    query: String,
+) -> Result<Response, ApiError> {
+    let q: EventListQuery = input::parse_query(&query)?;
+    if q.status != Some(EventStatus::Active) && !matches!(caller, Some(Caller::Admin)) {
+        let what = if q.status.is_some() {
+            "listing ended events"
+        } else {
+            "listing events of every status (no status parameter)"
+        };
+        return Err(ApiError::Forbidden(format!(
+            "{what} needs the admin token; anyone may list active events with status=active"
+        )));
+    }
+    let limit = q.limit.unwrap_or(event_list::DEFAULT_LIMIT);
+    validate::in_range("limit", limit as i64, 1, event_list::MAX_LIMIT as i64)?;
+    let filter = EventFilter {
+        status: q.status,
+        category: q.category.as_deref().map(validate::category).transpose()?,
+        creator: q
+            .creator_id
+            .as_deref()
+            .map(|raw| {
+                raw.parse::<UserId>()
+                    .map_err(|e| ApiError::Validation(format!("creator_id: {e}")))
+            })
+            .transpose()?,
+        bbox: q.bbox.as_deref().map(bounding_box).transpose()?,
+        created_after: q.created_after,
+        created_before: q.created_before,
+    };
+    let after = paging::start(q.cursor.as_deref())?;
+    let events = state
+        .store
+        .list_events(&filter, paging::fetch(limit), after)
+        .await?;
+    let (items, next_cursor) = paging::cut(events, limit, |e| (e.created_at, &e.id));
+    Ok(warp::reply::json(&EventPage { items, next_cursor }).into_response())
+}
+
+/// `minLng,minLat,maxLng,maxLat`, each in range, min <= max on both axes.
+fn bounding_box(raw: &str) -> Result<BoundingBox, ApiError> {
+    let bad = |why: &str| {
+        ApiError::Validation(format!(
+            "bbox {:?} {why}; send minLng,minLat,maxLng,maxLat such as -74.2,4.5,-74.0,4.8",
+            raw.chars().take(80).collect::<String>()
+        ))
+    };
+    let parts: Vec<f64> = raw
+        .split(',')
+        .map(|p| p.trim().parse::<f64>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| bad("is not four numbers separated by commas"))?;
+    let [min_lng, min_lat, max_lng, max_lat] =
+        <[f64; 4]>::try_from(parts).map_err(|_| bad("is not four numbers separated by commas"))?;
+    let lng = -180.0..=180.0;
+    let lat = -90.0..=90.0;
+    if !(lng.contains(&min_lng) && lng.contains(&max_lng)) {
+        return Err(bad("has a longitude outside -180 to 180"));
+    }
+    if !(lat.contains(&min_lat) && lat.contains(&max_lat)) {
+        return Err(bad("has a latitude outside -90 to 90"));
+    }
+    if min_lat > max_lat {
+        return Err(bad("has minLat above maxLat"));
+    }
+    if min_lng > max_lng {
+        return Err(bad(
+            "has minLng east of maxLng (a box across the antimeridian: ask for its two halves)",
+        ));
+    }
+    Ok(BoundingBox {
+        min_lng,
+        min_lat,
+        max_lng,
+        max_lat,
+    })
 }
 
 /// `GET /api/events/nearby`.
@@ -425,30 +535,37 @@ pub async fn delete_message(
     Ok(warp::reply::with_status(warp::reply(), warp::http::StatusCode::NO_CONTENT).into_response())
 }
 
-/// `GET /api/events/{id}/participants`.
+/// `GET /api/events/{id}/participants`, earliest first, paged.
 #[utoipa::path(
     get,
     path = "/api/events/{event_id}/participants",
     operation_id = "listParticipants",
     tag = "events",
     summary = "Who is in the event's room now, earliest first",
-    description = "",
+    description = "Earliest first (joined time, then user id), `limit` per page (default and most 1000). The body is the array; when more follow, the `X-Next-Cursor` header holds the next page's cursor (pass it as `cursor`); on the last page it is absent. Someone who joins while a client pages comes on a later page; someone who leaves is not listed.",
     security(),
     params(
         ("event_id" = String, Path, description = "The event's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 1000); outside: 422.", minimum = 1, maximum = 1000),
+        ("cursor" = Option<String>, Query, description = "The previous page's `X-Next-Cursor`, unchanged; absent for the first page. One this server never gave: 422."),
     ),
     responses(
-        (status = 200, description = "The participants.", body = Vec<Participant>),
+        (status = 200, description = "The participants.", body = Vec<Participant>, headers(("X-Next-Cursor" = String, description = "The next page's cursor; absent on the last page."))),
         (status = 404, description = "No event has this id (the id is well-formed but unknown).", body = ErrorBody),
-        (status = 422, description = "The event id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
+        (status = 422, description = "The event id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid (`limit` out of range, a `cursor` this server never gave).", body = ErrorBody),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )
 )]
-pub async fn participants(state: State, id: String) -> Result<Response, ApiError> {
+pub async fn participants(state: State, id: String, query: String) -> Result<Response, ApiError> {
     let id: EventId = input::id(&id)?;
+    let (limit, after) = paging::list_page(&query)?;
     state.store.event(&id).await?;
-    let list = state.store.participants(&id).await?;
-    Ok(warp::reply::json(&list).into_response())
+    let list = state
+        .store
+        .participants_page(&id, paging::fetch(limit), after)
+        .await?;
+    let (list, next) = paging::cut(list, limit, |p| (p.joined_at, &p.user_id));
+    Ok(paging::array(&list, next))
 }
 
 /// The size of the page a history query asks for, and where it starts; `Id` is the kind of
@@ -459,6 +576,15 @@ where
 {
     let limit = q.limit.unwrap_or(page::DEFAULT_LIMIT);
     validate::in_range("limit", limit as i64, 1, page::MAX_LIMIT as i64)?;
+    if let Some(cursor) = q.cursor.as_deref() {
+        if q.before.is_some() || q.before_id.is_some() {
+            return Err(ApiError::Validation(
+                "cursor and before/before_id both say where the page starts; send one of them"
+                    .into(),
+            ));
+        }
+        return Ok((limit, paging::start(Some(cursor))?));
+    }
     let before = match (q.before, q.before_id.as_deref()) {
         (None, None) => None,
         (Some(at), None) => Some(Before::at(at)),
@@ -486,16 +612,17 @@ where
     operation_id = "listMessages",
     tag = "events",
     summary = "Chat history, newest first",
-    description = "Paged by `limit` and `before` (plus `before_id`, the previous page's last id, so that no message sharing its millisecond is skipped).",
+    description = "Paged by `limit` and the `X-Next-Cursor` header (absent on the last page), passed back as `cursor`; or, as before cursors existed, by `before` (plus `before_id`, the previous page's last id, so that no message sharing its millisecond is skipped).",
     security(),
     params(
         ("event_id" = String, Path, description = "The event's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
         ("limit" = Option<u32>, Query, description = "Page size, 1 to 200 (default 50); outside: 422.", minimum = 1, maximum = 200),
         ("before" = Option<String>, Query, format = DateTime, description = "Only entries strictly older than this time (exclusive): pass the last timestamp of the previous page to get the next one."),
         ("before_id" = Option<String>, Query, pattern = "^[0-9a-fA-F]{24}$", description = "With `before`: the id of the previous page's last entry. The page then starts right after that entry (newest first by timestamp, then id), so entries sharing its millisecond are neither skipped nor repeated. Without `before`: 422."),
+        ("cursor" = Option<String>, Query, description = "The previous answer's `X-Next-Cursor`, unchanged (instead of `before`/`before_id`; both: 422). One this server never gave: 422."),
     ),
     responses(
-        (status = 200, description = "The messages.", body = Vec<ChatMessage>),
+        (status = 200, description = "The messages.", body = Vec<ChatMessage>, headers(("X-Next-Cursor" = String, description = "The next page's cursor; absent on the last page."))),
         (status = 404, description = "No event has this id (the id is well-formed but unknown).", body = ErrorBody),
         (status = 422, description = "The event id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
         (status = 503, description = openapi::E503, body = ErrorBody),
@@ -506,8 +633,12 @@ pub async fn messages(state: State, id: String, query: String) -> Result<Respons
     let q: PageQuery = input::parse_query(&query)?;
     let (limit, before) = page::<MessageId>(&q)?;
     state.store.event(&id).await?;
-    let list = state.store.messages(&id, limit, before).await?;
-    Ok(warp::reply::json(&list).into_response())
+    let list = state
+        .store
+        .messages(&id, paging::fetch(limit), before)
+        .await?;
+    let (list, next) = paging::cut(list, limit, |m| (m.timestamp, &m.id));
+    Ok(paging::array(&list, next))
 }
 
 /// `GET /api/events/{id}/transcriptions`, newest first, `?q=` searches the text.
@@ -524,10 +655,11 @@ pub async fn messages(state: State, id: String, query: String) -> Result<Respons
         ("limit" = Option<u32>, Query, description = "Page size, 1 to 200 (default 50); outside: 422.", minimum = 1, maximum = 200),
         ("before" = Option<String>, Query, format = DateTime, description = "Only entries strictly older than this time (exclusive): pass the last timestamp of the previous page to get the next one."),
         ("before_id" = Option<String>, Query, pattern = "^[0-9a-fA-F]{24}$", description = "With `before`: the id of the previous page's last entry. The page then starts right after that entry (newest first by timestamp, then id), so entries sharing its millisecond are neither skipped nor repeated. Without `before`: 422."),
+        ("cursor" = Option<String>, Query, description = "The previous answer's `X-Next-Cursor`, unchanged (instead of `before`/`before_id`; both: 422). One this server never gave: 422."),
         ("q" = Option<String>, Query, description = "Text search, 1 to 200 characters.", min_length = 1, max_length = 200, pattern = r"^[^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*[^\s\u0000-\u001F\u007F-\u009F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u180F\u200B-\u200F\u202A-\u202E\u2060-\u206F\u2800\u3164\uFE00-\uFE0F\uFEFF\uFFA0\uFFF0-\uFFF8][^\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]*$"),
     ),
     responses(
-        (status = 200, description = "The segments.", body = Vec<Transcription>),
+        (status = 200, description = "The segments.", body = Vec<Transcription>, headers(("X-Next-Cursor" = String, description = "The next page's cursor; absent on the last page."))),
         (status = 404, description = "No event has this id (the id is well-formed but unknown).", body = ErrorBody),
         (status = 422, description = "The event id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
         (status = 503, description = openapi::E503, body = ErrorBody),
@@ -544,9 +676,10 @@ pub async fn transcriptions(state: State, id: String, query: String) -> Result<R
     state.store.event(&id).await?;
     let list = state
         .store
-        .transcriptions(&id, limit, before, search.as_deref())
+        .transcriptions(&id, paging::fetch(limit), before, search.as_deref())
         .await?;
-    Ok(warp::reply::json(&list).into_response())
+    let (list, next) = paging::cut(list, limit, |t| (t.created_at, &t.id));
+    Ok(paging::array(&list, next))
 }
 
 /// `POST /api/events/{id}/collectibles` (admin): a manual drop.

@@ -18,6 +18,7 @@ pub mod events;
 pub mod input;
 pub mod openapi;
 pub mod ops;
+pub mod paging;
 pub mod routes;
 pub mod serve;
 pub mod signin;

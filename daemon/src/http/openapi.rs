@@ -38,6 +38,7 @@ pub use citypulse::openapi::ID_PATTERN;
     signin::revoke_session,
     users::erase,
     events::create,
+    events::list,
     events::nearby,
     events::get,
     events::join,
@@ -420,6 +421,7 @@ mod tests {
         "FeatureStatus",
         "TokenResponse",
         "UserErased",
+        "EventPage",
         "ErrorBody",
         "CodeRequest",
         "CodeSent",
@@ -618,8 +620,8 @@ mod tests {
             allowed_methods("/api/users/6745a1b2c3d4e5f601234567/token"),
             ["POST"]
         );
-        assert_eq!(allowed_methods("/api/events"), ["POST"]);
-        assert_eq!(allowed_methods("/api/events/"), ["POST"]);
+        assert_eq!(allowed_methods("/api/events"), ["GET", "HEAD", "POST"]);
+        assert_eq!(allowed_methods("/api/events/"), ["GET", "HEAD", "POST"]);
         assert_eq!(allowed_methods("/api/events/nearby"), ["GET", "HEAD"]);
         assert_eq!(allowed_methods("/api/events/x/collectibles"), ["POST"]);
         assert_eq!(allowed_methods("/ws/6745a1b2c3d4e5f601234567"), ["GET"]);

@@ -260,7 +260,8 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
             .at::<users::__path_list>()
             .and(auth::admin(state.clone()))
             .and(s())
-            .then(|(), st| users::list(st))
+            .and(q())
+            .then(|(), st, qs| users::list(st, qs))
             .map(finish))
         .unify()
         .or(t
@@ -277,9 +278,10 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
         .or(t
             .at_id::<users::__path_collectibles>()
             .and(lookups())
+            .and(q())
             .then({
                 let st = state.clone();
-                move |id| users::collectibles(st.clone(), id)
+                move |id, qs| users::collectibles(st.clone(), id, qs)
             })
             .map(finish))
         .unify()
@@ -315,6 +317,14 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
         .and(input::json_body())
         .then(events::create)
         .map(finish)
+        .or(t
+            .at::<events::__path_list>()
+            .and(s())
+            .and(caller())
+            .and(q())
+            .then(events::list)
+            .map(finish))
+        .unify()
         .or(t
             .at::<events::__path_nearby>()
             .and(s())
@@ -362,9 +372,10 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
         .unify()
         .or(t
             .at_id::<events::__path_participants>()
+            .and(q())
             .then({
                 let st = state.clone();
-                move |id| events::participants(st.clone(), id)
+                move |id, qs| events::participants(st.clone(), id, qs)
             })
             .map(finish))
         .unify()

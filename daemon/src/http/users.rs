@@ -10,7 +10,7 @@ use warp::Reply;
 
 use super::auth::{self, Caller};
 use super::error::ApiError;
-use super::{input, openapi};
+use super::{input, openapi, paging};
 use crate::domain;
 use crate::domain::state::State;
 use crate::store::NewUser;
@@ -80,27 +80,34 @@ pub async fn me(user: User) -> Result<Response, ApiError> {
     Ok(warp::reply::json(&user).into_response())
 }
 
-/// `GET /api/users` (admin): newest first, up to 1000.
+/// `GET /api/users` (admin): newest first, paged.
 #[utoipa::path(
     get,
     path = "/api/users",
     operation_id = "listUsers",
     tag = "users",
     summary = "List users (admin)",
-    description = "Newest first, at most 1000, phones included.",
+    description = "Newest first (registration time, then id), phones included, `limit` per page (default and most 1000, what the list answered before it was paged). The body is the array of users; when more follow, the `X-Next-Cursor` header holds the cursor of the next page (pass it as `cursor`); on the last page it is absent. Users registered while a client pages never make a page skip or repeat anyone.",
     security(("adminToken" = [])),
+    params(
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 1000); outside: 422.", minimum = 1, maximum = 1000),
+        ("cursor" = Option<String>, Query, description = "The previous page's `X-Next-Cursor`, unchanged; absent for the first page. One this server never gave: 422."),
+    ),
     responses(
-        (status = 200, description = "The users.", body = Vec<User>),
+        (status = 200, description = "The users.", body = Vec<User>, headers(("X-Next-Cursor" = String, description = "The next page's cursor; absent on the last page."))),
         (status = 400, description = openapi::E400_HEADER, body = ErrorBody),
         (status = 401, description = "No token, or a token nobody holds.", body = ErrorBody),
         (status = 403, description = openapi::E403_ADMIN, body = ErrorBody),
+        (status = 422, description = "`limit` out of range, a `cursor` this server never gave, or a malformed query string (a parameter given twice, a bad percent escape).", body = ErrorBody),
         (status = 429, description = openapi::E429_AUTH, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )
 )]
-pub async fn list(state: State) -> Result<Response, ApiError> {
-    let users = state.store.list_users(1000).await?;
-    Ok(warp::reply::json(&users).into_response())
+pub async fn list(state: State, query: String) -> Result<Response, ApiError> {
+    let (limit, after) = paging::list_page(&query)?;
+    let users = state.store.list_users(paging::fetch(limit), after).await?;
+    let (users, next) = paging::cut(users, limit, |u| (u.created_at, &u.id));
+    Ok(paging::array(&users, next))
 }
 
 /// `GET /api/users/{id}`: the phone only for the user themselves and admins.
@@ -134,31 +141,38 @@ pub async fn get(state: State, id: String, caller: Option<Caller>) -> Result<Res
     Ok(warp::reply::json(&user).into_response())
 }
 
-/// `GET /api/users/{id}/collectibles`, newest first.
+/// `GET /api/users/{id}/collectibles`, newest first, paged.
 #[utoipa::path(
     get,
     path = "/api/users/{user_id}/collectibles",
     operation_id = "getUserCollectibles",
     tag = "users",
     summary = "A user's inventory, newest first",
-    description = "",
+    description = "Newest first (claim time, then collectible id), `limit` per page (default and most 1000). The body is the array; when more follow, the `X-Next-Cursor` header holds the next page's cursor (pass it as `cursor`); on the last page it is absent.",
     security(),
     params(
         ("user_id" = String, Path, description = "The user's id. Malformed: 422; well-formed but unknown: 404.", pattern = "^[0-9a-fA-F]{24}$", example = "6745a1b2c3d4e5f601234567"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 1000); outside: 422.", minimum = 1, maximum = 1000),
+        ("cursor" = Option<String>, Query, description = "The previous page's `X-Next-Cursor`, unchanged; absent for the first page. One this server never gave: 422."),
     ),
     responses(
-        (status = 200, description = "The collectibles the user won.", body = Vec<UserCollectible>),
+        (status = 200, description = "The collectibles the user won.", body = Vec<UserCollectible>, headers(("X-Next-Cursor" = String, description = "The next page's cursor; absent on the last page."))),
         (status = 404, description = "No user has this id (the id is well-formed but unknown).", body = ErrorBody),
-        (status = 422, description = "The user id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid.", body = ErrorBody),
+        (status = 422, description = "The user id is malformed (ids are 24 hexadecimal digits), or a query parameter is invalid (`limit` out of range, a `cursor` this server never gave).", body = ErrorBody),
         (status = 429, description = openapi::E429_LOOKUP, body = ErrorBody, headers(("Retry-After" = u64, description = "Seconds to wait before retrying."))),
         (status = 503, description = openapi::E503, body = ErrorBody),
     )
 )]
-pub async fn collectibles(state: State, id: String) -> Result<Response, ApiError> {
+pub async fn collectibles(state: State, id: String, query: String) -> Result<Response, ApiError> {
     let id: UserId = input::id(&id)?;
+    let (limit, after) = paging::list_page(&query)?;
     state.store.user(&id).await?;
-    let list = state.store.user_collectibles(&id).await?;
-    Ok(warp::reply::json(&list).into_response())
+    let list = state
+        .store
+        .user_collectibles(&id, paging::fetch(limit), after)
+        .await?;
+    let (list, next) = paging::cut(list, limit, |c| (c.claimed_at, &c.collectible_id));
+    Ok(paging::array(&list, next))
 }
 
 /// `POST /api/users/{id}/token`: a new token, the old one revoked at once. The user

@@ -18,8 +18,8 @@ use async_trait::async_trait;
 use citypulse::geo::Coordinates;
 use citypulse::ids::{CollectibleId, EventId, MessageId, SessionId, UserId};
 use citypulse::model::{
-    ChatMessage, Collectible, Event, EventRoom, NearbyEvent, Participant, Transcription, User,
-    UserCollectible,
+    ChatMessage, Collectible, Event, EventRoom, EventStatus, NearbyEvent, Participant,
+    Transcription, User, UserCollectible,
 };
 use citypulse::time::Timestamp;
 use std::time::Duration;
@@ -83,6 +83,46 @@ impl Before {
             id: Some(id.to_string()),
         }
     }
+}
+
+impl From<citypulse::cursor::Cursor> for Before {
+    fn from(c: citypulse::cursor::Cursor) -> Before {
+        Before {
+            at: c.at,
+            id: Some(c.id),
+        }
+    }
+}
+
+/// Which events [`Store::list_events`] answers; every part optional, all must hold.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct EventFilter {
+    /// Only active, or only ended, events.
+    pub status: Option<EventStatus>,
+    /// Only this (lower-case) category.
+    pub category: Option<String>,
+    /// Only events this user created.
+    pub creator: Option<UserId>,
+    /// Only events inside this box, edges included.
+    pub bbox: Option<BoundingBox>,
+    /// Only events created strictly after this time.
+    pub created_after: Option<Timestamp>,
+    /// Only events created strictly before this time.
+    pub created_before: Option<Timestamp>,
+}
+
+/// A longitude/latitude box, `min <= max` on both axes (one that crosses the antimeridian
+/// is asked for as its two halves).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BoundingBox {
+    /// West edge.
+    pub min_lng: f64,
+    /// South edge.
+    pub min_lat: f64,
+    /// East edge.
+    pub max_lng: f64,
+    /// North edge.
+    pub max_lat: f64,
 }
 
 /// A user to insert. `token_hash` is the SHA-256 (hex) of the bearer token; the token
@@ -295,8 +335,10 @@ pub trait Store: Send + Sync + 'static {
     /// revoked token (to close what it opened); `NotFound` (`"session"`) when `user` has
     /// no such session.
     async fn revoke_session(&self, user: &UserId, id: &SessionId) -> StoreResult<String>;
-    /// Users, newest first (admin listing).
-    async fn list_users(&self, limit: u32) -> StoreResult<Vec<User>>;
+    /// Users, newest first (creation time, then id), at most `limit`, starting after
+    /// `after` (admin listing). A user registered while a listing is paged through has a
+    /// later creation time than every page's start, so no page skips or repeats anyone.
+    async fn list_users(&self, limit: u32, after: Option<Before>) -> StoreResult<Vec<User>>;
     /// Replaces a user's token hash: every session of the user is revoked, and the new
     /// token is their only one.
     async fn set_token_hash(&self, id: &UserId, token_hash: &str) -> StoreResult<()>;
@@ -318,8 +360,14 @@ pub trait Store: Send + Sync + 'static {
     async fn set_location(&self, id: &UserId, at: Coordinates, when: Timestamp) -> StoreResult<()>;
     /// A user's last known position.
     async fn user_location(&self, id: &UserId) -> StoreResult<Option<Coordinates>>;
-    /// A user's inventory, newest first.
-    async fn user_collectibles(&self, id: &UserId) -> StoreResult<Vec<UserCollectible>>;
+    /// A user's inventory, newest first (claim time, then collectible id), at most
+    /// `limit`, starting after `after`.
+    async fn user_collectibles(
+        &self,
+        id: &UserId,
+        limit: u32,
+        after: Option<Before>,
+    ) -> StoreResult<Vec<UserCollectible>>;
 
     // ---- events ----
 
@@ -336,6 +384,15 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
         category: Option<&str>,
     ) -> StoreResult<Vec<NearbyEvent>>;
+    /// Events matching `filter`, newest first (creation time, then id), at most `limit`,
+    /// starting after `after`: stable under concurrent inserts (a new event sorts before
+    /// every page's start, so it is neither skipped into nor repeated on a later page).
+    async fn list_events(
+        &self,
+        filter: &EventFilter,
+        limit: u32,
+        after: Option<Before>,
+    ) -> StoreResult<Vec<Event>>;
     /// Records an event's video room.
     async fn set_event_room(&self, id: &EventId, room: &EventRoom) -> StoreResult<()>;
     /// Deletes an event that was never announced (its video room could not be made),
@@ -361,7 +418,20 @@ pub trait Store: Send + Sync + 'static {
     /// Takes a user out of every room; the events they left.
     async fn leave_all_events(&self, user: &UserId) -> StoreResult<Vec<EventId>>;
     /// Who is in an event's room, earliest first.
-    async fn participants(&self, event: &EventId) -> StoreResult<Vec<Participant>>;
+    async fn participants(&self, event: &EventId) -> StoreResult<Vec<Participant>> {
+        self.participants_page(event, u32::MAX, None).await
+    }
+    /// Who is in an event's room, earliest first (joined time, then user id), at most
+    /// `limit`, starting right after the participant `after` names (its joined time and
+    /// user id; this list runs oldest first, so "after" is later in time). Someone who
+    /// joins while the list is paged sorts after every page's start and is listed on a
+    /// later page; someone who leaves is simply not there.
+    async fn participants_page(
+        &self,
+        event: &EventId,
+        limit: u32,
+        after: Option<Before>,
+    ) -> StoreResult<Vec<Participant>>;
     /// Whether a user is in an event's room.
     async fn is_participant(&self, event: &EventId, user: &UserId) -> StoreResult<bool>;
     /// How many rooms a user is in now (the per-user room limit counts them).

@@ -29,8 +29,8 @@ use citypulse::model::{
 use citypulse::time::Timestamp;
 use citypulse_daemon::store::transfer::{Kind, Record, UserRecord};
 use citypulse_daemon::store::{
-    Before, ClaimOutcome, JoinOutcome, MessageRemoval, NewEvent, NewSession, NewUser, Store,
-    StoreError, StoreResult,
+    Before, BoundingBox, ClaimOutcome, EventFilter, JoinOutcome, MessageRemoval, NewEvent,
+    NewSession, NewUser, Store, StoreError, StoreResult,
 };
 
 /// A fresh store and what must outlive it.
@@ -66,6 +66,10 @@ macro_rules! conformance_tests {
             token_hash_lookup_and_rotation,
             sessions_open_list_touch_and_revoke,
             list_users_newest_first_with_limit,
+            list_users_pages_split_a_millisecond,
+            list_events_filters_and_pages,
+            list_events_pages_are_stable_under_inserts,
+            participants_and_inventory_page_by_position,
             location_is_stored_and_read,
             unknown_ids_are_not_found,
             create_event_counts_for_creator_and_round_trips,
@@ -295,7 +299,7 @@ pub async fn duplicate_phone_is_a_conflict(s: Arc<dyn Store>) {
         })
         .await;
     assert_conflict(again, &phone(1));
-    let users = s.list_users(10).await.expect("list_users");
+    let users = s.list_users(10, None).await.expect("list_users");
     assert_eq!(users, vec![first]);
 }
 
@@ -440,9 +444,234 @@ pub async fn list_users_newest_first_with_limit(s: Arc<dyn Store>) {
         made.push(user_n(&s, n).await);
     }
     made.reverse();
-    assert_eq!(s.list_users(100).await.expect("list"), made);
-    assert_eq!(s.list_users(2).await.expect("list"), made[..2].to_vec());
-    assert!(s.list_users(0).await.expect("list").is_empty());
+    assert_eq!(s.list_users(100, None).await.expect("list"), made);
+    assert_eq!(
+        s.list_users(2, None).await.expect("list"),
+        made[..2].to_vec()
+    );
+    assert!(s.list_users(0, None).await.expect("list").is_empty());
+}
+
+/// Users sharing a millisecond are paged each exactly once, in order, from a cursor of
+/// (creation time, id).
+pub async fn list_users_pages_split_a_millisecond(s: Arc<dyn Store>) {
+    for n in 0..7 {
+        s.create_user(NewUser {
+            id: UserId::generate(),
+            phone: phone(n),
+            name: format!("Same {n}"),
+            token_hash: format!("{n:064x}"),
+            created_at: at(9),
+        })
+        .await
+        .expect("create_user");
+    }
+    user_n(&s, 100).await;
+    let all = s.list_users(100, None).await.expect("list");
+    assert_eq!(all.len(), 8);
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = s.list_users(3, after.clone()).await.expect("list");
+        let Some(last) = page.last() else { break };
+        after = Some(Before::entry(last.created_at, last.id.as_str()));
+        paged.extend(page);
+    }
+    assert_eq!(paged, all, "every user once, newest first");
+}
+
+/// An event created at `ms` (after t0) by `creator` at `location`.
+async fn event_made_at(
+    s: &Arc<dyn Store>,
+    creator: &UserId,
+    location: Coordinates,
+    category: &str,
+    ms: i64,
+) -> Event {
+    s.create_event(NewEvent {
+        created_at: at(ms),
+        ..new_event(creator, location, category)
+    })
+    .await
+    .expect("create_event")
+}
+
+/// Each filter of `list_events` keeps exactly the matching events, newest first.
+pub async fn list_events_filters_and_pages(s: Arc<dyn Store>) {
+    let a = user_n(&s, 1).await;
+    let b = user_n(&s, 2).await;
+    let medellin = Coordinates::new(-75.5636, 6.2518).expect("valid");
+    let e1 = event_made_at(&s, &a.id, bogota(), "music", 10).await;
+    let e2 = event_made_at(&s, &b.id, medellin, "music", 20).await;
+    let e3 = event_made_at(&s, &a.id, medellin, "sports", 30).await;
+    let e4 = event_made_at(&s, &b.id, bogota(), "sports", 40).await;
+    let (e2_ended, _) = s.end_event(&e2.id, at(50)).await.expect("end");
+    let ids = |events: Vec<Event>| events.into_iter().map(|e| e.id).collect::<Vec<_>>();
+    let list = |f: EventFilter| {
+        let s = Arc::clone(&s);
+        async move { s.list_events(&f, 100, None).await.expect("list_events") }
+    };
+    let everything = list(EventFilter::default()).await;
+    assert_eq!(
+        everything,
+        vec![e4.clone(), e3.clone(), e2_ended, e1.clone()],
+        "all, newest first, as stored"
+    );
+    let active = EventFilter {
+        status: Some(EventStatus::Active),
+        ..EventFilter::default()
+    };
+    assert_eq!(
+        ids(list(active).await),
+        [&e4.id, &e3.id, &e1.id].map(Clone::clone)
+    );
+    let ended = EventFilter {
+        status: Some(EventStatus::Ended),
+        ..EventFilter::default()
+    };
+    assert_eq!(ids(list(ended).await), vec![e2.id.clone()]);
+    let music = EventFilter {
+        category: Some("music".into()),
+        ..EventFilter::default()
+    };
+    assert_eq!(ids(list(music).await), vec![e2.id.clone(), e1.id.clone()]);
+    let by_a = EventFilter {
+        creator: Some(a.id.clone()),
+        ..EventFilter::default()
+    };
+    assert_eq!(ids(list(by_a).await), vec![e3.id.clone(), e1.id.clone()]);
+    // A box around Medellín only; its edges are inside.
+    let around_medellin = EventFilter {
+        bbox: Some(BoundingBox {
+            min_lng: -75.5636,
+            min_lat: 6.0,
+            max_lng: -75.0,
+            max_lat: 6.2518,
+        }),
+        ..EventFilter::default()
+    };
+    assert_eq!(
+        ids(list(around_medellin).await),
+        vec![e3.id.clone(), e2.id.clone()]
+    );
+    let window = EventFilter {
+        created_after: Some(at(10)),
+        created_before: Some(at(40)),
+        ..EventFilter::default()
+    };
+    assert_eq!(ids(list(window).await), vec![e3.id.clone(), e2.id.clone()]);
+    let combined = EventFilter {
+        status: Some(EventStatus::Active),
+        category: Some("sports".into()),
+        creator: Some(b.id.clone()),
+        ..EventFilter::default()
+    };
+    assert_eq!(ids(list(combined).await), vec![e4.id.clone()]);
+    // Pages of one, from each page's last event.
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = s
+            .list_events(&EventFilter::default(), 1, after.clone())
+            .await
+            .expect("list_events");
+        let Some(last) = page.last() else { break };
+        after = Some(Before::entry(last.created_at, last.id.as_str()));
+        paged.extend(page);
+    }
+    assert_eq!(paged, everything);
+    assert!(s
+        .list_events(&EventFilter::default(), 0, None)
+        .await
+        .expect("list_events")
+        .is_empty());
+}
+
+/// Events sharing a millisecond, and events created while the list is paged through
+/// (newer than every page start): each earlier event exactly once, none repeated.
+pub async fn list_events_pages_are_stable_under_inserts(s: Arc<dyn Store>) {
+    let u = user_n(&s, 1).await;
+    let mut made = Vec::new();
+    for i in 0..9 {
+        // Three events per millisecond.
+        made.push(event_made_at(&s, &u.id, bogota(), "music", 100 + i / 3).await);
+    }
+    let expected = s
+        .list_events(&EventFilter::default(), 100, None)
+        .await
+        .expect("list_events");
+    assert_eq!(expected.len(), 9);
+    let mut paged = Vec::new();
+    let mut after = None;
+    let mut later = 0;
+    loop {
+        let page = s
+            .list_events(&EventFilter::default(), 2, after.clone())
+            .await
+            .expect("list_events");
+        let Some(last) = page.last() else { break };
+        after = Some(Before::entry(last.created_at, last.id.as_str()));
+        paged.extend(page);
+        later += 1;
+        event_made_at(&s, &u.id, bogota(), "music", 200 + later).await;
+    }
+    assert_eq!(paged, expected, "each event once, newest first");
+}
+
+/// Participants (oldest first) and an inventory (newest first) page from the last
+/// item's position, ties in a millisecond split by id: each exactly once, in order.
+pub async fn participants_and_inventory_page_by_position(s: Arc<dyn Store>) {
+    let owner = user_n(&s, 1).await;
+    let e = event_at(&s, &owner.id, bogota(), "music").await;
+    for n in 2..9 {
+        let u = user_n(&s, n).await;
+        // Pairs share a millisecond.
+        s.join_event(&e.id, &u.id, at(1000 + i64::from(n / 2)))
+            .await
+            .expect("join");
+        let c = dropped(&s, &e.id, at(1000), 3600).await;
+        assert!(matches!(
+            s.claim_collectible(&c.id, &owner.id, at(2000 + i64::from(n / 2)))
+                .await
+                .expect("claim"),
+            ClaimOutcome::Won(_)
+        ));
+    }
+    let everyone = s
+        .participants_page(&e.id, u32::MAX, None)
+        .await
+        .expect("participants");
+    assert_eq!(everyone.len(), 7);
+    assert_eq!(everyone, s.participants(&e.id).await.expect("participants"));
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = s
+            .participants_page(&e.id, 2, after.clone())
+            .await
+            .expect("participants");
+        let Some(last) = page.last() else { break };
+        after = Some(Before::entry(last.joined_at, last.user_id.as_str()));
+        paged.extend(page);
+    }
+    assert_eq!(paged, everyone, "participants: each once, oldest first");
+    let won = s
+        .user_collectibles(&owner.id, u32::MAX, None)
+        .await
+        .expect("inventory");
+    assert_eq!(won.len(), 7);
+    let mut paged = Vec::new();
+    let mut after = None;
+    loop {
+        let page = s
+            .user_collectibles(&owner.id, 3, after.clone())
+            .await
+            .expect("inventory");
+        let Some(last) = page.last() else { break };
+        after = Some(Before::entry(last.claimed_at, last.collectible_id.as_str()));
+        paged.extend(page);
+    }
+    assert_eq!(paged, won, "inventory: each once, newest first");
 }
 
 /// A location reads back as written, and the newest one wins.
@@ -474,7 +703,7 @@ pub async fn unknown_ids_are_not_found(s: Arc<dyn Store>) {
     assert_not_found(s.set_token_hash(&nu, &"e".repeat(64)).await, "user", &nus);
     assert_not_found(s.set_location(&nu, bogota(), at(0)).await, "user", &nus);
     assert_not_found(s.user_location(&nu).await, "user", &nus);
-    assert_not_found(s.user_collectibles(&nu).await, "user", &nus);
+    assert_not_found(s.user_collectibles(&nu, u32::MAX, None).await, "user", &nus);
 
     assert_not_found(
         s.create_event(new_event(&nu, bogota(), "music")).await,
@@ -1412,7 +1641,7 @@ pub async fn claim_wins_once_then_already_claimed(s: Arc<dyn Store>) {
     let e = event_at(&s, &creator.id, bogota(), "music").await;
     let c = dropped(&s, &e.id, secs(0), 30).await;
     assert!(s
-        .user_collectibles(&a.id)
+        .user_collectibles(&a.id, u32::MAX, None)
         .await
         .expect("inventory")
         .is_empty());
@@ -1446,7 +1675,9 @@ pub async fn claim_wins_once_then_already_claimed(s: Arc<dyn Store>) {
         ClaimOutcome::AlreadyClaimed
     );
     assert_eq!(
-        s.user_collectibles(&a.id).await.expect("inventory"),
+        s.user_collectibles(&a.id, u32::MAX, None)
+            .await
+            .expect("inventory"),
         vec![UserCollectible {
             collectible_id: c.id.clone(),
             name: c.name.clone(),
@@ -1459,7 +1690,7 @@ pub async fn claim_wins_once_then_already_claimed(s: Arc<dyn Store>) {
     assert_eq!(stats(&s, &a.id).await.collectibles_count, 1);
     assert_eq!(stats(&s, &b.id).await.collectibles_count, 0);
     assert!(s
-        .user_collectibles(&b.id)
+        .user_collectibles(&b.id, u32::MAX, None)
         .await
         .expect("inventory")
         .is_empty());
@@ -1472,7 +1703,10 @@ pub async fn claim_wins_once_then_already_claimed(s: Arc<dyn Store>) {
             .expect("claim"),
         ClaimOutcome::Won(_)
     ));
-    let inventory = s.user_collectibles(&a.id).await.expect("inventory");
+    let inventory = s
+        .user_collectibles(&a.id, u32::MAX, None)
+        .await
+        .expect("inventory");
     assert_eq!(
         inventory
             .iter()
@@ -1550,7 +1784,10 @@ pub async fn concurrent_claim_has_exactly_one_winner(s: Arc<dyn Store>) {
     assert_eq!(s.collectible(&c.id).await.expect("collectible"), won);
     for u in &users {
         let st = stats(&s, u).await;
-        let inventory = s.user_collectibles(u).await.expect("inventory");
+        let inventory = s
+            .user_collectibles(u, u32::MAX, None)
+            .await
+            .expect("inventory");
         if *u == winner {
             assert_eq!(st.collectibles_count, 1);
             assert_eq!(inventory.len(), 1);
@@ -1594,7 +1831,7 @@ pub async fn expired_claims_are_refused(s: Arc<dyn Store>) {
     );
     assert_eq!(stats(&s, &u.id).await.collectibles_count, 0);
     assert!(s
-        .user_collectibles(&u.id)
+        .user_collectibles(&u.id, u32::MAX, None)
         .await
         .expect("inventory")
         .is_empty());
@@ -2198,7 +2435,11 @@ pub async fn copies_export_in_key_order_and_import_once(s: Arc<dyn Store>) {
         everything[5],
         vec![Record::Inventory {
             user_id: b.id.clone(),
-            item: s.user_collectibles(&b.id).await.expect("inventory")[0].clone(),
+            item: s
+                .user_collectibles(&b.id, u32::MAX, None)
+                .await
+                .expect("inventory")[0]
+                .clone(),
         }]
     );
     let mut messages = s.messages(&e1.id, 10, None).await.expect("messages");
@@ -2290,7 +2531,11 @@ pub async fn erase_user_keeps_history_without_the_person(s: Arc<dyn Store>) {
 
     let gid = gone.id.to_string();
     assert_not_found(s.user(&gone.id).await, "user", &gid);
-    assert_not_found(s.user_collectibles(&gone.id).await, "user", &gid);
+    assert_not_found(
+        s.user_collectibles(&gone.id, u32::MAX, None).await,
+        "user",
+        &gid,
+    );
     assert_not_found(s.user_location(&gone.id).await, "user", &gid);
     assert_not_found(s.leave_all_events(&gone.id).await, "user", &gid);
     assert_not_found(s.join_event(&e.id, &gone.id, at(101)).await, "user", &gid);
@@ -2306,7 +2551,7 @@ pub async fn erase_user_keeps_history_without_the_person(s: Arc<dyn Store>) {
             .expect("token"),
         None
     );
-    let listed = s.list_users(10).await.expect("list_users");
+    let listed = s.list_users(10, None).await.expect("list_users");
     assert_eq!(
         listed.iter().map(|u| &u.id).collect::<Vec<_>>(),
         vec![&other.id]

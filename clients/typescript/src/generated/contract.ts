@@ -656,6 +656,19 @@ messages: number,
 transcriptions: number, };
 
 /**
+ * `GET /api/events`: a page of events, newest first (creation time, then id).
+ */
+export type EventPage = { 
+/**
+ * The events of this page.
+ */
+items: Array<Event>, 
+/**
+ * Pass it as `cursor` for the next page; null on the last page.
+ */
+next_cursor: string | null, };
+
+/**
  * `POST /api/auth/code`: send a sign-in code to this phone.
  */
 export type CodeRequest = { 

@@ -136,7 +136,7 @@ impl From<Damage> for Fail {
 }
 
 /// Event statuses the original backend may have written for an event that is over.
-const ENDED_STATUSES: [&str; 7] = [
+pub(super) const ENDED_STATUSES: [&str; 7] = [
     "ended",
     "finished",
     "completed",

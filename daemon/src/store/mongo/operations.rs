@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use citypulse::geo::Coordinates;
 use citypulse::ids::{CollectibleId, EventId, MessageId, SessionId, UserId};
 use citypulse::model::{
-    ChatMessage, Collectible, Event, EventRoom, NearbyEvent, Participant, Transcription, User,
-    UserCollectible, UserStats, DELETED_USER_NAME,
+    ChatMessage, Collectible, Event, EventRoom, EventStatus, NearbyEvent, Participant,
+    Transcription, User, UserCollectible, UserStats, DELETED_USER_NAME,
 };
 use citypulse::time::Timestamp;
 use futures_util::TryStreamExt;
@@ -21,7 +21,7 @@ use mongodb::ClientSession;
 
 use super::documents::{
     any_ref, count, date, event_doc, limit_of, literal_regex, oid, opt_date, opt_str, page_start,
-    point,
+    point, ENDED_STATUSES,
 };
 use super::errors::{duplicate_index, is_duplicate, only_duplicates};
 use super::timeout::Effect;
@@ -31,8 +31,8 @@ use super::{
 };
 use crate::store::transfer::{Kind, Record};
 use crate::store::{
-    Before, ClaimOutcome, Erased, JoinOutcome, MessageRemoval, NewEvent, NewSession, NewUser,
-    SessionRecord, Store, StoreError, StoreResult,
+    Before, ClaimOutcome, Erased, EventFilter, JoinOutcome, MessageRemoval, NewEvent, NewSession,
+    NewUser, SessionRecord, Store, StoreError, StoreResult,
 };
 
 /// The sessions collection (issue 16): one document per signed-in device.
@@ -697,15 +697,19 @@ impl Store for MongoStore {
         .await
     }
 
-    async fn list_users(&self, limit: u32) -> StoreResult<Vec<User>> {
+    async fn list_users(&self, limit: u32, after: Option<Before>) -> StoreResult<Vec<User>> {
         self.bounded("list users", Effect::Read, async {
             if limit == 0 {
                 return Ok(Vec::new());
             }
             let op = "list users";
+            let mut filter = live(doc! {});
+            if let Some(b) = after {
+                filter.extend(page_start("created_at", b)?);
+            }
             let cursor = self
                 .col("users")
-                .find(live(doc! {}))
+                .find(filter)
                 .sort(doc! { "created_at": -1, "_id": -1 })
                 .limit(limit_of(limit))
                 .await
@@ -795,7 +799,12 @@ impl Store for MongoStore {
         .await
     }
 
-    async fn user_collectibles(&self, id: &UserId) -> StoreResult<Vec<UserCollectible>> {
+    async fn user_collectibles(
+        &self,
+        id: &UserId,
+        limit: u32,
+        after: Option<Before>,
+    ) -> StoreResult<Vec<UserCollectible>> {
         self.bounded("read a user's collectibles", Effect::Read, async {
             let op = "read an inventory";
             let uid = self
@@ -814,11 +823,18 @@ impl Store for MongoStore {
             let mut won = self.readable(&rows, |d| self.inventory_from(d));
             // Sorted here rather than by the server: rows of the original backend may
             // have no `claimed_at` of their own (it is derived).
+            // Paged here too, for the same reason: an inventory is one person's
+            // winnings, read whole at little cost.
             won.sort_by(|a, b| {
                 b.claimed_at
                     .cmp(&a.claimed_at)
                     .then_with(|| b.collectible_id.cmp(&a.collectible_id))
             });
+            if let Some(b) = after {
+                let start = (b.at, b.id.unwrap_or_default());
+                won.retain(|c| (c.claimed_at, c.collectible_id.to_string()) < start);
+            }
+            won.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
             Ok(won)
         })
         .await
@@ -867,6 +883,66 @@ impl Store for MongoStore {
             self.load_event(oid(id.as_str())?, id.as_str(), None)
                 .await
                 .map_err(|f| self.fail("read an event", f))
+        })
+        .await
+    }
+
+    async fn list_events(
+        &self,
+        filter: &EventFilter,
+        limit: u32,
+        after: Option<Before>,
+    ) -> StoreResult<Vec<Event>> {
+        self.bounded("list events", Effect::Read, async {
+            let op = "list events";
+            if limit == 0 {
+                return Ok(Vec::new());
+            }
+            // Each condition its own element: the page start and the time filters are both
+            // about `created_at`, and one document cannot hold that key twice.
+            let mut all: Vec<Document> = Vec::new();
+            if let Some(b) = after {
+                all.push(page_start("created_at", b)?);
+            }
+            match filter.status {
+                Some(EventStatus::Active) => all.push(doc! { "status": "active" }),
+                Some(EventStatus::Ended) => {
+                    all.push(doc! { "status": { "$in": ENDED_STATUSES.to_vec() } })
+                }
+                None => {}
+            }
+            if let Some(c) = &filter.category {
+                all.push(doc! { "category": c });
+            }
+            if let Some(u) = &filter.creator {
+                all.push(doc! { "creator_id": any_ref(oid(u.as_str())?) });
+            }
+            if let Some(b) = filter.bbox {
+                all.push(doc! {
+                    "location.coordinates.0": { "$gte": b.min_lng, "$lte": b.max_lng },
+                    "location.coordinates.1": { "$gte": b.min_lat, "$lte": b.max_lat },
+                });
+            }
+            if let Some(t) = &filter.created_after {
+                all.push(doc! { "created_at": { "$gt": date(t) } });
+            }
+            if let Some(t) = &filter.created_before {
+                all.push(doc! { "created_at": { "$lt": date(t) } });
+            }
+            let query = if all.is_empty() {
+                doc! {}
+            } else {
+                doc! { "$and": all }
+            };
+            let cursor = self
+                .col("events")
+                .find(query)
+                .sort(doc! { "created_at": -1, "_id": -1 })
+                .limit(limit_of(limit))
+                .await
+                .map_err(|e| self.db_error(op, e))?;
+            let docs = self.all(cursor).await.map_err(|e| self.db_error(op, e))?;
+            Ok(self.readable(&docs, |d| self.event_from(d)))
         })
         .await
     }
@@ -1225,15 +1301,38 @@ impl Store for MongoStore {
         .await
     }
 
-    async fn participants(&self, event: &EventId) -> StoreResult<Vec<Participant>> {
+    async fn participants_page(
+        &self,
+        event: &EventId,
+        limit: u32,
+        after: Option<Before>,
+    ) -> StoreResult<Vec<Participant>> {
         self.bounded("list participants", Effect::Read, async {
             let step = async {
                 let (e, _) = self.event_state(event.as_str(), None).await?;
+                if limit == 0 {
+                    return Ok(Vec::new());
+                }
+                let mut filter = doc! { "event_id": e };
+                if let Some(b) = after {
+                    let at = date(&b.at);
+                    filter.insert(
+                        "$or",
+                        match b.id {
+                            Some(id) => vec![
+                                doc! { "joined_at": { "$gt": at } },
+                                doc! { "joined_at": at, "user_id": { "$gt": oid(&id)? } },
+                            ],
+                            None => vec![doc! { "joined_at": { "$gt": at } }],
+                        },
+                    );
+                }
                 let rows = self
                     .all(
                         self.col("participants")
-                            .find(doc! { "event_id": e })
+                            .find(filter)
                             .sort(doc! { "joined_at": 1, "user_id": 1 })
+                            .limit(limit_of(limit))
                             .await?,
                     )
                     .await?;

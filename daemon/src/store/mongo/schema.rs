@@ -37,6 +37,8 @@ pub(super) fn index_plan() -> Vec<(&'static str, Document, IndexOptions)> {
             plain(),
         ),
         ("events", doc! { "creator_id": 1 }, plain()),
+        // `GET /api/events` pages newest first (issue 18).
+        ("events", doc! { "created_at": -1, "_id": -1 }, plain()),
         // collectibles: the original's race-condition indexes (the claim filter) and
         // the per-event listing and expiry sweep.
         (

@@ -16,9 +16,9 @@ use citypulse::time::Timestamp;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::rows::{
-    collectible_row, coords_at, ensure_user, event_state, id_at, inventory_row, like_pattern,
-    load_collectible, load_event, load_user, message_row, ms, opt_ts_at, page_start,
-    transcription_row, ts_at, user_row, COLLECTIBLE_COLS, INVENTORY_COLS, MESSAGE_COLS,
+    collectible_row, coords_at, ensure_user, event_row, event_state, id_at, inventory_row,
+    like_pattern, load_collectible, load_event, load_user, message_row, ms, opt_ts_at, page_start,
+    transcription_row, ts_at, user_row, COLLECTIBLE_COLS, EVENT_COLS, INVENTORY_COLS, MESSAGE_COLS,
     TRANSCRIPTION_COLS, USER_COLS,
 };
 use super::transfer::{insert_collectible, insert_message, insert_transcription};
@@ -27,8 +27,8 @@ use super::{unique_violation, SqliteStore, Step};
 use crate::store::transfer::no_token_placeholder;
 use crate::store::transfer::{Kind, Record};
 use crate::store::{
-    Before, ClaimOutcome, Erased, JoinOutcome, LastBackup, MessageRemoval, NewEvent, NewSession,
-    NewUser, SessionRecord, Store, StoreError, StoreResult,
+    Before, ClaimOutcome, Erased, EventFilter, JoinOutcome, LastBackup, MessageRemoval, NewEvent,
+    NewSession, NewUser, SessionRecord, Store, StoreError, StoreResult,
 };
 
 const SESSION_COLS: &str = "id, user_id, label, created_at, last_used_at";
@@ -395,13 +395,15 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn list_users(&self, limit: u32) -> StoreResult<Vec<User>> {
+    async fn list_users(&self, limit: u32, after: Option<Before>) -> StoreResult<Vec<User>> {
+        let (at, id) = page_start(after);
         self.read("list users", move |c| {
             Ok(c.prepare_cached(&format!(
                 "SELECT {USER_COLS} FROM users WHERE deleted_at IS NULL \
-                 ORDER BY created_at DESC, id DESC LIMIT ?1"
+                 AND (created_at, id) < (?1, ?2) \
+                 ORDER BY created_at DESC, id DESC LIMIT ?3"
             ))?
-            .query_map([i64::from(limit)], user_row)?
+            .query_map(params![at, id, i64::from(limit)], user_row)?
             .collect::<rusqlite::Result<_>>()?)
         })
         .await
@@ -514,15 +516,22 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn user_collectibles(&self, id: &UserId) -> StoreResult<Vec<UserCollectible>> {
+    async fn user_collectibles(
+        &self,
+        id: &UserId,
+        limit: u32,
+        after: Option<Before>,
+    ) -> StoreResult<Vec<UserCollectible>> {
         let id = id.to_string();
+        let (at, last) = page_start(after);
         self.read("read an inventory", move |c| {
             ensure_user(c, &id)?;
             Ok(c.prepare_cached(&format!(
                 "SELECT {INVENTORY_COLS} FROM user_collectibles WHERE user_id = ?1 \
-                 ORDER BY claimed_at DESC, collectible_id DESC"
+                 AND (claimed_at, collectible_id) < (?2, ?3) \
+                 ORDER BY claimed_at DESC, collectible_id DESC LIMIT ?4"
             ))?
-            .query_map([&id], inventory_row)?
+            .query_map(params![id, at, last, i64::from(limit)], inventory_row)?
             .collect::<rusqlite::Result<_>>()?)
         })
         .await
@@ -595,6 +604,54 @@ impl Store for SqliteStore {
         });
         found.truncate(limit);
         Ok(found)
+    }
+
+    async fn list_events(
+        &self,
+        filter: &EventFilter,
+        limit: u32,
+        after: Option<Before>,
+    ) -> StoreResult<Vec<Event>> {
+        use rusqlite::types::Value;
+        let (at, id) = page_start(after);
+        let mut clauses = vec!["(e.created_at, e.id) < (?, ?)".to_string()];
+        let mut values = vec![Value::Integer(at), Value::Text(id)];
+        if let Some(status) = filter.status {
+            clauses.push("e.status = ?".into());
+            values.push(Value::Text(status.as_str().into()));
+        }
+        if let Some(category) = &filter.category {
+            clauses.push("e.category = ?".into());
+            values.push(Value::Text(category.clone()));
+        }
+        if let Some(creator) = &filter.creator {
+            clauses.push("e.creator_id = ?".into());
+            values.push(Value::Text(creator.to_string()));
+        }
+        if let Some(b) = filter.bbox {
+            clauses.push("e.lng BETWEEN ? AND ? AND e.lat BETWEEN ? AND ?".into());
+            values.extend([b.min_lng, b.max_lng, b.min_lat, b.max_lat].map(Value::Real));
+        }
+        if let Some(t) = &filter.created_after {
+            clauses.push("e.created_at > ?".into());
+            values.push(Value::Integer(ms(t)));
+        }
+        if let Some(t) = &filter.created_before {
+            clauses.push("e.created_at < ?".into());
+            values.push(Value::Integer(ms(t)));
+        }
+        values.push(Value::Integer(i64::from(limit)));
+        let sql = format!(
+            "SELECT {EVENT_COLS} FROM events AS e WHERE {} \
+             ORDER BY e.created_at DESC, e.id DESC LIMIT ?",
+            clauses.join(" AND ")
+        );
+        self.read("list events", move |c| {
+            Ok(c.prepare_cached(&sql)?
+                .query_map(rusqlite::params_from_iter(values), event_row)?
+                .collect::<rusqlite::Result<_>>()?)
+        })
+        .await
     }
 
     async fn set_event_room(&self, id: &EventId, room: &EventRoom) -> StoreResult<()> {
@@ -764,16 +821,25 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn participants(&self, event: &EventId) -> StoreResult<Vec<Participant>> {
+    async fn participants_page(
+        &self,
+        event: &EventId,
+        limit: u32,
+        after: Option<Before>,
+    ) -> StoreResult<Vec<Participant>> {
         let event = event.to_string();
+        let (at, id) = after.map_or((i64::MIN, String::new()), |b| {
+            (ms(&b.at), b.id.unwrap_or_default())
+        });
         self.read("list participants", move |c| {
             event_state(c, &event)?;
             Ok(c.prepare_cached(
                 "SELECT p.user_id, u.name, p.joined_at FROM participants AS p \
                  JOIN users AS u ON u.id = p.user_id \
-                 WHERE p.event_id = ?1 ORDER BY p.joined_at, p.user_id",
+                 WHERE p.event_id = ?1 AND (p.joined_at, p.user_id) > (?2, ?3) \
+                 ORDER BY p.joined_at, p.user_id LIMIT ?4",
             )?
-            .query_map([&event], |r| {
+            .query_map(params![event, at, id, i64::from(limit)], |r| {
                 Ok(Participant {
                     user_id: id_at(r, 0)?,
                     name: r.get(1)?,

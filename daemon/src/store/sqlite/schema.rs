@@ -208,6 +208,15 @@ INSERT INTO sessions (id, user_id, token_hash, label, created_at)
 ALTER TABLE users ADD COLUMN deleted_at INTEGER;
 "#,
     },
+    Migration {
+        version: 7,
+        name: "events newest first",
+        // `GET /api/events` pages in this order (issue 18); without the index every page
+        // of a public listing would sort the whole table.
+        sql: r#"
+CREATE INDEX events_newest ON events (created_at DESC, id DESC);
+"#,
+    },
 ];
 
 /// The schema version this build writes.
@@ -274,6 +283,6 @@ mod tests {
         for pair in MIGRATIONS.windows(2) {
             assert!(pair[0].version < pair[1].version);
         }
-        assert_eq!(schema_version(), 6);
+        assert_eq!(schema_version(), 7);
     }
 }
