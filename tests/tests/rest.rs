@@ -971,6 +971,9 @@ async fn a_wrong_method_answers_405_naming_the_allowed_ones() {
         ("PUT", "/api/users/register", "POST"),
         ("GET", "/api/users/register", "POST"),
         ("DELETE", "/health", "GET, HEAD"),
+        // Their own routes, not ids: DELETE /api/users/{id} does not take them.
+        ("DELETE", "/api/users/me", "GET, HEAD"),
+        ("DELETE", "/api/users/register", "POST"),
     ] {
         let resp = http
             .request(method.parse().unwrap(), format!("{}{path}", d.url))

@@ -297,6 +297,7 @@ fn table(state: State) -> (BoxedFilter<(Response,)>, Table) {
         .unify()
         .or(t
             .at_id::<users::__path_erase>()
+            .and_then(not_me)
             .and(limit())
             .and(q())
             .and(caller())
