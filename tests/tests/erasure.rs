@@ -9,16 +9,15 @@
 
 #![allow(clippy::unwrap_used)]
 
-use citypulse::api::{claim_message, CreateEventRequest, DropRequest, PageQuery, RegisterRequest};
+use citypulse::api::{claim_message, DropRequest, PageQuery, RegisterRequest};
 use citypulse::client::{WsConnection, WsError};
-use citypulse::geo::Coordinates;
 use citypulse::ids::{CollectibleId, EventId, UserId};
-use citypulse::model::{ChatMessage, Event, RegisteredUser, DELETED_USER_NAME};
+use citypulse::model::{ChatMessage, RegisteredUser, DELETED_USER_NAME};
 use citypulse::ws::{ClientMessage, ServerMessage};
 use citypulse::Client;
-use citypulse_tests::frames::{expect, WAIT};
+use citypulse_tests::frames::{self, expect, WAIT};
 use citypulse_tests::mongo::{self, DropDatabase};
-use citypulse_tests::{api_error, unique_phone, Daemon, BOGOTA};
+use citypulse_tests::{api_error, event_in_bogota, unique_phone, Daemon};
 use futures_util::TryStreamExt;
 
 /// A name no other test writes, so finding it in a store can only mean this person.
@@ -38,30 +37,11 @@ async fn person(d: &Daemon, name: &str) -> (Client, RegisteredUser) {
     (d.client().with_token(reg.token.clone()), reg)
 }
 
-async fn event(c: &Client, title: &str) -> Event {
-    c.create_event(&CreateEventRequest {
-        title: title.into(),
-        description: None,
-        category: "cultura".into(),
-        coordinates: Coordinates::new(BOGOTA.0, BOGOTA.1).unwrap(),
-        address: None,
-        starts_at: None,
-        ends_at: None,
-    })
-    .await
-    .unwrap()
-}
-
 /// `who` connects (through `c`) and joins `event`; the socket once it heard its own join.
 async fn member(c: &Client, who: &RegisteredUser, event: &EventId) -> WsConnection {
     let mut ws = c.connect(&who.user.id).await.unwrap();
     c.join_event(event).await.unwrap();
-    let me = who.user.id.clone();
-    expect(&mut ws, "own user_joined", |m| match m {
-        ServerMessage::UserJoined { user_id, .. } if *user_id == me => Some(()),
-        _ => None,
-    })
-    .await;
+    frames::joined(&mut ws, who).await;
     ws
 }
 
@@ -72,11 +52,7 @@ async fn say(ws: &mut WsConnection, event: &EventId, text: &str) -> ChatMessage 
     })
     .await
     .unwrap();
-    expect(ws, text, |m| match m {
-        ServerMessage::ChatMessage(c) if c.message == text => Some(c.clone()),
-        _ => None,
-    })
-    .await
+    frames::chat(ws, text).await
 }
 
 async fn left(ws: &mut WsConnection, who: &UserId, event: &EventId) {
@@ -153,7 +129,7 @@ async fn a_user_erases_themselves_and_the_sqlite_file_forgets_them() {
     let phone = rg.user.phone.clone().unwrap();
     let (host, rh) = d.user("Host").await;
     let (stranger, _) = d.user("Stranger").await;
-    let ev = event(&host, "Feria del olvido").await;
+    let ev = event_in_bogota(&host, "Feria del olvido").await;
     let mut wg = member(&gone, &rg, &ev.id).await;
     let mut wh = member(&host, &rh, &ev.id).await;
     let mine = say(&mut wg, &ev.id, "hola, soy yo").await;
@@ -230,7 +206,7 @@ async fn the_admin_erases_with_purge_and_the_history_loses_their_messages() {
     let d = Daemon::start().await;
     let (gone, rg) = d.user("Purged").await;
     let (host, rh) = d.user("Host").await;
-    let ev = event(&host, "Feria purgada").await;
+    let ev = event_in_bogota(&host, "Feria purgada").await;
     let mut wg = member(&gone, &rg, &ev.id).await;
     let mut wh = member(&host, &rh, &ev.id).await;
     say(&mut wg, &ev.id, "uno").await;
@@ -291,7 +267,7 @@ async fn an_erasure_on_one_daemon_reaches_the_other_and_mongodb_forgets_them() {
     let (gone, rg) = person(&a, &name).await;
     let phone = rg.user.phone.clone().unwrap();
     let (watcher, rw) = b.user("Watcher").await;
-    let ev = event(&watcher, "Feria en dos daemons").await;
+    let ev = event_in_bogota(&watcher, "Feria en dos daemons").await;
     // The person is connected to A, the watcher to B.
     let mut wg = member(&gone, &rg, &ev.id).await;
     let mut ww = member(&watcher, &rw, &ev.id).await;

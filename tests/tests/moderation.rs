@@ -7,42 +7,22 @@
 
 #![allow(clippy::unwrap_used)]
 
-use citypulse::api::{CreateEventRequest, PageQuery};
+use citypulse::api::PageQuery;
 use citypulse::client::WsConnection;
-use citypulse::geo::Coordinates;
 use citypulse::ids::{EventId, MessageId};
-use citypulse::model::{ChatMessage, Event, RegisteredUser};
+use citypulse::model::{ChatMessage, RegisteredUser};
 use citypulse::ws::{ClientMessage, DeletedBy, EndedBy, ServerMessage};
 use citypulse::Client;
-use citypulse_tests::frames::expect;
+use citypulse_tests::frames::{self, expect};
 use citypulse_tests::mongo::{self, DropDatabase};
-use citypulse_tests::{api_error, Daemon, BOGOTA};
-
-async fn event(c: &Client, title: &str) -> Event {
-    c.create_event(&CreateEventRequest {
-        title: title.into(),
-        description: None,
-        category: "cultura".into(),
-        coordinates: Coordinates::new(BOGOTA.0, BOGOTA.1).unwrap(),
-        address: None,
-        starts_at: None,
-        ends_at: None,
-    })
-    .await
-    .unwrap()
-}
+use citypulse_tests::{api_error, event_in_bogota, Daemon};
 
 /// `who` connects and joins `event` over REST; returns the socket once it heard its own
 /// `user_joined` (so every later broadcast reaches it).
 async fn member(c: &Client, who: &RegisteredUser, event: &EventId) -> WsConnection {
     let mut ws = c.connect(&who.user.id).await.unwrap();
     c.join_event(event).await.unwrap();
-    let me = who.user.id.clone();
-    expect(&mut ws, "own user_joined", |m| match m {
-        ServerMessage::UserJoined { user_id, .. } if *user_id == me => Some(()),
-        _ => None,
-    })
-    .await;
+    frames::joined(&mut ws, who).await;
     ws
 }
 
@@ -54,11 +34,7 @@ async fn say(ws: &mut WsConnection, event: &EventId, text: &str) -> ChatMessage 
     })
     .await
     .unwrap();
-    expect(ws, text, |m| match m {
-        ServerMessage::ChatMessage(c) if c.message == text => Some(c.clone()),
-        _ => None,
-    })
-    .await
+    frames::chat(ws, text).await
 }
 
 async fn deleted(ws: &mut WsConnection, message: &MessageId) -> (EventId, DeletedBy) {
@@ -105,8 +81,8 @@ async fn the_admin_ends_anyones_event_and_the_room_hears_who_ended_it() {
     let d = Daemon::start().await;
     let (host, _) = d.user("Host").await;
     let (alice, ra) = d.user("Alice").await;
-    let moderated = event(&host, "Feria moderada").await;
-    let own = event(&host, "Feria propia").await;
+    let moderated = event_in_bogota(&host, "Feria moderada").await;
+    let own = event_in_bogota(&host, "Feria propia").await;
     let mut ws = member(&alice, &ra, &moderated.id).await;
     alice.join_event(&own.id).await.unwrap();
 
@@ -150,8 +126,8 @@ async fn authors_and_moderators_remove_messages_and_the_history_forgets_them() {
     let (host, _) = d.user("Host").await;
     let (alice, ra) = d.user("Alice").await;
     let (bob, rb) = d.user("Bob").await;
-    let ev = event(&host, "Feria con chat").await;
-    let elsewhere = event(&host, "Otra feria").await;
+    let ev = event_in_bogota(&host, "Feria con chat").await;
+    let elsewhere = event_in_bogota(&host, "Otra feria").await;
     let mut wa = member(&alice, &ra, &ev.id).await;
     let mut wb = member(&bob, &rb, &ev.id).await;
     let first = say(&mut wa, &ev.id, "primero").await;
@@ -237,7 +213,7 @@ async fn removals_and_ends_reach_members_on_the_other_daemon() {
     let (host, _) = a.user("Host").await;
     let (alice, ra) = a.user("Alice").await;
     let (bob, rb) = b.user("Bob").await;
-    let ev = event(&host, "Feria en dos daemons").await;
+    let ev = event_in_bogota(&host, "Feria en dos daemons").await;
     let mut wa = member(&alice, &ra, &ev.id).await;
     let mut wb = member(&bob, &rb, &ev.id).await;
     let from_a = say(&mut wa, &ev.id, "desde A").await;
