@@ -228,3 +228,110 @@ fn num(x: f64) -> String {
     };
     format!("{x:.digits$}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::html;
+    use crate::report::fixture;
+    use crate::report::model::OPERATIONS;
+
+    /// The markup of `<figure id="ID">`.
+    fn figure<'a>(page: &'a str, id: &str) -> &'a str {
+        let start = page
+            .find(&format!("<figure id=\"{id}\">"))
+            .unwrap_or_else(|| panic!("no figure {id}"));
+        let len = page[start..].find("</figure>").unwrap();
+        &page[start..start + len]
+    }
+
+    /// The points drawn for `series` in a figure: the circles of its `<g>`.
+    fn points(figure: &str, series: &str) -> usize {
+        let start = figure
+            .find(&format!("<g class=\"series\" data-series=\"{series}\""))
+            .unwrap_or_else(|| panic!("no series {series}"));
+        let len = figure[start..].find("</g>").unwrap();
+        figure[start..start + len].matches("<circle").count()
+    }
+
+    #[test]
+    fn the_throughput_chart_has_every_operation_with_a_point_per_bucket() {
+        let page = html(&fixture::run(60));
+        let chart = figure(&page, "chart-throughput");
+        assert!(chart.contains("<svg"));
+        for op in OPERATIONS {
+            assert_eq!(points(chart, op), 60, "{op}");
+        }
+        for id in [
+            "chart-errors",
+            "chart-connections",
+            "chart-memory",
+            "chart-cpu",
+        ] {
+            assert!(figure(&page, id).contains("<svg"), "{id}");
+        }
+        let join = figure(&page, "chart-latency-join");
+        for p in ["p50", "p95", "p99"] {
+            assert_eq!(points(join, p), 60, "{p}");
+        }
+        assert!(!page.contains("no data"), "every series has points");
+    }
+
+    #[test]
+    fn buckets_without_a_value_are_not_points() {
+        let mut run = fixture::run(20);
+        for p in run.operations[1].points.iter_mut().skip(5).take(5) {
+            p.p99_ms = None;
+        }
+        let page = html(&run);
+        let join = figure(&page, "chart-latency-join");
+        assert_eq!(points(join, "p99"), 15);
+        assert_eq!(points(join, "p50"), 20);
+    }
+
+    #[test]
+    fn a_run_without_daemon_samples_says_no_data() {
+        let mut run = fixture::run(30);
+        run.daemon.clear();
+        run.totals.daemon_counted = None;
+        let page = html(&run);
+        let memory = figure(&page, "chart-memory");
+        assert!(
+            memory.contains("No data") && !memory.contains("<svg"),
+            "{memory}"
+        );
+        // The CPU chart still draws the generator, and says the daemon has nothing.
+        let cpu = figure(&page, "chart-cpu");
+        assert_eq!(points(cpu, "client_cpu"), 30);
+        assert!(cpu.contains("daemon_cpu (no data)"), "{cpu}");
+        assert!(page.contains("counters are missing"));
+    }
+
+    #[test]
+    fn strings_from_the_run_are_escaped() {
+        let mut run = fixture::run(5);
+        run.scenario = "<script>alert(1)</script>".into();
+        run.daemon_url = "http://x/?a=1&b=<2>".into();
+        run.operations[0].name = "op\"><img src=x>".into();
+        let page = html(&run);
+        assert!(!page.contains("<script>") && !page.contains("<img") && !page.contains("<b>"));
+        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+        assert!(page.contains("http://x/?a=1&amp;b=&lt;2&gt;"));
+        assert!(page.contains("&lt;b&gt;refused&lt;/b&gt; &amp; &quot;closed&quot;"));
+        assert!(page.contains("data-series=\"op&quot;&gt;&lt;img src=x&gt;\""));
+    }
+
+    #[test]
+    fn the_page_fetches_nothing() {
+        let page = html(&fixture::run(5));
+        for remote in [
+            "<script",
+            "<link",
+            "src=\"http",
+            "href=\"http",
+            "@import",
+            "url(",
+        ] {
+            assert!(!page.contains(remote), "{remote}");
+        }
+    }
+}

@@ -3,6 +3,8 @@
 //! The scenario engine and `cpl report` both go through [`write`].
 
 pub mod escape;
+#[cfg(test)]
+mod fixture;
 pub mod font;
 pub mod html;
 pub mod model;
@@ -50,4 +52,36 @@ fn write_file(path: &Path, what: &str, bytes: &[u8]) -> anyhow::Result<()> {
             path.display()
         ))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_the_three_files_and_names_a_file_it_cannot_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = fixture::run(10);
+        let (h, p, j) = (
+            dir.path().join("r.html"),
+            dir.path().join("r.png"),
+            dir.path().join("r.json"),
+        );
+        write(&run, Some(&h), Some(&p), Some(&j)).unwrap();
+        assert!(std::fs::read_to_string(&h)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>"));
+        assert!(std::fs::read(&p).unwrap().starts_with(b"\x89PNG"));
+        let back: RunReport = serde_json::from_slice(&std::fs::read(&j).unwrap()).unwrap();
+        assert_eq!(back.operations.len(), run.operations.len());
+
+        let missing = dir.path().join("no/such/dir/r.html");
+        let err = write(&run, Some(&missing), None, None).unwrap_err();
+        assert_eq!(crate::error::exit_code(&err), crate::error::USAGE);
+        let said = format!("{err:#}");
+        assert!(
+            said.contains(&missing.display().to_string()) && said.contains("does not exist"),
+            "{said}"
+        );
+    }
 }

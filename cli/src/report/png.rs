@@ -94,3 +94,33 @@ fn panel(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::fixture;
+
+    /// Width and height from a PNG's IHDR chunk (right after the 8-byte signature and the
+    /// chunk's length and type).
+    fn size(png: &[u8]) -> (u32, u32) {
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+        assert_eq!(&png[12..16], b"IHDR");
+        let be = |at: usize| u32::from_be_bytes([png[at], png[at + 1], png[at + 2], png[at + 3]]);
+        (be(16), be(20))
+    }
+
+    #[test]
+    fn the_png_has_the_documented_size() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("chart.png");
+        png(&fixture::run(60), &path).unwrap();
+        assert_eq!(size(&std::fs::read(&path).unwrap()), (WIDTH, HEIGHT));
+    }
+
+    #[test]
+    fn an_empty_run_still_draws() {
+        let mut run = fixture::run(0);
+        run.operations.clear();
+        assert_eq!(size(&encode(&run).unwrap()), (1200, 600));
+    }
+}
