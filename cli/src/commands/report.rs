@@ -51,7 +51,7 @@ fn read(path: &Path) -> anyhow::Result<RunReport> {
             path.display()
         ))
     })?;
-    if !(report.bucket_s > 0.0) {
+    if report.bucket_s <= 0.0 {
         return Err(usage(format!(
             "{} is not a usable run: bucket_s is {}, and a bucket must last more than 0 seconds",
             path.display(),
