@@ -15,7 +15,7 @@ h1 { font-size: 1.6em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; }
 table { border-collapse: collapse; margin: 1em 0; }
 th, td { border: 1px solid #ddd; padding: 0.3em 0.6em; text-align: right; }
 th:first-child, td:first-child { text-align: left; }
-td.text { text-align: left; }
+th.text, td.text { text-align: left; }
 dl.run { display: grid; grid-template-columns: max-content auto; gap: 0.2em 1em; }
 dl.run dt { font-weight: bold; } dl.run dd { margin: 0; }
 figure { margin: 1.5em 0; } figcaption { font-weight: bold; margin-bottom: 0.3em; }
@@ -202,7 +202,7 @@ fn failures(page: &mut String, r: &RunReport) {
         return;
     }
     page.push_str(
-        "<table id=\"failures\">\n<tr><th>operation</th><th>what went wrong</th>\
+        "<table id=\"failures\">\n<tr><th>operation</th><th class=\"text\">what went wrong</th>\
          <th>times</th></tr>\n",
     );
     for f in &r.failures {
@@ -304,6 +304,15 @@ mod tests {
         assert_eq!(points(cpu, "client_cpu"), 30);
         assert!(cpu.contains("daemon_cpu (no data)"), "{cpu}");
         assert!(page.contains("counters are missing"));
+    }
+
+    #[test]
+    fn a_run_with_nothing_measured_is_all_notes() {
+        let page = html(&fixture::run(0));
+        assert!(!page.contains("<svg"));
+        for id in ["chart-throughput", "chart-latency-claim", "chart-memory"] {
+            assert!(figure(&page, id).contains("No data"), "{id}");
+        }
     }
 
     #[test]

@@ -73,9 +73,19 @@ where
         .configure_mesh()
         .x_desc("seconds since the start")
         .y_desc(unit)
+        .x_label_formatter(&tick)
+        .y_label_formatter(&tick)
+        // One light line between labels: a grid to read values against, not a texture.
+        .max_light_lines(1)
         .light_line_style(RGBColor(0xee, 0xee, 0xee))
         .draw()
         .map_err(|e| anyhow::anyhow!("cannot draw a chart's axes: {e}"))
+}
+
+/// An axis label: `10`, `0.25`, `2.5` rather than plotters' `10.0`.
+fn tick(v: &f64) -> String {
+    let s = format!("{v:.2}");
+    s.trim_end_matches('0').trim_end_matches('.').to_string()
 }
 
 /// One series: a line per stretch of points with values, and a dot per point.
