@@ -48,6 +48,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('location', 'location', [CompletionResultType]::ParameterValue, 'Send one location update and print the events nearby')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Simulate a crowd: N users walking around a centre, sending location updates')
             [CompletionResult]::new('race', 'race', [CompletionResultType]::ParameterValue, 'Race N users for one collectible and check that exactly one wins')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Render a saved scenario run as an HTML page with charts and/or a PNG of its main chart')
             [CompletionResult]::new('transcribe', 'transcribe', [CompletionResultType]::ParameterValue, 'Stream speech to an event''s live captions: the microphone, or a WAV file with --file')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show and change cpl''s configuration and saved profiles')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -859,6 +860,24 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'cpl;report' {
+            [CompletionResult]::new('--html', '--html', [CompletionResultType]::ParameterName, 'Write the HTML page here [default: FILE with .html, when --png is not given either]')
+            [CompletionResult]::new('--png', '--png', [CompletionResultType]::ParameterName, 'Write the PNG of the main chart (1200x600: throughput and p99 latency) here')
+            [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
+            [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
+            [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print JSON (the contract''s types; JSON lines for streams); same as --format json')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only the data: no notes, no progress bars')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Say more on stderr: the daemon, the profile, timings')
+            [CompletionResult]::new('--no-color', '--no-color', [CompletionResultType]::ParameterName, 'No colours (also when NO_COLOR is set)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'cpl;transcribe' {
             [CompletionResult]::new('--event', '--event', [CompletionResultType]::ParameterName, 'The event whose room gets the captions')
             [CompletionResult]::new('--file', '--file', [CompletionResultType]::ParameterName, 'Stream this WAV file (any rate, channels, 8 to 32-bit) instead of the microphone')
@@ -1055,6 +1074,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('location', 'location', [CompletionResultType]::ParameterValue, 'Send one location update and print the events nearby')
             [CompletionResult]::new('simulate', 'simulate', [CompletionResultType]::ParameterValue, 'Simulate a crowd: N users walking around a centre, sending location updates')
             [CompletionResult]::new('race', 'race', [CompletionResultType]::ParameterValue, 'Race N users for one collectible and check that exactly one wins')
+            [CompletionResult]::new('report', 'report', [CompletionResultType]::ParameterValue, 'Render a saved scenario run as an HTML page with charts and/or a PNG of its main chart')
             [CompletionResult]::new('transcribe', 'transcribe', [CompletionResultType]::ParameterValue, 'Stream speech to an event''s live captions: the microphone, or a WAV file with --file')
             [CompletionResult]::new('config', 'config', [CompletionResultType]::ParameterValue, 'Show and change cpl''s configuration and saved profiles')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
@@ -1187,6 +1207,9 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             break
         }
         'cpl;help;race' {
+            break
+        }
+        'cpl;help;report' {
             break
         }
         'cpl;help;transcribe' {

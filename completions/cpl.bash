@@ -58,6 +58,9 @@ _cpl() {
             cpl,register)
                 cmd="cpl__subcmd__register"
                 ;;
+            cpl,report)
+                cmd="cpl__subcmd__report"
+                ;;
             cpl,sessions)
                 cmd="cpl__subcmd__sessions"
                 ;;
@@ -253,6 +256,9 @@ _cpl() {
             cpl__subcmd__help,register)
                 cmd="cpl__subcmd__help__subcmd__register"
                 ;;
+            cpl__subcmd__help,report)
+                cmd="cpl__subcmd__help__subcmd__report"
+                ;;
             cpl__subcmd__help,sessions)
                 cmd="cpl__subcmd__help__subcmd__sessions"
                 ;;
@@ -407,7 +413,7 @@ _cpl() {
 
     case "${cmd}" in
         cpl)
-            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version health register login logout sessions whoami users events collectibles watch chat location simulate race transcribe config completions man gen-docs help"
+            opts="-q -v -h -V --url --profile --json --format --quiet --verbose --no-color --help --version health register login logout sessions whoami users events collectibles watch chat location simulate race report transcribe config completions man gen-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1625,7 +1631,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__help)
-            opts="health register login logout sessions whoami users events collectibles watch chat location simulate race transcribe config completions man gen-docs help"
+            opts="health register login logout sessions whoami users events collectibles watch chat location simulate race report transcribe config completions man gen-docs help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2086,6 +2092,20 @@ _cpl() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        cpl__subcmd__help__subcmd__report)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         cpl__subcmd__help__subcmd__sessions)
             opts="list revoke"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -2466,6 +2486,40 @@ _cpl() {
                     return 0
                     ;;
                 --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --profile)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --format)
+                    COMPREPLY=($(compgen -W "auto table plain json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        cpl__subcmd__report)
+            opts="-q -v -h -V --html --png --url --profile --json --format --quiet --verbose --no-color --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --html)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --png)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -45,6 +45,7 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand location 'Send one location update and print the events nearby'
             cand simulate 'Simulate a crowd: N users walking around a centre, sending location updates'
             cand race 'Race N users for one collectible and check that exactly one wins'
+            cand report 'Render a saved scenario run as an HTML page with charts and/or a PNG of its main chart'
             cand transcribe 'Stream speech to an event''s live captions: the microphone, or a WAV file with --file'
             cand config 'Show and change cpl''s configuration and saved profiles'
             cand completions 'Print a shell completion script'
@@ -788,6 +789,23 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'cpl;report'= {
+            cand --html 'Write the HTML page here [default: FILE with .html, when --png is not given either]'
+            cand --png 'Write the PNG of the main chart (1200x600: throughput and p99 latency) here'
+            cand --url 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]'
+            cand --profile 'Saved user to act as [default: `profile` in the config file, else "default"]'
+            cand --format 'Output format; auto is a table on a terminal and plain tab-separated text otherwise'
+            cand --json 'Print JSON (the contract''s types; JSON lines for streams); same as --format json'
+            cand -q 'Print only the data: no notes, no progress bars'
+            cand --quiet 'Print only the data: no notes, no progress bars'
+            cand -v 'Say more on stderr: the daemon, the profile, timings'
+            cand --verbose 'Say more on stderr: the daemon, the profile, timings'
+            cand --no-color 'No colours (also when NO_COLOR is set)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'cpl;transcribe'= {
             cand --event 'The event whose room gets the captions'
             cand --file 'Stream this WAV file (any rate, channels, 8 to 32-bit) instead of the microphone'
@@ -969,6 +987,7 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand location 'Send one location update and print the events nearby'
             cand simulate 'Simulate a crowd: N users walking around a centre, sending location updates'
             cand race 'Race N users for one collectible and check that exactly one wins'
+            cand report 'Render a saved scenario run as an HTML page with charts and/or a PNG of its main chart'
             cand transcribe 'Stream speech to an event''s live captions: the microphone, or a WAV file with --file'
             cand config 'Show and change cpl''s configuration and saved profiles'
             cand completions 'Print a shell completion script'
@@ -1066,6 +1085,8 @@ set edit:completion:arg-completer[cpl] = {|@words|
         &'cpl;help;simulate'= {
         }
         &'cpl;help;race'= {
+        }
+        &'cpl;help;report'= {
         }
         &'cpl;help;transcribe'= {
         }

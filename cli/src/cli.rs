@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
     chat, collectibles, completions, config, events, gen_docs, location, login, man, race,
-    register, simulate, users, watch,
+    register, report, simulate, users, watch,
 };
 
 /// The CityPulse Live command line: drive a `cpld` daemon as a user, an admin or a crowd.
@@ -121,6 +121,8 @@ pub enum Command {
     Simulate(simulate::Args),
     /// Race N users for one collectible and check that exactly one wins
     Race(race::Args),
+    /// Render a saved scenario run as an HTML page with charts and/or a PNG of its main chart
+    Report(report::Args),
     /// Stream speech to an event's live captions: the microphone, or a WAV file with --file
     Transcribe(crate::transcribe::TranscribeArgs),
     /// Show and change cpl's configuration and saved profiles

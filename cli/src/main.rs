@@ -18,8 +18,6 @@ mod error;
 mod output;
 mod paging;
 mod progress;
-#[allow(dead_code)]
-// filled by the scenario engine and read by the renderers (issue 20, in progress)
 mod report;
 mod runs;
 mod stats;

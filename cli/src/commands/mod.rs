@@ -12,6 +12,7 @@ pub mod login;
 pub mod man;
 pub mod race;
 pub mod register;
+pub mod report;
 pub mod simulate;
 pub mod users;
 pub mod watch;
@@ -27,6 +28,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Completions(args) => return completions::run(&args),
         Command::Man(args) => return man::run(&args, cli.global.quiet),
         Command::GenDocs(args) => return gen_docs::run(&args),
+        // Rendering a saved run reads a file, not a daemon.
+        Command::Report(args) => return report::run(&args, cli.global.quiet),
         // Listing audio devices needs no daemon.
         Command::Transcribe(args) if args.list_devices => {
             return crate::transcribe::list_devices(cli.global.json)
@@ -54,7 +57,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::transcribe::run(args, client, ctx.out.is_json(), ctx.quiet).await
         }
         Command::Config(cmd) => config::run(ctx, cmd),
-        Command::Completions(_) | Command::Man(_) | Command::GenDocs(_) => Ok(()),
+        Command::Completions(_) | Command::Man(_) | Command::GenDocs(_) | Command::Report(_) => {
+            Ok(())
+        }
     }
 }
 
