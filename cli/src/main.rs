@@ -18,13 +18,16 @@ mod error;
 mod output;
 mod paging;
 mod progress;
-#[allow(dead_code)] // filled by the scenario engine and read by the renderers (issue 20, in progress)
+#[allow(dead_code)]
+// filled by the scenario engine and read by the renderers (issue 20, in progress)
 mod report;
 mod runs;
+mod scenario;
 mod stats;
 mod transcribe;
 mod util;
 mod views;
+mod walk;
 
 use std::io::Write;
 use std::process::ExitCode;
