@@ -4,6 +4,7 @@
 //! it decodes every answer into the contract's types and every failure into a
 //! [`ClientError`] whose sentence says what to do.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -72,6 +73,8 @@ pub struct Client {
     base: Url,
     http: reqwest::Client,
     token: Option<String>,
+    /// The local address every connection is made from (`None`: the system picks).
+    local: Option<IpAddr>,
 }
 
 impl std::fmt::Debug for Client {
@@ -101,20 +104,26 @@ impl Client {
             let p = format!("{}/", base.path());
             base.set_path(&p);
         }
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(60))
-            .pool_max_idle_per_host(64)
-            // Below the daemon's idle limit (CPL_IDLE_TIMEOUT, 60 s by default), so a pooled
-            // connection is let go before the daemon closes it under a request.
-            .pool_idle_timeout(Duration::from_secs(30))
-            .build()
-            .map_err(|e| ClientError::BadUrl(format!("cannot build an HTTP client: {e}")))?;
         Ok(Self {
             base,
-            http,
+            http: http_client(None)?,
             token: None,
+            local: None,
         })
+    }
+
+    /// The same client making every connection, HTTP and WebSocket, from the local address
+    /// `ip` (a load generator spreads its sockets over 127.0.0.1, 127.0.0.2, ...: each
+    /// source address has its own ~28,000 ephemeral ports towards one daemon address).
+    pub fn with_local_address(mut self, ip: IpAddr) -> Result<Self, ClientError> {
+        self.http = http_client(Some(ip))?;
+        self.local = Some(ip);
+        Ok(self)
+    }
+
+    /// The local address connections are made from, when one was chosen.
+    pub fn local_address(&self) -> Option<IpAddr> {
+        self.local
     }
 
     /// The same client acting with `token` (a user's or the admin token).
@@ -516,14 +525,91 @@ impl Client {
     /// Opens `/ws/{user_id}` with this client's token.
     pub async fn connect(&self, user: &UserId) -> Result<WsConnection, ClientError> {
         let url = self.ws_url(&format!("ws/{user}"))?;
-        // Nagle off: frames are small and latency is the point (a claim frame held back
-        // 40 ms behind a delayed ACK loses races it should win).
-        let (stream, _) =
-            tokio_tungstenite::connect_async_with_config(url.as_str(), Some(socket_config()), true)
-                .await
-                .map_err(|e| ws_connect_error(&self.base, e))?;
+        let Some(local) = self.local else {
+            // Nagle off: frames are small and latency is the point (a claim frame held back
+            // 40 ms behind a delayed ACK loses races it should win).
+            let (stream, _) = tokio_tungstenite::connect_async_with_config(
+                url.as_str(),
+                Some(socket_config()),
+                true,
+            )
+            .await
+            .map_err(|e| ws_connect_error(&self.base, e))?;
+            return Ok(WsConnection { stream });
+        };
+        if url.scheme() == "wss" {
+            // Binding the source is for load runs against a loopback daemon; the TLS path
+            // of tungstenite is only reached through `connect_async` here.
+            return Err(ClientError::BadUrl(format!(
+                "a chosen local address ({local}) works with http:// daemons only; {} is https://",
+                self.base.as_str().trim_end_matches('/')
+            )));
+        }
+        let tcp = self
+            .tcp_from(local, &url)
+            .await
+            .map_err(|e| ClientError::Unreachable {
+                url: self.base.as_str().trim_end_matches('/').to_string(),
+                reason: format!("connecting from {local}: {e}"),
+            })?;
+        let (stream, _) = tokio_tungstenite::client_async_with_config(
+            url.as_str(),
+            tokio_tungstenite::MaybeTlsStream::Plain(tcp),
+            Some(socket_config()),
+        )
+        .await
+        .map_err(|e| ws_connect_error(&self.base, e))?;
         Ok(WsConnection { stream })
     }
+
+    /// A TCP connection to `url`'s host from the local address `local` (Nagle off).
+    async fn tcp_from(&self, local: IpAddr, url: &Url) -> std::io::Result<tokio::net::TcpStream> {
+        let host = url.host_str().unwrap_or("localhost");
+        let port = url.port_or_known_default().unwrap_or(80);
+        let mut last = None;
+        // Only an address of the same family can be reached from `local`.
+        for addr in tokio::net::lookup_host((host, port))
+            .await?
+            .filter(|a| a.is_ipv4() == local.is_ipv4())
+        {
+            let socket = match addr {
+                std::net::SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4()?,
+                std::net::SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6()?,
+            };
+            socket.bind(std::net::SocketAddr::new(local, 0))?;
+            socket.set_nodelay(true)?;
+            match tokio::time::timeout(Duration::from_secs(5), socket.connect(addr)).await {
+                Ok(Ok(tcp)) => return Ok(tcp),
+                Ok(Err(e)) => last = Some(e),
+                Err(_) => {
+                    last = Some(std::io::Error::new(
+                        std::io::ErrorKind::TimedOut,
+                        format!("no answer from {addr} within 5 s"),
+                    ))
+                }
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::AddrNotAvailable,
+                format!("{host} has no address of the same family as {local}"),
+            )
+        }))
+    }
+}
+
+/// The HTTP client of a [`Client`], its connections made from `local` when given.
+fn http_client(local: Option<IpAddr>) -> Result<reqwest::Client, ClientError> {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(64)
+        // Below the daemon's idle limit (CPL_IDLE_TIMEOUT, 60 s by default), so a pooled
+        // connection is let go before the daemon closes it under a request.
+        .pool_idle_timeout(Duration::from_secs(30))
+        .local_address(local)
+        .build()
+        .map_err(|e| ClientError::BadUrl(format!("cannot build an HTTP client: {e}")))
 }
 
 /// The WebSocket settings of every client socket (`cpl`'s and the load tools'):

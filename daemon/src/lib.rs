@@ -11,7 +11,7 @@
 //! - [`clients`]: the cloud APIs (Daily.co video rooms, Deepgram live transcription).
 //! - [`store`]: the [`store::Store`] trait and its SQLite and MongoDB backends.
 //! - Leaves any layer may use: [`config`], [`metrics`], [`ratelimit`]; [`host`] (the
-//!   open-file limit, systemd readiness) is used by `main` only.
+//!   open-file limit and systemd readiness for `main`, the process's usage for `/metrics`).
 //!
 //! [`server::bind`] takes the configuration and a shutdown future and returns the bound
 //! address, so tests start daemons on free ports (port 0) and stop them explicitly.

@@ -31,6 +31,9 @@ pub struct Metrics {
     pub ws_slow_disconnects: AtomicU64,
     /// Chat messages stored.
     pub chat_messages: AtomicU64,
+    /// `chat_message` frames queued to sockets here: each stored message once per member
+    /// connection that was sent it (on every daemon, for its own sockets).
+    pub chat_deliveries: AtomicU64,
     /// Collectibles dropped.
     pub drops: AtomicU64,
     /// Drop rounds this daemon ran (it held the drop-round lease).
@@ -132,6 +135,13 @@ impl Metrics {
             "Chat messages stored.",
             "counter",
             g(&self.chat_messages),
+        );
+        counter(
+            &mut out,
+            "citypulse_chat_deliveries_total",
+            "Chat message frames queued to this daemon's sockets (one per member connection).",
+            "counter",
+            g(&self.chat_deliveries),
         );
         counter(
             &mut out,

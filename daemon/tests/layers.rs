@@ -15,6 +15,7 @@ const BELOW_TOP: &[&str] = &[
     "config",
     "metrics",
     "ratelimit",
+    "host",
 ];
 
 /// What `domain` may import: the same without itself.

@@ -498,3 +498,51 @@ async fn stopping_does_not_wait_on_silent_or_half_sent_connections() {
     assert!(read_until_closed(&mut silent).await.is_empty());
     assert!(read_until_closed(&mut half).await.is_empty());
 }
+
+/// The library client's chosen source address (what `cpl simulate --source-addresses`
+/// spreads sockets over) is the address the daemon sees, for REST and WebSocket alike: the
+/// per-address cap of one is full from 127.0.0.4 and free from others.
+#[tokio::test]
+async fn a_client_bound_to_a_source_address_is_seen_from_it() {
+    let d = Daemon::builder()
+        .env("CPL_MAX_CONNECTIONS_PER_ADDRESS", "1")
+        .start()
+        .await;
+    let from = |last: u8| {
+        citypulse::Client::new(&d.url)
+            .unwrap()
+            .with_local_address(Ipv4Addr::new(127, 0, 0, last).into())
+            .unwrap()
+    };
+    // Registered from a third address: the harness's own client, from 127.0.0.1, may
+    // still hold that address's one place with the daemon's readiness check.
+    let a = from(6)
+        .register(&citypulse::api::RegisterRequest {
+            phone: "+573001112233".into(),
+            name: "Alice".into(),
+        })
+        .await
+        .unwrap();
+    let from = |last: u8| from(last).with_token(a.token.clone());
+    let four = from(4);
+    assert_eq!(
+        four.local_address(),
+        Some(Ipv4Addr::new(127, 0, 0, 4).into())
+    );
+    let held = four.connect(&a.user.id).await.unwrap();
+    let Err(refused) = four.connect(&a.user.id).await else {
+        panic!("a second socket from 127.0.0.4 was let in past the cap of 1");
+    };
+    assert_eq!(refused.status(), Some(503), "{refused}");
+    assert!(
+        refused
+            .to_string()
+            .contains("already has 1 connections open"),
+        "{refused}"
+    );
+    // Other addresses are served meanwhile: REST from one, a WebSocket from another (the
+    // REST client's kept-alive connection holds its address's one place).
+    assert_eq!(from(5).me().await.unwrap().id, a.user.id);
+    let other = from(7).connect(&a.user.id).await.unwrap();
+    drop((held, other));
+}

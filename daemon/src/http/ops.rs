@@ -148,7 +148,7 @@ fn sms_status(state: &State) -> FeatureStatus {
     operation_id = "metrics",
     tag = "operations",
     summary = "Prometheus metrics",
-    description = "Connections, rooms, messages, claims won and lost, drops, rate-limited requests, failed authentications, damaged stored documents left out of answers, request latency, and on the embedded store when the last `cpld backup` was taken (`citypulse_last_backup_timestamp_seconds`, 0 when none was). Public unless the daemon sets CPL_METRICS_TOKEN; then it needs `Authorization: Bearer <CPL_METRICS_TOKEN>`.",
+    description = "Connections, rooms, messages, claims won and lost, drops, rate-limited requests, failed authentications, damaged stored documents left out of answers, request latency, the process's CPU time, resident and virtual memory and open file descriptors (`process_*`, on Linux), and on the embedded store when the last `cpld backup` was taken (`citypulse_last_backup_timestamp_seconds`, 0 when none was). Public unless the daemon sets CPL_METRICS_TOKEN; then it needs `Authorization: Bearer <CPL_METRICS_TOKEN>`.",
     security((), ("metricsToken" = [])),
     responses(
         (status = 200, description = "Prometheus text exposition format 0.0.4.", body = String, content_type = "text/plain"),
@@ -163,6 +163,9 @@ pub async fn metrics(state: State) -> Response {
         .as_mongo()
         .map(crate::store::mongo::MongoStore::damaged_documents);
     let mut body = state.metrics.render(state.hub.user_count(), damaged);
+    if let Some(usage) = crate::host::process::usage() {
+        crate::host::process::render(&mut body, &usage);
+    }
     match state.store.last_backup().await {
         Ok(LastBackup::NotTracked) => {}
         Ok(LastBackup::Never) => metrics::render_last_backup(&mut body, 0),

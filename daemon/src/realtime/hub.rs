@@ -36,6 +36,11 @@ use crate::store::{Store, StoreResult};
 /// Radius of the `event_nearby` geofence (API.md: "within 5 km").
 pub const GEOFENCE_RADIUS_M: f64 = 5000.0;
 
+/// How an encoded `chat_message` frame begins, to count chat deliveries where frames are
+/// queued: frames arrive there encoded once (from this daemon or in a bus envelope from
+/// another), and serde writes an internally tagged enum's `type` first.
+const CHAT_FRAME_PREFIX: &str = "{\"type\":\"chat_message\"";
+
 /// Tells a connection's task to close, with a code and reason.
 #[derive(Default)]
 pub struct KillSwitch {
@@ -537,6 +542,9 @@ impl Hub {
         let why = match c.tx.offer(frame, coalesce) {
             Ok(()) => {
                 self.metrics.ws_messages_out.fetch_add(1, Ordering::Relaxed);
+                if frame.starts_with(CHAT_FRAME_PREFIX) {
+                    self.metrics.chat_deliveries.fetch_add(1, Ordering::Relaxed);
+                }
                 return;
             }
             Err(Refused::Closed) => return,
@@ -717,6 +725,29 @@ mod tests {
                 .collect(),
             timestamp: citypulse::time::now(),
         }
+    }
+
+    #[test]
+    fn chat_frames_are_counted_per_connection_they_reach() {
+        let metrics = Arc::new(Metrics::default());
+        let hub = Hub::new(frames(100), 8, metrics.clone());
+        let (a, b) = (uid(), uid());
+        let _a1 = hub.register(&a).unwrap();
+        let _a2 = hub.register(&a).unwrap();
+        let _b1 = hub.register(&b).unwrap();
+        let chat = ServerMessage::ChatMessage(citypulse::model::ChatMessage {
+            id: citypulse::ids::MessageId::generate(),
+            event_id: EventId::generate(),
+            user_id: a.clone(),
+            name: "Ana".into(),
+            message: "{\"type\":\"chat_message\"".into(),
+            timestamp: citypulse::time::now(),
+        });
+        assert!(Hub::encode(&chat).starts_with(CHAT_FRAME_PREFIX));
+        hub.send_to_users([&a, &b], &chat);
+        hub.send_to_users([&a, &b], &frame_of(100));
+        assert_eq!(metrics.chat_deliveries.load(Ordering::Relaxed), 3);
+        assert_eq!(metrics.ws_messages_out.load(Ordering::Relaxed), 6);
     }
 
     #[test]
