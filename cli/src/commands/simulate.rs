@@ -95,8 +95,13 @@ pub struct Args {
     )]
     pub scenario: Option<String>,
     /// Print a built-in scenario's file (a template to copy and edit) and exit
-    #[arg(long, value_name = "NAME", exclusive = true)]
+    #[arg(long, value_name = "NAME", conflicts_with = "scenario")]
     pub print_scenario: Option<String>,
+    /// With --scenario: spread the sockets over N local source addresses, 127.0.0.1 to
+    /// 127.0.0.N, round-robin (each has its own ephemeral ports); the daemon must be at an
+    /// IPv4 loopback address
+    #[arg(long, value_name = "N", requires = "scenario", value_parser = clap::value_parser!(u8).range(1..=254))]
+    pub source_addresses: Option<u8>,
     /// With --scenario: also save the run's report as JSON in this file
     #[arg(long, value_name = "FILE", requires = "scenario")]
     pub report_json: Option<PathBuf>,
@@ -176,6 +181,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
             concurrency: args.concurrency as usize,
             run: args.run,
             report_json: args.report_json,
+            source_addresses: args.source_addresses,
         };
         return crate::scenario::run(ctx, options).await;
     }

@@ -124,7 +124,7 @@ pub struct Shared {
     tag: String,
     /// Collectibles whose drop reached a socket.
     pub drops: Mutex<HashSet<CollectibleId>>,
-    /// Claims won per collectible.
+    /// Claims won per collectible, every collectible claimed included (with 0).
     pub wins: Mutex<HashMap<CollectibleId, u64>>,
 }
 
@@ -190,6 +190,11 @@ impl Shared {
             .unwrap_or_else(|p| p.into_inner())
             .get(n)
             .copied()
+    }
+
+    /// Distinct collectibles claimed.
+    pub fn drops_claimed(&self) -> u64 {
+        self.wins.lock().unwrap_or_else(|p| p.into_inner()).len() as u64
     }
 
     /// The most claims won for one collectible.
@@ -635,16 +640,16 @@ impl Person {
                     c.claims.fetch_add(1, Ordering::Relaxed);
                     if result.success {
                         c.claims_won.fetch_add(1, Ordering::Relaxed);
-                        if let Some(id) = f.collectible {
-                            *shared
-                                .wins
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .entry(id)
-                                .or_default() += 1;
-                        }
                     } else {
                         c.claims_lost.fetch_add(1, Ordering::Relaxed);
+                    }
+                    if let Some(id) = f.collectible {
+                        *shared
+                            .wins
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .entry(id)
+                            .or_default() += u64::from(result.success);
                     }
                 }
             }

@@ -408,7 +408,7 @@ mod tests {
         assert!(e.contains("userz"), "{e}");
         let e = err("[bounds]\nusers = 3\n");
         assert!(e.contains("no `name`"), "{e}");
-        let e = err("name = \"x\"\n[city]\ncentre = [4.65, -74.08]\n");
+        let e = err("name = \"x\"\n[city]\ncentre = [200.0, 4.65]\n");
         assert!(e.contains("city.centre"), "{e}");
         let e = err("name = \"x\"\nplaces = []\n");
         assert!(e.contains("places"), "{e}");

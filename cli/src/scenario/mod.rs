@@ -47,6 +47,31 @@ pub struct Options {
     pub run: runs::RunArgs,
     /// `--report-json`: the report saved here too.
     pub report_json: Option<PathBuf>,
+    /// `--source-addresses N`: bind the sockets to 127.0.0.1 ... 127.0.0.N.
+    pub source_addresses: Option<u8>,
+}
+
+/// The local addresses of `--source-addresses n`: 127.0.0.1 to 127.0.0.n, allowed only
+/// towards a daemon at an IPv4 loopback address (a socket bound to a loopback address
+/// cannot reach another host, and a load generator has no business spreading over
+/// anything else).
+pub fn source_addresses(url: &str, n: u8) -> anyhow::Result<Vec<std::net::IpAddr>> {
+    let host = reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
+    match host.parse::<std::net::Ipv4Addr>() {
+        Ok(ip) if ip.is_loopback() => {}
+        _ => {
+            return Err(usage(format!(
+                "--source-addresses binds the sockets to 127.0.0.1 to 127.0.0.{n}, so the daemon \
+                 must be at an IPv4 loopback address (like http://127.0.0.1:8000), not {host:?}"
+            )))
+        }
+    }
+    Ok((1..=n)
+        .map(|i| std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, i)))
+        .collect())
 }
 
 /// Runs a scenario and reports it.
@@ -64,6 +89,10 @@ pub async fn run(ctx: &Context, o: Options) -> anyhow::Result<()> {
     scenario
         .validate()
         .map_err(|e| usage(format!("with the command-line overrides, {e}")))?;
+    let sources = match o.source_addresses {
+        Some(n) => source_addresses(&ctx.url, n)?,
+        None => Vec::new(),
+    };
     let seed = o.seed.unwrap_or_else(rand::random);
     let plan = DayPlan::draw(&scenario, seed)?;
     let admin = if o.run.cleanup {
@@ -94,7 +123,17 @@ pub async fn run(ctx: &Context, o: Options) -> anyhow::Result<()> {
         b.users, ctx.url, scenario.name
     ));
     let bar = progress::bar(ctx, u64::from(b.users), "users registered");
-    let users = crowd::register(&client, b.users as usize, "citizen", o.concurrency, &bar).await?;
+    let mut users =
+        crowd::register(&client, b.users as usize, "citizen", o.concurrency, &bar).await?;
+    if !sources.is_empty() {
+        let bases = sources
+            .iter()
+            .map(|ip| client.clone().with_local_address(*ip))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (i, u) in users.iter_mut().enumerate() {
+            u.act_through(&bases[i % bases.len()]);
+        }
+    }
     bar.finish_and_clear();
     let run_file = runs::record(ctx, "simulate", &o.run, &users)?;
     let first = match first {
@@ -166,6 +205,7 @@ pub async fn run(ctx: &Context, o: Options) -> anyhow::Result<()> {
         claims_won: load(&c.claims_won),
         claims_lost: load(&c.claims_lost),
         max_winners_per_drop: shared.max_winners(),
+        drops_claimed: shared.drops_claimed(),
         daemon_counted: first.zip(last).map(|(a, b)| counted(&a, &b)),
     };
     let report = RunReport {
@@ -181,7 +221,7 @@ pub async fn run(ctx: &Context, o: Options) -> anyhow::Result<()> {
             events: b.events,
             duration_s: duration.as_secs_f64(),
             max_rate_per_s: b.max_rate_per_s,
-            source_addresses: Vec::new(),
+            source_addresses: sources.iter().map(|ip| ip.to_string()).collect(),
         },
         operations,
         client: client_points,
@@ -383,4 +423,24 @@ fn describe(op: &OperationSeries) -> String {
         ));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_addresses_only_towards_a_loopback_daemon() {
+        let ips = source_addresses("http://127.0.0.1:8000", 3).unwrap();
+        let shown: Vec<String> = ips.iter().map(|i| i.to_string()).collect();
+        assert_eq!(shown, ["127.0.0.1", "127.0.0.2", "127.0.0.3"]);
+        for url in [
+            "http://10.0.0.5:8000",
+            "https://example.com",
+            "http://[::1]:8000",
+        ] {
+            let e = source_addresses(url, 2).unwrap_err().to_string();
+            assert!(e.contains("IPv4 loopback"), "{url}: {e}");
+        }
+    }
 }
