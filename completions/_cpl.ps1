@@ -802,10 +802,10 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             break
         }
         'cpl;simulate' {
-            [CompletionResult]::new('--users', '--users', [CompletionResultType]::ParameterName, 'Virtual users to register for the run')
+            [CompletionResult]::new('--users', '--users', [CompletionResultType]::ParameterName, 'Virtual users to register for the run [default: 10; with --scenario, the scenario''s]')
             [CompletionResult]::new('--users-file', '--users-file', [CompletionResultType]::ParameterName, 'Act as the users saved in this file by --save-users instead of registering new ones')
             [CompletionResult]::new('--save-users', '--save-users', [CompletionResultType]::ParameterName, 'Save the users (id, name, token) to this file, mode 0600, for a later --users-file')
-            [CompletionResult]::new('--events', '--events', [CompletionResultType]::ParameterName, 'Create this many events around the centre; every user joins each')
+            [CompletionResult]::new('--events', '--events', [CompletionResultType]::ParameterName, 'Create this many events around the centre; every user joins each [default: 1; with --scenario, the events created over the day, the scenario''s by default]')
             [CompletionResult]::new('--event-ids', '--event-ids', [CompletionResultType]::ParameterName, 'Join these existing events instead of creating some (comma-separated ids)')
             [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Location updates per user per second (0.01 to 50)')
             [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Stop after this long [default: 10s, or long enough for --count]')
@@ -816,7 +816,11 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('--speed', '--speed', [CompletionResultType]::ParameterName, 'Walking speed, metres per second')
             [CompletionResult]::new('--concurrency', '--concurrency', [CompletionResultType]::ParameterName, 'Registrations, joins, connections and (with --cleanup) erasures in flight at once')
             [CompletionResult]::new('--run-file', '--run-file', [CompletionResultType]::ParameterName, 'Write the ids of the users this run registers here [default: a new file under cpl''s data directory, e.g. ~/.local/share/citypulse/runs/]')
-            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed of the random walks (the same seed walks the same paths)')
+            [CompletionResult]::new('--seed', '--seed', [CompletionResultType]::ParameterName, 'Seed of the random walks (the same seed walks the same paths; with --scenario, the same day)')
+            [CompletionResult]::new('--scenario', '--scenario', [CompletionResultType]::ParameterName, 'Play a synthetic day instead: a built-in scenario''s name (city-day) or a scenario file (TOML; see --print-scenario). --users, --events, --duration and --seed override its bounds')
+            [CompletionResult]::new('--print-scenario', '--print-scenario', [CompletionResultType]::ParameterName, 'Print a built-in scenario''s file (a template to copy and edit) and exit')
+            [CompletionResult]::new('--source-addresses', '--source-addresses', [CompletionResultType]::ParameterName, 'With --scenario: spread the sockets over N local source addresses, 127.0.0.1 to 127.0.0.N, round-robin (each has its own ephemeral ports); the daemon must be at an IPv4 loopback address')
+            [CompletionResult]::new('--report-json', '--report-json', [CompletionResultType]::ParameterName, 'With --scenario: also save the run''s report as JSON in this file')
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]')
             [CompletionResult]::new('--profile', '--profile', [CompletionResultType]::ParameterName, 'Saved user to act as [default: `profile` in the config file, else "default"]')
             [CompletionResult]::new('--format', '--format', [CompletionResultType]::ParameterName, 'Output format; auto is a table on a terminal and plain tab-separated text otherwise')

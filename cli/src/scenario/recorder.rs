@@ -197,7 +197,7 @@ impl Recorder {
                 count: *n,
             })
             .collect();
-        v.sort_by(|a, b| b.count.cmp(&a.count));
+        v.sort_by_key(|f| std::cmp::Reverse(f.count));
         v
     }
 }
