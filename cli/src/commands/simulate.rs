@@ -6,6 +6,8 @@
 //! is bounded by `--count` updates per user and by time, and talks only to the given URL.
 //! At the end: sent, acknowledged, errors, throughput and latency percentiles, and with
 //! `--json` each user's last acknowledged position (the one the daemon stored).
+//!
+//! With `--scenario` it plays a synthetic day instead ([`crate::scenario`]).
 
 use std::collections::VecDeque;
 use std::path::PathBuf;

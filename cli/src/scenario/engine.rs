@@ -344,7 +344,10 @@ impl Pending {
 struct Person {
     shared: Arc<Shared>,
     user: VirtualUser,
+    /// Their choices (joins, claims, reaction times), which depend on what they see.
     rng: StdRng,
+    /// Their chat times, drawn apart from the choices so they do not depend on them.
+    chat_rng: StdRng,
     walker: Walker,
     next_location: Instant,
     /// Rooms joined, with the time of the next chat in each.
@@ -384,10 +387,12 @@ async fn session(shared: Arc<Shared>, user: VirtualUser, plan: UserPlan) {
 
     let mut rng = StdRng::seed_from_u64(plan.seed);
     let walker = Walker::start(plan.home, shared.wander_m, &mut rng);
+    let chat_rng = StdRng::seed_from_u64(rng.gen());
     let mut p = Person {
         shared: shared.clone(),
         user,
         rng,
+        chat_rng,
         walker,
         next_location: Instant::now(),
         rooms: HashMap::new(),
@@ -533,7 +538,7 @@ impl Person {
 
     /// A wait drawn from an exponential distribution of mean `mean_s` seconds.
     fn exponential(&mut self, mean_s: f64) -> Duration {
-        let u: f64 = self.rng.gen();
+        let u: f64 = self.chat_rng.gen();
         Duration::from_secs_f64((-(1.0 - u).ln() * mean_s).min(86_400.0))
     }
 

@@ -119,9 +119,7 @@ fn duration<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Duration, D::Error
         Text(String),
     }
     match Raw::deserialize(d)? {
-        Raw::Secs(s) if (0.0..=7.0 * 86400.0).contains(&s) => {
-            Ok(Duration::from_secs_f64(s))
-        }
+        Raw::Secs(s) if (0.0..=7.0 * 86400.0).contains(&s) => Ok(Duration::from_secs_f64(s)),
         Raw::Secs(s) => Err(serde::de::Error::custom(format!(
             "{s} seconds is out of range (0 to 7 days)"
         ))),

@@ -86,9 +86,11 @@ pub async fn run(ctx: &Context, o: Options) -> anyhow::Result<()> {
     if let Some(d) = o.duration {
         scenario.bounds.duration = d;
     }
-    scenario
-        .validate()
-        .map_err(|e| usage(format!("with the command-line overrides, {e}")))?;
+    scenario.validate().map_err(|e| {
+        usage(format!(
+            "with the command-line overrides (--users, --events, --duration), {e}"
+        ))
+    })?;
     let sources = match o.source_addresses {
         Some(n) => source_addresses(&ctx.url, n)?,
         None => Vec::new(),
@@ -371,10 +373,10 @@ fn print(ctx: &Context, r: &RunReport, errors: u64) -> std::io::Result<()> {
     ));
     f.push(("drops seen", t.drops_seen.to_string()));
     f.push((
-        "claims",
+        "claim outcomes",
         format!(
-            "{} ({} won, {} lost; at most {} winner(s) per drop)",
-            t.claims, t.claims_won, t.claims_lost, t.max_winners_per_drop
+            "{} won, {} lost, {} drops raced; at most {} winner(s) per drop",
+            t.claims_won, t.claims_lost, t.drops_claimed, t.max_winners_per_drop
         ),
     ));
     let max = |v: &mut dyn Iterator<Item = f64>| {
@@ -411,7 +413,7 @@ fn op_label(op: &OperationSeries) -> &'static str {
         "location_update" => "location updates",
         "join" => "joins",
         "chat_delivery" => "chat deliveries",
-        _ => "claims answered",
+        _ => "claims",
     }
 }
 
