@@ -808,7 +808,7 @@ Register-ArgumentCompleter -Native -CommandName 'cpl' -ScriptBlock {
             [CompletionResult]::new('--events', '--events', [CompletionResultType]::ParameterName, 'Create this many events around the centre; every user joins each [default: 1; with --scenario, the events created over the day, the scenario''s by default]')
             [CompletionResult]::new('--event-ids', '--event-ids', [CompletionResultType]::ParameterName, 'Join these existing events instead of creating some (comma-separated ids)')
             [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'Location updates per user per second (0.01 to 50)')
-            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Stop after this long [default: 10s, or long enough for --count]')
+            [CompletionResult]::new('--duration', '--duration', [CompletionResultType]::ParameterName, 'Stop after this long [default: 10s, or long enough for --count; with --scenario, the length of the day, the scenario''s by default]')
             [CompletionResult]::new('--count', '--count', [CompletionResultType]::ParameterName, 'Stop after this many updates per user (or at --duration, whichever comes first)')
             [CompletionResult]::new('--lng', '--lng', [CompletionResultType]::ParameterName, 'Longitude of the centre [default: Plaza de Bolívar, Bogotá]')
             [CompletionResult]::new('--lat', '--lat', [CompletionResultType]::ParameterName, 'Latitude of the centre')

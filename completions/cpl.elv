@@ -739,7 +739,7 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand --events 'Create this many events around the centre; every user joins each [default: 1; with --scenario, the events created over the day, the scenario''s by default]'
             cand --event-ids 'Join these existing events instead of creating some (comma-separated ids)'
             cand --rate 'Location updates per user per second (0.01 to 50)'
-            cand --duration 'Stop after this long [default: 10s, or long enough for --count]'
+            cand --duration 'Stop after this long [default: 10s, or long enough for --count; with --scenario, the length of the day, the scenario''s by default]'
             cand --count 'Stop after this many updates per user (or at --duration, whichever comes first)'
             cand --lng 'Longitude of the centre [default: Plaza de Bolívar, Bogotá]'
             cand --lat 'Latitude of the centre'

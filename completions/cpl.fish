@@ -566,7 +566,7 @@ complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l save-users -d 'Save
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l events -d 'Create this many events around the centre; every user joins each [default: 1; with --scenario, the events created over the day, the scenario\'s by default]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l event-ids -d 'Join these existing events instead of creating some (comma-separated ids)' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l rate -d 'Location updates per user per second (0.01 to 50)' -r
-complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l duration -d 'Stop after this long [default: 10s, or long enough for --count]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l duration -d 'Stop after this long [default: 10s, or long enough for --count; with --scenario, the length of the day, the scenario\'s by default]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l count -d 'Stop after this many updates per user (or at --duration, whichever comes first)' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l lng -d 'Longitude of the centre [default: Plaza de Bolívar, Bogotá]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l lat -d 'Latitude of the centre' -r

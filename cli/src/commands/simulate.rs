@@ -58,7 +58,8 @@ pub struct Args {
     /// Location updates per user per second (0.01 to 50)
     #[arg(long, default_value_t = 1.0)]
     pub rate: f64,
-    /// Stop after this long [default: 10s, or long enough for --count]
+    /// Stop after this long [default: 10s, or long enough for --count; with --scenario, the
+    /// length of the day, the scenario's by default]
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub duration: Option<Duration>,
     /// Stop after this many updates per user (or at --duration, whichever comes first)
