@@ -174,11 +174,25 @@ impl Shared {
         (!gate.closed.load(Ordering::SeqCst)).then_some(guard)
     }
 
-    fn chat_text(&self, place: &str) -> String {
+    /// A new chat message's run-local number and text (its send time is set as it goes).
+    fn chat_text(&self, place: &str) -> (usize, String) {
         let mut chats = self.chats.lock().unwrap_or_else(|p| p.into_inner());
         let n = chats.len();
         chats.push(Instant::now());
-        format!("[{}#{n}] hola desde {place}", self.tag)
+        (n, format!("[{}#{n}] hola desde {place}", self.tag))
+    }
+
+    /// Sets when chat message `n` went out (after the limiter's wait, which is not the
+    /// delivery's).
+    fn chat_going(&self, n: usize, at: Instant) {
+        if let Some(t) = self
+            .chats
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get_mut(n)
+        {
+            *t = at;
+        }
     }
 
     /// When the run's chat message `text` was sent, if it is one.
@@ -324,6 +338,7 @@ struct Pending {
     event: Option<EventId>,
     collectible: Option<CollectibleId>,
     chat: Option<String>,
+    chat_no: Option<usize>,
     _hold: Option<Hold>,
 }
 
@@ -335,6 +350,7 @@ impl Pending {
             event,
             collectible: None,
             chat: None,
+            chat_no: None,
             _hold: hold,
         }
     }
@@ -502,13 +518,14 @@ impl Person {
                 .get(&event)
                 .map(String::as_str)
                 .unwrap_or("la ciudad");
-            let text = self.shared.chat_text(place);
+            let (n, text) = self.shared.chat_text(place);
             let msg = ClientMessage::ChatMessage {
                 event_id: event.clone(),
                 message: text.clone(),
             };
             let mut pending = Pending::new(Kind::Chat, Some(event), Some(Hold::Read(hold)));
             pending.chat = Some(text);
+            pending.chat_no = Some(n);
             if !self.send(conn, msg, pending).await {
                 return false;
             }
@@ -553,6 +570,9 @@ impl Person {
     async fn transmit(&mut self, conn: &mut ResilientWs, msg: ClientMessage) -> bool {
         if let Some(last) = self.pending.back_mut() {
             last.sent = Instant::now();
+            if let Some(n) = last.chat_no {
+                self.shared.chat_going(n, last.sent);
+            }
         }
         match conn.send(&msg).await {
             Ok(()) => true,
@@ -776,5 +796,70 @@ impl Person {
             }
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::file;
+
+    fn shared() -> Shared {
+        let start = Instant::now();
+        let s = file::load("city-day").unwrap();
+        Shared::new(
+            start,
+            Duration::from_secs(10),
+            Recorder::new(start, Duration::from_secs(1)),
+            s.behaviour,
+            100.0,
+            7,
+        )
+    }
+
+    #[tokio::test]
+    async fn a_room_is_entered_only_while_nobody_leaves_or_ends_it() {
+        let s = shared();
+        let event: EventId = "6745a1b2c3d4e5f601234567".parse().unwrap();
+        assert!(s.enter(&event).is_none(), "not one of the run's events");
+        let gate = Arc::new(Gate {
+            lock: Arc::new(tokio::sync::RwLock::new(())),
+            closed: AtomicBool::new(false),
+            creator: 0,
+        });
+        s.gates.write().unwrap().insert(event.clone(), gate.clone());
+        let a = s.enter(&event).expect("open");
+        let b = s.enter(&event).expect("readers share it");
+        // A leave (or the end) waits for the frames in flight...
+        let leaving = tokio::spawn(gate.lock.clone().write_owned());
+        tokio::task::yield_now().await;
+        assert!(!leaving.is_finished());
+        // ... and nobody enters meanwhile.
+        assert!(s.enter(&event).is_none());
+        drop((a, b));
+        let hold = tokio::time::timeout(Duration::from_secs(5), leaving)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(s.enter(&event).is_none());
+        drop(hold);
+        assert!(s.enter(&event).is_some());
+        gate.closed.store(true, Ordering::SeqCst);
+        assert!(s.enter(&event).is_none(), "ended");
+    }
+
+    #[test]
+    fn chat_texts_carry_the_run_local_number() {
+        let s = shared();
+        let (n0, t0) = s.chat_text("Usaquén");
+        let (n1, t1) = s.chat_text("Suba");
+        assert_eq!((n0, n1), (0, 1));
+        assert!(t1.ends_with("hola desde Suba"), "{t1}");
+        let at = Instant::now() + Duration::from_millis(5);
+        s.chat_going(1, at);
+        assert_eq!(s.chat_sent_at(&t1), Some(at));
+        assert!(s.chat_sent_at(&t0).is_some());
+        assert_eq!(s.chat_sent_at("[another-run#1] hola"), None);
+        assert_eq!(s.chat_sent_at("hola"), None);
     }
 }
