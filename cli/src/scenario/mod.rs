@@ -29,6 +29,10 @@ use plan::DayPlan;
 use recorder::{bucket_for, round3, Recorder};
 use scrape::Scraper;
 
+/// The daemon's default cap of connections per client address
+/// (`CPL_MAX_CONNECTIONS_PER_ADDRESS`).
+const DAEMON_CONNECTIONS_PER_ADDRESS: usize = 256;
+
 /// What `cpl simulate --scenario` was asked.
 pub struct Options {
     /// `--scenario`: a built-in's name or a file.
@@ -144,6 +148,16 @@ pub async fn run(ctx: &Context, o: Options) -> anyhow::Result<()> {
         None => None,
     };
 
+    let per_address = plan.peak_online().div_ceil(sources.len().max(1));
+    if per_address > DAEMON_CONNECTIONS_PER_ADDRESS {
+        ctx.note(format!(
+            "cpl: the day has {} users online at once, {per_address} sockets from one address; \
+             a daemon with the default CPL_MAX_CONNECTIONS_PER_ADDRESS ({}) refuses the rest: \
+             spread them with --source-addresses or raise it",
+            plan.peak_online(),
+            DAEMON_CONNECTIONS_PER_ADDRESS
+        ));
+    }
     let duration = b.duration;
     let bucket = bucket_for(duration);
     let started_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
