@@ -205,6 +205,18 @@ pub async fn run(ctx: &Context, o: Options) -> anyhow::Result<()> {
         None => None,
     };
 
+    if let Some(text) = &last {
+        let missing: Vec<&str> = COUNTERS
+            .into_iter()
+            .filter(|name| recorder::metric(text, name).is_none())
+            .collect();
+        if !missing.is_empty() {
+            ctx.note(format!(
+                "cpl: this daemon's /metrics has no {}; the report counts it as 0",
+                missing.join(", ")
+            ));
+        }
+    }
     let buckets = (duration.as_secs_f64() / bucket.as_secs_f64()).ceil() as usize;
     let operations = shared.rec.series(buckets);
     let c = &shared.counts;
@@ -278,6 +290,15 @@ pub async fn run(ctx: &Context, o: Options) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The daemon's counters read at the start and the end of a run.
+const COUNTERS: [&str; 5] = [
+    "citypulse_chat_messages_total",
+    "citypulse_chat_deliveries_total",
+    "citypulse_drops_total",
+    "citypulse_claims_won_total",
+    "citypulse_claims_lost_total",
+];
+
 /// The daemon's counters' movement between two scrapes (a counter it does not report
 /// counts 0).
 fn counted(first: &str, last: &str) -> DaemonCounts {
@@ -286,12 +307,13 @@ fn counted(first: &str, last: &str) -> DaemonCounts {
         let b = recorder::metric(last, name).unwrap_or(0.0);
         (b - a).max(0.0).round() as u64
     };
+    let [chat_messages, chat_deliveries, drops, claims_won, claims_lost] = COUNTERS.map(delta);
     DaemonCounts {
-        chat_messages: delta("citypulse_chat_messages_total"),
-        chat_deliveries: delta("citypulse_chat_deliveries_total"),
-        drops: delta("citypulse_drops_total"),
-        claims_won: delta("citypulse_claims_won_total"),
-        claims_lost: delta("citypulse_claims_lost_total"),
+        chat_messages,
+        chat_deliveries,
+        drops,
+        claims_won,
+        claims_lost,
     }
 }
 
