@@ -2677,7 +2677,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__simulate)
-            opts="-q -v -h -V --users --users-file --save-users --events --event-ids --rate --duration --count --lng --lat --radius --speed --concurrency --run-file --cleanup --seed --url --profile --json --format --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --users --users-file --save-users --events --event-ids --rate --duration --count --lng --lat --radius --speed --concurrency --run-file --cleanup --seed --scenario --print-scenario --source-addresses --report-json --url --profile --json --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2740,6 +2740,22 @@ _cpl() {
                     return 0
                     ;;
                 --seed)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scenario)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --print-scenario)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --source-addresses)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report-json)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

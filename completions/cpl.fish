@@ -561,13 +561,13 @@ complete -c cpl -n "__fish_cpl_using_subcommand location" -s v -l verbose -d 'Sa
 complete -c cpl -n "__fish_cpl_using_subcommand location" -l no-color -d 'No colours (also when NO_COLOR is set)'
 complete -c cpl -n "__fish_cpl_using_subcommand location" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cpl -n "__fish_cpl_using_subcommand location" -s V -l version -d 'Print version'
-complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l users -d 'Virtual users to register for the run' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l users -d 'Virtual users to register for the run [default: 10; with --scenario, the scenario\'s]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l users-file -d 'Act as the users saved in this file by --save-users instead of registering new ones' -r -F
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l save-users -d 'Save the users (id, name, token) to this file, mode 0600, for a later --users-file' -r -F
-complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l events -d 'Create this many events around the centre; every user joins each' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l events -d 'Create this many events around the centre; every user joins each [default: 1; with --scenario, the events created over the day, the scenario\'s by default]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l event-ids -d 'Join these existing events instead of creating some (comma-separated ids)' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l rate -d 'Location updates per user per second (0.01 to 50)' -r
-complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l duration -d 'Stop after this long [default: 10s, or long enough for --count]' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l duration -d 'Stop after this long [default: 10s, or long enough for --count; with --scenario, the length of the day, the scenario\'s by default]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l count -d 'Stop after this many updates per user (or at --duration, whichever comes first)' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l lng -d 'Longitude of the centre [default: Plaza de Bolívar, Bogotá]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l lat -d 'Latitude of the centre' -r
@@ -575,7 +575,11 @@ complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l radius -d 'Users st
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l speed -d 'Walking speed, metres per second' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l concurrency -d 'Registrations, joins, connections and (with --cleanup) erasures in flight at once' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l run-file -d 'Write the ids of the users this run registers here [default: a new file under cpl\'s data directory, e.g. ~/.local/share/citypulse/runs/]' -r -F
-complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l seed -d 'Seed of the random walks (the same seed walks the same paths)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l seed -d 'Seed of the random walks (the same seed walks the same paths; with --scenario, the same day)' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l scenario -d 'Play a synthetic day instead: a built-in scenario\'s name (city-day) or a scenario file (TOML; see --print-scenario). --users, --events, --duration and --seed override its bounds' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l print-scenario -d 'Print a built-in scenario\'s file (a template to copy and edit) and exit' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l source-addresses -d 'With --scenario: spread the sockets over N local source addresses, 127.0.0.1 to 127.0.0.N, round-robin (each has its own ephemeral ports); the daemon must be at an IPv4 loopback address' -r
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l report-json -d 'With --scenario: also save the run\'s report as JSON in this file' -r -F
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'

@@ -131,6 +131,14 @@ impl Context {
         Ok(self.client()?.with_token(token))
     }
 
+    /// The token for the daemon's `/metrics` (CPL_METRICS_TOKEN, else the admin token), if
+    /// any is configured.
+    pub fn metrics_token(&self) -> Option<String> {
+        non_empty_env("CPL_METRICS_TOKEN")
+            .or_else(|| self.env_admin_token.clone())
+            .or_else(|| self.config.admin_token.clone())
+    }
+
     /// Whether an admin token is available.
     pub fn has_admin(&self) -> bool {
         self.env_admin_token.is_some() || self.config.admin_token.is_some()

@@ -28,6 +28,13 @@ pub struct VirtualUser {
     token: String,
 }
 
+impl VirtualUser {
+    /// Acts through `base` (e.g. a client bound to a chosen local address) from now on.
+    pub fn act_through(&mut self, base: &Client) {
+        self.client = base.clone().with_token(self.token.clone());
+    }
+}
+
 /// A virtual user as saved with `--save-users` and read with `--users-file`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SavedUser {

@@ -20,10 +20,12 @@ mod paging;
 mod progress;
 mod report;
 mod runs;
+mod scenario;
 mod stats;
 mod transcribe;
 mod util;
 mod views;
+mod walk;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -6,13 +6,14 @@
 //! is bounded by `--count` updates per user and by time, and talks only to the given URL.
 //! At the end: sent, acknowledged, errors, throughput and latency percentiles, and with
 //! `--json` each user's last acknowledged position (the one the daemon stored).
+//!
+//! With `--scenario` it plays a synthetic day instead ([`crate::scenario`]).
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use citypulse::client::WsError;
-use citypulse::geo::EARTH_RADIUS_M;
 use citypulse::reconnect::ResilientWs;
 use citypulse::ws::{ClientMessage, ServerMessage};
 use citypulse::{Coordinates, EventId, UserId};
@@ -27,23 +28,25 @@ use crate::crowd;
 use crate::error::{refused, usage};
 use crate::stats::Latency;
 use crate::util::{coordinates, parse_duration, PLAZA_DE_BOLIVAR};
+use crate::walk::Walker;
 use crate::{progress, runs};
 
 /// Arguments of `cpl simulate`.
 #[derive(clap::Args, Debug)]
 pub struct Args {
-    /// Virtual users to register for the run
-    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10000))]
-    pub users: u32,
+    /// Virtual users to register for the run [default: 10; with --scenario, the scenario's]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub users: Option<u32>,
     /// Act as the users saved in this file by --save-users instead of registering new ones
     #[arg(long, value_name = "FILE", conflicts_with = "users")]
     pub users_file: Option<PathBuf>,
     /// Save the users (id, name, token) to this file, mode 0600, for a later --users-file
     #[arg(long, value_name = "FILE")]
     pub save_users: Option<PathBuf>,
-    /// Create this many events around the centre; every user joins each
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(0..=100))]
-    pub events: u32,
+    /// Create this many events around the centre; every user joins each [default: 1; with
+    /// --scenario, the events created over the day, the scenario's by default]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    pub events: Option<u32>,
     /// Join these existing events instead of creating some (comma-separated ids)
     #[arg(
         long,
@@ -55,7 +58,8 @@ pub struct Args {
     /// Location updates per user per second (0.01 to 50)
     #[arg(long, default_value_t = 1.0)]
     pub rate: f64,
-    /// Stop after this long [default: 10s, or long enough for --count]
+    /// Stop after this long [default: 10s, or long enough for --count; with --scenario, the
+    /// length of the day, the scenario's by default]
     #[arg(long, value_parser = parse_duration, value_name = "DURATION")]
     pub duration: Option<Duration>,
     /// Stop after this many updates per user (or at --duration, whichever comes first)
@@ -80,9 +84,30 @@ pub struct Args {
     /// (users read from --users-file are neither: this run did not register them).
     #[command(flatten)]
     pub run: runs::RunArgs,
-    /// Seed of the random walks (the same seed walks the same paths)
+    /// Seed of the random walks (the same seed walks the same paths; with --scenario, the
+    /// same day)
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Play a synthetic day instead: a built-in scenario's name (city-day) or a scenario
+    /// file (TOML; see --print-scenario). --users, --events, --duration and --seed
+    /// override its bounds
+    #[arg(
+        long,
+        value_name = "NAME|FILE",
+        conflicts_with_all = ["users_file", "save_users", "event_ids", "rate", "count", "lng", "lat", "radius", "speed"]
+    )]
+    pub scenario: Option<String>,
+    /// Print a built-in scenario's file (a template to copy and edit) and exit
+    #[arg(long, value_name = "NAME", conflicts_with = "scenario")]
+    pub print_scenario: Option<String>,
+    /// With --scenario: spread the sockets over N local source addresses, 127.0.0.1 to
+    /// 127.0.0.N, round-robin (each has its own ephemeral ports); the daemon must be at an
+    /// IPv4 loopback address
+    #[arg(long, value_name = "N", requires = "scenario", value_parser = clap::value_parser!(u8).range(1..=254))]
+    pub source_addresses: Option<u8>,
+    /// With --scenario: also save the run's report as JSON in this file
+    #[arg(long, value_name = "FILE", requires = "scenario")]
+    pub report_json: Option<PathBuf>,
 }
 
 /// The `--json` answer of `cpl simulate`.
@@ -139,6 +164,42 @@ const DRAIN: Duration = Duration::from_secs(5);
 
 /// Runs the simulation.
 pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
+    if let Some(name) = &args.print_scenario {
+        let text = crate::scenario::file::built_in(name).ok_or_else(|| {
+            usage(format!(
+                "--print-scenario {name:?} is not a built-in scenario; the built-in ones: {}",
+                crate::scenario::file::BUILT_IN.map(|(n, _)| n).join(", ")
+            ))
+        })?;
+        print!("{text}");
+        return Ok(());
+    }
+    if let Some(scenario) = args.scenario {
+        let options = crate::scenario::Options {
+            scenario,
+            users: args.users,
+            events: args.events,
+            duration: args.duration,
+            seed: args.seed,
+            concurrency: args.concurrency as usize,
+            run: args.run,
+            report_json: args.report_json,
+            source_addresses: args.source_addresses,
+        };
+        return crate::scenario::run(ctx, options).await;
+    }
+    let users_wanted = args.users.unwrap_or(10);
+    if users_wanted > 10_000 {
+        return Err(usage(format!(
+            "--users {users_wanted} is out of range (1 to 10000; up to 100000 with --scenario)"
+        )));
+    }
+    let events_wanted = args.events.unwrap_or(1);
+    if events_wanted > 100 {
+        return Err(usage(format!(
+            "--events {events_wanted} is out of range (0 to 100; up to 100000 with --scenario)"
+        )));
+    }
     if !(0.01..=50.0).contains(&args.rate) {
         return Err(usage(format!(
             "--rate {} is out of range (0.01 to 50 per second)",
@@ -175,12 +236,13 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
         Some(path) => (crowd::load(path, &client)?, None),
         None => {
             ctx.note(format!(
-                "Registering {} virtual users at {}…",
-                args.users, ctx.url
+                "Registering {users_wanted} virtual users at {}…",
+                ctx.url
             ));
-            let bar = progress::bar(ctx, u64::from(args.users), "users registered");
+            let bar = progress::bar(ctx, u64::from(users_wanted), "users registered");
             let users =
-                crowd::register(&client, args.users as usize, "walker", concurrency, &bar).await?;
+                crowd::register(&client, users_wanted as usize, "walker", concurrency, &bar)
+                    .await?;
             bar.finish_and_clear();
             let file = runs::record(ctx, "simulate", &args.run, &users)?;
             (users, Some(file))
@@ -201,7 +263,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
     let events: Vec<EventId> = if args.event_ids.is_empty() {
         let mut ids = Vec::new();
         if let Some(first) = users.first() {
-            for i in 0..args.events {
+            for i in 0..events_wanted {
                 let at = Walker::start(centre, args.radius / 2.0, &mut rng).pos;
                 let ev =
                     crowd::create_event(first, format!("Simulated event {}", i + 1), at).await?;
@@ -343,68 +405,6 @@ fn round3(x: f64) -> f64 {
     (x * 1000.0).round() / 1000.0
 }
 
-/// A random walk that turns a little at every step and heads back when it strays past
-/// the radius.
-struct Walker {
-    pos: Coordinates,
-    heading: f64,
-    centre: Coordinates,
-    radius: f64,
-    rng: StdRng,
-}
-
-impl Walker {
-    /// A walker at a uniformly random point within `radius` of `centre`.
-    fn start(centre: Coordinates, radius: f64, seed: &mut StdRng) -> Walker {
-        let mut rng = StdRng::seed_from_u64(seed.gen());
-        let r = radius * rng.gen::<f64>().sqrt();
-        let bearing = rng.gen_range(0.0..std::f64::consts::TAU);
-        let pos = offset(centre, r, bearing);
-        Walker {
-            pos,
-            heading: rng.gen_range(0.0..std::f64::consts::TAU),
-            centre,
-            radius,
-            rng,
-        }
-    }
-
-    /// Walks `metres` and returns the new position.
-    fn step(&mut self, metres: f64) -> Coordinates {
-        if self.pos.distance_m(&self.centre) > self.radius {
-            self.heading = bearing(self.pos, self.centre) + self.rng.gen_range(-0.3..0.3);
-        } else {
-            self.heading += self.rng.gen_range(-0.5..0.5);
-        }
-        self.pos = offset(self.pos, metres, self.heading);
-        self.pos
-    }
-}
-
-/// The point `metres` from `from` along `bearing` (radians from north), on a flat patch of
-/// the sphere (good to centimetres over a walking step).
-fn offset(from: Coordinates, metres: f64, bearing: f64) -> Coordinates {
-    let dlat = (metres * bearing.cos() / EARTH_RADIUS_M).to_degrees();
-    let dlng = (metres * bearing.sin()
-        / (EARTH_RADIUS_M * from.lat().to_radians().cos().max(1e-6)))
-    .to_degrees();
-    let lat = (from.lat() + dlat).clamp(-89.9, 89.9);
-    let mut lng = from.lng() + dlng;
-    if lng > 180.0 {
-        lng -= 360.0;
-    } else if lng < -180.0 {
-        lng += 360.0;
-    }
-    Coordinates::new(lng, lat).unwrap_or(from)
-}
-
-/// The bearing from `a` to `b` (radians from north).
-fn bearing(a: Coordinates, b: Coordinates) -> f64 {
-    let dlat = b.lat() - a.lat();
-    let dlng = (b.lng() - a.lng()) * a.lat().to_radians().cos();
-    dlng.atan2(dlat)
-}
-
 /// What one walker counted.
 #[derive(Default)]
 struct Tally {
@@ -501,26 +501,6 @@ impl Walk {
                 self.tally.failure = Some(e.to_string());
                 false
             }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn walkers_stay_near_the_centre_and_move_at_walking_pace() {
-        let centre = Coordinates::new(PLAZA_DE_BOLIVAR.0, PLAZA_DE_BOLIVAR.1).unwrap();
-        let mut seed = StdRng::seed_from_u64(7);
-        let mut w = Walker::start(centre, 500.0, &mut seed);
-        let mut prev = w.pos;
-        for _ in 0..5000 {
-            let p = w.step(1.4);
-            let d = p.distance_m(&prev);
-            assert!((d - 1.4).abs() < 0.01, "step {d}");
-            assert!(p.distance_m(&centre) < 520.0);
-            prev = p;
         }
     }
 }

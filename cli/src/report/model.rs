@@ -138,6 +138,10 @@ pub struct Totals {
     pub claims_lost: u64,
     /// The most claims won for one collectible (1 when every race had one winner).
     pub max_winners_per_drop: u64,
+    /// Distinct collectibles the run claimed (each a race; as many as `claims_won` when
+    /// every race had its one winner among the run's users).
+    #[serde(default)]
+    pub drops_claimed: u64,
     /// How far the daemon's own counters moved from the first scrape to the last (absent
     /// when `/metrics` could not be read).
     pub daemon_counted: Option<DaemonCounts>,
