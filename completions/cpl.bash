@@ -2677,7 +2677,7 @@ _cpl() {
             return 0
             ;;
         cpl__subcmd__simulate)
-            opts="-q -v -h -V --users --users-file --save-users --events --event-ids --rate --duration --count --lng --lat --radius --speed --concurrency --run-file --cleanup --seed --scenario --print-scenario --source-addresses --report-json --url --profile --json --format --quiet --verbose --no-color --help --version"
+            opts="-q -v -h -V --users --users-file --save-users --events --event-ids --rate --duration --count --lng --lat --radius --speed --concurrency --run-file --cleanup --seed --scenario --print-scenario --source-addresses --report --report-png --report-json --url --profile --json --format --quiet --verbose --no-color --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -2752,6 +2752,14 @@ _cpl() {
                     return 0
                     ;;
                 --source-addresses)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --report-png)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -579,7 +579,9 @@ complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l seed -d 'Seed of th
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l scenario -d 'Play a synthetic day instead: a built-in scenario\'s name (city-day) or a scenario file (TOML; see --print-scenario). --users, --events, --duration and --seed override its bounds' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l print-scenario -d 'Print a built-in scenario\'s file (a template to copy and edit) and exit' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l source-addresses -d 'With --scenario: spread the sockets over N local source addresses, 127.0.0.1 to 127.0.0.N, round-robin (each has its own ephemeral ports); the daemon must be at an IPv4 loopback address' -r
-complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l report-json -d 'With --scenario: also save the run\'s report as JSON in this file' -r -F
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l report -d 'With --scenario: write the run\'s report as one self-contained HTML page (charts of throughput, latency, errors, connections, daemon memory and CPU, client CPU)' -r -F
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l report-png -d 'With --scenario: write the report\'s main chart (throughput and p99 latency per operation) as a 1200x600 PNG, for READMEs and issues' -r -F
+complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l report-json -d 'With --scenario: also save the run\'s report as JSON in this file (`cpl report FILE` renders it again)' -r -F
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l url -d 'Daemon to talk to [default: `url` in the config file, else http://127.0.0.1:8000]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l profile -d 'Saved user to act as [default: `profile` in the config file, else "default"]' -r
 complete -c cpl -n "__fish_cpl_using_subcommand simulate" -l format -d 'Output format; auto is a table on a terminal and plain tab-separated text otherwise' -r -f -a "auto\t'A table on a terminal, plain text when piped'

@@ -45,6 +45,9 @@ async fn a_small_city_day_matches_what_the_daemon_counted() {
     let url = d.url.clone();
     let dir = home.path().to_path_buf();
     let report_arg = report_file.to_str().unwrap().to_string();
+    let (page, chart) = (home.path().join("day.html"), home.path().join("day.png"));
+    let page_arg = page.to_str().unwrap().to_string();
+    let chart_arg = chart.to_str().unwrap().to_string();
     // cpl blocks; the daemon is another process. Bounded: the day lasts 30 s, the answers
     // still due after it at most 10 s more, registering 150 users a few seconds.
     let run = tokio::task::spawn_blocking(move || {
@@ -68,6 +71,10 @@ async fn a_small_city_day_matches_what_the_daemon_counted() {
                 "2",
                 "--report-json",
                 &report_arg,
+                "--report",
+                &page_arg,
+                "--report-png",
+                &chart_arg,
             ],
         )
     });
@@ -79,6 +86,35 @@ async fn a_small_city_day_matches_what_the_daemon_counted() {
     let r: Value = serde_json::from_str(&stdout).unwrap();
     let saved: Value = serde_json::from_slice(&std::fs::read(&report_file).unwrap()).unwrap();
     assert_eq!(saved, r, "--report-json saves what --json prints");
+    // The page and the picture of this run (tests/tests/report.rs opens such a page in
+    // Chromium): every chart is there, and the PNG is the documented 1200x600.
+    let html = std::fs::read_to_string(&page).unwrap();
+    for id in [
+        "throughput",
+        "latency-chat_delivery",
+        "connections",
+        "memory",
+        "cpu",
+    ] {
+        assert!(
+            html.contains(&format!("<figure id=\"chart-{id}\"")),
+            "no chart {id}"
+        );
+    }
+    assert!(
+        html.contains("data-series=\"daemon_rss_mb\""),
+        "no daemon memory series"
+    );
+    let png = std::fs::read(&chart).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "not a PNG");
+    let (w, h) = (&png[16..20], &png[20..24]);
+    assert_eq!(
+        (
+            u32::from_be_bytes(w.try_into().unwrap()),
+            u32::from_be_bytes(h.try_into().unwrap())
+        ),
+        (1200, 600)
+    );
     let show = format!("{r:#}");
     eprintln!("totals: {}", r["totals"]);
 

@@ -105,7 +105,16 @@ pub struct Args {
     /// IPv4 loopback address
     #[arg(long, value_name = "N", requires = "scenario", value_parser = clap::value_parser!(u8).range(1..=254))]
     pub source_addresses: Option<u8>,
-    /// With --scenario: also save the run's report as JSON in this file
+    /// With --scenario: write the run's report as one self-contained HTML page (charts of
+    /// throughput, latency, errors, connections, daemon memory and CPU, client CPU)
+    #[arg(long, value_name = "FILE", requires = "scenario")]
+    pub report: Option<PathBuf>,
+    /// With --scenario: write the report's main chart (throughput and p99 latency per
+    /// operation) as a 1200x600 PNG, for READMEs and issues
+    #[arg(long, value_name = "FILE", requires = "scenario")]
+    pub report_png: Option<PathBuf>,
+    /// With --scenario: also save the run's report as JSON in this file (`cpl report FILE`
+    /// renders it again)
     #[arg(long, value_name = "FILE", requires = "scenario")]
     pub report_json: Option<PathBuf>,
 }
@@ -183,6 +192,8 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
             seed: args.seed,
             concurrency: args.concurrency as usize,
             run: args.run,
+            report_html: args.report,
+            report_png: args.report_png,
             report_json: args.report_json,
             source_addresses: args.source_addresses,
         };

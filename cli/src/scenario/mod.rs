@@ -49,7 +49,11 @@ pub struct Options {
     pub concurrency: usize,
     /// The run file and `--cleanup`.
     pub run: runs::RunArgs,
-    /// `--report-json`: the report saved here too.
+    /// `--report`: the report as a self-contained HTML page.
+    pub report_html: Option<PathBuf>,
+    /// `--report-png`: the report's main chart as a PNG.
+    pub report_png: Option<PathBuf>,
+    /// `--report-json`: the report's numbers as JSON.
     pub report_json: Option<PathBuf>,
     /// `--source-addresses N`: bind the sockets to 127.0.0.1 ... 127.0.0.N.
     pub source_addresses: Option<u8>,
@@ -263,14 +267,22 @@ pub async fn run(ctx: &Context, o: Options) -> anyhow::Result<()> {
         Some(admin) => Some(runs::cleanup(ctx, admin, &users, o.concurrency, &run_file).await),
         None => None,
     };
-    if let Some(path) = &o.report_json {
-        let text = serde_json::to_vec_pretty(&report)?;
-        std::fs::write(path, text)
-            .map_err(|e| anyhow::anyhow!("cannot write the report to {}: {e}", path.display()))?;
-        ctx.note(format!("Wrote the report's JSON to {}.", path.display()));
+    // Written before the verdict: a run with errors is the one whose report matters most.
+    crate::report::write(
+        &report,
+        o.report_html.as_deref(),
+        o.report_png.as_deref(),
+        o.report_json.as_deref(),
+    )?;
+    for (path, what) in [
+        (&o.report_html, "page"),
+        (&o.report_png, "main chart (PNG)"),
+        (&o.report_json, "JSON"),
+    ] {
+        if let Some(path) = path {
+            ctx.note(format!("Wrote the report's {what} to {}.", path.display()));
+        }
     }
-    // TODO(issue 20): --report FILE.html and --report-png FILE.png through
-    // crate::report::write once the renderers land.
     print(ctx, &report, errors)?;
     for f in report.failures.iter().take(5) {
         ctx.note(format!("cpl: {} × {}: {}", f.count, f.operation, f.message));
