@@ -751,7 +751,7 @@ set edit:completion:arg-completer[cpl] = {|@words|
             cand --seed 'Seed of the random walks (the same seed walks the same paths; with --scenario, the same day)'
             cand --scenario 'Play a synthetic day instead: a built-in scenario''s name (city-day) or a scenario file (TOML; see --print-scenario). --users, --events, --duration and --seed override its bounds'
             cand --print-scenario 'Print a built-in scenario''s file (a template to copy and edit) and exit'
-            cand --source-addresses 'With --scenario: spread the sockets over N local source addresses, 127.0.0.1 to 127.0.0.N, round-robin (each has its own ephemeral ports); the daemon must be at an IPv4 loopback address'
+            cand --source-addresses 'Spread the sockets over N local source addresses, 127.0.0.1 to 127.0.0.N, round-robin (each has its own ephemeral ports, about 28,000 towards one daemon address); the daemon must be at an IPv4 loopback address'
             cand --report 'With --scenario: write the run''s report as one self-contained HTML page (charts of throughput, latency, errors, connections, daemon memory and CPU, client CPU)'
             cand --report-png 'With --scenario: write the report''s main chart (throughput and p99 latency per operation) as a 1200x600 PNG, for READMEs and issues'
             cand --report-json 'With --scenario: also save the run''s report as JSON in this file (`cpl report FILE` renders it again)'

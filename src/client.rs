@@ -706,6 +706,16 @@ impl WsConnection {
 
     /// The next contract frame; pings and pongs are handled underneath.
     pub async fn recv(&mut self) -> Result<ServerMessage, WsError> {
+        let text = self.recv_text().await?;
+        serde_json::from_str(&text).map_err(|e| WsError::Protocol(format!("{e}: {text}")))
+    }
+
+    /// The next text frame as the daemon sent it, undecoded: for load tools that read
+    /// tens of thousands of frames a second and need one field of each (decoding every
+    /// frame into a [`ServerMessage`] costs more than the daemon spends sending it).
+    pub async fn recv_text(
+        &mut self,
+    ) -> Result<tokio_tungstenite::tungstenite::Utf8Bytes, WsError> {
         loop {
             match self.stream.next().await {
                 None => {
@@ -715,10 +725,7 @@ impl WsConnection {
                     })
                 }
                 Some(Err(e)) => return Err(WsError::Transport(e.to_string())),
-                Some(Ok(Message::Text(t))) => {
-                    return serde_json::from_str(&t)
-                        .map_err(|e| WsError::Protocol(format!("{e}: {t}")))
-                }
+                Some(Ok(Message::Text(t))) => return Ok(t),
                 Some(Ok(Message::Close(frame))) => {
                     let (code, reason) = frame
                         .map(|f| (u16::from(f.code), f.reason.to_string()))

@@ -239,3 +239,46 @@ pub async fn connect(
         .try_collect()
         .await
 }
+
+/// The local addresses of `--source-addresses n`: 127.0.0.1 to 127.0.0.n, allowed only
+/// towards a daemon at an IPv4 loopback address (a socket bound to a loopback address
+/// cannot reach another host, and a load generator has no business spreading over
+/// anything else).
+pub fn source_addresses(url: &str, n: u8) -> anyhow::Result<Vec<std::net::IpAddr>> {
+    let host = reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
+    match host.parse::<std::net::Ipv4Addr>() {
+        Ok(ip) if ip.is_loopback() => {}
+        _ => {
+            return Err(crate::error::usage(format!(
+                "--source-addresses binds the sockets to 127.0.0.1 to 127.0.0.{n}, so the daemon \
+                 must be at an IPv4 loopback address (like http://127.0.0.1:8000), not {host:?}"
+            )))
+        }
+    }
+    Ok((1..=n)
+        .map(|i| std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, i)))
+        .collect())
+}
+
+/// Spreads `users` round-robin over clients bound to `sources` (nothing to do when empty):
+/// each user's HTTP calls and WebSocket go out from their address from now on.
+pub fn spread(
+    users: &mut [VirtualUser],
+    client: &Client,
+    sources: &[std::net::IpAddr],
+) -> Result<(), ClientError> {
+    if sources.is_empty() {
+        return Ok(());
+    }
+    let bases = sources
+        .iter()
+        .map(|ip| client.clone().with_local_address(*ip))
+        .collect::<Result<Vec<_>, _>>()?;
+    for (i, u) in users.iter_mut().enumerate() {
+        u.act_through(&bases[i % bases.len()]);
+    }
+    Ok(())
+}

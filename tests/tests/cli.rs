@@ -1078,11 +1078,20 @@ async fn race_with_100_users_has_exactly_one_winner() {
 
 #[tokio::test]
 async fn simulate_50_users_and_the_daemon_stores_each_last_position() {
-    let d = Daemon::start().await;
+    // 50 sockets are more than one address may hold here: the runs spread them over three
+    // source addresses (--source-addresses), or the daemon would refuse some.
+    let d = Daemon::builder()
+        .env("CPL_MAX_CONNECTIONS_PER_ADDRESS", "40")
+        .start()
+        .await;
     let cpl = Cpl::new(&d.url);
     let users_file = cpl.home.path().join("walkers.json");
     let summary: Value = cpl.json(&[
         "simulate",
+        "--source-addresses",
+        "3",
+        "--concurrency",
+        "8",
         "--users",
         "50",
         "--events",
@@ -1139,6 +1148,8 @@ async fn simulate_50_users_and_the_daemon_stores_each_last_position() {
         "simulate",
         "--users-file",
         users_file.to_str().unwrap(),
+        "--source-addresses",
+        "3",
         "--events",
         "0",
         "--count",

@@ -100,10 +100,10 @@ pub struct Args {
     /// Print a built-in scenario's file (a template to copy and edit) and exit
     #[arg(long, value_name = "NAME", conflicts_with = "scenario")]
     pub print_scenario: Option<String>,
-    /// With --scenario: spread the sockets over N local source addresses, 127.0.0.1 to
-    /// 127.0.0.N, round-robin (each has its own ephemeral ports); the daemon must be at an
-    /// IPv4 loopback address
-    #[arg(long, value_name = "N", requires = "scenario", value_parser = clap::value_parser!(u8).range(1..=254))]
+    /// Spread the sockets over N local source addresses, 127.0.0.1 to 127.0.0.N,
+    /// round-robin (each has its own ephemeral ports, about 28,000 towards one daemon
+    /// address); the daemon must be at an IPv4 loopback address
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=254))]
     pub source_addresses: Option<u8>,
     /// With --scenario: write the run's report as one self-contained HTML page (charts of
     /// throughput, latency, errors, connections, daemon memory and CPU, client CPU)
@@ -200,9 +200,9 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
         return crate::scenario::run(ctx, options).await;
     }
     let users_wanted = args.users.unwrap_or(10);
-    if users_wanted > 10_000 {
+    if users_wanted > 100_000 {
         return Err(usage(format!(
-            "--users {users_wanted} is out of range (1 to 10000; up to 100000 with --scenario)"
+            "--users {users_wanted} is out of range (1 to 100000)"
         )));
     }
     let events_wanted = args.events.unwrap_or(1);
@@ -243,7 +243,11 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
         };
     client.health().await?;
 
-    let (users, run_file) = match &args.users_file {
+    let sources = match args.source_addresses {
+        Some(n) => crowd::source_addresses(&ctx.url, n)?,
+        None => Vec::new(),
+    };
+    let (mut users, run_file) = match &args.users_file {
         Some(path) => (crowd::load(path, &client)?, None),
         None => {
             ctx.note(format!(
@@ -259,6 +263,7 @@ pub async fn run(ctx: &Context, args: Args) -> anyhow::Result<()> {
             (users, Some(file))
         }
     };
+    crowd::spread(&mut users, &client, &sources)?;
     if let Some(path) = &args.save_users {
         crowd::save(path, &users)?;
         ctx.note(format!(

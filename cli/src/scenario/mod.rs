@@ -59,29 +59,6 @@ pub struct Options {
     pub source_addresses: Option<u8>,
 }
 
-/// The local addresses of `--source-addresses n`: 127.0.0.1 to 127.0.0.n, allowed only
-/// towards a daemon at an IPv4 loopback address (a socket bound to a loopback address
-/// cannot reach another host, and a load generator has no business spreading over
-/// anything else).
-pub fn source_addresses(url: &str, n: u8) -> anyhow::Result<Vec<std::net::IpAddr>> {
-    let host = reqwest::Url::parse(url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_default();
-    match host.parse::<std::net::Ipv4Addr>() {
-        Ok(ip) if ip.is_loopback() => {}
-        _ => {
-            return Err(usage(format!(
-                "--source-addresses binds the sockets to 127.0.0.1 to 127.0.0.{n}, so the daemon \
-                 must be at an IPv4 loopback address (like http://127.0.0.1:8000), not {host:?}"
-            )))
-        }
-    }
-    Ok((1..=n)
-        .map(|i| std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, i)))
-        .collect())
-}
-
 /// Runs a scenario and reports it.
 pub async fn run(ctx: &Context, o: Options) -> anyhow::Result<()> {
     let mut scenario = file::load(&o.scenario)?;
@@ -100,7 +77,7 @@ pub async fn run(ctx: &Context, o: Options) -> anyhow::Result<()> {
         ))
     })?;
     let sources = match o.source_addresses {
-        Some(n) => source_addresses(&ctx.url, n)?,
+        Some(n) => crowd::source_addresses(&ctx.url, n)?,
         None => Vec::new(),
     };
     let seed = o.seed.unwrap_or_else(rand::random);
@@ -135,15 +112,7 @@ pub async fn run(ctx: &Context, o: Options) -> anyhow::Result<()> {
     let bar = progress::bar(ctx, u64::from(b.users), "users registered");
     let mut users =
         crowd::register(&client, b.users as usize, "citizen", o.concurrency, &bar).await?;
-    if !sources.is_empty() {
-        let bases = sources
-            .iter()
-            .map(|ip| client.clone().with_local_address(*ip))
-            .collect::<Result<Vec<_>, _>>()?;
-        for (i, u) in users.iter_mut().enumerate() {
-            u.act_through(&bases[i % bases.len()]);
-        }
-    }
+    crowd::spread(&mut users, &client, &sources)?;
     bar.finish_and_clear();
     let run_file = runs::record(ctx, "simulate", &o.run, &users)?;
     let first = match first {
@@ -481,7 +450,7 @@ mod tests {
 
     #[test]
     fn source_addresses_only_towards_a_loopback_daemon() {
-        let ips = source_addresses("http://127.0.0.1:8000", 3).unwrap();
+        let ips = crowd::source_addresses("http://127.0.0.1:8000", 3).unwrap();
         let shown: Vec<String> = ips.iter().map(|i| i.to_string()).collect();
         assert_eq!(shown, ["127.0.0.1", "127.0.0.2", "127.0.0.3"]);
         for url in [
@@ -489,7 +458,7 @@ mod tests {
             "https://example.com",
             "http://[::1]:8000",
         ] {
-            let e = source_addresses(url, 2).unwrap_err().to_string();
+            let e = crowd::source_addresses(url, 2).unwrap_err().to_string();
             assert!(e.contains("IPv4 loopback"), "{url}: {e}");
         }
     }

@@ -10,15 +10,24 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::borrow::Cow;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use citypulse::api::{CreateEventRequest, RegisterRequest};
 use citypulse::geo::Coordinates;
-use citypulse::ws::{ClientMessage, ServerMessage};
+use citypulse::ws::ClientMessage;
 use citypulse::Client;
 use citypulse_tests::{ensure_loopback, percentiles, unique_phone};
+
+/// The two fields of a frame this tool reads.
+#[derive(serde::Deserialize)]
+struct Probe<'a> {
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(borrow, default)]
+    message: Option<Cow<'a, str>>,
+}
 
 struct Args {
     url: String,
@@ -103,30 +112,45 @@ async fn main() {
     while let Some(c) = setup.join_next().await {
         conns.push(c.unwrap());
     }
-    let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
-    let latencies: Arc<Mutex<Vec<Duration>>> = Arc::default();
-    let deadline = Instant::now() + Duration::from_secs(a.timeout_secs);
+    // When each message was sent, by its number ("bench-{i}"); each reader keeps its own
+    // latencies and reads the raw frames with one deadline for the whole run: at 50,000
+    // frames a second, decoding every frame into a `ServerMessage`, a timer per frame and
+    // shared locks made this tool, not the daemon, the bottleneck it was measuring.
+    let sent: Arc<Vec<OnceLock<Instant>>> =
+        Arc::new((0..a.messages).map(|_| OnceLock::new()).collect());
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(a.timeout_secs);
     let mut sender = conns.pop().unwrap();
     let mut readers = tokio::task::JoinSet::new();
     for mut ws in conns {
-        let (sent, lat, n) = (sent.clone(), latencies.clone(), a.messages);
+        let (sent, n) = (sent.clone(), a.messages);
         readers.spawn(async move {
-            let mut got = 0;
-            while got < n && Instant::now() < deadline {
-                let left = deadline.saturating_duration_since(Instant::now());
-                match tokio::time::timeout(left, ws.recv()).await {
-                    Ok(Ok(ServerMessage::ChatMessage(c))) => {
-                        let at = Instant::now();
-                        if let Some(t0) = sent.lock().unwrap().get(&c.message) {
-                            lat.lock().unwrap().push(at - *t0);
-                            got += 1;
-                        }
+            let mut lat = Vec::with_capacity(n);
+            let _ = tokio::time::timeout_at(deadline, async {
+                while lat.len() < n {
+                    let Ok(text) = ws.recv_text().await else {
+                        break;
+                    };
+                    let at = Instant::now();
+                    let Ok(frame) = serde_json::from_str::<Probe>(&text) else {
+                        continue;
+                    };
+                    let number = frame
+                        .message
+                        .as_deref()
+                        .and_then(|m| m.strip_prefix("bench-"));
+                    if frame.kind != "chat_message" {
+                        continue;
                     }
-                    Ok(Ok(_)) => {}
-                    _ => break,
+                    if let Some(t0) = number
+                        .and_then(|i| i.parse::<usize>().ok())
+                        .and_then(|i| sent.get(i)?.get())
+                    {
+                        lat.push(at - *t0);
+                    }
                 }
-            }
-            got
+            })
+            .await;
+            lat
         });
     }
     // Let the join announcements drain before measuring.
@@ -138,7 +162,7 @@ async fn main() {
     );
     for i in 0..a.messages {
         let text = format!("bench-{i}");
-        sent.lock().unwrap().insert(text.clone(), Instant::now());
+        let _ = sent[i].set(Instant::now());
         sender
             .send(&ClientMessage::ChatMessage {
                 event_id: ev.id.clone(),
@@ -148,11 +172,11 @@ async fn main() {
             .unwrap();
         tokio::time::sleep(Duration::from_millis(a.interval_ms)).await;
     }
-    let mut delivered = 0;
-    while let Some(n) = readers.join_next().await {
-        delivered += n.unwrap();
+    let mut lat = Vec::new();
+    while let Some(l) = readers.join_next().await {
+        lat.extend(l.unwrap());
     }
-    let lat = latencies.lock().unwrap().clone();
+    let delivered = lat.len();
     let expected = a.messages * (a.members - 1);
     let p = percentiles(lat);
     println!(
