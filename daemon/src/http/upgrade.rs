@@ -161,6 +161,13 @@ impl Upgrade {
         self
     }
 
+    /// What the socket first reads into (it grows for a bigger frame), instead of
+    /// [`READ_BUFFER`].
+    pub fn read_buffer_size(mut self, bytes: usize) -> Self {
+        self.config = self.config.read_buffer_size(bytes);
+        self
+    }
+
     /// Answers 101 and runs `serve` on the socket once the connection has switched.
     pub fn on_upgrade<F, U>(self, serve: F) -> Response
     where

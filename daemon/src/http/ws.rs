@@ -43,6 +43,11 @@ mod close {
     pub const INTERNAL: u16 = 1011;
 }
 
+/// What a user's socket first reads into: their frames (locations, joins, chat up to 500
+/// characters, claims) fit in 2 KiB, and with tens of thousands of sockets open the
+/// buffer is most of a socket's memory (issue 20); a bigger frame grows it.
+const READ_BUFFER: usize = 2 * 1024;
+
 /// The WebSocket routes.
 pub fn routes(state: State, shutdown: watch::Receiver<bool>) -> BoxedFilter<(Response,)> {
     let st = state.clone();
@@ -60,6 +65,7 @@ pub fn routes(state: State, shutdown: watch::Receiver<bool>) -> BoxedFilter<(Res
                             let max = citypulse::MAX_BODY_BYTES as usize;
                             ws.max_frame_size(max)
                                 .max_message_size(max)
+                                .read_buffer_size(READ_BUFFER)
                                 .on_upgrade(move |socket| {
                                     connection(state, user, token_hash, socket, shutdown)
                                 })
