@@ -82,7 +82,7 @@ pub fn serialize<S: serde::Serializer>(t: &Timestamp, s: S) -> Result<S::Ok, S::
 /// format string on every call, and a near-me answer writes 60 timestamps, which made
 /// formatting about 5% of the daemon's time under load. None for what the fixed layout
 /// cannot hold (years outside 0 to 9999, a leap second), which chrono then writes.
-fn wire_bytes(t: &Timestamp) -> Option<[u8; 24]> {
+pub fn wire_bytes(t: &Timestamp) -> Option<[u8; 24]> {
     let year = u32::try_from(t.year()).ok().filter(|y| *y <= 9999)?;
     let millis = t.timestamp_subsec_millis();
     if millis >= 1000 {

@@ -52,6 +52,56 @@ fn time(ms: i64) -> Timestamp {
     Timestamp::from_timestamp_millis(ms).unwrap_or_default()
 }
 
+/// Writes an id's 24 hex digits (never anything to escape).
+fn hex(id: &[u8; 12], out: &mut Vec<u8>) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for b in id {
+        out.push(DIGITS[usize::from(b >> 4)]);
+        out.push(DIGITS[usize::from(b & 0x0f)]);
+    }
+}
+
+/// Writes text from a user as a JSON string, escaped by serde_json itself.
+fn text(s: &str, out: &mut Vec<u8>) {
+    // Writing into a Vec cannot fail, and a str always serialises.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+fn opt_text(s: Option<&str>, out: &mut Vec<u8>) {
+    match s {
+        Some(s) => text(s, out),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
+/// Writes a number as serde_json does (the shortest form that reads back the same).
+fn number(x: f64, out: &mut Vec<u8>) {
+    let _ = serde_json::to_writer(&mut *out, &x);
+}
+
+/// Writes a time in the contract's wire form (`citypulse::time`).
+fn timestamp(ms: i64, out: &mut Vec<u8>) {
+    let t = time(ms);
+    match citypulse::time::wire_bytes(&t) {
+        Some(bytes) => {
+            out.push(b'"');
+            out.extend_from_slice(&bytes);
+            out.push(b'"');
+        }
+        None => {
+            let mut ser = serde_json::Serializer::new(&mut *out);
+            let _ = citypulse::time::serialize(&t, &mut ser);
+        }
+    }
+}
+
+fn opt_timestamp(ms: Option<i64>, out: &mut Vec<u8>) {
+    match ms {
+        Some(ms) => timestamp(ms, out),
+        None => out.extend_from_slice(b"null"),
+    }
+}
+
 fn boxed(s: &Option<String>) -> Option<Box<str>> {
     s.as_deref().map(Box::from)
 }
@@ -81,9 +131,58 @@ impl CompactEvent {
         })
     }
 
+    /// Its id's 12 bytes (ordered as its hex form is).
+    pub fn id(&self) -> &[u8; 12] {
+        &self.id
+    }
+
     /// Where it is.
     pub fn location(&self) -> Option<Coordinates> {
         Coordinates::new(self.lng, self.lat).ok()
+    }
+
+    /// Appends this event as one item of a near-me answer: the JSON that serde_json writes
+    /// for the contract's [`citypulse::model::NearbyEvent`] (the event's fields, then
+    /// `distance_m`), byte for byte, without making the owned [`Event`] first. Why: an
+    /// answer of 20 events spent about 15% of its instructions allocating the events'
+    /// strings only to write them once, and a quarter scanning for characters to escape,
+    /// keys and hex ids included, which never have any. Text from users still goes
+    /// through serde_json's own escaping. The test below holds the bytes equal to the
+    /// contract type's for events with every field set and unset.
+    pub fn write_nearby_json(&self, distance_m: f64, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"{\"id\":\"");
+        hex(&self.id, out);
+        out.extend_from_slice(b"\",\"title\":");
+        text(&self.title, out);
+        out.extend_from_slice(b",\"description\":");
+        opt_text(self.description.as_deref(), out);
+        out.extend_from_slice(b",\"category\":");
+        text(&self.category, out);
+        out.extend_from_slice(b",\"creator_id\":\"");
+        hex(&self.creator_id, out);
+        out.extend_from_slice(b"\",\"location\":{\"type\":\"Point\",\"coordinates\":[");
+        number(self.lng, out);
+        out.push(b',');
+        number(self.lat, out);
+        out.extend_from_slice(b"]},\"address\":");
+        opt_text(self.address.as_deref(), out);
+        out.extend_from_slice(b",\"status\":\"active\",\"room\":{\"daily_room_name\":");
+        opt_text(self.daily_room_name.as_deref(), out);
+        out.extend_from_slice(b",\"daily_room_url\":");
+        opt_text(self.daily_room_url.as_deref(), out);
+        out.extend_from_slice(b",\"current_participants\":");
+        let _ = serde_json::to_writer(&mut *out, &self.current_participants);
+        out.extend_from_slice(b"},\"room_url\":");
+        opt_text(self.daily_room_url.as_deref(), out);
+        out.extend_from_slice(b",\"starts_at\":");
+        opt_timestamp(self.starts_at, out);
+        out.extend_from_slice(b",\"ends_at\":");
+        opt_timestamp(self.ends_at, out);
+        out.extend_from_slice(b",\"created_at\":");
+        timestamp(self.created_at, out);
+        out.extend_from_slice(b",\"ended_at\":null,\"distance_m\":");
+        number(distance_m, out);
+        out.push(b'}');
     }
 
     /// The event again, as the store would read it (millisecond times).
@@ -137,6 +236,49 @@ mod tests {
             ends_at: None,
             created_at: at,
             ended_at: None,
+        }
+    }
+
+    /// The near-me writer against the contract type's serde output, for every field set
+    /// and unset and for text that needs escaping.
+    #[test]
+    fn a_nearby_item_is_written_as_the_contract_writes_it() {
+        let odd = Event {
+            title: "Quote \" backslash \\ tab \t newline \n \u{1} é 🎉 </script>".into(),
+            description: Some("\u{7f}\u{1f}\r".into()),
+            category: "música".into(),
+            address: None,
+            room: EventRoom {
+                daily_room_name: None,
+                daily_room_url: None,
+                current_participants: u64::MAX,
+            },
+            room_url: None,
+            starts_at: None,
+            ends_at: Some(Timestamp::from_timestamp_millis(-62_135_596_800_000).unwrap()),
+            location: Coordinates::new(-180.0, 90.0).unwrap().into(),
+            ..event()
+        };
+        let far_future = Event {
+            created_at: Timestamp::from_timestamp_millis(253_402_300_799_999).unwrap(),
+            location: Coordinates::new(0.1 + 0.2, -0.0).unwrap().into(),
+            ..event()
+        };
+        for e in [event(), odd, far_future] {
+            for distance_m in [0.0, 1.5, 1_234.567_890_123, 5e-324, 40_000_000.0] {
+                let compact = CompactEvent::new(&e).unwrap();
+                let mut mine = Vec::new();
+                compact.write_nearby_json(distance_m, &mut mine);
+                let theirs = serde_json::to_vec(&citypulse::model::NearbyEvent {
+                    event: compact.to_event().unwrap(),
+                    distance_m,
+                })
+                .unwrap();
+                assert_eq!(
+                    String::from_utf8(mine).unwrap(),
+                    String::from_utf8(theirs).unwrap()
+                );
+            }
         }
     }
 

@@ -384,6 +384,24 @@ pub trait Store: Send + Sync + 'static {
         limit: u32,
         category: Option<&str>,
     ) -> StoreResult<Vec<NearbyEvent>>;
+    /// [`Store::events_near`]'s answer as the JSON array the near-me route sends, appended
+    /// to `out`. By default the events are read and serialised; the embedded store writes
+    /// them straight from its in-memory index (`compact.rs`, the same bytes).
+    async fn write_events_near(
+        &self,
+        center: Coordinates,
+        max_distance_m: f64,
+        limit: u32,
+        category: Option<&str>,
+        out: &mut Vec<u8>,
+    ) -> StoreResult<()> {
+        let events = self
+            .events_near(center, max_distance_m, limit, category)
+            .await?;
+        serde_json::to_writer(out, &events).map_err(|e| {
+            StoreError::Corrupt(format!("could not write the nearby events as JSON: {e}"))
+        })
+    }
     /// Events matching `filter`, newest first (creation time, then id), at most `limit`,
     /// starting after `after`: stable under concurrent inserts (a new event sorts before
     /// every page's start, so it is neither skipped into nor repeated on a later page).

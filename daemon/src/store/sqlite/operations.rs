@@ -24,6 +24,8 @@ use super::rows::{
 use super::transfer::{insert_collectible, insert_message, insert_transcription};
 use super::writer::{reindex, IndexChange};
 use super::{unique_violation, SqliteStore, Step};
+use crate::store::compact::CompactEvent;
+use crate::store::spatial::SpatialIndex;
 use crate::store::transfer::no_token_placeholder;
 use crate::store::transfer::{Kind, Record};
 use crate::store::{
@@ -581,37 +583,47 @@ impl Store for SqliteStore {
         limit: u32,
         category: Option<&str>,
     ) -> StoreResult<Vec<NearbyEvent>> {
-        if limit == 0 || max_distance_m.is_nan() || max_distance_m < 0.0 {
-            return Ok(Vec::new());
-        }
-        let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-        // The index walk touches only the nearest events (cost grows with the answer) and
-        // holds their committed rows, so the query never waits for the database; the
-        // exact distance then makes the final cut and order.
-        let mut found: Vec<NearbyEvent> = {
-            let index = self
-                .db
-                .spatial
-                .read()
-                .map_err(|_| self.db.poisoned("spatial index"))?;
-            index
-                .nearest(&center, max_distance_m, limit, category)
-                .into_iter()
-                .filter_map(|seq| index.get(seq)?.to_event())
-                .map(|event| NearbyEvent {
-                    distance_m: center.distance_m(&event.location.coordinates),
-                    event,
+        let index = self
+            .db
+            .spatial
+            .read()
+            .map_err(|_| self.db.poisoned("spatial index"))?;
+        Ok(nearest(&index, center, max_distance_m, limit, category)
+            .into_iter()
+            .filter_map(|(event, distance_m)| {
+                Some(NearbyEvent {
+                    event: event.to_event()?,
+                    distance_m,
                 })
-                .filter(|n| n.distance_m <= max_distance_m)
-                .collect()
-        };
-        found.sort_by(|a, b| {
-            a.distance_m
-                .total_cmp(&b.distance_m)
-                .then_with(|| a.event.id.cmp(&b.event.id))
-        });
-        found.truncate(limit);
-        Ok(found)
+            })
+            .collect())
+    }
+
+    async fn write_events_near(
+        &self,
+        center: Coordinates,
+        max_distance_m: f64,
+        limit: u32,
+        category: Option<&str>,
+        out: &mut Vec<u8>,
+    ) -> StoreResult<()> {
+        let index = self
+            .db
+            .spatial
+            .read()
+            .map_err(|_| self.db.poisoned("spatial index"))?;
+        out.push(b'[');
+        for (i, (event, distance_m)) in nearest(&index, center, max_distance_m, limit, category)
+            .into_iter()
+            .enumerate()
+        {
+            if i > 0 {
+                out.push(b',');
+            }
+            event.write_nearby_json(distance_m, out);
+        }
+        out.push(b']');
+        Ok(())
     }
 
     async fn list_events(
@@ -1273,6 +1285,35 @@ impl Store for SqliteStore {
     async fn import_batch(&self, records: Vec<Record>) -> StoreResult<u64> {
         self.import_records(records).await
     }
+}
+
+/// The indexed active events within `max_distance_m` of `center`, nearest first (then by
+/// id), at most `limit`, with their exact distance. The index walk touches only the
+/// nearest events (cost grows with the answer) and holds their committed rows, so a query
+/// never waits for the database; the exact distance then makes the final cut and order.
+fn nearest<'a>(
+    index: &'a SpatialIndex<CompactEvent>,
+    center: Coordinates,
+    max_distance_m: f64,
+    limit: u32,
+    category: Option<&str>,
+) -> Vec<(&'a CompactEvent, f64)> {
+    if limit == 0 || max_distance_m.is_nan() || max_distance_m < 0.0 {
+        return Vec::new();
+    }
+    let limit = usize::try_from(limit).unwrap_or(usize::MAX);
+    let mut found: Vec<(&CompactEvent, f64)> = index
+        .nearest(&center, max_distance_m, limit, category)
+        .into_iter()
+        .filter_map(|seq| {
+            let event = index.get(seq)?;
+            Some((event, center.distance_m(&event.location()?)))
+        })
+        .filter(|(_, d)| *d <= max_distance_m)
+        .collect();
+    found.sort_by(|(a, da), (b, db)| da.total_cmp(db).then_with(|| a.id().cmp(b.id())));
+    found.truncate(limit);
+    found
 }
 
 #[cfg(test)]
