@@ -269,6 +269,25 @@ impl MongoStore {
         cursor.try_collect().await
     }
 
+    /// At most `limit` documents of `collection` matching `filter`, newest first by
+    /// `time_key` and then `_id`: the order every cursor-paged list follows, in which
+    /// `page_start(time_key, ...)` starts a page.
+    pub(super) async fn newest_first(
+        &self,
+        collection: &str,
+        filter: Document,
+        time_key: &str,
+        limit: u32,
+    ) -> Result<Vec<Document>, DbError> {
+        let cursor = self
+            .col(collection)
+            .find(filter)
+            .sort(doc! { time_key: -1, "_id": -1 })
+            .limit(limit_of(limit))
+            .await?;
+        self.all(cursor).await
+    }
+
     pub(super) async fn load_event(
         &self,
         o: ObjectId,
@@ -707,14 +726,10 @@ impl Store for MongoStore {
             if let Some(b) = after {
                 filter.extend(page_start("created_at", b)?);
             }
-            let cursor = self
-                .col("users")
-                .find(filter)
-                .sort(doc! { "created_at": -1, "_id": -1 })
-                .limit(limit_of(limit))
+            let docs = self
+                .newest_first("users", filter, "created_at", limit)
                 .await
                 .map_err(|e| self.db_error(op, e))?;
-            let docs = self.all(cursor).await.map_err(|e| self.db_error(op, e))?;
             Ok(self.readable(&docs, |d| self.user_from(d)))
         })
         .await
@@ -934,14 +949,10 @@ impl Store for MongoStore {
             } else {
                 doc! { "$and": all }
             };
-            let cursor = self
-                .col("events")
-                .find(query)
-                .sort(doc! { "created_at": -1, "_id": -1 })
-                .limit(limit_of(limit))
+            let docs = self
+                .newest_first("events", query, "created_at", limit)
                 .await
                 .map_err(|e| self.db_error(op, e))?;
-            let docs = self.all(cursor).await.map_err(|e| self.db_error(op, e))?;
             Ok(self.readable(&docs, |d| self.event_from(d)))
         })
         .await
@@ -1706,13 +1717,7 @@ impl Store for MongoStore {
                     filter.extend(page_start("timestamp", b)?);
                 }
                 let docs = self
-                    .all(
-                        self.col("messages")
-                            .find(filter)
-                            .sort(doc! { "timestamp": -1, "_id": -1 })
-                            .limit(limit_of(limit))
-                            .await?,
-                    )
+                    .newest_first("messages", filter, "timestamp", limit)
                     .await?;
                 Ok(self.readable(&docs, |d| self.message_from(d)))
             };
@@ -2058,13 +2063,7 @@ impl Store for MongoStore {
                     );
                 }
                 let docs = self
-                    .all(
-                        self.col("transcriptions")
-                            .find(filter)
-                            .sort(doc! { "created_at": -1, "_id": -1 })
-                            .limit(limit_of(limit))
-                            .await?,
-                    )
+                    .newest_first("transcriptions", filter, "created_at", limit)
                     .await?;
                 Ok(self.readable(&docs, |d| self.transcription_from(d)))
             };
