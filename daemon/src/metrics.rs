@@ -338,6 +338,48 @@ pub fn render_last_backup(out: &mut String, unix_seconds: i64) {
     );
 }
 
+/// Appends the standard Prometheus `process_*` families (the names every Go and Python
+/// exporter uses, so existing dashboards and `cpl simulate --scenario`'s report read
+/// them): CPU seconds, resident and virtual bytes, and open descriptors when known.
+pub fn render_process(
+    out: &mut String,
+    cpu_seconds: f64,
+    resident_bytes: u64,
+    virtual_bytes: u64,
+    open_fds: Option<u64>,
+) {
+    family(
+        out,
+        "process_cpu_seconds_total",
+        "Total user and system CPU time spent in seconds.",
+        "counter",
+        cpu_seconds.to_string(),
+    );
+    family(
+        out,
+        "process_resident_memory_bytes",
+        "Resident memory size in bytes.",
+        "gauge",
+        resident_bytes.to_string(),
+    );
+    family(
+        out,
+        "process_virtual_memory_bytes",
+        "Virtual memory size in bytes.",
+        "gauge",
+        virtual_bytes.to_string(),
+    );
+    if let Some(n) = open_fds {
+        family(
+            out,
+            "process_open_fds",
+            "Number of open file descriptors.",
+            "gauge",
+            n.to_string(),
+        );
+    }
+}
+
 /// One metric family of a single sample: `# HELP`, `# TYPE`, the sample.
 fn family(out: &mut String, name: &str, help: &str, kind: &str, v: String) {
     let _ = writeln!(
@@ -364,7 +406,8 @@ mod tests {
         assert!(damaged.record("events", "a"));
         assert!(!damaged.record("events", "a"));
         assert!(damaged.record("users", "a"));
-        let text = m.render(4, Some(&damaged));
+        let mut text = m.render(4, Some(&damaged));
+        render_process(&mut text, 3.25, 12_288_000, 987_654_321, Some(9));
         let mut help: Option<String> = None;
         let mut family: Option<(String, String)> = None;
         let mut samples = std::collections::HashMap::new();
@@ -402,6 +445,9 @@ mod tests {
         assert_eq!(samples["citypulse_claims_won_total"], 2.0);
         assert_eq!(samples["citypulse_ws_connections"], 1.0);
         assert_eq!(samples["citypulse_rooms"], 4.0);
+        assert_eq!(samples["process_cpu_seconds_total"], 3.25);
+        assert_eq!(samples["process_resident_memory_bytes"], 12_288_000.0);
+        assert_eq!(samples["process_open_fds"], 9.0);
         assert_eq!(samples["citypulse_http_requests_5xx_total"], 1.0);
         assert_eq!(
             samples["citypulse_damaged_documents_total{collection=\"events\"}"],

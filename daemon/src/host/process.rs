@@ -1,9 +1,6 @@
-//! The daemon process's own resource use, for `/metrics`: the standard Prometheus
-//! `process_*` families (the names every Go and Python exporter uses, so existing
-//! dashboards and `cpl simulate --scenario`'s report read them), from Linux's `/proc`.
-//! On other systems nothing is reported: the families are simply absent.
-
-use std::fmt::Write;
+//! The daemon process's own resource use, read from Linux's `/proc` for `/metrics`'
+//! standard `process_*` families (`metrics::render_process`). On other systems nothing
+//! is read and the families are simply absent.
 
 /// Clock ticks per second of `/proc/<pid>/stat`'s CPU times: Linux reports them in
 /// `USER_HZ`, fixed at 100 by its user-space ABI on every architecture we build for (it is
@@ -57,42 +54,6 @@ fn parse(stat: &str, status: &str) -> Option<Usage> {
         virtual_bytes: vsize,
         open_fds: None,
     })
-}
-
-/// Appends the `process_*` families for `usage` to a Prometheus text exposition.
-pub fn render(out: &mut String, usage: &Usage) {
-    let mut family = |name: &str, help: &str, kind: &str, value: String| {
-        let _ = writeln!(
-            out,
-            "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
-        );
-    };
-    family(
-        "process_cpu_seconds_total",
-        "Total user and system CPU time spent in seconds.",
-        "counter",
-        usage.cpu_seconds.to_string(),
-    );
-    family(
-        "process_resident_memory_bytes",
-        "Resident memory size in bytes.",
-        "gauge",
-        usage.resident_bytes.to_string(),
-    );
-    family(
-        "process_virtual_memory_bytes",
-        "Virtual memory size in bytes.",
-        "gauge",
-        usage.virtual_bytes.to_string(),
-    );
-    if let Some(n) = usage.open_fds {
-        family(
-            "process_open_fds",
-            "Number of open file descriptors.",
-            "gauge",
-            n.to_string(),
-        );
-    }
 }
 
 #[cfg(test)]

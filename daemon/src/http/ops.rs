@@ -163,8 +163,14 @@ pub async fn metrics(state: State) -> Response {
         .as_mongo()
         .map(crate::store::mongo::MongoStore::damaged_documents);
     let mut body = state.metrics.render(state.hub.user_count(), damaged);
-    if let Some(usage) = crate::host::process::usage() {
-        crate::host::process::render(&mut body, &usage);
+    if let Some(u) = crate::host::process::usage() {
+        metrics::render_process(
+            &mut body,
+            u.cpu_seconds,
+            u.resident_bytes,
+            u.virtual_bytes,
+            u.open_fds,
+        );
     }
     match state.store.last_backup().await {
         Ok(LastBackup::NotTracked) => {}
