@@ -11,6 +11,8 @@
 //! server (a throw-away database is made there and dropped after), at the sizes of
 //! `CPL_BENCH_MONGODB_SIZES` (default 10000,100000).
 
+mod common;
+
 use std::sync::Arc;
 
 use citypulse::geo::Coordinates;
@@ -61,22 +63,12 @@ fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> (tempfile::TempDir, Arc<Sql
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open(&dir.path().join("bench.db")).expect("open");
     let who = rt.block_on(creator(&store));
-    let mut all = seed::bogota_events(n, &who, n as u64);
-    loop {
-        let batch: Vec<_> = all.by_ref().take(50_000).collect();
-        if batch.is_empty() {
-            break;
-        }
-        store.import_events(batch).expect("import");
-    }
+    common::import_events(&store, n, &who);
     (dir, Arc::new(store))
 }
 
 fn sizes() -> Vec<usize> {
-    std::env::var("CPL_BENCH_SIZES")
-        .ok()
-        .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![10_000, 100_000, 1_000_000])
+    common::sizes(&[10_000, 100_000, 1_000_000])
 }
 
 fn nearby(c: &mut Criterion) {

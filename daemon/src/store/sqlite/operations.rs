@@ -1302,16 +1302,10 @@ fn nearest<'a>(
         return Vec::new();
     }
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    let mut found: Vec<(&CompactEvent, f64)> = index
-        .nearest(&center, max_distance_m, limit, category)
-        .into_iter()
-        .filter_map(|seq| {
-            let event = index.get(seq)?;
-            Some((event, center.distance_m(&event.location()?)))
-        })
-        .filter(|(_, d)| *d <= max_distance_m)
-        .collect();
-    found.sort_by(|(a, da), (b, db)| da.total_cmp(db).then_with(|| a.id().cmp(b.id())));
+    let mut found = index.nearest(&center, max_distance_m, limit, category);
+    found.retain(|(_, d)| *d <= max_distance_m);
+    CompactEvent::warm(found.iter().map(|(event, _)| *event));
+    found.sort_by(|(a, da), (b, db)| da.total_cmp(db).then_with(|| a.id().cmp(&b.id())));
     found.truncate(limit);
     found
 }
