@@ -356,9 +356,60 @@ impl ServerMessage {
     }
 }
 
+/// A `nearby_events` frame around an events array that is already JSON (the embedded
+/// store writes it straight from its index): byte for byte what serialising
+/// [`ServerMessage::NearbyEvents`] with those events writes.
+pub fn nearby_events_frame(events_json: &[u8], timestamp: &Timestamp) -> String {
+    const START: &[u8] = b"{\"type\":\"nearby_events\",\"events\":";
+    let mut frame = Vec::with_capacity(START.len() + events_json.len() + 40);
+    frame.extend_from_slice(START);
+    frame.extend_from_slice(events_json);
+    frame.extend_from_slice(b",\"timestamp\":");
+    let mut ser = serde_json::Serializer::new(&mut frame);
+    // Writing a timestamp into a Vec cannot fail.
+    let _ = crate::time::serialize(timestamp, &mut ser);
+    frame.push(b'}');
+    // Valid UTF-8 whenever the events are; lossy only for a writer that broke that.
+    match String::from_utf8(frame) {
+        Ok(text) => text,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_nearby_events_frame_around_written_events_is_the_enums_own() {
+        let event: crate::model::Event = serde_json::from_value(serde_json::json!({
+            "id": "0123456789abcdef01234567", "title": "Feria \"del\" libro",
+            "description": null, "category": "cultura",
+            "creator_id": "76543210fedcba9876543210",
+            "location": {"type": "Point", "coordinates": [-74.0721, 4.711]},
+            "address": null, "status": "active",
+            "room": {"daily_room_name": null, "daily_room_url": null, "current_participants": 3},
+            "room_url": null, "starts_at": null, "ends_at": null,
+            "created_at": "2026-11-25T14:03:00.000Z", "ended_at": null
+        }))
+        .unwrap();
+        let at = crate::time::now();
+        for events in [
+            vec![],
+            vec![NearbyEvent {
+                event,
+                distance_m: 12.5,
+            }],
+        ] {
+            let theirs = serde_json::to_string(&ServerMessage::NearbyEvents {
+                events: events.clone(),
+                timestamp: at,
+            })
+            .unwrap();
+            let mine = nearby_events_frame(&serde_json::to_vec(&events).unwrap(), &at);
+            assert_eq!(mine, theirs);
+        }
+    }
 
     #[test]
     fn decode_tells_errors_apart() {

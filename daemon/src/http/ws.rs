@@ -30,6 +30,7 @@ use crate::http::auth::{self, Caller};
 use crate::http::error::ApiError;
 use crate::ratelimit::Bucket;
 use crate::realtime::hub::{KillSwitch, Outbox, REVOKED_REASON};
+use crate::realtime::outgoing::Frame;
 use crate::store::StoreError;
 
 /// How long a closing connection may take to deliver what was queued and its close frame.
@@ -311,10 +312,12 @@ async fn read_loop(
                 };
                 let answer = match ClientMessage::decode(text) {
                     Ok(m) => handle(state, user, m).await,
-                    Err(e) => Some(ServerMessage::error(e.code, e.message)),
+                    Err(e) => Some(Answer::Message(Box::new(ServerMessage::error(e.code, e.message)))),
                 };
-                if let Some(a) = answer {
-                    state.hub.send_to_conn(&user.id, conn, &a);
+                match answer {
+                    Some(Answer::Message(m)) => state.hub.send_to_conn(&user.id, conn, &m),
+                    Some(Answer::Nearby(frame)) => state.hub.send_nearby_to_conn(&user.id, conn, frame),
+                    None => {}
                 }
             }
             _ = check.tick() => {
@@ -332,11 +335,20 @@ async fn read_loop(
     }
 }
 
+/// What a client frame is answered with on its own connection.
+enum Answer {
+    Message(Box<ServerMessage>),
+    /// A `nearby_events` frame, already written: its events come straight from the
+    /// store's index as JSON ([`Store::write_events_near`]), as `GET /api/events/nearby`
+    /// answers, instead of being built as owned events only to be serialised once.
+    Nearby(Frame),
+}
+
 /// Acts on one client frame; the direct answer to this connection, if any (room
 /// broadcasts go through the hub).
-async fn handle(state: &State, user: &User, msg: ClientMessage) -> Option<ServerMessage> {
+async fn handle(state: &State, user: &User, msg: ClientMessage) -> Option<Answer> {
     let result = match msg {
-        ClientMessage::Ping => return Some(ServerMessage::Pong),
+        ClientMessage::Ping => return Some(Answer::Message(Box::new(ServerMessage::Pong))),
         ClientMessage::LocationUpdate { coordinates } => {
             let stored = state
                 .store
@@ -346,20 +358,20 @@ async fn handle(state: &State, user: &User, msg: ClientMessage) -> Option<Server
                 Err(e) => Err(DomainError::from(e)),
                 Ok(()) => {
                     state.hub.set_position(&user.id, coordinates);
+                    let mut events = Vec::with_capacity(NEARBY_CAPACITY);
                     state
                         .store
-                        .events_near(
+                        .write_events_near(
                             coordinates,
                             nearby::DEFAULT_MAX_DISTANCE,
                             nearby::DEFAULT_LIMIT,
                             None,
+                            &mut events,
                         )
                         .await
-                        .map(|events| {
-                            Some(ServerMessage::NearbyEvents {
-                                events,
-                                timestamp: time::now(),
-                            })
+                        .map(|()| {
+                            let frame = citypulse::ws::nearby_events_frame(&events, &time::now());
+                            Some(Answer::Nearby(frame.into()))
                         })
                         .map_err(DomainError::from)
                 }
@@ -379,11 +391,18 @@ async fn handle(state: &State, user: &User, msg: ClientMessage) -> Option<Server
         ClientMessage::ClaimCollectible { collectible_id } => {
             claims::claim(state, user, &collectible_id)
                 .await
-                .map(|result| Some(ServerMessage::ClaimResult { result }))
+                .map(|result| {
+                    Some(Answer::Message(Box::new(ServerMessage::ClaimResult {
+                        result,
+                    })))
+                })
         }
     };
-    result.unwrap_or_else(|e| Some(error_frame(&e)))
+    result.unwrap_or_else(|e| Some(Answer::Message(Box::new(error_frame(&e)))))
 }
+
+/// Room for a full `nearby_events` answer (20 events of about 470 bytes) without growing.
+const NEARBY_CAPACITY: usize = 12 * 1024;
 
 /// The `error` frame for a failed operation: the code of each domain failure, with no
 /// wildcard arm (a new variant cannot ship unmapped); the sentence is the error's own.

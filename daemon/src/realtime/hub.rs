@@ -515,10 +515,19 @@ impl Hub {
 
     /// Queues a frame on one connection only (answers to that connection's own frames).
     pub fn send_to_conn(&self, user: &UserId, conn_id: u64, msg: &ServerMessage) {
-        let frame = Self::encode(msg);
         // A newer `nearby_events` answer replaces an unsent older one (issue 21): a client
         // sending locations faster than it reads holds at most one such answer.
         let coalesce = matches!(msg, ServerMessage::NearbyEvents { .. });
+        self.offer_to_conn(user, conn_id, Self::encode(msg), coalesce);
+    }
+
+    /// Queues a `nearby_events` frame written already (it replaces an unsent older one,
+    /// as [`Hub::send_to_conn`] does for one it encodes).
+    pub fn send_nearby_to_conn(&self, user: &UserId, conn_id: u64, frame: Frame) {
+        self.offer_to_conn(user, conn_id, frame, true);
+    }
+
+    fn offer_to_conn(&self, user: &UserId, conn_id: u64, frame: Frame, coalesce: bool) {
         let mut slow = Vec::new();
         if let Ok(conns) = self.conns.read() {
             if let Some(c) = conns
