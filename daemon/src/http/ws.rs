@@ -216,18 +216,22 @@ async fn write_loop(
     heartbeat: Duration,
 ) {
     let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + heartbeat, heartbeat);
+    // One wait for the kill switch for the connection's whole life, not one per frame
+    // sent: in a big room every member's socket sends every message.
+    let killed = kill.killed();
+    tokio::pin!(killed);
     let (code, reason) = loop {
         tokio::select! {
             biased;
-            killed = kill.killed() => break killed,
+            killed = &mut killed => break killed,
             frame = rx.recv() => {
                 let Some(frame) = frame else { return };
                 tokio::select! {
                     biased;
-                    r = sink.send(Message::text(frame.to_string())) => if r.is_err() { return },
+                    r = sink.send(Message::Text(frame)) => if r.is_err() { return },
                     // A client that stopped reading blocks the send; the kill switch still
                     // ends it (the unsent rest of the frame stays buffered and goes first).
-                    killed = kill.killed() => break killed,
+                    killed = &mut killed => break killed,
                 }
             }
             _ = ping.tick() => {
@@ -239,7 +243,7 @@ async fn write_loop(
     // the close frame with its reason. Bounded: a client that never reads again is dropped.
     let _ = tokio::time::timeout(CLOSE_GRACE, async {
         while let Some(frame) = rx.try_recv() {
-            if sink.send(Message::text(frame.to_string())).await.is_err() {
+            if sink.send(Message::Text(frame)).await.is_err() {
                 return;
             }
         }

@@ -130,7 +130,7 @@ fn envelope(origin: &str, out: Outgoing) -> Document {
             "created_at": now,
             "kind": "users",
             "users": users.iter().map(|u| Bson::String(u.to_string())).collect::<Vec<_>>(),
-            "frame": frame.as_ref(),
+            "frame": frame.as_str(),
         },
         // A big room's change: no recipients, each daemon gathers it for its own members.
         Outgoing::Presence { event, change } => {
