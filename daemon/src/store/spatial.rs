@@ -48,9 +48,9 @@ struct Entry<T> {
     at: Coordinates,
     seq: i64,
     category: u32,
-    /// Boxed: the tree moves entries while it splits and merges nodes, and a small entry
-    /// keeps its nodes dense.
-    value: Box<T>,
+    /// Inline, not boxed: the embedded store's value is itself one pointer to its block
+    /// (see `compact`), and a box around it would be one more cache miss per event found.
+    value: T,
 }
 
 impl<T> RTreeObject for Entry<T> {
@@ -151,7 +151,7 @@ impl<T> SpatialIndex<T> {
             at,
             seq,
             category: self.category_id(category),
-            value: Box::new(value),
+            value,
         }
     }
 
@@ -258,7 +258,7 @@ impl<T> SpatialIndex<T> {
                 break;
             }
             last = d;
-            out.push((&*e.value, center.distance_m(&e.at)));
+            out.push((&e.value, center.distance_m(&e.at)));
         }
         out
     }
