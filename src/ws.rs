@@ -356,23 +356,40 @@ impl ServerMessage {
     }
 }
 
-/// A `nearby_events` frame around an events array that is already JSON (the embedded
-/// store writes it straight from its index): byte for byte what serialising
-/// [`ServerMessage::NearbyEvents`] with those events writes.
-pub fn nearby_events_frame(events_json: &[u8], timestamp: &Timestamp) -> String {
-    const START: &[u8] = b"{\"type\":\"nearby_events\",\"events\":";
-    let mut frame = Vec::with_capacity(START.len() + events_json.len() + 40);
-    frame.extend_from_slice(START);
-    frame.extend_from_slice(events_json);
-    frame.extend_from_slice(b",\"timestamp\":");
-    let mut ser = serde_json::Serializer::new(&mut frame);
-    // Writing a timestamp into a Vec cannot fail.
-    let _ = crate::time::serialize(timestamp, &mut ser);
-    frame.push(b'}');
-    // Valid UTF-8 whenever the events are; lossy only for a writer that broke that.
-    match String::from_utf8(frame) {
-        Ok(text) => text,
-        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+/// A `nearby_events` frame written in place around an events array that is already JSON
+/// (the embedded store writes it straight from its index into [`NearbyEventsFrame::events`]):
+/// byte for byte what serialising [`ServerMessage::NearbyEvents`] with those events writes.
+pub struct NearbyEventsFrame {
+    frame: Vec<u8>,
+}
+
+impl NearbyEventsFrame {
+    /// A frame with room for `events_capacity` bytes of events.
+    pub fn with_capacity(events_capacity: usize) -> Self {
+        const START: &[u8] = b"{\"type\":\"nearby_events\",\"events\":";
+        let mut frame = Vec::with_capacity(START.len() + events_capacity + 40);
+        frame.extend_from_slice(START);
+        NearbyEventsFrame { frame }
+    }
+
+    /// Where the events array goes: append it, and nothing else.
+    pub fn events(&mut self) -> &mut Vec<u8> {
+        &mut self.frame
+    }
+
+    /// The whole frame, with the time of the answer.
+    pub fn finish(self, timestamp: &Timestamp) -> String {
+        let mut frame = self.frame;
+        frame.extend_from_slice(b",\"timestamp\":");
+        let mut ser = serde_json::Serializer::new(&mut frame);
+        // Writing a timestamp into a Vec cannot fail.
+        let _ = crate::time::serialize(timestamp, &mut ser);
+        frame.push(b'}');
+        // Valid UTF-8 whenever the events are; lossy only for a writer that broke that.
+        match String::from_utf8(frame) {
+            Ok(text) => text,
+            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+        }
     }
 }
 
@@ -406,7 +423,9 @@ mod tests {
                 timestamp: at,
             })
             .unwrap();
-            let mine = nearby_events_frame(&serde_json::to_vec(&events).unwrap(), &at);
+            let mut frame = NearbyEventsFrame::with_capacity(16);
+            serde_json::to_writer(frame.events(), &events).unwrap();
+            let mine = frame.finish(&at);
             assert_eq!(mine, theirs);
         }
     }

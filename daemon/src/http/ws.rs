@@ -14,7 +14,7 @@ use super::upgrade::{close_with, read_error, text_of, Message, ReadError, Socket
 use citypulse::api::nearby;
 use citypulse::model::User;
 use citypulse::time;
-use citypulse::ws::{error_code, ClientMessage, ServerMessage};
+use citypulse::ws::{error_code, ClientMessage, NearbyEventsFrame, ServerMessage};
 use citypulse::UserId;
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
@@ -362,7 +362,7 @@ async fn handle(state: &State, user: &User, msg: ClientMessage) -> Option<Answer
                 Err(e) => Err(DomainError::from(e)),
                 Ok(()) => {
                     state.hub.set_position(&user.id, coordinates);
-                    let mut events = Vec::with_capacity(NEARBY_CAPACITY);
+                    let mut frame = NearbyEventsFrame::with_capacity(NEARBY_CAPACITY);
                     state
                         .store
                         .write_events_near(
@@ -370,13 +370,10 @@ async fn handle(state: &State, user: &User, msg: ClientMessage) -> Option<Answer
                             nearby::DEFAULT_MAX_DISTANCE,
                             nearby::DEFAULT_LIMIT,
                             None,
-                            &mut events,
+                            frame.events(),
                         )
                         .await
-                        .map(|()| {
-                            let frame = citypulse::ws::nearby_events_frame(&events, &time::now());
-                            Some(Answer::Nearby(frame.into()))
-                        })
+                        .map(|()| Some(Answer::Nearby(frame.finish(&time::now()).into())))
                         .map_err(DomainError::from)
                 }
             }

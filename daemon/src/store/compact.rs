@@ -148,7 +148,6 @@ impl CompactEvent {
                     .copy_from_slice(&end);
             }
         }
-        u32::try_from(block.len()).ok()?;
         Some(CompactEvent(block.into_boxed_slice()))
     }
 

@@ -9,8 +9,9 @@
 //! Points are kept as 3-D positions on the unit sphere: the straight-line (chord) distance
 //! between two such points grows strictly with their great-circle distance, so the R-tree's
 //! Euclidean order *is* the great-circle order, with no distortion near the poles or
-//! across the antimeridian. The exact distance is still computed on the stored row by the
-//! caller, which makes the final cut and order.
+//! across the antimeridian. Each event found also gets its exact distance from its stored
+//! coordinates (`Coordinates::distance_m`), with which the caller makes the final cut and
+//! order.
 //!
 //! The index holds only active events: the store inserts on create and removes on end or
 //! delete, after the transaction commits, and rebuilds it from the table at open. Each
@@ -163,19 +164,16 @@ impl<T> SpatialIndex<T> {
         match self.places.insert(seq, place) {
             // Same place (a room's participants changed): the value changes in the tree.
             Some(old) if old == place => {
-                let xyz = place.xyz;
-                let mut entry = Some(entry);
-                if let Some(found) = self
+                let slot = self
                     .tree
-                    .locate_with_selection_function_mut(EntryOf { seq, xyz })
-                    .next()
-                {
-                    if let Some(entry) = entry.take() {
-                        *found = entry;
-                    }
-                }
-                if let Some(entry) = entry {
-                    self.tree.insert(entry);
+                    .locate_with_selection_function_mut(EntryOf {
+                        seq,
+                        xyz: place.xyz,
+                    })
+                    .next();
+                match slot {
+                    Some(slot) => *slot = entry,
+                    None => self.tree.insert(entry),
                 }
             }
             Some(old) => {
@@ -195,7 +193,9 @@ impl<T> SpatialIndex<T> {
         }
     }
 
-    /// The value kept for an event.
+    /// The value kept for an event (near-me answers come from `nearest`; the tests look
+    /// entries up by `seq`).
+    #[cfg(test)]
     pub fn get(&self, seq: i64) -> Option<&T> {
         let place = self.places.get(&seq)?;
         let found = self
