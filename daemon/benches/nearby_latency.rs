@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 
 use citypulse_daemon::seed::Scatter;
 use citypulse_daemon::store::sqlite::SqliteStore;
-use citypulse_daemon::store::{NewUser, Store};
+use citypulse_daemon::store::Store;
 use futures_util::FutureExt;
 
 fn main() {
@@ -43,7 +43,7 @@ fn main() {
         measure(&store, queries);
         return;
     }
-    for n in common::sizes(&[1_000_000]) {
+    for n in common::sizes("CPL_BENCH_SIZES", &[1_000_000]) {
         let path = dir.path().join(format!("bench-{n}.db"));
         let started = Instant::now();
         let store = seeded(&path, n);
@@ -140,21 +140,12 @@ fn report(what: &str, sorted: &[Duration]) {
 
 fn seeded(path: &Path, n: usize) -> SqliteStore {
     let store = SqliteStore::open(path).expect("open");
-    let who = citypulse::ids::UserId::generate();
     // Writes go through the store's writer thread, so this one waits on a runtime.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    runtime
-        .block_on(store.create_user(NewUser {
-            id: who.clone(),
-            phone: "+573000000001".into(),
-            name: "Bench".into(),
-            token_hash: format!("{:064x}", 1),
-            created_at: citypulse::time::now(),
-        }))
-        .expect("user");
+    let who = runtime.block_on(common::creator(&store));
     common::import_events(&store, n, &who);
     store
 }

@@ -24,7 +24,7 @@ use citypulse_daemon::realtime::hub::Hub;
 use citypulse_daemon::seed::{self, Scatter};
 use citypulse_daemon::store::mongo::MongoStore;
 use citypulse_daemon::store::sqlite::SqliteStore;
-use citypulse_daemon::store::{ClaimOutcome, NewUser, Store};
+use citypulse_daemon::store::{ClaimOutcome, Store};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -35,47 +35,20 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
-async fn creator(store: &dyn Store) -> UserId {
-    let id = UserId::generate();
-    store
-        .create_user(NewUser {
-            id: id.clone(),
-            phone: format!("+5730{:08}", rand_digits()),
-            name: "Bench".into(),
-            token_hash: format!("{:064x}", rand_digits()),
-            created_at: time::now(),
-        })
-        .await
-        .expect("user");
-    id
-}
-
-fn rand_digits() -> u64 {
-    use std::time::{SystemTime, UNIX_EPOCH};
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64 % 100_000_000)
-        .unwrap_or(7)
-}
-
 /// A store with `n` active events spread uniformly over greater Bogotá.
 fn seeded(rt: &tokio::runtime::Runtime, n: usize) -> (tempfile::TempDir, Arc<SqliteStore>) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open(&dir.path().join("bench.db")).expect("open");
-    let who = rt.block_on(creator(&store));
+    let who = rt.block_on(common::creator(&store));
     common::import_events(&store, n, &who);
     (dir, Arc::new(store))
-}
-
-fn sizes() -> Vec<usize> {
-    common::sizes(&[10_000, 100_000, 1_000_000])
 }
 
 fn nearby(c: &mut Criterion) {
     let rt = runtime();
     let mut group = c.benchmark_group("nearby_20_within_5km");
     group.sample_size(200);
-    for n in sizes() {
+    for n in common::sizes("CPL_BENCH_SIZES", &[10_000, 100_000, 1_000_000]) {
         let (_dir, store) = seeded(&rt, n);
         let mut rng = Scatter::new(99);
         group.throughput(Throughput::Elements(1));
@@ -106,7 +79,7 @@ fn claims(c: &mut Criterion) {
         .remove(0)
         .event
         .id;
-    let user = rt.block_on(creator(store.as_ref()));
+    let user = rt.block_on(common::creator(store.as_ref()));
     rt.block_on(store.join_event(&event, &user, time::now()))
         .expect("join");
     let mut group = c.benchmark_group("claim_distinct_collectibles");
@@ -210,16 +183,13 @@ fn mongodb(c: &mut Criterion) {
         return;
     };
     let rt = runtime();
-    let name = format!("citypulse_bench_{}", rand_digits());
+    let name = format!("citypulse_bench_{}", common::rand_digits());
     let store = Arc::new(
         rt.block_on(MongoStore::connect(&url, &name))
             .expect("connect to CPL_BENCH_MONGODB_URL"),
     );
-    let who = rt.block_on(creator(store.as_ref()));
-    let sizes: Vec<usize> = std::env::var("CPL_BENCH_MONGODB_SIZES")
-        .ok()
-        .map(|s| s.split(',').filter_map(|x| x.trim().parse().ok()).collect())
-        .unwrap_or_else(|| vec![10_000, 100_000]);
+    let who = rt.block_on(common::creator(store.as_ref()));
+    let sizes = common::sizes("CPL_BENCH_MONGODB_SIZES", &[10_000, 100_000]);
     let mut group = c.benchmark_group("mongodb_nearby_20_within_5km");
     group.sample_size(50);
     let mut have = 0;
@@ -252,7 +222,7 @@ fn mongodb(c: &mut Criterion) {
         .remove(0)
         .event
         .id;
-    let user = rt.block_on(creator(store.as_ref()));
+    let user = rt.block_on(common::creator(store.as_ref()));
     rt.block_on(store.join_event(&event, &user, time::now()))
         .expect("join");
     let dyn_store: Arc<dyn Store> = store.clone();

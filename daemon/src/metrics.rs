@@ -341,6 +341,8 @@ pub fn render_last_backup(out: &mut String, unix_seconds: i64) {
 /// Appends the standard Prometheus `process_*` families (the names every Go and Python
 /// exporter uses, so existing dashboards and `cpl simulate --scenario`'s report read
 /// them): CPU seconds, resident and virtual bytes, and open descriptors when known.
+/// The numbers, not `host::process::Usage`: `metrics` sits below `host` in the layers
+/// (`tests/layers.rs`), and `http::ops` passes them down.
 pub fn render_process(
     out: &mut String,
     cpu_seconds: f64,

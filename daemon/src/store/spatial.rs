@@ -442,21 +442,17 @@ mod tests {
             }),
             2000,
         );
+        let answer = |index: &SpatialIndex<(i64, u32)>, probe: &Coordinates| {
+            let mut found: Vec<_> = index
+                .nearest(probe, 800.0, 20, None)
+                .iter()
+                .map(|(v, d)| (**v, *d))
+                .collect();
+            found.sort_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
+            found
+        };
         for probe in [at(0), at(1234), at(2999)] {
-            let a: Vec<_> = index
-                .nearest(&probe, 800.0, 20, None)
-                .iter()
-                .map(|(v, d)| (**v, *d))
-                .collect();
-            let b: Vec<_> = again
-                .nearest(&probe, 800.0, 20, None)
-                .iter()
-                .map(|(v, d)| (**v, *d))
-                .collect();
-            let (mut a, mut b) = (a, b);
-            a.sort_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
-            b.sort_by(|x, y| x.1.total_cmp(&y.1).then(x.0.cmp(&y.0)));
-            assert_eq!(a, b);
+            assert_eq!(answer(&index, &probe), answer(&again, &probe));
         }
     }
 }
