@@ -370,6 +370,55 @@ async fn presence_survives_an_abrupt_disconnect() {
     assert_eq!(left, vec![a.user.id.clone()]);
 }
 
+/// The daemon knows a socket before it answers the handshake: a REST join sent the moment
+/// `connect` returns is heard on that socket. (The socket used to be entered in the hub
+/// only after the 101 went out, so such a join could announce itself before the socket
+/// was there and the frame was lost; an erasure test failed in CI on it.) No timing is
+/// assumed: each join has been answered before the ping is sent, and a socket's frames
+/// keep their order, so a `user_joined` sent to the socket comes before the `pong`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_join_right_after_the_handshake_is_heard_on_the_socket() {
+    /// Sockets opened, and how many at once (enough to load the daemon's two workers).
+    const SOCKETS: usize = 240;
+    const AT_ONCE: usize = 8;
+    let d = Daemon::start().await;
+    let (host, _) = d.user("Anfitriona").await;
+    let ev = event(&host, "Plaza de Bolívar", BOGOTA).await;
+    let mut users = Vec::new();
+    for i in 0..AT_ONCE {
+        users.push(d.user(&format!("Recién llegada {i}")).await);
+    }
+    for round in 0..SOCKETS / AT_ONCE {
+        futures_util::future::join_all(users.iter().map(|(c, r)| {
+            let ev = &ev;
+            async move {
+                let mut ws = connect(c, r).await;
+                c.join_event(&ev.id).await.unwrap();
+                ws.send(&ClientMessage::Ping).await.unwrap();
+                let mut heard_join = false;
+                expect(&mut ws, "pong", |m| match m {
+                    ServerMessage::UserJoined { user_id, .. } if *user_id == r.user.id => {
+                        heard_join = true;
+                        None
+                    }
+                    ServerMessage::Pong => Some(()),
+                    _ => None,
+                })
+                .await;
+                assert!(
+                    heard_join,
+                    "round {round}: {} joined right after the handshake and its socket \
+                     never heard user_joined",
+                    r.user.id
+                );
+                c.leave_event(&ev.id).await.unwrap();
+                ws.close().await.unwrap();
+            }
+        }))
+        .await;
+    }
+}
+
 /// A client that never reads, with a tiny socket receive buffer so the kernel cannot hide
 /// its slowness behind megabytes of buffering.
 async fn connect_never_reading(d: &Daemon, r: &RegisteredUser) -> WsConnection {

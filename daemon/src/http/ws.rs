@@ -29,7 +29,7 @@ use crate::domain::{claims, presence, rooms};
 use crate::http::auth::{self, Caller};
 use crate::http::error::ApiError;
 use crate::ratelimit::Bucket;
-use crate::realtime::hub::{KillSwitch, Outbox, REVOKED_REASON};
+use crate::realtime::hub::{KillSwitch, Outbox, Registration, REVOKED_REASON};
 use crate::realtime::outgoing::Frame;
 use crate::store::StoreError;
 
@@ -63,12 +63,13 @@ pub fn routes(state: State, shutdown: watch::Receiver<bool>) -> BoxedFilter<(Res
                 async move {
                     match authorize(&state, &path_user, &query, &presented).await {
                         Ok((user, token_hash)) => {
+                            let place = Place::take(&state, &user.id);
                             let max = citypulse::MAX_BODY_BYTES as usize;
                             ws.max_frame_size(max)
                                 .max_message_size(max)
                                 .read_buffer_size(READ_BUFFER)
                                 .on_upgrade(move |socket| {
-                                    connection(state, user, token_hash, socket, shutdown)
+                                    connection(state, user, token_hash, place, socket, shutdown)
                                 })
                                 .into_response()
                         }
@@ -126,15 +127,61 @@ pub async fn authorize(
     Ok((user, auth::hash_token(token.unwrap_or_default())))
 }
 
+/// A socket's place in the hub, taken before the handshake is answered: once the client
+/// has the 101 it may act at once (join a room over REST, have a friend send it a chat),
+/// and what the hub sends the user from then on must find this socket. Entering it only
+/// when the upgraded connection started would lose those frames. If the upgrade never
+/// completes, dropping the place hands it back.
+struct Place {
+    state: State,
+    user: UserId,
+    /// `None` when the user already had the most sockets open: the upgrade is answered
+    /// anyway and the socket closed with the reason, which a browser can show.
+    reg: Option<Registration>,
+}
+
+impl Place {
+    fn take(state: &State, user: &UserId) -> Place {
+        Place {
+            state: state.clone(),
+            user: user.clone(),
+            reg: state.hub.register(user),
+        }
+    }
+
+    /// The registration, now the socket's to unregister when it closes.
+    fn into_registration(mut self) -> Option<Registration> {
+        self.reg.take()
+    }
+}
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        let Some(reg) = self.reg.take() else { return };
+        tracing::debug!(user = %self.user, conn = reg.conn_id, "websocket upgrade did not complete");
+        if self.state.hub.unregister(&self.user, reg.conn_id) {
+            // The client may have joined rooms through REST while its socket was on its way;
+            // with no socket left it leaves them, as when its last socket closes.
+            let (state, user) = (self.state.clone(), self.user.clone());
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(async move {
+                    presence::disconnected(&state, &user, presence::Departure::Closed).await
+                });
+            }
+        }
+    }
+}
+
 async fn connection(
     state: State,
     user: User,
     token_hash: String,
+    place: Place,
     socket: Socket,
     shutdown: watch::Receiver<bool>,
 ) {
     let (mut sink, stream) = socket.split();
-    let Some(reg) = state.hub.register(&user.id) else {
+    let Some(reg) = place.into_registration() else {
         let reason = format!(
             "too many open connections for this user (at most {}); close another first",
             state.config.max_connections_per_user
@@ -426,4 +473,69 @@ pub fn error_frame(e: &DomainError) -> ServerMessage {
         }
     };
     ServerMessage::error(code, e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::config::Config;
+    use crate::domain::state::AppState;
+    use crate::store::sqlite::SqliteStore;
+    use crate::store::NewUser;
+
+    /// A handshake the daemon answers but that never switches (here: no connection to
+    /// take over, as under `warp::test`) gives its place in the hub back, and the user,
+    /// who joined a room while their socket was on its way, leaves it: nobody stays in a
+    /// room with no socket.
+    #[tokio::test]
+    async fn a_handshake_that_never_switches_gives_its_place_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("citypulse.db");
+        let config = Config::for_test(&[("CPL_DB", db.to_str().unwrap())]).unwrap();
+        let state = AppState::new(Arc::new(SqliteStore::open(&db).unwrap()), config);
+        let token = auth::new_token();
+        let user = state
+            .store
+            .create_user(NewUser {
+                id: UserId::generate(),
+                phone: "+573001112233".into(),
+                name: "Ana".into(),
+                token_hash: auth::hash_token(&token),
+                created_at: time::now(),
+            })
+            .await
+            .unwrap();
+        let new_event = crate::seed::bogota_events(1, &user.id, 7).next().unwrap();
+        let id = state.store.create_event(new_event).await.unwrap().id;
+        state
+            .store
+            .join_event(&id, &user.id, time::now())
+            .await
+            .unwrap();
+
+        let (_tx, shutdown) = watch::channel(false);
+        let resp = warp::test::request()
+            .path(&format!("/ws/{}?token={token}", user.id))
+            .header("connection", "upgrade")
+            .header("upgrade", "websocket")
+            .header("sec-websocket-version", "13")
+            .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+            .reply(&routes(state.clone(), shutdown))
+            .await;
+        assert_eq!(resp.status(), 101);
+        assert!(!state.hub.is_connected(&user.id));
+        assert_eq!(state.metrics.ws_connections.load(Ordering::Relaxed), 0);
+        // The departure runs on its own task; a bounded wait for it, nothing timed.
+        let left = tokio::time::timeout(Duration::from_secs(15), async {
+            while state.store.is_participant(&id, &user.id).await.unwrap() {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await;
+        assert!(left.is_ok(), "the user is still in the room");
+    }
 }
