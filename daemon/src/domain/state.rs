@@ -93,4 +93,14 @@ impl AppState {
     pub fn is_draining(&self) -> bool {
         self.draining.load(std::sync::atomic::Ordering::SeqCst)
     }
+
+    /// A unit test's daemon state: the test defaults on a new SQLite file in `dir`.
+    #[cfg(test)]
+    #[allow(clippy::unwrap_used)]
+    pub fn for_test(dir: &std::path::Path) -> State {
+        let db = dir.join("citypulse.db");
+        let config = Config::for_test(&[("CPL_DB", db.to_str().unwrap())]).unwrap();
+        let store = crate::store::sqlite::SqliteStore::open(&db).unwrap();
+        AppState::new(Arc::new(store), config)
+    }
 }

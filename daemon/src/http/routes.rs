@@ -532,13 +532,10 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use std::collections::BTreeSet;
-    use std::sync::Arc;
 
     use super::*;
-    use crate::config::Config;
     use crate::domain::state::AppState;
     use crate::http::{error, openapi};
-    use crate::store::sqlite::SqliteStore;
 
     /// The one route table: every served route is a documented operation and every
     /// documented operation is served, and a request for each documented operation at its
@@ -546,10 +543,7 @@ mod tests {
     #[tokio::test]
     async fn served_routes_are_exactly_the_documented_operations() {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("citypulse.db");
-        let config = Config::for_test(&[("CPL_DB", db.to_str().unwrap())]).unwrap();
-        let store = SqliteStore::open(&db).unwrap();
-        let state = AppState::new(Arc::new(store), config);
+        let state = AppState::for_test(dir.path());
         let (filter, t) = table(state);
         assert!(
             t.misfits.is_empty(),

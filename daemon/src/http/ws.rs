@@ -479,12 +479,8 @@ pub fn error_frame(e: &DomainError) -> ServerMessage {
 mod tests {
     #![allow(clippy::unwrap_used)]
 
-    use std::sync::Arc;
-
     use super::*;
-    use crate::config::Config;
     use crate::domain::state::AppState;
-    use crate::store::sqlite::SqliteStore;
     use crate::store::NewUser;
 
     /// A handshake the daemon answers but that never switches (here: no connection to
@@ -494,9 +490,7 @@ mod tests {
     #[tokio::test]
     async fn a_handshake_that_never_switches_gives_its_place_back() {
         let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("citypulse.db");
-        let config = Config::for_test(&[("CPL_DB", db.to_str().unwrap())]).unwrap();
-        let state = AppState::new(Arc::new(SqliteStore::open(&db).unwrap()), config);
+        let state = AppState::for_test(dir.path());
         let token = auth::new_token();
         let user = state
             .store
